@@ -1,0 +1,8 @@
+// The command registry: one entry per `longweave <command>`, each defined in its own file.
+import type { CommandModule } from 'yargs';
+import { generateCommand } from './generate.js';
+import { tasksCommand } from './tasks.js';
+import { validateCommand } from './validate.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const commands: CommandModule<any, any>[] = [generateCommand, tasksCommand, validateCommand];

@@ -1,0 +1,26 @@
+// The scorer contract shared by every task and by the adapters for other harnesses.
+// Scorers are pure and synchronous: no I/O, no clock, no tokenizer.
+
+/** What a scorer is given. */
+export interface ScorerInput {
+  /** The model's raw output (reasoning blocks are stripped by the scorer, not the caller). */
+  output: string;
+  /** Gold answers from the sample's `target`. */
+  expected: string[];
+  /** The sample's metadata, when the scorer needs task details. */
+  metadata?: Record<string, unknown>;
+}
+
+/** What a scorer returns. `score` is in 0..1. */
+export interface ScoreResult {
+  name: string;
+  score: number;
+  pass: boolean;
+  reason: string;
+  /** Further metrics computed on the same output, each in 0..1. */
+  metrics?: Record<string, number>;
+  /** True when no answer could be extracted from the output. */
+  noAnswer?: boolean;
+}
+
+export type Scorer = (input: ScorerInput) => ScoreResult;
