@@ -24,3 +24,18 @@ export interface ScoreResult {
 }
 
 export type Scorer = (input: ScorerInput) => ScoreResult;
+
+/** What scoreSample needs of a sample (a subset of generators/core/sample.ts's Sample). */
+export interface ScorableSample {
+  id: string;
+  task: string;
+  target: string[];
+  metadata: Record<string, unknown> & { scorer: string };
+}
+
+/** What scoreSample needs of a prediction (a subset of runner/types.ts's Prediction). */
+export interface ScorablePrediction {
+  output: string;
+  reasoning?: string;
+  finishReason?: string;
+}
