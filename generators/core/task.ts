@@ -44,6 +44,8 @@ export interface TaskDefinition<P extends object = Record<string, unknown>> {
   /** Scorer name (scorers/index.ts registry). */
   scorer: string;
   maxOutputTokens: number | ((params: P) => number);
+  /** Cross-parameter rules the JSON schemas can't express; returns the failing path or null. */
+  check?(params: P): { path: string; message: string } | null;
   /** Builds one sample. Throws LengthError when the length cannot hold the task's fixed parts. */
   build(ctx: BuildContext<P>): Omit<Sample, 'id'>;
 }

@@ -44,21 +44,25 @@ export class SplitCounter {
     const order = charPositions.map((pos, i) => [pos, i] as const).sort((a, b) => a[0] - b[0]);
     const offsets = new Array<number>(charPositions.length).fill(0);
     let next = 0;
+    // Position of the next unassigned mark; Infinity when all are assigned (keeps the hot loop to one comparison).
+    let nextPos = order.length > 0 ? (order[0] as readonly [number, number])[0] : Number.POSITIVE_INFINITY;
     let total = 0;
     const mark = (charPos: number): void => {
       while (next < order.length && (order[next] as readonly [number, number])[0] <= charPos) {
         offsets[(order[next] as readonly [number, number])[1]] = total;
         next++;
       }
+      nextPos = next < order.length ? (order[next] as readonly [number, number])[0] : Number.POSITIVE_INFINITY;
     };
+    const cache = this.cache;
+    const countPiece = this.options.countPiece;
     const countSection = (start: number, end: number): void => {
       if (end <= start) return;
-      let section = text.slice(start, end);
-      // Normalization can change lengths; positions inside a normalized section are then mapped
-      // to the section start (generators only place marks on ASCII text).
-      const normalized = this.options.normalize ? section.normalize(this.options.normalize) : section;
-      const sameLength = normalized.length === section.length;
-      section = normalized;
+      const raw = start === 0 && end === text.length ? text : text.slice(start, end);
+      // Normalization can change lengths; positions inside such a section are then mapped to the
+      // section end (generators only place marks on ASCII text, which NFC leaves alone).
+      const section = this.options.normalize ? raw.normalize(this.options.normalize) : raw;
+      const sameLength = section.length === raw.length;
       const regex = this.pieceRegex;
       regex.lastIndex = 0;
       let match: RegExpExecArray | null;
@@ -68,11 +72,11 @@ export class SplitCounter {
           regex.lastIndex++;
           continue;
         }
-        if (sameLength) mark(start + match.index);
-        let pieceTokens = this.cache.get(piece);
+        if (sameLength && start + match.index >= nextPos) mark(start + match.index);
+        let pieceTokens = cache.get(piece);
         if (pieceTokens === undefined) {
-          pieceTokens = this.options.countPiece(piece);
-          this.cache.set(piece, pieceTokens);
+          pieceTokens = countPiece(piece);
+          cache.set(piece, pieceTokens);
         }
         total += pieceTokens;
       }

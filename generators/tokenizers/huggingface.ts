@@ -4,6 +4,7 @@ import { readFileSync, existsSync, statSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { SplitCounter } from './fast-counter.js';
+import { byteLevelBpeCounter, type BpeModelJson } from './bpe-count.js';
 import type { ChatTemplateSpec, Tokenizer } from './types.js';
 
 interface AddedTokenJson {
@@ -15,7 +16,7 @@ interface AddedTokenJson {
 }
 
 interface TokenizerJson {
-  model?: { type?: string };
+  model?: BpeModelJson;
   normalizer?: { type?: string } | null;
   pre_tokenizer?: {
     type?: string;
@@ -116,7 +117,7 @@ export function loadHfTokenizer(path: string, options: HfTokenizerOptions = {}):
         specialTokens: (json.added_tokens ?? []).map((t) => t.content),
         pieceRegex: regex,
         normalize: json.normalizer?.type === 'NFC' ? 'NFC' : undefined,
-        countPiece: (piece) => encode(piece).length,
+        countPiece: byteLevelBpeCounter(json.model) ?? ((piece) => encode(piece).length),
       })
     : null;
 

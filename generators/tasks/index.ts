@@ -1,0 +1,23 @@
+// The task registry: one literal map that is the list of valid ids, the lookup table and what
+// `longweave tasks` prints.
+import type { TaskDefinition } from '../core/task.js';
+import { rulerNiah } from './ruler-niah.js';
+
+export const TASKS = {
+  'ruler/niah': rulerNiah,
+} satisfies Record<string, TaskDefinition<never>>;
+
+export type TaskId = keyof typeof TASKS;
+
+/** All task ids, in catalogue order. */
+export const TASK_IDS = Object.keys(TASKS) as TaskId[];
+
+/**
+ * Looks a task up by id.
+ * @throws Error naming the known ids.
+ */
+export function getTask(id: string): TaskDefinition<Record<string, unknown>> {
+  const task = (TASKS as Record<string, unknown>)[id];
+  if (!task) throw new Error(`Unknown task "${id}": known tasks are ${TASK_IDS.join(', ')}.`);
+  return task as TaskDefinition<Record<string, unknown>>;
+}
