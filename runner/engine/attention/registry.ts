@@ -1,0 +1,21 @@
+// The attention methods the engine can put into a graph, as one typed map: the registry, the list
+// of valid names and their documentation at once.
+import { denseAttention } from './dense.js';
+import type { AttentionBuilder } from './types.js';
+
+export const ATTENTION_METHODS = {
+  dense: denseAttention,
+} as const satisfies Record<string, AttentionBuilder>;
+
+export type AttentionMethodId = keyof typeof ATTENTION_METHODS;
+
+/**
+ * Looks up an attention method.
+ * @throws Error naming the allowed ids when `id` is unknown.
+ * @example attentionMethod('dense').phase // 'both'
+ */
+export function attentionMethod(id: string): AttentionBuilder {
+  const method = (ATTENTION_METHODS as Record<string, AttentionBuilder>)[id];
+  if (!method) throw new Error(`Unknown attention method "${id}"; allowed: ${Object.keys(ATTENTION_METHODS).join(', ')}.`);
+  return method;
+}

@@ -1,0 +1,47 @@
+// The attention plug-in contract. The model graph hands each layer's projected queries, keys and
+// values to one builder, which adds the nodes that attend and keep the KV cache; everything else in
+// the graph is the same for every method. Sparse methods register here too.
+import type { GraphBuilder } from '../onnx/graph-builder.js';
+import type { ModelSpec } from '../checkpoint/config.js';
+
+/** What a builder gets for one layer. Tensors are named values in the graph. */
+export interface AttentionContext {
+  graph: GraphBuilder;
+  spec: ModelSpec;
+  layer: number;
+  /** `[1, S, numHeads * headDim]`, after q-norm, before RoPE. */
+  query: string;
+  /** `[1, S, numKvHeads * headDim]`, after k-norm, before RoPE. */
+  key: string;
+  /** `[1, S, numKvHeads * headDim]`. */
+  value: string;
+  /** Cache inputs `[1, numKvHeads, P, headDim]` (keys stored after RoPE). */
+  pastKey: string;
+  pastValue: string;
+  /** Names the builder must give the new cache `[1, numKvHeads, P + S, headDim]`. */
+  presentKey: string;
+  presentValue: string;
+  /** int32 `[1]`: P + S - 1 (GroupQueryAttention's convention). */
+  seqlensK: string;
+  /** int32 scalar: P + S. */
+  totalSequenceLength: string;
+  /** RoPE tables `[maxPositions, headDim / 2]` in the compute dtype, attention factor applied. */
+  cosCache: string;
+  sinCache: string;
+  /** Method parameters after defaults. */
+  params: Record<string, unknown>;
+}
+
+/** One attention method's graph builder. */
+export interface AttentionBuilder {
+  /** Method id as users name it (`dense`, `vertical-slash`, ...). */
+  readonly id: string;
+  /** Which phase the method is for. */
+  readonly phase: 'prefill' | 'decode' | 'both';
+  readonly description: string;
+  /**
+   * Adds the layer's attention and returns the attended output `[1, S, numHeads * headDim]`.
+   * Must also produce `presentKey` and `presentValue`.
+   */
+  build(ctx: AttentionContext): string;
+}

@@ -1,0 +1,137 @@
+// The engine: a checkpoint (or synthetic weights), its cached graph and a session worker, with
+// greedy generation from token ids or chat messages.
+import { loadHfTokenizer, renderChat, type Tokenizer } from '../../generators/tokenizers/index.js';
+import type { ChatMessage } from '../../generators/core/sample.js';
+import { openCheckpoint, type WeightSource } from './checkpoint/checkpoint.js';
+import { contextLimit, type ModelSpec } from './checkpoint/config.js';
+import { ensureGraph, defaultCacheDir, type CachedGraph } from './graph/graph-cache.js';
+import type { Precision } from './graph/model-graph.js';
+import { EngineSession } from './session/engine-session.js';
+import type { Device, GenerateResult } from './session/protocol.js';
+
+/** Options of `Engine.load`. */
+export interface EngineOptions {
+  device?: Device;
+  /** Defaults: fp16 on WebGPU, fp32 on CPU. */
+  precision?: Precision;
+  /** Attention method id (see attention/registry.ts) and parameters. */
+  attention?: { method: string; params?: Record<string, unknown> };
+  /** Prefill chunk length in tokens (default 4096). */
+  chunkSize?: number;
+  /** Longest context to serve (default: the model's context limit). */
+  maxLength?: number;
+  /** Apply YaRN with this factor over max_position_embeddings (as the paper did for Qwen2.5 > 32k). */
+  yarnFactor?: number;
+  /** Emit logits of every prompt position (tests). */
+  allLogits?: boolean;
+  cacheDir?: string;
+  disableCpuFallback?: boolean;
+  logSeverityLevel?: 0 | 1 | 2 | 3 | 4;
+  profilePrefix?: string;
+  intraOpThreads?: number;
+  /** Reports progress (graph building, loading) to a logger such as stderr. */
+  log?: (line: string) => void;
+}
+
+/** Applies a YaRN override to a spec (Qwen2.5 beyond 32k, as in the paper). */
+export function withYarn(spec: ModelSpec, factor: number): ModelSpec {
+  if (!(factor > 1)) throw new RangeError(`yarnFactor must be greater than 1, got ${factor}.`);
+  if (spec.rope.type !== 'default') throw new Error(`The checkpoint already sets rope_scaling "${spec.rope.type}"; a YaRN override applies to default RoPE only.`);
+  return {
+    ...spec,
+    rope: { type: 'yarn', factor, originalMaxPositionEmbeddings: spec.maxPositionEmbeddings, betaFast: 32, betaSlow: 1, attentionFactor: 0.1 * Math.log(factor) + 1, truncate: true },
+  };
+}
+
+/** A loaded model ready to generate. */
+export class Engine {
+  private tokenizerCache: Tokenizer | null = null;
+
+  private constructor(
+    readonly spec: ModelSpec,
+    readonly graph: CachedGraph,
+    readonly session: EngineSession,
+    readonly stopTokenIds: number[],
+    readonly chunkSize: number,
+    readonly maxLength: number,
+    private readonly tokenizerDir: string | null,
+  ) {}
+
+  /**
+   * Loads a Hugging Face checkpoint directory.
+   * @throws UnsupportedConfigError for configs the engine can't run; Error for missing files.
+   * @example const engine = await Engine.load('/models/Qwen2.5-0.5B-Instruct', { device: 'cpu' })
+   */
+  static async load(modelDir: string, options: EngineOptions = {}): Promise<Engine> {
+    const ckpt = openCheckpoint(modelDir);
+    return Engine.fromSource(ckpt.spec, ckpt.weights, ckpt.stopTokenIds, options, ckpt.hasTokenizer ? ckpt.dir : null);
+  }
+
+  /** Loads from any weight source (synthetic weights for benchmarks). */
+  static async fromSource(spec0: ModelSpec, weights: WeightSource, stopTokenIds: number[], options: EngineOptions = {}, tokenizerDir: string | null = null): Promise<Engine> {
+    const spec = options.yarnFactor ? withYarn(spec0, options.yarnFactor) : spec0;
+    const device = options.device ?? 'cpu';
+    const precision = options.precision ?? (device === 'webgpu' ? 'fp16' : 'fp32');
+    const maxLength = options.maxLength ?? contextLimit(spec);
+    const log = options.log ?? (() => undefined);
+    log(`engine: preparing graph (${spec.architecture}, ${precision}, attention ${options.attention?.method ?? 'dense'})`);
+    const graph = ensureGraph(
+      spec,
+      weights,
+      { precision, logits: options.allLogits ? 'all' : 'last', attention: options.attention ?? { method: 'dense' }, maxPositions: maxLength },
+      options.cacheDir ?? defaultCacheDir(),
+    );
+    log(graph.built ? `engine: built graph ${graph.key} in ${(graph.buildMs / 1000).toFixed(1)} s` : `engine: using cached graph ${graph.key}`);
+    const session = await EngineSession.open({
+      modelFile: graph.modelFile,
+      device,
+      precision,
+      numLayers: spec.numLayers,
+      numKvHeads: spec.numKvHeads,
+      headDim: spec.headDim,
+      ...(options.disableCpuFallback ? { disableCpuFallback: true } : {}),
+      ...(options.logSeverityLevel !== undefined ? { logSeverityLevel: options.logSeverityLevel } : {}),
+      ...(options.profilePrefix ? { profilePrefix: options.profilePrefix } : {}),
+      ...(options.intraOpThreads ? { intraOpThreads: options.intraOpThreads } : {}),
+    });
+    log(`engine: session loaded on ${device} in ${(session.loaded.loadMs / 1000).toFixed(1)} s`);
+    return new Engine(spec, graph, session, stopTokenIds, options.chunkSize ?? 4096, maxLength, tokenizerDir);
+  }
+
+  /** The checkpoint's tokenizer. @throws Error when the checkpoint has none. */
+  get tokenizer(): Tokenizer {
+    if (!this.tokenizerDir) throw new Error('This model has no tokenizer.json; pass token ids instead of text.');
+    this.tokenizerCache ??= loadHfTokenizer(this.tokenizerDir);
+    return this.tokenizerCache;
+  }
+
+  /**
+   * Greedy generation from token ids.
+   * @throws RangeError when prompt plus output exceed the context the graph serves.
+   */
+  generateIds(promptIds: readonly number[], maxNewTokens: number, extra: { returnLogits?: boolean; forcedTokens?: number[]; stopTokenIds?: number[] } = {}): Promise<GenerateResult> {
+    if (promptIds.length === 0) throw new RangeError('The prompt has no tokens.');
+    if (promptIds.length + maxNewTokens > this.maxLength) {
+      throw new RangeError(`Prompt (${promptIds.length} tokens) plus ${maxNewTokens} new tokens exceed the engine's context of ${this.maxLength} tokens.`);
+    }
+    return this.session.generate({
+      promptIds: [...promptIds],
+      maxNewTokens,
+      stopTokenIds: extra.stopTokenIds ?? this.stopTokenIds,
+      chunkSize: this.chunkSize,
+      returnLogits: extra.returnLogits ?? false,
+      ...(extra.forcedTokens ? { forcedTokens: extra.forcedTokens } : {}),
+    });
+  }
+
+  /** Token ids of chat messages under the checkpoint's chat template (or the raw text without one). */
+  encodeChat(messages: readonly ChatMessage[]): number[] {
+    const tok = this.tokenizer;
+    if (tok.chatTemplate) return tok.encode(renderChat(tok.chatTemplate, messages));
+    return tok.encode(messages.map((m) => m.content).join('\n'));
+  }
+
+  async close(): Promise<void> {
+    await this.session.close();
+  }
+}

@@ -1,0 +1,186 @@
+// The decoder as one ONNX graph that serves prefill chunks and decode steps alike (S new tokens on
+// top of a P-token cache), so one session holds the weights once. Layout per layer:
+//   norm -> fused QKV MatMul (+bias) -> [q/k RMSNorm] -> attention plug-in -> o_proj
+//   -> residual + norm (SkipSimplifiedLayerNormalization) -> fused gate/up MatMul -> SiLU * up -> down
+// Weights go to an external data file; small constants stay inline.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { GraphBuilder, float, int } from '../onnx/graph-builder.js';
+import { encodeModel, type OnnxElementType } from '../onnx/proto.js';
+import type { ModelSpec } from '../checkpoint/config.js';
+import type { WeightSource } from '../checkpoint/checkpoint.js';
+import { attentionMethod } from '../attention/registry.js';
+import { ropeTables } from '../rope.js';
+import { floatToHalf, type ElementType } from '../dtype.js';
+import { WeightFileWriter } from './weight-file.js';
+import { EMBED, FINAL_NORM, LM_HEAD, layerNames, packBias, packLinear, readConverted } from './weight-layout.js';
+
+/** Numeric precision of a graph: fp16 on WebGPU, fp32 on the CPU provider. */
+export type Precision = 'fp32' | 'fp16';
+
+/** Everything besides the checkpoint that changes a graph. */
+export interface GraphSettings {
+  precision: Precision;
+  /** Logits of the last position only (generation) or of every position (tests). */
+  logits: 'last' | 'all';
+  /** Attention method id and its parameters. */
+  attention: { method: string; params?: Record<string, unknown> };
+  /** Rows of the RoPE tables: the longest context the graph will serve. */
+  maxPositions: number;
+}
+
+/** Names of the graph's inputs and outputs, shared with the session code. */
+export const GRAPH_IO = {
+  inputIds: 'input_ids',
+  seqlensK: 'seqlens_k',
+  totalSequenceLength: 'total_sequence_length',
+  logits: 'logits',
+  pastKey: (layer: number) => `past_key_values.${layer}.key`,
+  pastValue: (layer: number) => `past_key_values.${layer}.value`,
+  presentKey: (layer: number) => `present.${layer}.key`,
+  presentValue: (layer: number) => `present.${layer}.value`,
+} as const;
+
+/** What building a graph produced. */
+export interface BuiltGraph {
+  modelFile: string;
+  weightsFile: string;
+  weightBytes: number;
+  nodeCount: number;
+  opCounts: Record<string, number>;
+}
+
+/**
+ * Writes `model.onnx` and `weights.bin` for the checkpoint into `dir`.
+ * @throws Error naming a missing tensor or an unknown attention method.
+ * @example buildModelGraph(ckpt.spec, ckpt.weights, { precision: 'fp32', logits: 'all', attention: { method: 'dense' }, maxPositions: 4096 }, '/tmp/g')
+ */
+export function buildModelGraph(spec: ModelSpec, source: WeightSource, settings: GraphSettings, dir: string): BuiltGraph {
+  const method = attentionMethod(settings.attention.method);
+  const wt: ElementType = settings.precision === 'fp16' ? 'F16' : 'F32';
+  const ot: OnnxElementType = settings.precision === 'fp16' ? 'float16' : 'float';
+  const g = new GraphBuilder('weights.bin');
+  const writer = new WeightFileWriter(join(dir, 'weights.bin'));
+  try {
+    const d = spec.hiddenSize;
+    const qDim = spec.numHeads * spec.headDim;
+    const kvDim = spec.numKvHeads * spec.headDim;
+    const weight = (name: string, dims: number[], bytes: Uint8Array): string => g.external(name, ot, dims, writer.append(bytes));
+    const vector = (hfName: string, onnxName: string): string => {
+      const t = readConverted(source, hfName, wt);
+      return weight(onnxName, t.shape, t.bytes);
+    };
+    const linear = (hfNames: string[], onnxName: string): string => {
+      const packed = packLinear(source, hfNames, wt);
+      return weight(onnxName, [packed.rows, packed.cols], packed.bytes);
+    };
+
+    const inputIds = g.input(GRAPH_IO.inputIds, 'int64', [1, 'sequence']);
+    const seqlensK = g.input(GRAPH_IO.seqlensK, 'int32', [1]);
+    const total = g.input(GRAPH_IO.totalSequenceLength, 'int32', []);
+
+    // RoPE tables (attention factor folded in), in the compute dtype as transformers casts them.
+    const tables = ropeTables(spec, settings.maxPositions);
+    const encodeTable = (values: Float64Array): Uint8Array =>
+      settings.precision === 'fp16'
+        ? new Uint8Array(Uint16Array.from(values, (v) => floatToHalf(v)).buffer)
+        : new Uint8Array(Float32Array.from(values).buffer);
+    const cosCache = weight('rope_cos', [tables.positions, tables.half], encodeTable(tables.cos));
+    const sinCache = weight('rope_sin', [tables.positions, tables.half], encodeTable(tables.sin));
+
+    const embed = readConverted(source, EMBED, wt);
+    if (embed.shape[0] !== spec.vocabSize || embed.shape[1] !== d) {
+      throw new Error(`Tensor "${EMBED}" has shape [${embed.shape}], expected [${spec.vocabSize}, ${d}] from config.json.`);
+    }
+    const embedTable = weight('embed_tokens', embed.shape, embed.bytes);
+    const x = g.op('Gather', [embedTable, inputIds], { axis: int(0) });
+
+    const eps = float(spec.rmsNormEps);
+    const headShape = g.int64([0, 0, -1, spec.headDim], [4], 'head_shape');
+    const flatShape = (width: number): string => g.int64([0, 0, width], [3], 'flat_shape');
+    const qFlat = flatShape(qDim);
+    const kvFlat = flatShape(kvDim);
+    let residual = x;
+    let pendingAdd: string | null = null; // MLP output not yet added to the residual stream
+
+    const normWith = (gamma: string, name: string): string => {
+      if (pendingAdd === null) return g.op('SimplifiedLayerNormalization', [residual, gamma], { axis: int(-1), epsilon: eps, stash_type: int(1) });
+      const [normed, , , sum] = g.node('SkipSimplifiedLayerNormalization', [pendingAdd, residual, gamma], { epsilon: eps }, {
+        domain: 'com.microsoft',
+        outputs: [`${name}_out`, '', '', `${name}_sum`],
+      });
+      residual = sum!;
+      pendingAdd = null;
+      return normed!;
+    };
+
+    for (let layer = 0; layer < spec.numLayers; layer++) {
+      const n = layerNames(layer);
+      const l = `layers.${layer}`;
+      const hidden = normWith(vector(n.inputNorm, `${l}.input_norm`), `${l}.norm1`);
+      let qkv = g.op('MatMul', [hidden, linear([n.q, n.k, n.v], `${l}.qkv_proj`)]);
+      if (spec.qkvBias) qkv = g.op('Add', [qkv, weight(`${l}.qkv_bias`, [qDim + 2 * kvDim], packBias(source, [n.q, n.k, n.v], wt))]);
+      let [q, k, v] = g.node('Split', [qkv, g.int64([qDim, kvDim, kvDim])], { axis: int(-1) }, { outputs: 3 }) as [string, string, string];
+      if (spec.qkNorm) {
+        const headNorm = (t: string, gammaName: string, onnxName: string, flat: string): string => {
+          const heads = g.op('Reshape', [t, headShape]);
+          const normed = g.op('SimplifiedLayerNormalization', [heads, vector(gammaName, onnxName)], { axis: int(-1), epsilon: eps, stash_type: int(1) });
+          return g.op('Reshape', [normed, flat]);
+        };
+        q = headNorm(q, n.qNorm, `${l}.q_norm`, qFlat);
+        k = headNorm(k, n.kNorm, `${l}.k_norm`, kvFlat);
+      }
+      const pastKey = g.input(GRAPH_IO.pastKey(layer), ot, [1, spec.numKvHeads, 'past_sequence', spec.headDim]);
+      const pastValue = g.input(GRAPH_IO.pastValue(layer), ot, [1, spec.numKvHeads, 'past_sequence', spec.headDim]);
+      const attended = method.build({
+        graph: g,
+        spec,
+        layer,
+        query: q,
+        key: k,
+        value: v,
+        pastKey,
+        pastValue,
+        presentKey: GRAPH_IO.presentKey(layer),
+        presentValue: GRAPH_IO.presentValue(layer),
+        seqlensK,
+        totalSequenceLength: total,
+        cosCache,
+        sinCache,
+        params: settings.attention.params ?? {},
+      });
+      g.output(GRAPH_IO.presentKey(layer), GRAPH_IO.presentKey(layer), ot, [1, spec.numKvHeads, 'total_sequence', spec.headDim]);
+      g.output(GRAPH_IO.presentValue(layer), GRAPH_IO.presentValue(layer), ot, [1, spec.numKvHeads, 'total_sequence', spec.headDim]);
+      let o = g.op('MatMul', [attended, linear([n.o], `${l}.o_proj`)]);
+      if (spec.outputBias) o = g.op('Add', [o, weight(`${l}.o_bias`, [d], packBias(source, [n.o], wt))]);
+      pendingAdd = o;
+      const hidden2 = normWith(vector(n.postNorm, `${l}.post_norm`), `${l}.norm2`);
+      const gateUp = g.op('MatMul', [hidden2, linear([n.gate, n.up], `${l}.gate_up_proj`)]);
+      const [gate, up] = g.node('Split', [gateUp, g.int64([spec.intermediateSize, spec.intermediateSize])], { axis: int(-1) }, { outputs: 2 }) as [string, string];
+      const act = g.op('Mul', [g.op('Mul', [gate, g.op('Sigmoid', [gate])]), up]);
+      pendingAdd = g.op('MatMul', [act, linear([n.down], `${l}.down_proj`)]);
+    }
+
+    let finalHidden = normWith(vector(FINAL_NORM, 'final_norm'), 'final_norm');
+    if (settings.logits === 'last') {
+      finalHidden = g.op('Slice', [finalHidden, g.int64([-1]), g.int64([Number.MAX_SAFE_INTEGER]), g.int64([1])]);
+    }
+    const headSource = spec.tieWordEmbeddings || !source.entries().has(LM_HEAD) ? 'model.embed_tokens' : 'lm_head';
+    if (headSource === 'model.embed_tokens' && !spec.tieWordEmbeddings) throw new Error(`Checkpoint has no "${LM_HEAD}" and config.json sets tie_word_embeddings false.`);
+    let logits = g.op('MatMul', [finalHidden, linear([headSource], 'lm_head')]);
+    if (settings.precision === 'fp16') logits = g.op('Cast', [logits], { to: int(1) });
+    g.output(logits, GRAPH_IO.logits, 'float', [1, settings.logits === 'last' ? 1 : 'sequence', spec.vocabSize]);
+
+    const modelFile = join(dir, 'model.onnx');
+    writeFileSync(modelFile, encodeModel(g.toModel({ attention: settings.attention.method, precision: settings.precision })));
+    return {
+      modelFile,
+      weightsFile: writer.path,
+      weightBytes: writer.size,
+      nodeCount: g.nodeCount,
+      opCounts: Object.fromEntries(g.opCounts),
+    };
+  } finally {
+    writer.close();
+  }
+}

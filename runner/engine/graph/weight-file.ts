@@ -1,0 +1,42 @@
+// The external-data file of a graph: tensors appended at 4096-byte-aligned offsets (the ONNX
+// recommendation, so the runtime can map them), written through one file descriptor.
+import { closeSync, openSync, writeSync } from 'node:fs';
+import type { ExternalLocation } from '../onnx/graph-builder.js';
+
+const ALIGN = 4096;
+
+/** Appends tensors to a weights file and reports where each landed. */
+export class WeightFileWriter {
+  private readonly fd: number;
+  private offset = 0;
+
+  constructor(readonly path: string) {
+    this.fd = openSync(path, 'w');
+  }
+
+  /** Appends bytes (possibly in several pieces) and returns their location. */
+  append(pieces: Uint8Array | readonly Uint8Array[]): ExternalLocation {
+    const list = pieces instanceof Uint8Array ? [pieces] : pieces;
+    const pad = (ALIGN - (this.offset % ALIGN)) % ALIGN;
+    if (pad) {
+      writeSync(this.fd, new Uint8Array(pad));
+      this.offset += pad;
+    }
+    const start = this.offset;
+    for (const piece of list) {
+      let done = 0;
+      while (done < piece.byteLength) done += writeSync(this.fd, piece, done, piece.byteLength - done);
+      this.offset += piece.byteLength;
+    }
+    return { offset: start, length: this.offset - start };
+  }
+
+  /** Bytes written so far. */
+  get size(): number {
+    return this.offset;
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+}

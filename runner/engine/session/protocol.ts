@@ -1,0 +1,84 @@
+// Messages between the engine's main thread and its session worker. The worker owns the
+// onnxruntime session and the KV cache (GPU buffers cannot leave the thread that made them), so
+// the unit of work it accepts is a whole generation: prefill in chunks, then greedy decode.
+
+/** Execution provider of a session. */
+export type Device = 'cpu' | 'webgpu';
+
+/** Loads a graph. */
+export interface LoadRequest {
+  type: 'load';
+  modelFile: string;
+  device: Device;
+  precision: 'fp32' | 'fp16';
+  numLayers: number;
+  numKvHeads: number;
+  headDim: number;
+  /** Fail session creation if any node would run on the CPU provider (WebGPU only). */
+  disableCpuFallback?: boolean;
+  /** onnxruntime log level (0 verbose .. 4 fatal); verbose shows node placement. */
+  logSeverityLevel?: 0 | 1 | 2 | 3 | 4;
+  /** Writes an onnxruntime profile (JSON) with this prefix. */
+  profilePrefix?: string;
+  /** CPU provider threads. */
+  intraOpThreads?: number;
+}
+
+/** Runs one generation. */
+export interface GenerateRequest {
+  type: 'generate';
+  id: number;
+  promptIds: number[];
+  maxNewTokens: number;
+  stopTokenIds: number[];
+  /** Prefill chunk length in tokens. */
+  chunkSize: number;
+  /** Return the logits of every step (tests; small vocabularies only). */
+  returnLogits: boolean;
+  /** Force these tokens instead of the argmax (teacher forcing, for comparisons). */
+  forcedTokens?: number[];
+}
+
+export interface CloseRequest {
+  type: 'close';
+}
+
+export type WorkerRequest = LoadRequest | GenerateRequest | CloseRequest;
+
+/** Timings of one generation, milliseconds. */
+export interface GenerationTimings {
+  prefillMs: number;
+  /** Each prefill chunk's time. */
+  chunkMs: number[];
+  /** Each decode step's time (the step that produced token i+1). */
+  decodeMs: number[];
+}
+
+export interface GenerateResult {
+  type: 'result';
+  id: number;
+  tokens: number[];
+  finishReason: 'stop' | 'length';
+  /** Logits per step: prefill positions (all or last, as the graph emits) then one per decode step. */
+  logits?: Float32Array[];
+  timings: GenerationTimings;
+}
+
+export interface LoadedMessage {
+  type: 'loaded';
+  loadMs: number;
+  inputNames: string[];
+  outputNames: string[];
+}
+
+export interface ErrorMessage {
+  type: 'error';
+  id?: number;
+  message: string;
+}
+
+export interface ClosedMessage {
+  type: 'closed';
+}
+
+export type WorkerMessage = GenerateResult | LoadedMessage | ErrorMessage | ClosedMessage;

@@ -1,0 +1,41 @@
+// The engine's graphs against the float64 reference, for a tiny random checkpoint of each family:
+// every prefill position (in chunks) and every decode step, on the CPU provider in fp32.
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Engine } from '../../runner/engine/engine.js';
+import { openCheckpoint } from '../../runner/engine/checkpoint/checkpoint.js';
+import { ReferenceModel } from '../../runner/engine/reference/forward.js';
+import { FAMILIES, PROMPT, maxAbsDiff, writeFixtureCheckpoint } from './helpers.js';
+
+const root = mkdtempSync(join(tmpdir(), 'lw-engine-fwd-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe.each(FAMILIES)('%s tiny checkpoint', (family) => {
+  it('matches the float64 reference at every prefill position and decode step', async () => {
+    const dir = writeFixtureCheckpoint(family, root);
+    const ckpt = openCheckpoint(dir);
+    const engine = await Engine.load(dir, { device: 'cpu', allLogits: true, chunkSize: 7, cacheDir: join(root, 'cache'), maxLength: 256 });
+    try {
+      const steps = 6;
+      const result = await engine.generateIds(PROMPT, steps, { returnLogits: true, stopTokenIds: [] });
+      expect(result.tokens).toHaveLength(steps);
+      expect(result.timings.chunkMs).toHaveLength(Math.ceil(PROMPT.length / 7));
+      const logits = result.logits!;
+      expect(logits).toHaveLength(PROMPT.length + steps - 1);
+      const reference = new ReferenceModel(ckpt.spec, ckpt.weights, 256);
+      const expected = reference.forward([...PROMPT, ...result.tokens.slice(0, -1)]);
+      let worst = 0;
+      expected.forEach((row, i) => {
+        worst = Math.max(worst, maxAbsDiff(logits[i]!, row));
+      });
+      expect(worst).toBeLessThan(2e-4);
+      // Greedy: each generated token is the argmax of the reference's logits at that step.
+      const greedy = expected.slice(PROMPT.length - 1).map((row) => row.indexOf(Math.max(...row)));
+      expect(result.tokens).toEqual(greedy);
+    } finally {
+      await engine.close();
+    }
+  });
+});
