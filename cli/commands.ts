@@ -3,6 +3,7 @@ import type { CommandModule } from 'yargs';
 import { generateCommand } from './generate.js';
 import { tasksCommand } from './tasks.js';
 import { validateCommand } from './validate.js';
+import { scoreCommand } from './score.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [generateCommand, tasksCommand, validateCommand];
+export const commands: CommandModule<any, any>[] = [generateCommand, tasksCommand, validateCommand, scoreCommand];

@@ -21,6 +21,12 @@ export interface ScoreResult {
   metrics?: Record<string, number>;
   /** True when no answer could be extracted from the output. */
   noAnswer?: boolean;
+  /**
+   * True when the sample is left out of means (only under `compat: 'paper-reference'`, which
+   * reproduces the reference implementation dropping some samples). Excluded samples are still
+   * counted and reported.
+   */
+  excluded?: boolean;
 }
 
 export type Scorer = (input: ScorerInput) => ScoreResult;

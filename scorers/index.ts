@@ -1,0 +1,23 @@
+// longweave/scorers: every task's scorer, pure and synchronous, plus scoreSample, gold formatting,
+// aggregation, file readers and adapters for other harnesses. Importing it loads no tokenizer,
+// no onnxruntime and no CLI code.
+export type { Scorer, ScorerInput, ScoreResult, ScorableSample, ScorablePrediction } from './types.js';
+export { scorers, SCORER_NAMES, getScorer, isScorerName, type ScorerName } from './registry.js';
+export { scoreSample, type ScoreOptions, type SampleScore } from './score-sample.js';
+export { formatGold, goldAnswer, type ListStyle } from './gold.js';
+export { numbered, fillTemplate, itemMatches, type NumberedMetadata } from './numbered.js';
+export { setIou, answerSet, goldSet, setOverlap, type SetMetadata } from './set-iou.js';
+export { exact } from './exact.js';
+export { tokenF1, squadNormalize, tokenSetF1 } from './token-f1.js';
+export { choiceSet, choiceLetters, type ChoiceMetadata } from './choice-set.js';
+export { containsAllFraction, containsAny, containsAllF1, containsAnyPrecise, candidates, rulerPostprocess } from './contains.js';
+export { normalizeAnswer, canonicalAnswer, isNoneAnswer, NONE, NONE_PHRASES } from './text/normalize.js';
+export { stripReasoning, extractAnswer, numberedItems, listItems, type ExtractedAnswer, type AnswerSource } from './text/extract.js';
+export { paperReferenceScorers, paperReferenceScorer } from './compat/paper-reference.js';
+export { mean, wilson, tInterval, confidenceInterval, tQuantile975, type ConfidenceInterval } from './stats/confidence.js';
+export { summarize, toResultRecord, type ResultRecord, type SampleMeta, type GroupSummary, type ScoreSummary } from './summarize.js';
+export { matchPredictions, type MatchedPair, type MatchResult } from './match.js';
+export { InputFileError } from './io/errors.js';
+export { parseJsonl, parseJsonlLine, readJsonl, readJsonlAll, type JsonlLine } from './io/jsonl.js';
+export { readSamples, type LoadedSample, type ReadSamplesOptions } from './io/samples.js';
+export { readPredictions, normalizePrediction, type LoadedPrediction, type IdSource } from './io/predictions.js';

@@ -1,0 +1,111 @@
+// `numbered`: the paper's NIAH and story-retrieval metric. target[i] is the gold answer of question
+// i + 1; the answer is a numbered list, one line per question. Score = fraction of lines right.
+import type { ScoreResult, Scorer, ScorerInput } from './types.js';
+import { canonicalAnswer } from './text/normalize.js';
+import { extractAnswer, numberedItems } from './text/extract.js';
+import { noAnswerResult, quote, ratio } from './result.js';
+
+/** Metadata fields the numbered scorer reads. */
+export interface NumberedMetadata {
+  /** Line format, e.g. `The answer for {key} is {value}.` */
+  answerTemplate?: string;
+  /** The key of each target item (aligned with `target`), used to fill the template. */
+  keys?: string[];
+}
+
+/**
+ * Fills an answer template.
+ * @example fillTemplate('The answer for {key} is {value}.', 'k1', 'v1') // 'The answer for k1 is v1.'
+ */
+export function fillTemplate(template: string, key: string, value: string): string {
+  return template.replaceAll('{key}', key).replaceAll('{value}', value);
+}
+
+const ESCAPE = /[.*+?^${}()|[\]\\]/g;
+const templateCache = new Map<string, RegExp | null>();
+
+// The template as a pattern capturing key and value; whitespace in its literal text may be
+// preceded by a colon ("is: v", as the needles themselves are written) and the final period is
+// optional. Null when the template lacks {value}.
+function templatePattern(template: string): RegExp | null {
+  let cached = templateCache.get(template);
+  if (cached !== undefined) return cached;
+  if (!template.includes('{value}')) {
+    cached = null;
+  } else {
+    let source = '';
+    for (const part of template.trim().split(/(\{key\}|\{value\})/)) {
+      if (part === '{key}') source += '(?<key>.+?)';
+      else if (part === '{value}') source += '(?<value>.+?)';
+      else source += part.replace(ESCAPE, '\\$&').replace(/\s+/g, ':?\\s+');
+    }
+    source = source.replace(/\\\.$/, '');
+    cached = new RegExp(`^${source}\\.?$`, 'i');
+  }
+  templateCache.set(template, cached);
+  return cached;
+}
+
+function metadataOf(metadata: Record<string, unknown> | undefined): NumberedMetadata {
+  const template = metadata?.['answerTemplate'];
+  const keys = metadata?.['keys'];
+  return {
+    ...(typeof template === 'string' ? { answerTemplate: template } : {}),
+    ...(Array.isArray(keys) && keys.every((k) => typeof k === 'string') ? { keys: keys as string[] } : {}),
+  };
+}
+
+/**
+ * True when one predicted line answers a question whose gold value is `gold`: equal after
+ * normalisation to the bare value or to the filled template, or matching the template with the
+ * right key and the right value (a colon after "is" allowed).
+ * @example itemMatches('The answer for k is: V.', 'v', 'k', 'The answer for {key} is {value}.') // true
+ */
+export function itemMatches(pred: string, gold: string, key?: string, template?: string): boolean {
+  const p = canonicalAnswer(pred);
+  const g = canonicalAnswer(gold);
+  if (p === g) return true;
+  if (template === undefined || key === undefined) return false;
+  if (p === canonicalAnswer(fillTemplate(template, key, gold))) return true;
+  const m = templatePattern(template)?.exec(pred.trim());
+  if (!m?.groups) return false;
+  const keyOk = m.groups['key'] === undefined || canonicalAnswer(m.groups['key']) === canonicalAnswer(key);
+  return keyOk && canonicalAnswer(m.groups['value'] ?? '') === g;
+}
+
+/**
+ * Scores a numbered-list answer. Lines are read from the `<answer>` block (the whole output when
+ * there is none); `1.`, `1)`, `1:` numbering is accepted and the first line with a number wins.
+ * When no line is numbered, non-empty lines are taken in order.
+ * @example
+ * numbered({ output: '<answer>\n1. paris\n2. rome\n</answer>', expected: ['Paris', 'Oslo'] }).score // 0.5
+ */
+export const numbered: Scorer = (input: ScorerInput): ScoreResult => {
+  const { output, expected } = input;
+  const { text } = extractAnswer(output);
+  if (!text) return noAnswerResult('numbered', { answered: 0 });
+  let items = numberedItems(text);
+  if (items.size === 0) {
+    const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+    items = new Map(lines.map((line, i) => [i + 1, line]));
+  }
+  const { answerTemplate, keys } = metadataOf(input.metadata);
+  let correct = 0;
+  let firstWrong = '';
+  for (let i = 0; i < expected.length; i++) {
+    const gold = expected[i] as string;
+    const pred = items.get(i + 1);
+    if (pred !== undefined && itemMatches(pred, gold, keys?.[i], answerTemplate)) correct++;
+    else if (!firstWrong) firstWrong = `item ${i + 1}: expected ${quote(gold)}, got ${pred === undefined ? 'nothing' : quote(pred)}`;
+  }
+  const score = ratio(correct, expected.length, items.size === 0 ? 1 : 0);
+  let answered = 0;
+  for (let i = 1; i <= expected.length; i++) if (items.has(i)) answered++;
+  return {
+    name: 'numbered',
+    score,
+    pass: score === 1,
+    reason: `${correct}/${expected.length} items right${firstWrong ? `; first wrong ${firstWrong}` : ''}`,
+    metrics: { answered: ratio(answered, expected.length) },
+  };
+};
