@@ -10,7 +10,7 @@ export interface ChoiceMetadata {
   choiceLetters?: string;
 }
 
-const LEAD_IN = /^(?:(?:final\s+)?answers?|options?|choices?|the\s+answer\s+is|correct\s+(?:answer|option)s?(?:\s+(?:is|are))?)\s*[:\-]?\s*/i;
+const LEAD_IN = /^(?:(?:final\s+)?answers?|options?|choices?|the\s+answer\s+is|correct\s+(?:answer|option)s?(?:\s+(?:is|are))?)\s*[:-]?\s*/i;
 
 /**
  * The option letters given in an answer, sorted and unique. Accepts `A`, `AC`, `A, C`, `(B)`,

@@ -21,6 +21,11 @@ export function rulerPostprocess(output: string): string {
   return output.trim().replace(/[\x00-\x1f]/g, '\n').trim();
 }
 
+// RULER scores the whole output; the no-answer flag still looks at the <answer> block, if any.
+function isEmptyAnswer(output: string): boolean {
+  return extractAnswer(rulerPostprocess(output)).text === '';
+}
+
 function found(output: string, refs: readonly string[]): boolean[] {
   const haystack = rulerPostprocess(output).toLowerCase();
   return refs.map((r) => haystack.includes(r.toLowerCase()));
@@ -38,6 +43,7 @@ export const containsAllFraction: Scorer = (input: ScorerInput): ScoreResult => 
   const score = ratio(n, hits.length, 0);
   const missing = input.expected.filter((_, i) => !hits[i]);
   return {
+    ...(isEmptyAnswer(input.output) ? { noAnswer: true } : {}),
     name: 'contains-all',
     score,
     pass: score === 1,
@@ -53,7 +59,7 @@ export const containsAllFraction: Scorer = (input: ScorerInput): ScoreResult => 
 export const containsAny: Scorer = (input: ScorerInput): ScoreResult => {
   if (!rulerPostprocess(input.output)) return noAnswerResult('contains-any');
   const hit = found(input.output, input.expected).some(Boolean);
-  return { name: 'contains-any', score: hit ? 1 : 0, pass: hit, reason: hit ? 'a reference was found' : 'no reference found' };
+  return { ...(isEmptyAnswer(input.output) ? { noAnswer: true } : {}), name: 'contains-any', score: hit ? 1 : 0, pass: hit, reason: hit ? 'a reference was found' : 'no reference found' };
 };
 
 type CharClass = 'digit' | 'lower' | 'upper' | 'hyphen' | 'other';

@@ -3,17 +3,19 @@
 import type { ScorableSample } from './types.js';
 import { fillTemplate } from './numbered.js';
 
-/** How list answers are laid out (`metadata.listStyle`): default `comma`. */
-export type ListStyle = 'comma' | 'numbered' | 'lines';
+/** How list answers are laid out (`metadata.listStyle`): default `comma` (`a, b`); `numbered` (`1. a`
+ * lines), `lines` (one per line), `spaces` (`a b`, the paper's VT format; single-word items only). */
+export type ListStyle = 'comma' | 'numbered' | 'lines' | 'spaces';
 
 function listStyleOf(metadata: Record<string, unknown>): ListStyle {
   const s = metadata['listStyle'];
-  return s === 'numbered' || s === 'lines' ? s : 'comma';
+  return s === 'numbered' || s === 'lines' || s === 'spaces' ? s : 'comma';
 }
 
 function joinList(items: readonly string[], style: ListStyle): string {
   if (style === 'numbered') return items.map((item, i) => `${i + 1}. ${item}`).join('\n');
   if (style === 'lines') return items.join('\n');
+  if (style === 'spaces') return items.join(' ');
   return items.join(', ');
 }
 

@@ -1,0 +1,133 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import yargs from 'yargs';
+import { scoreCommand } from '../../cli/score.js';
+import { validate } from '../../schemas/index.js';
+import { formatGold } from '../../scorers/gold.js';
+import { jsonl, makeSample } from './fixtures.js';
+import type { SummaryFile } from '../../cli/score.js';
+
+async function run(argv: string[]): Promise<{ stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
+  try {
+    await yargs(['score', ...argv])
+      .command(scoreCommand)
+      .strict()
+      .fail((message, error) => {
+        throw error ?? new Error(message);
+      })
+      .parseAsync();
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+  return { stdout, stderr };
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+function setup() {
+  const dir = mkdtempSync(join(tmpdir(), 'longweave-score-'));
+  const niahMeta = { keys: ['k1', 'k2'], answerTemplate: 'The answer for {key} is {value}.' };
+  const samples = [
+    makeSample('n1', 'ruler/niah', ['v1', 'v2'], 'numbered', 1024, niahMeta),
+    makeSample('n2', 'ruler/niah', ['v3', 'v4'], 'numbered', 1024, niahMeta),
+    makeSample('m1', 'story/multihop', ['silver lamp'], 'exact', 2048),
+    makeSample('m2', 'story/multihop', ['gold key'], 'exact', 2048),
+  ];
+  const samplesFile = join(dir, 'samples.jsonl');
+  writeFileSync(samplesFile, jsonl(samples));
+  const predictions = [
+    { id: 'n1', output: formatGold(samples[0] as never), finishReason: 'stop' },
+    { id: 'n2', output: '<answer>\n1. v3\n2. wrong\n</answer>', finishReason: 'stop' },
+    { id: 'm1', output: 'The silver lamp', finishReason: 'length' },
+    { id: 'ghost', output: 'x' },
+  ];
+  const predictionsFile = join(dir, 'predictions.jsonl');
+  writeFileSync(predictionsFile, jsonl(predictions));
+  return { dir, samplesFile, predictionsFile, out: join(dir, 'out') };
+}
+
+describe('longweave score', () => {
+  it('writes results.jsonl and summary.json, prints a table, reports unmatched ids', async () => {
+    const { samplesFile, predictionsFile, out } = setup();
+    const { stdout, stderr } = await run(['--samples', samplesFile, '--predictions', predictionsFile, '--out', out]);
+    const results = readFileSync(join(out, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(results.map((r) => [r['id'], r['score'], r['truncated']])).toEqual([
+      ['n1', 1, false],
+      ['n2', 0.5, false],
+      ['m1', 1, true],
+    ]);
+    for (const r of results) expect(validate('result', r)).toEqual([]);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as SummaryFile;
+    expect(validate('summary', summary)).toEqual([]);
+    expect(summary['unmatched']).toEqual({ predictionsWithoutSample: ['ghost'], samplesWithoutPrediction: ['m2'] });
+    expect(summary['totals']).toEqual({ results: 3, inMeans: 3, excluded: 0, missing: 1, predictionsWithoutSample: 1 });
+    expect(summary.groups.map((g) => [g.task, g.length, g.n, g.mean, g.truncatedRate])).toEqual([
+      ['ruler/niah', 1024, 2, 0.75, 0],
+      ['story/multihop', 2048, 1, 1, 1],
+    ]);
+    expect(summary['inputs']['samples'][0]).toMatchObject({ path: samplesFile, lines: 4 });
+    expect(summary.inputs.samples[0]?.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(stderr).toContain('warning: 1 predictions have no sample: "ghost"');
+    expect(stderr).toContain('warning: 1 samples have no prediction: "m2"');
+    expect(stdout.split('\n').slice(0, 4)).toEqual([
+      'task            length  scorer    n   mean      95% CI  pass%  no-ans%  trunc%',
+      '--------------  ------  --------  -  -----  ----------  -----  -------  ------',
+      'ruler/niah        1024  numbered  2   75.0   0.0-100.0   50.0      0.0     0.0',
+      'story/multihop    2048  exact     1  100.0  20.7-100.0  100.0      0.0   100.0',
+    ]);
+  });
+
+  it('--json prints summary.json; --compat paper-reference changes scores and is recorded', async () => {
+    const { samplesFile, predictionsFile, out } = setup();
+    const { stdout } = await run(['--samples', samplesFile, '--predictions', predictionsFile, '--out', out, '--json', '--compat', 'paper-reference']);
+    const summary = JSON.parse(stdout) as SummaryFile;
+    expect(summary.config.compat).toBe('paper-reference');
+    // The reference drops multi-hop answers without an <answer> tag from the mean.
+    expect(summary.groups[1]).toMatchObject({ task: 'story/multihop', n: 0, excluded: 1, mean: null, ci: null });
+    expect(summary).toEqual(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')));
+  });
+
+  it('writes nothing when any input is invalid, naming file, line and field', async () => {
+    const { samplesFile, predictionsFile, dir, out } = setup();
+    const bad = join(dir, 'bad.jsonl');
+    writeFileSync(bad, '{"id":"n1","output":"x"}\n{"id":"n2","output":42}\n');
+    await expect(run(['--samples', samplesFile, '--predictions', bad, '--out', out])).rejects.toThrow(`${bad}:2: field "output" must be a string, got number`);
+    writeFileSync(bad, '{"id":"n1","output":"x"}\n{"id":"n2",\n');
+    await expect(run(['--samples', samplesFile, '--predictions', bad, '--out', out])).rejects.toThrow(`${bad}:2: is not valid JSON`);
+    const badSamples = join(dir, 'bad-samples.jsonl');
+    writeFileSync(badSamples, jsonl([makeSample('n1', 'ruler/niah', ['v'], 'no-such-scorer')]));
+    await expect(run(['--samples', badSamples, '--predictions', predictionsFile, '--out', out])).rejects.toThrow(`${badSamples}:1: field "/metadata/scorer" names unknown scorer "no-such-scorer"`);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('--strict refuses unmatched ids and writes nothing', async () => {
+    const { samplesFile, predictionsFile, out } = setup();
+    await expect(run(['--samples', samplesFile, '--predictions', predictionsFile, '--out', out, '--strict'])).rejects.toThrow(
+      '--strict: 1 predictions without a sample ["ghost"], 1 samples without a prediction ["m2"]',
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("reads lm-eval's logged samples and RULER's prediction files", async () => {
+    const { dir, samplesFile, out } = setup();
+    const lmEval = join(dir, 'lm-eval.jsonl');
+    writeFileSync(lmEval, jsonl([
+      { doc_id: 0, doc: { id: 'n1' }, resps: [['<answer>1. v1\n2. v2</answer>']], filtered_resps: ['ignored'] },
+      { doc_id: 2, resps: [['<answer>Silver lamp</answer>']] },
+    ]));
+    await run(['--samples', samplesFile, '--predictions', lmEval, '--out', out]);
+    const results = readFileSync(join(out, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(results.map((r) => [r['id'], r['score']])).toEqual([['n1', 1], ['m1', 1]]);
+    const ruler = join(dir, 'ruler.jsonl');
+    writeFileSync(ruler, jsonl([{ index: 1, pred: '1. v3\n2. v4', outputs: ['v3', 'v4'], input: '...', truncation: -1, length: 1024 }]));
+    await run(['--samples', samplesFile, '--predictions', ruler, '--out', out]);
+    expect(JSON.parse(readFileSync(join(out, 'results.jsonl'), 'utf8'))).toMatchObject({ id: 'n2', score: 1 });
+  });
+});
