@@ -51,7 +51,7 @@ function metadataOf(metadata: Record<string, unknown> | undefined): NumberedMeta
   const keys = metadata?.['keys'];
   return {
     ...(typeof template === 'string' ? { answerTemplate: template } : {}),
-    ...(Array.isArray(keys) && keys.every((k) => typeof k === 'string') ? { keys: keys as string[] } : {}),
+    ...(Array.isArray(keys) ? { keys: keys as string[] } : {}),
   };
 }
 
@@ -62,15 +62,41 @@ function metadataOf(metadata: Record<string, unknown> | undefined): NumberedMeta
  * @example itemMatches('The answer for k is: V.', 'v', 'k', 'The answer for {key} is {value}.') // true
  */
 export function itemMatches(pred: string, gold: string, key?: string, template?: string): boolean {
+  const filled = template !== undefined && key !== undefined ? canonicalAnswer(fillTemplate(template, key, gold)) : undefined;
+  return matchesPrepared(pred, { gold: canonicalAnswer(gold), filled, key, template });
+}
+
+interface PreparedItem {
+  gold: string;
+  filled: string | undefined;
+  key: string | undefined;
+  template: string | undefined;
+}
+
+function matchesPrepared(pred: string, item: PreparedItem): boolean {
   const p = canonicalAnswer(pred);
-  const g = canonicalAnswer(gold);
-  if (p === g) return true;
-  if (template === undefined || key === undefined) return false;
-  if (p === canonicalAnswer(fillTemplate(template, key, gold))) return true;
-  const m = templatePattern(template)?.exec(pred.trim());
+  if (p === item.gold || p === item.filled) return true;
+  if (item.template === undefined || item.key === undefined) return false;
+  const m = templatePattern(item.template)?.exec(pred.trim());
   if (!m?.groups) return false;
-  const keyOk = m.groups['key'] === undefined || canonicalAnswer(m.groups['key']) === canonicalAnswer(key);
-  return keyOk && canonicalAnswer(m.groups['value'] ?? '') === g;
+  const keyOk = m.groups['key'] === undefined || canonicalAnswer(m.groups['key']) === canonicalAnswer(item.key);
+  return keyOk && canonicalAnswer(m.groups['value'] ?? '') === item.gold;
+}
+
+// Normalised gold values and filled templates depend only on the sample: computed once per target
+// array (scoring many predictions of one sample, or re-scoring, reuses them).
+const prepared = new WeakMap<readonly string[], { template: string | undefined; keys: readonly string[] | undefined; items: PreparedItem[] }>();
+function prepare(expected: readonly string[], answerTemplate: string | undefined, keys: readonly string[] | undefined): PreparedItem[] {
+  const hit = prepared.get(expected);
+  if (hit && hit.template === answerTemplate && hit.keys === keys) return hit.items;
+  const items = expected.map((gold, i) => {
+    const rawKey: unknown = keys?.[i];
+    const key = typeof rawKey === 'string' ? rawKey : undefined;
+    const filled = answerTemplate !== undefined && key !== undefined ? canonicalAnswer(fillTemplate(answerTemplate, key, gold)) : undefined;
+    return { gold: canonicalAnswer(gold), filled, key, template: answerTemplate };
+  });
+  prepared.set(expected, { template: answerTemplate, keys, items });
+  return items;
 }
 
 /**
@@ -90,12 +116,13 @@ export const numbered: Scorer = (input: ScorerInput): ScoreResult => {
     items = new Map(lines.map((line, i) => [i + 1, line]));
   }
   const { answerTemplate, keys } = metadataOf(input.metadata);
+  const golds = prepare(expected, answerTemplate, keys);
   let correct = 0;
   let firstWrong = '';
   for (let i = 0; i < expected.length; i++) {
     const gold = expected[i] as string;
     const pred = items.get(i + 1);
-    if (pred !== undefined && itemMatches(pred, gold, keys?.[i], answerTemplate)) correct++;
+    if (pred !== undefined && matchesPrepared(pred, golds[i] as PreparedItem)) correct++;
     else if (!firstWrong) firstWrong = `item ${i + 1}: expected ${quote(gold)}, got ${pred === undefined ? 'nothing' : quote(pred)}`;
   }
   const score = ratio(correct, expected.length, items.size === 0 ? 1 : 0);

@@ -31,6 +31,8 @@ export const NONE_PHRASES: readonly string[] = [
 const NONE_SET = new Set(NONE_PHRASES);
 
 const WHITESPACE = /\s+/g;
+const MULTI_SPACE = /\s\s|[^\S ]/;
+const WRAPPER_CHARS = new Set(['*', '_', '"', "'", '`', '“', '”', '‘', '’']);
 const TRAILING_PERIODS = /[.\s]+$/;
 const LEADING_ARTICLE = /^(?:the|a|an) /;
 const WRAPPERS = /^(?:\*\*|__|["'`“”‘’])+|(?:\*\*|__|["'`“”‘’])+$/g;
@@ -42,14 +44,17 @@ const WRAPPERS = /^(?:\*\*|__|["'`“”‘’])+|(?:\*\*|__|["'`“”‘’])+
  * @example normalizeAnswer('  The  Golden Key. ') // 'golden key'
  */
 export function normalizeAnswer(text: string): string {
-  let s = text.toLowerCase().replace(WHITESPACE, ' ').trim();
-  // Wrappers and trailing periods can nest ("**Paris.**"), so peel until stable (at most a few rounds).
-  for (let i = 0; i < 4; i++) {
+  let s = text.toLowerCase();
+  if (MULTI_SPACE.test(s)) s = s.replace(WHITESPACE, ' ');
+  s = s.trim();
+  // Wrappers and trailing periods can nest ("**Paris.**"), so peel until stable (at most a few
+  // rounds); most answers have neither and skip the loop.
+  for (let i = 0; i < 4 && s.length > 0 && (WRAPPER_CHARS.has(s[0] as string) || WRAPPER_CHARS.has(s[s.length - 1] as string) || s.endsWith('.')); i++) {
     const next = s.replace(WRAPPERS, '').replace(TRAILING_PERIODS, '').trim();
     if (next === s) break;
     s = next;
   }
-  return s.replace(LEADING_ARTICLE, '');
+  return s.startsWith('the ') || s.startsWith('a ') || s.startsWith('an ') ? s.replace(LEADING_ARTICLE, '') : s;
 }
 
 /**
