@@ -158,6 +158,38 @@ function joinUnits(units: readonly string[], separator: string): { text: string;
   return { text, starts };
 }
 
+/** The fixed text around a context and its token cost. */
+export interface PromptFrameTokens {
+  head: string;
+  tail: string;
+  /** Tokens the tokenizer adds to a raw prompt (0 under a chat template). */
+  special: number;
+  /** Tokens of head + tail + special. */
+  overhead: number;
+}
+
+/**
+ * Splits the (templated) prompt around the context and counts the fixed parts.
+ * @throws Error when a chat template is requested but the tokenizer has none.
+ */
+export function promptFrame(
+  tokenizer: Tokenizer,
+  chatTemplate: boolean,
+  system: string | undefined,
+  before: string,
+  after: string,
+): PromptFrameTokens {
+  let frame = { head: before, tail: after };
+  if (chatTemplate) {
+    if (!tokenizer.chatTemplate) {
+      throw new Error(`Tokenizer ${tokenizer.id} has no chat template; generate without one (--no-chat-template).`);
+    }
+    frame = splitTemplate(tokenizer.chatTemplate, system, before, after);
+  }
+  const special = chatTemplate ? 0 : tokenizer.addedSpecialTokens;
+  return { ...frame, special, overhead: tokenizer.count(frame.head) + tokenizer.count(frame.tail) + special };
+}
+
 /**
  * Builds a prompt of exactly `spec.target` tokens.
  * @throws LengthError when the fixed parts alone exceed the target, or the rest cannot be filled.
@@ -169,16 +201,8 @@ function joinUnits(units: readonly string[], separator: string): { text: string;
 export function assembleExact(spec: ExactPromptSpec): ExactPrompt {
   const { tokenizer, target } = spec;
   const separator = spec.separator ?? ' ';
-  const frame = spec.chatTemplate
-    ? (() => {
-        if (!tokenizer.chatTemplate) {
-          throw new Error(`Tokenizer ${tokenizer.id} has no chat template; generate without one (--no-chat-template).`);
-        }
-        return splitTemplate(tokenizer.chatTemplate, spec.system, spec.before, spec.after);
-      })()
-    : { head: spec.before, tail: spec.after };
-  const special = spec.chatTemplate ? 0 : tokenizer.addedSpecialTokens;
-  const overhead = tokenizer.count(frame.head) + tokenizer.count(frame.tail) + special;
+  const { head, tail, special, overhead } = promptFrame(tokenizer, spec.chatTemplate, spec.system, spec.before, spec.after);
+  const frame = { head, tail };
   const countUnit = unitCounter(tokenizer, separator);
   const needleTokens = spec.needles.reduce((sum, n) => sum + countUnit(n.body), 0);
   const fixed = overhead + needleTokens;

@@ -2,9 +2,15 @@
 // `longweave tasks` prints.
 import type { TaskDefinition } from '../core/task.js';
 import { rulerNiah } from './ruler-niah.js';
+import { rulerVt } from './ruler-vt.js';
+import { rulerCwe } from './ruler-cwe.js';
+import { rulerFwe } from './ruler-fwe.js';
 
 export const TASKS = {
   'ruler/niah': rulerNiah,
+  'ruler/vt': rulerVt,
+  'ruler/cwe': rulerCwe,
+  'ruler/fwe': rulerFwe,
 } satisfies Record<string, TaskDefinition<never>>;
 
 export type TaskId = keyof typeof TASKS;
