@@ -19,7 +19,7 @@ function graph(entry: string): { files: string[]; packages: string[] } {
       else packages.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : (spec.split('/')[0] as string));
     }
   };
-  visit(join(ROOT, 'scorers', 'index.ts'));
+  visit(join(ROOT, entry));
   return { files: [...files].map((f) => relative(ROOT, f)).sort(), packages: [...packages].sort() };
 }
 
