@@ -1,0 +1,113 @@
+// `longweave generate`: a suite or single tasks, at one or more lengths, written as JSONL files
+// plus a manifest.
+import type { CommandModule } from 'yargs';
+import { parseLengths } from '../generators/core/length.js';
+import { loadSuite, suiteNames, type SuiteTaskEntry } from '../generators/suite.js';
+import { DEFAULT_TOKENIZER, loadTokenizer, tokenizerNames } from '../generators/tokenizers/index.js';
+import { CliError } from './errors.js';
+import { checkOutput, planJobs, writeDataset } from './dataset.js';
+import { createProgress } from './progress.js';
+
+interface GenerateArgs {
+  suite: string | undefined;
+  task: string[] | undefined;
+  params: string | undefined;
+  lengths: string | undefined;
+  samples: number | undefined;
+  seed: string | undefined;
+  tokenizer: string | undefined;
+  'chat-template': boolean | undefined;
+  'template-kwargs': string | undefined;
+  source: string[] | undefined;
+  out: string;
+  force: boolean;
+  json: boolean;
+  quiet: boolean;
+}
+
+function parseJsonFlag(flag: string, value: string | undefined): Record<string, unknown> | undefined {
+  if (value === undefined) return undefined;
+  try {
+    const parsed = JSON.parse(value) as unknown;
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
+    return parsed as Record<string, unknown>;
+  } catch (error) {
+    throw new CliError(`--${flag} must be a JSON object, e.g. '{"keys": 8}' (${(error as Error).message}).`);
+  }
+}
+
+function parseSources(values: string[] | undefined): Record<string, string> | undefined {
+  if (!values || values.length === 0) return undefined;
+  const out: Record<string, string> = {};
+  for (const value of values) {
+    const at = value.indexOf('=');
+    if (at <= 0) throw new CliError(`--source ${value}: use TASK=PATH, e.g. qa/squad=train-v2.0.json.`);
+    out[value.slice(0, at)] = value.slice(at + 1);
+  }
+  return out;
+}
+
+export const generateCommand: CommandModule<object, GenerateArgs> = {
+  command: 'generate',
+  describe: 'Generate a dataset: exact-length samples for a suite or single tasks',
+  builder: (y) =>
+    y
+      .option('suite', { type: 'string', describe: `Suite recipe: a shipped name (${suiteNames().join(', ')}) or a path to a .json recipe` })
+      .option('task', { type: 'string', array: true, describe: 'Task id (repeatable), instead of a suite; see `longweave tasks`' })
+      .option('params', { type: 'string', describe: 'JSON object of parameters for the --task tasks, e.g. \'{"keys":8}\'' })
+      .option('lengths', { type: 'string', describe: 'Comma-separated lengths in tokens: 4k,32k,128k,1m or integers (k = 1024)' })
+      .option('samples', { type: 'number', describe: 'Samples per task and length (default: the suite\'s, else 10)' })
+      .option('seed', { type: 'string', describe: 'Suite seed (default: the suite\'s, else 0)' })
+      .option('tokenizer', { type: 'string', describe: `Tokenizer: ${tokenizerNames().join(', ')}, or a path to tokenizer.json / a model folder (default ${DEFAULT_TOKENIZER})` })
+      .option('chat-template', { type: 'boolean', describe: "Count the prompt under the tokenizer's chat template (default: when it has one; --no-chat-template to count the raw prompt)" })
+      .option('template-kwargs', { type: 'string', describe: 'JSON object of chat-template variables, as vLLM\'s chat_template_kwargs, e.g. \'{"enable_thinking":false}\'' })
+      .option('source', { type: 'string', array: true, describe: 'Source file for a task that reads one: TASK=PATH (repeatable)' })
+      .option('out', { type: 'string', demandOption: true, describe: 'Output folder' })
+      .option('force', { type: 'boolean', default: false, describe: 'Overwrite an existing dataset in --out' })
+      .option('json', { type: 'boolean', default: false, describe: 'Print the manifest as JSON on stdout' })
+      .option('quiet', { type: 'boolean', default: false, describe: 'No progress on stderr' })
+      .example('$0 generate --suite quick --out data/quick', 'the small suite at its own lengths')
+      .example('$0 generate --task ruler/niah --lengths 4k,32k,128k --samples 50 --seed 7 --out data/niah', 'one task at three lengths'),
+  handler: (args) => {
+    if (!args.suite && (!args.task || args.task.length === 0)) {
+      throw new CliError('Name a --suite or at least one --task (see `longweave tasks`).');
+    }
+    if (args.suite && args.task && args.task.length > 0) throw new CliError('Use either --suite or --task, not both.');
+    if (args.samples !== undefined && (!Number.isInteger(args.samples) || args.samples < 1)) {
+      throw new CliError(`--samples must be a positive integer, got ${args.samples}.`);
+    }
+    const suite = args.suite ? loadSuite(args.suite) : undefined;
+    const params = parseJsonFlag('params', args.params);
+    const entries: SuiteTaskEntry[] = suite?.tasks ?? (args.task ?? []).map((task) => ({ task, ...(params ? { params } : {}) }));
+    const lengthsValue = args.lengths ?? suite?.lengths ?? ['4k'];
+    let lengths: number[];
+    try {
+      lengths = parseLengths(lengthsValue);
+    } catch (error) {
+      throw new CliError(`--lengths: ${(error as Error).message}`);
+    }
+    const samples = args.samples ?? suite?.samples ?? 10;
+    const seed = args.seed ?? suite?.seed ?? 0;
+    const templateVariables = parseJsonFlag('template-kwargs', args['template-kwargs']);
+    const tokenizer = loadTokenizer(args.tokenizer ?? suite?.tokenizer ?? DEFAULT_TOKENIZER, templateVariables ? { templateVariables } : {});
+    const chatTemplate = args['chat-template'] ?? suite?.chatTemplate ?? tokenizer.chatTemplate !== undefined;
+    if (chatTemplate && !tokenizer.chatTemplate) throw new CliError(`Tokenizer ${tokenizer.id} has no chat template; use --no-chat-template.`);
+    const sources = { ...(suite?.sources ?? {}), ...(parseSources(args.source) ?? {}) };
+    const plan = {
+      suite: suite?.name ?? 'custom',
+      seed,
+      tokenizer,
+      chatTemplate,
+      jobs: planJobs(entries, lengths, samples),
+      ...(Object.keys(sources).length > 0 ? { sources } : {}),
+    };
+    checkOutput(args.out, plan, args.force);
+    const progress = createProgress(args.quiet);
+    const started = performance.now();
+    const manifest = writeDataset(args.out, plan, progress);
+    const seconds = (performance.now() - started) / 1000;
+    const count = manifest.files.reduce((sum, f) => sum + f.samples, 0);
+    if (!args.quiet) process.stderr.write(`Wrote ${count} samples in ${manifest.files.length} files to ${args.out} (${seconds.toFixed(1)} s).\n`);
+    if (args.json) process.stdout.write(`${JSON.stringify(manifest, null, 2)}\n`);
+  },
+};

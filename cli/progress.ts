@@ -1,0 +1,45 @@
+// Progress on stderr: a bar on a terminal, plain lines otherwise (CI, pipes, files).
+import cliProgress from 'cli-progress';
+
+export interface Progress {
+  start(total: number, label: string): void;
+  tick(label: string): void;
+  log(line: string): void;
+  stop(): void;
+}
+
+/** A progress reporter; a bar only when stderr is a TTY and CI is unset. */
+export function createProgress(quiet = false): Progress {
+  const interactive = !quiet && process.stderr.isTTY === true && !process.env['CI'];
+  if (!interactive) {
+    let done = 0;
+    let total = 0;
+    return {
+      start: (t) => {
+        total = t;
+        done = 0;
+      },
+      tick: (label) => {
+        done++;
+        if (!quiet && (done === total || done % 50 === 0)) process.stderr.write(`  ${done}/${total} ${label}\n`);
+      },
+      log: (line) => {
+        if (!quiet) process.stderr.write(`${line}\n`);
+      },
+      stop: () => undefined,
+    };
+  }
+  const bar = new cliProgress.SingleBar(
+    { format: '{bar} {value}/{total} samples | {eta_formatted} left | {label}', stream: process.stderr, hideCursor: true, etaBuffer: 20 },
+    cliProgress.Presets.shades_classic,
+  );
+  return {
+    start: (total, label) => bar.start(total, 0, { label }),
+    tick: (label) => bar.increment(1, { label }),
+    log: (line) => {
+      bar.stop();
+      process.stderr.write(`${line}\n`);
+    },
+    stop: () => bar.stop(),
+  };
+}
