@@ -4,6 +4,8 @@ import { generateCommand } from './generate.js';
 import { tasksCommand } from './tasks.js';
 import { validateCommand } from './validate.js';
 import { scoreCommand } from './score.js';
+import { runCommand } from './run.js';
+import { reportCommand } from './report.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [generateCommand, tasksCommand, validateCommand, scoreCommand];
+export const commands: CommandModule<any, any>[] = [generateCommand, tasksCommand, validateCommand, scoreCommand, runCommand, reportCommand];

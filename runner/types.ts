@@ -48,6 +48,8 @@ export interface Backend {
   readonly name: string;
   /** Model name recorded in predictions. */
   readonly model: string;
+  /** How many requests the runner may keep in flight at once (default 1). */
+  readonly concurrency?: number;
   generate(request: BackendRequest): Promise<Omit<Prediction, 'id'>>;
   close?(): Promise<void>;
 }

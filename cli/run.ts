@@ -1,0 +1,166 @@
+// `longweave run`: run a recipe's grid (or one cell given by flags) into a run directory, or
+// resume one; then write summary.json and report.html and print the summary table.
+import { join } from 'node:path';
+import type { CommandModule } from 'yargs';
+import { SchemaError } from '../schemas/index.js';
+import { BACKEND_NAMES } from '../runner/backends/registry.js';
+import { parseShard, type Shard } from '../runner/grid.js';
+import { flagsToRecipe } from '../runner/recipe/flags.js';
+import { loadRecipeFile, resolveRecipe } from '../runner/recipe/load.js';
+import type { ResolvedRecipe } from '../runner/recipe/types.js';
+import { buildReport } from '../runner/report/build.js';
+import { terminalReport } from '../runner/report/tables.js';
+import { terminalProgress } from '../runner/progress.js';
+import { resumeRun, runGrid, type RunOutcome } from '../runner/run.js';
+import { CliError } from './errors.js';
+
+interface RunArgs {
+  recipe?: string;
+  resume?: string;
+  out?: string;
+  shard?: string;
+  backend?: string;
+  'base-url'?: string[];
+  model?: string;
+  samples?: string[];
+  endpoint?: 'chat' | 'completions';
+  'api-key-env'?: string;
+  concurrency?: number;
+  'timeout-ms'?: number;
+  retries?: number;
+  'max-output-tokens'?: number;
+  limit?: number;
+  'corrupt-rate'?: number;
+  predictions?: string;
+  json: boolean;
+  report: boolean;
+  progress: boolean;
+}
+
+/** A schema error as one line listing every issue. */
+function recipeError(error: SchemaError): CliError {
+  const issues = error.issues.map((i) => `${i.path || '/'} ${i.message} [${i.rule}]`).join('; ');
+  return new CliError(`${error.where}: ${issues}`);
+}
+
+async function resolveFromArgs(args: RunArgs): Promise<ResolvedRecipe> {
+  if (args.recipe !== undefined) {
+    if (args.backend !== undefined || args.model !== undefined || args.samples !== undefined) {
+      throw new CliError('Give a recipe file or the single-cell flags (--backend, --model, --samples), not both.');
+    }
+    return loadRecipeFile(args.recipe);
+  }
+  const missing = (['backend', 'model', 'samples'] as const).filter((k) => args[k] === undefined);
+  if (missing.length > 0) {
+    throw new CliError(`Give a recipe file, --resume RUN_DIR, or a single cell with --backend, --model and --samples (missing: ${missing.map((m) => `--${m}`).join(', ')}).`);
+  }
+  const recipe = flagsToRecipe({
+    backend: args.backend as string,
+    model: args.model as string,
+    samples: args.samples as string[],
+    ...(args['base-url'] ? { baseUrl: args['base-url'] } : {}),
+    ...(args.endpoint ? { endpoint: args.endpoint } : {}),
+    ...(args['api-key-env'] ? { apiKeyEnv: args['api-key-env'] } : {}),
+    ...(args.concurrency !== undefined ? { concurrency: args.concurrency } : {}),
+    ...(args['timeout-ms'] !== undefined ? { timeoutMs: args['timeout-ms'] } : {}),
+    ...(args.retries !== undefined ? { retries: args.retries } : {}),
+    ...(args['max-output-tokens'] !== undefined ? { maxOutputTokens: args['max-output-tokens'] } : {}),
+    ...(args.limit !== undefined ? { limit: args.limit } : {}),
+    ...(args['corrupt-rate'] !== undefined ? { corruptRate: args['corrupt-rate'] } : {}),
+    ...(args.predictions !== undefined ? { predictions: args.predictions } : {}),
+  });
+  return resolveRecipe(recipe, { baseDir: process.cwd(), where: 'flags' });
+}
+
+function describeOutcome(dir: string, outcome: RunOutcome): string {
+  const parts = [`${outcome.answered} answered`, `${outcome.failed.length} failed`];
+  if (outcome.alreadyDone) parts.push(`${outcome.alreadyDone} done before`);
+  if (outcome.rescored) parts.push(`${outcome.rescored} scored from stored predictions`);
+  return `${dir}: ${parts.join(', ')}`;
+}
+
+export const runCommand: CommandModule<object, RunArgs> = {
+  command: 'run [recipe]',
+  describe: 'Run models on datasets (a recipe grid, or one cell from flags) into a resumable run directory',
+  builder: (y) =>
+    y
+      .positional('recipe', { type: 'string', description: 'Run recipe (JSON, schemas/run-recipe.schema.json)' })
+      .option('resume', { type: 'string', description: 'Continue the run in this directory' })
+      .option('out', { type: 'string', description: 'Run directory (default: runs/<recipe name>)' })
+      .option('shard', { type: 'string', description: 'Run shard i/n of the grid (0-based), e.g. 0/4' })
+      .option('backend', { choices: BACKEND_NAMES, description: 'Single cell: backend' })
+      .option('base-url', { type: 'string', array: true, description: 'Single cell (openai): server base URL(s), e.g. http://localhost:8000/v1' })
+      .option('model', { type: 'string', description: 'Single cell: model name (sent to the server)' })
+      .option('samples', { type: 'string', array: true, description: 'Single cell: samples.jsonl file(s)' })
+      .option('endpoint', { choices: ['chat', 'completions'] as const, description: 'Single cell (openai): endpoint (default chat)' })
+      .option('api-key-env', { type: 'string', description: 'Single cell (openai): environment variable holding the API key' })
+      .option('concurrency', { type: 'number', description: 'Single cell: requests in flight' })
+      .option('timeout-ms', { type: 'number', description: 'Single cell (openai): per-request timeout' })
+      .option('retries', { type: 'number', description: 'Single cell (openai): retries per request' })
+      .option('max-output-tokens', { type: 'number', description: "Single cell (openai): override the samples' output budget" })
+      .option('limit', { type: 'number', description: 'Single cell: first N samples of each file' })
+      .option('corrupt-rate', { type: 'number', description: 'Single cell (oracle): share of answers corrupted' })
+      .option('predictions', { type: 'string', description: 'Single cell (replay): predictions file to answer from' })
+      .option('json', { type: 'boolean', default: false, description: 'Print summary.json to stdout instead of the table' })
+      .option('report', { type: 'boolean', default: true, description: 'Write summary.json and report.html at the end (--no-report to skip)' })
+      .option('progress', { type: 'boolean', default: true, description: 'Progress on stderr (--no-progress to hide)' })
+      .example('$0 run recipes/sweep.json --shard 0/2', 'Run half of a grid')
+      .example('$0 run --backend openai --base-url http://localhost:8000/v1 --model Qwen/Qwen3-8B --samples data/niah/4096/samples.jsonl --out runs/q', 'One cell')
+      .example('$0 run --resume runs/q', 'Continue an interrupted run') as never,
+  handler: async (args) => {
+    const controller = new AbortController();
+    let interrupts = 0;
+    const onSignal = (): void => {
+      interrupts++;
+      if (interrupts > 1) process.exit(130);
+      process.stderr.write('\nlongweave: stopping (requests in flight are dropped and asked again on --resume); press Ctrl-C again to quit at once\n');
+      controller.abort();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    const log = (message: string): void => void process.stderr.write(`longweave: ${message}\n`);
+    let dir: string;
+    let outcome: RunOutcome;
+    try {
+      const progress = args.progress ? terminalProgress() : undefined;
+      const common = { signal: controller.signal, log, ...(progress ? { progress } : {}) };
+      if (args.resume !== undefined) {
+        if (args.recipe !== undefined || args.shard !== undefined) throw new CliError('--resume takes the recipe and shard from the run directory; give neither.');
+        dir = args.resume;
+        outcome = await resumeRun({ dir, ...common });
+      } else {
+        const resolved = await resolveFromArgs(args);
+        let shard: Shard | undefined;
+        try {
+          shard = args.shard !== undefined ? parseShard(args.shard) : undefined;
+        } catch (error) {
+          throw new CliError((error as Error).message);
+        }
+        dir = args.out ?? join('runs', shard ? `${resolved.recipe.name}-${shard.index}of${shard.count}` : resolved.recipe.name);
+        outcome = await runGrid(resolved, { dir, ...common, ...(shard ? { shard } : {}) });
+      }
+    } catch (error) {
+      if (error instanceof SchemaError) throw recipeError(error);
+      throw error;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+    log(describeOutcome(dir, outcome));
+    if (outcome.interrupted) {
+      process.exitCode = 130;
+      log(`interrupted; continue with: longweave run --resume ${dir}`);
+      return;
+    }
+    if (args.report) {
+      const report = await buildReport([dir]);
+      log(`wrote ${report.summaryPath}${report.reportPath ? ` and ${report.reportPath}` : ''}`);
+      process.stdout.write(args.json ? `${JSON.stringify(report.summary, null, 2)}\n` : terminalReport(report.summary));
+    }
+    if (outcome.failed.length > 0) {
+      process.exitCode = 3;
+      const shown = outcome.failed.slice(0, 5).map((f) => `${f.id} (${f.model}, ${f.method} C=${f.compression}): ${f.error}`);
+      log(`${outcome.failed.length} samples failed after the retry budget: ${shown.join(' | ')}${outcome.failed.length > 5 ? ' | ...' : ''}; ask again with --resume ${dir}`);
+    }
+  },
+};

@@ -1,0 +1,148 @@
+// The analysis table: one row per (model, method, compression, sample), joined from a run
+// directory's results.jsonl, predictions.jsonl and sample-info.jsonl. Several directories (shards,
+// or runs of other models) merge into one table; for a pair present twice the later one wins.
+import { resolve } from 'node:path';
+import { readJsonl } from '../jsonl/read-lines.js';
+import { methodOf, predictionKey, type RunPrediction, type RunResult, type SampleInfo } from '../records.js';
+import { readRunState, runPaths } from '../run-dir.js';
+
+/** One analysed sample. */
+export interface Row {
+  model: string;
+  task: string;
+  length: number;
+  prefill: string;
+  decode: string;
+  compression: number;
+  id: string;
+  /** Main score in 0..1; undefined when the request failed. */
+  score?: number;
+  pass: boolean;
+  noAnswer: boolean;
+  truncated: boolean;
+  /** Left out of means (paper-reference compatibility). */
+  excluded: boolean;
+  failed: boolean;
+  error?: string;
+  latencyMs?: number;
+  promptTokens?: number;
+  completionTokens?: number;
+  inputTokens?: number;
+  category?: string;
+  depth?: number;
+  sparsity?: number;
+  executed?: Record<string, number>;
+}
+
+/** Model facts from the recipes: size and config file. */
+export interface ModelFacts {
+  parameters?: number;
+  /** Absolute path of the model's config.json. */
+  config?: string;
+}
+
+/** Everything the analyses read. */
+export interface AnalysisInput {
+  rows: Row[];
+  models: Record<string, ModelFacts>;
+  /** Run directories read, with their recipe names. */
+  runs: { dir: string; name: string; shard?: string }[];
+  /** Pairs found in more than one directory. */
+  duplicates: number;
+}
+
+function splitMethod(method: string): { prefill: string; decode: string } {
+  const [prefill = method, decode = 'dense'] = method.split('/');
+  return { prefill, decode };
+}
+
+/**
+ * Reads and joins run directories.
+ * @throws Error when a directory is not a run.
+ * @example const input = await loadRunDirs(['runs/a', 'runs/b']);
+ */
+export async function loadRunDirs(dirs: readonly string[]): Promise<AnalysisInput> {
+  const rows = new Map<string, Row>();
+  const models: Record<string, ModelFacts> = {};
+  const runs: AnalysisInput['runs'] = [];
+  let duplicates = 0;
+  for (const dir of dirs) {
+    const state = readRunState(dir);
+    runs.push({ dir, name: state.recipe.name, ...(state.shard ? { shard: `${state.shard.index}/${state.shard.count}` } : {}) });
+    for (const model of state.recipe.models) {
+      const facts: ModelFacts = {};
+      if (model.parameters !== undefined) facts.parameters = model.parameters;
+      if (model.config !== undefined) facts.config = resolve(state.baseDir, model.config);
+      models[model.name] = { ...models[model.name], ...facts };
+    }
+    const paths = runPaths(dir);
+    const info = new Map<string, SampleInfo>();
+    for await (const { value } of readJsonl<SampleInfo>(paths.sampleInfo, { missingOk: true })) info.set(value.id, value);
+    const predictions = new Map<string, RunPrediction>();
+    for await (const { value } of readJsonl<RunPrediction>(paths.predictions, { missingOk: true })) {
+      const key = predictionKey(value.model, methodOf(value.attention), value.attention.compression, value.id);
+      const previous = predictions.get(key);
+      // A success is never replaced by a later failure line of the same pair.
+      if (!previous || previous.error !== undefined || value.error === undefined) predictions.set(key, value);
+    }
+    const local = new Map<string, Row>();
+    for await (const { value } of readJsonl<RunResult>(paths.results, { missingOk: true })) {
+      const key = predictionKey(value.model, value.method, value.compression, value.id);
+      const row: Row = {
+        model: value.model,
+        task: value.task,
+        length: value.length,
+        ...splitMethod(value.method),
+        compression: value.compression,
+        id: value.id,
+        score: value.score,
+        pass: value.pass,
+        noAnswer: value.noAnswer,
+        truncated: value.truncated,
+        excluded: value.excluded === true,
+        failed: false,
+      };
+      local.set(key, row);
+    }
+    // Failed pairs have a prediction with an error and no result.
+    for (const [key, prediction] of predictions) {
+      let row = local.get(key);
+      if (!row) {
+        if (prediction.error === undefined) continue; // answered but not yet scored (interrupted run)
+        const sample = info.get(prediction.id);
+        row = {
+          model: prediction.model,
+          task: sample?.task ?? '?',
+          length: sample?.length ?? 0,
+          prefill: prediction.attention.prefill,
+          decode: prediction.attention.decode,
+          compression: prediction.attention.compression,
+          id: prediction.id,
+          pass: false,
+          noAnswer: false,
+          truncated: false,
+          excluded: false,
+          failed: true,
+          error: prediction.error,
+        };
+        local.set(key, row);
+      }
+      if (prediction.latencyMs !== undefined) row.latencyMs = prediction.latencyMs;
+      if (prediction.usage?.promptTokens !== undefined) row.promptTokens = prediction.usage.promptTokens;
+      if (prediction.usage?.completionTokens !== undefined) row.completionTokens = prediction.usage.completionTokens;
+      if (prediction.attention.sparsity !== undefined) row.sparsity = prediction.attention.sparsity;
+      if (prediction.attention.executed !== undefined) row.executed = prediction.attention.executed;
+    }
+    for (const [key, row] of local) {
+      const sample = info.get(row.id);
+      if (sample) {
+        row.inputTokens = sample.inputTokens;
+        if (sample.category !== undefined) row.category = sample.category;
+        if (sample.depth !== undefined) row.depth = sample.depth;
+      }
+      if (rows.has(key)) duplicates++;
+      rows.set(key, row);
+    }
+  }
+  return { rows: [...rows.values()], models, runs, duplicates };
+}
