@@ -6,6 +6,7 @@ import { validateCommand } from './validate.js';
 import { scoreCommand } from './score.js';
 import { runCommand } from './run.js';
 import { reportCommand } from './report.js';
+import { engineCommand } from './engine.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [generateCommand, tasksCommand, validateCommand, scoreCommand, runCommand, reportCommand];
+export const commands: CommandModule<any, any>[] = [generateCommand, tasksCommand, validateCommand, scoreCommand, runCommand, reportCommand, engineCommand];

@@ -50,6 +50,16 @@ export function halfToFloat(h: number): number {
   return sign * (1 + mant / 1024) * 2 ** (exp - 15);
 }
 
+let halfTable: Float32Array | null = null;
+/** All 65536 fp16 values as floats (bulk conversions look values up instead of decoding them). */
+function halfLookup(): Float32Array {
+  if (!halfTable) {
+    halfTable = new Float32Array(65536);
+    for (let h = 0; h < 65536; h++) halfTable[h] = halfToFloat(h);
+  }
+  return halfTable;
+}
+
 /** bf16 bit pattern to float. */
 export function bf16ToFloat(b: number): number {
   u32[0] = (b & 0xffff) << 16;
@@ -90,8 +100,11 @@ export function convertBytes(bytes: Uint8Array, from: ElementType, to: ElementTy
   if (to === 'F32') {
     const out = new Float32Array(n);
     const bits = new Uint32Array(out.buffer);
-    if (from === 'F16') for (let i = 0; i < n; i++) out[i] = halfToFloat(view.getUint16(i * 2, true));
-    else for (let i = 0; i < n; i++) bits[i] = (view.getUint16(i * 2, true) << 16) >>> 0;
+    const src = new Uint16Array(bytes.byteOffset % 2 === 0 ? bytes.buffer : bytes.slice().buffer, bytes.byteOffset % 2 === 0 ? bytes.byteOffset : 0, n);
+    if (from === 'F16') {
+      const table = halfLookup();
+      for (let i = 0; i < n; i++) out[i] = table[src[i]!]!;
+    } else for (let i = 0; i < n; i++) bits[i] = (src[i]! << 16) >>> 0;
     return new Uint8Array(out.buffer);
   }
   if (to === 'F16') {

@@ -22,6 +22,11 @@ export interface WeightSource {
   read(name: string): RawTensor;
   /** A string that changes whenever any weight changes (for the graph cache key). */
   fingerprint(): string;
+  /**
+   * Optional shortcut: linear layers already packed as `[in, sum(out)]` in dtype `to` (synthetic
+   * sources skip the transposition, which costs minutes at 7B scale).
+   */
+  packedLinear?(names: readonly string[], to: ElementType): { bytes: Uint8Array; rows: number; cols: number } | null;
 }
 
 /** A loaded checkpoint directory. */

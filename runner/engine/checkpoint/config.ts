@@ -82,9 +82,12 @@ function tokenIds(value: unknown): number[] {
   return [];
 }
 
-/** Parses the rope_scaling (or rope_parameters) object of a config. */
+/**
+ * Parses the RoPE settings of a config: `rope_scaling` (transformers 4) or `rope_parameters`
+ * (transformers 5, which also carries rope_theta).
+ */
 export function parseRopeScaling(config: Record<string, unknown>, maxPositionEmbeddings: number): RopeScaling {
-  const raw = (config['rope_scaling'] ?? null) as Record<string, unknown> | null;
+  const raw = (config['rope_scaling'] ?? config['rope_parameters'] ?? null) as Record<string, unknown> | null;
   if (raw === null) return { type: 'default' };
   if (typeof raw !== 'object') throw new UnsupportedConfigError('rope_scaling', `is ${JSON.stringify(raw)}, an object or null is required.`);
   const type = String(raw['rope_type'] ?? raw['type'] ?? 'default');
@@ -183,7 +186,11 @@ export function parseConfig(config: Record<string, unknown>): ModelSpec {
     headDim,
     vocabSize: intField(config, 'vocab_size'),
     rmsNormEps: num(config, 'rms_norm_eps', 1e-6),
-    ropeTheta: num(config, 'rope_theta', 10000),
+    ropeTheta: typeof config['rope_theta'] === 'number'
+      ? config['rope_theta']
+      : typeof (config['rope_parameters'] as Record<string, unknown> | undefined)?.['rope_theta'] === 'number'
+        ? ((config['rope_parameters'] as Record<string, unknown>)['rope_theta'] as number)
+        : num(config, 'rope_theta', 10000),
     rope: parseRopeScaling(config, maxPositionEmbeddings),
     maxPositionEmbeddings,
     tieWordEmbeddings: config['tie_word_embeddings'] === true,

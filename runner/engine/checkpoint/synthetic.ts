@@ -84,6 +84,16 @@ export class SyntheticSource implements WeightSource {
     return createHash('sha256').update(JSON.stringify({ spec: this.spec, options: this.options })).digest('hex');
   }
 
+  /** In `fast` mode, random bytes of the packed shape directly (the values are random either way). */
+  packedLinear(names: readonly string[], to: ElementType): { bytes: Uint8Array; rows: number; cols: number } | null {
+    if ((this.options.mode ?? 'exact') !== 'fast' || to !== this.options.dtype) return null;
+    const shapes = names.map((n) => this.shapes.get(`${n}.weight`));
+    if (shapes.some((s) => !s)) return null;
+    const rows = shapes[0]![1]!;
+    const cols = shapes.reduce((a, s) => a + s![0]!, 0);
+    return { bytes: this.poolBytes(names.join('+'), rows * cols * BYTES[to]), rows, cols };
+  }
+
   read(name: string): RawTensor {
     const shape = this.shapes.get(name);
     if (!shape) throw new Error(`Synthetic checkpoint has no tensor "${name}".`);
@@ -97,17 +107,21 @@ export class SyntheticSource implements WeightSource {
       for (let i = 0; i < count; i++) values[i] = (isNorm ? 1 : 0) + (2 * random.next() - 1) * scale;
       return { dtype, shape, bytes: encodeValues(values, dtype) };
     }
-    const size = count * BYTES[dtype];
+    return { dtype, shape, bytes: this.poolBytes(name, count * BYTES[dtype]) };
+  }
+
+  /** `size` bytes cut from the random pool at an offset derived from `name`. */
+  private poolBytes(name: string, size: number): Uint8Array {
     const pool = this.randomPool();
     const bytes = new Uint8Array(size);
-    let at = Number.parseInt(createHash('sha256').update(name).digest('hex').slice(0, 8), 16) % (pool.byteLength / 2) * 2;
+    let at = (Number.parseInt(createHash('sha256').update(name).digest('hex').slice(0, 8), 16) % (pool.byteLength / 4)) * 4;
     for (let done = 0; done < size;) {
       const n = Math.min(size - done, pool.byteLength - at);
       bytes.set(pool.subarray(at, at + n), done);
       done += n;
       at = 0;
     }
-    return { dtype, shape, bytes };
+    return bytes;
   }
 
   private randomPool(): Uint8Array {

@@ -25,7 +25,7 @@ export class WeightFileWriter {
     const start = this.offset;
     for (const piece of list) {
       let done = 0;
-      while (done < piece.byteLength) done += writeSync(this.fd, piece, done, piece.byteLength - done);
+      while (done < piece.byteLength) done += writeSync(this.fd, piece, done, Math.min(piece.byteLength - done, 1 << 30));
       this.offset += piece.byteLength;
     }
     return { offset: start, length: this.offset - start };

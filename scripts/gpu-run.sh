@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# One command on the GPU host: unpack the bundle, install the Vulkan loader, then run the steps
+# named on the command line, writing results to $OUT (or ./gpu-out).
+#
+#   bash scripts/gpu-run.sh BUNDLE_DIR check            transformers fixtures + real-width comparisons
+#   bash scripts/gpu-run.sh BUNDLE_DIR bench LENGTHS    7B-shaped throughput (e.g. 4096,16384)
+#   bash scripts/gpu-run.sh BUNDLE_DIR profile LENGTH   one profiled prefill + decode
+set -uo pipefail
+bundle="$(cd "$1" && pwd)"; shift
+out="${OUT:-$PWD/gpu-out}"; mkdir -p "$out"
+work=/tmp/lw; mkdir -p "$work"
+if [ ! -x "$work/longweave/node/bin/node" ]; then
+  tar xJf "$bundle/longweave-engine.tar.xz" -C "$work" || exit 1
+  dpkg -x "$work"/longweave/libvulkan1_*.deb / && ldconfig
+fi
+export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+node="$work/longweave/node/bin/node"
+dist="$work/longweave/dist"
+here="$(cd "$(dirname "$0")" && pwd)"
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$out/gpu.txt"
+while [ $# -gt 0 ]; do
+  step="$1"; shift
+  case "$step" in
+    check)
+      export PYTHONUNBUFFERED=1
+      python3 "$here/gpu-hf-reference.py" fixtures "$bundle/fixtures" "$out/hf-logits.json" 2>&1 | tail -8
+      for shape in qwen2 llama; do
+        python3 "$here/gpu-hf-reference.py" realwidth "$shape" "/tmp/hf-$shape" 2>&1 | tail -3
+        "$node" "$dist/scripts/gpu-compare.js" "/tmp/hf-$shape" --json "$out/compare-$shape.json" 2> "$out/compare-$shape.log" | head -c 1500
+        tail -5 "$out/compare-$shape.log"
+      done
+      ;;
+    bench)
+      lengths="$1"; shift
+      "$node" "$dist/bench/engine.js" --device webgpu --shape qwen2.5-7b --lengths "$lengths" --json "$out/bench-${lengths//,/_}.json" 2>&1 | tee "$out/bench-${lengths//,/_}.log" | grep -v '^ ' | tail -20
+      ;;
+    profile)
+      length="$1"; shift
+      (cd "$out" && "$node" "$dist/bench/engine.js" --device webgpu --shape qwen2.5-7b --lengths "$length" --decode-steps 8 --profile "$out/ort-profile" 2>&1 | tail -3)
+      "$node" "$dist/bench/engine-profile.js" "$out"/ort-profile*.json > "$out/profile-summary.txt" 2>&1; head -40 "$out/profile-summary.txt"
+      ;;
+    *) echo "unknown step $step" >&2; exit 2 ;;
+  esac
+done
