@@ -41,14 +41,19 @@ export function resolveParams(task: TaskDefinition<Record<string, unknown>>, giv
   const params = { ...defaultParams(task), ...given };
   const fn = validatorOf(task);
   if (!fn(params)) {
-    const error = fn.errors?.[0];
+    // A union (anyOf) failure is reported once, with the parameter's own description of what it accepts.
+    const union = fn.errors?.find((e) => e.keyword === 'anyOf');
+    const error = union ?? fn.errors?.[0];
     if (error?.keyword === 'additionalProperties') {
       const name = (error.params as { additionalProperty: string }).additionalProperty;
       throw new ParamError(task.id, `/${name}`, `is not a parameter of ${task.id}; known: ${Object.keys(task.params).join(', ')}`);
     }
     let message = error?.message ?? 'is invalid';
     if (error?.keyword === 'enum') message = `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
-    if (error?.keyword === 'anyOf') message = `is not valid: ${task.params[error.instancePath.slice(1).split('/')[0] ?? '']?.description ?? 'see longweave tasks'}`;
+    if (error?.keyword === 'anyOf') {
+      const name = error.instancePath.slice(1).split('/')[0] ?? '';
+      message = `is not valid: ${task.params[name]?.description ?? 'see longweave tasks'}`;
+    }
     throw new ParamError(task.id, error?.instancePath ?? '', message);
   }
   const problem = task.check?.(params);

@@ -257,8 +257,11 @@ export function assembleExact(spec: ExactPromptSpec): ExactPrompt {
     const rendered = frame.head + context + frame.tail;
     const marks: number[] = [];
     for (const u of needleUnitIndex) {
+      // Mark from the separator: byte-level BPE attaches a leading space to the next word, so the
+      // needle's first token starts there.
       const start = frame.head.length + (starts[u] as number);
-      marks.push(start, start + (bodies[u] as string).length);
+      const separated = u > 0 && !(bodies[u - 1] as string).endsWith('\n');
+      marks.push(separated ? start - separator.length : start, start + (bodies[u] as string).length);
     }
     marks.push(frame.head.length, frame.head.length + context.length);
     const { count, offsets } = tokenizer.countWithOffsets(rendered, marks);
