@@ -24,21 +24,57 @@ export interface CostQuery {
 /** A cost model: named figures for one cell, or undefined when it can't tell. */
 export type CostModel = (query: CostQuery) => Record<string, number> | undefined;
 
-/** What runner/engine/cost.ts exports for the runner. */
+/** What runner/engine/cost.ts may export for the runner: a ready cost model. */
 export interface EngineCostModule {
-  cellCost: CostModel;
+  cellCost?: CostModel;
+  prefillFlops?: (spec: unknown, length: number, density?: number) => number;
+  decodeBytes?: (spec: unknown, length: number, bytesPerValue?: number, density?: number) => { weights: number; kvCache: number };
 }
 
-const ENGINE_COST_MODULE = '../engine/cost.js';
+interface EngineConfigModule {
+  parseConfig(config: Record<string, unknown>): unknown;
+}
 
-/** The engine's cost model when its module is present, else undefined. */
+// Variable specifiers: the runner does not depend on the engine being part of the build.
+const ENGINE_COST_MODULE = '../engine/cost.js';
+const ENGINE_CONFIG_MODULE = '../engine/checkpoint/config.js';
+
+/**
+ * The design's cost model (Appendix B) through the engine's formulas: `prefillFlops` at density
+ * 1/C when the prefill method is sparse, and `decodeBytesPerStep` (weights plus the KV cache
+ * read, at density 1/C when the decode method is sparse), given the model's config.json.
+ * Pattern-selection overheads are not included. Undefined when the engine is not in the build.
+ * @example const costModel = await loadEngineCostModel(); costModel?.({ model: 'q', config, length: 32768, prefill: 'dense', decode: 'quest', compression: 10 })
+ */
 export async function loadEngineCostModel(): Promise<CostModel | undefined> {
+  let cost: EngineCostModule;
+  let config: EngineConfigModule;
   try {
-    const mod = (await import(ENGINE_COST_MODULE)) as Partial<EngineCostModule>;
-    return typeof mod.cellCost === 'function' ? mod.cellCost : undefined;
+    cost = (await import(ENGINE_COST_MODULE)) as EngineCostModule;
+    config = (await import(ENGINE_CONFIG_MODULE)) as EngineConfigModule;
   } catch {
     return undefined;
   }
+  if (typeof cost.cellCost === 'function') return cost.cellCost;
+  const { prefillFlops, decodeBytes } = cost;
+  if (typeof prefillFlops !== 'function' || typeof decodeBytes !== 'function' || typeof config.parseConfig !== 'function') return undefined;
+  const specs = new WeakMap<Record<string, unknown>, unknown>();
+  return (query) => {
+    if (!query.config) return undefined;
+    let spec = specs.get(query.config);
+    if (spec === undefined) {
+      try {
+        spec = config.parseConfig(query.config);
+      } catch {
+        return undefined;
+      }
+      specs.set(query.config, spec);
+    }
+    const prefillDensity = query.prefill === 'dense' ? 1 : 1 / query.compression;
+    const decodeDensity = query.decode === 'dense' ? 1 : 1 / query.compression;
+    const bytes = decodeBytes(spec, query.length, 2, decodeDensity);
+    return { prefillFlops: prefillFlops(spec, query.length, prefillDensity), decodeBytesPerStep: bytes.weights + bytes.kvCache };
+  };
 }
 
 /** One cell on a cost table. */
