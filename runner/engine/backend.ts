@@ -1,8 +1,13 @@
 // The runner's `engine` backend: one sample in, one greedy prediction out, through the embedded
 // engine. Requests run one at a time (the engine's worker serialises them anyway).
-import { basename } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, isAbsolute, join, resolve } from 'node:path';
 import type { Backend, BackendRequest, Prediction } from '../types.js';
+import type { ModelSpec as RecipeModel } from '../recipe/types.js';
+import type { BackendContext } from '../backends/entry.js';
+import type { ValidationIssue } from '../../schemas/index.js';
 import { Engine, type EngineOptions } from './engine.js';
+import { openCheckpoint } from './checkpoint/checkpoint.js';
 import { renderChat } from '../../generators/tokenizers/chat-template.js';
 
 /** Options of `createEngineBackend`. */
@@ -22,12 +27,72 @@ function checkAttention(request: BackendRequest): void {
   }
 }
 
+/** Recipe `options` of an engine model, as the run recipe writes them. */
+const OPTION_KEYS = {
+  path: 'checkpoint directory (relative to the recipe); default: the model name',
+  device: '"cpu" or "webgpu" (default cpu)',
+  precision: '"fp32" or "fp16" (default fp16 on webgpu, fp32 on cpu)',
+  chunkSize: 'prefill chunk length in tokens (default 4096)',
+  maxLength: 'longest context the graph serves (default: the context limit)',
+  yarnFactor: 'YaRN factor over max_position_embeddings (Qwen2.5 beyond 32k)',
+  cacheDir: 'graph cache folder',
+} as const;
+
+function recipeOptions(model: RecipeModel, context: BackendContext): EngineBackendOptions {
+  const o = model.options ?? {};
+  const path = typeof o['path'] === 'string' ? o['path'] : model.name;
+  return {
+    model: isAbsolute(path) ? path : resolve(context.baseDir, path),
+    modelName: model.name,
+    ...(o['device'] === 'webgpu' || o['device'] === 'cpu' ? { device: o['device'] } : {}),
+    ...(o['precision'] === 'fp16' || o['precision'] === 'fp32' ? { precision: o['precision'] } : {}),
+    ...(typeof o['chunkSize'] === 'number' ? { chunkSize: o['chunkSize'] } : {}),
+    ...(typeof o['maxLength'] === 'number' ? { maxLength: o['maxLength'] } : {}),
+    ...(typeof o['yarnFactor'] === 'number' ? { yarnFactor: o['yarnFactor'] } : {}),
+    ...(typeof o['cacheDir'] === 'string' ? { cacheDir: resolve(context.baseDir, o['cacheDir']) } : {}),
+    log: (line) => void process.stderr.write(`${line}\n`),
+  };
+}
+
 /**
- * Creates the engine backend for a local checkpoint (builds or reuses its graph, starts the session).
+ * Checks a recipe model's engine options before a run starts: known keys, their types, and that the
+ * checkpoint exists and is one the engine can run. Paths in issues are relative to `options`.
+ * @example await checkEngineOptions({ path: 'models/qwen', device: 'webgpu' }, { baseDir: '.', env: {} }) // []
+ */
+export function checkEngineOptions(options: Record<string, unknown>, context: BackendContext): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const issue = (path: string, message: string): void => void issues.push({ path, rule: 'engine', message });
+  for (const key of Object.keys(options)) if (!(key in OPTION_KEYS)) issue(key, `unknown engine option; allowed: ${Object.keys(OPTION_KEYS).join(', ')}`);
+  if (options['device'] !== undefined && options['device'] !== 'cpu' && options['device'] !== 'webgpu') issue('device', `must be "cpu" or "webgpu", got ${JSON.stringify(options['device'])}`);
+  if (options['precision'] !== undefined && options['precision'] !== 'fp16' && options['precision'] !== 'fp32') issue('precision', `must be "fp16" or "fp32", got ${JSON.stringify(options['precision'])}`);
+  for (const key of ['chunkSize', 'maxLength'] as const) {
+    const v = options[key];
+    if (v !== undefined && !(typeof v === 'number' && Number.isInteger(v) && v > 0)) issue(key, `must be a positive integer, got ${JSON.stringify(v)}`);
+  }
+  if (options['yarnFactor'] !== undefined && !(typeof options['yarnFactor'] === 'number' && options['yarnFactor'] > 1)) issue('yarnFactor', `must be a number greater than 1, got ${JSON.stringify(options['yarnFactor'])}`);
+  if (typeof options['path'] === 'string') {
+    const dir = isAbsolute(options['path']) ? options['path'] : resolve(context.baseDir, options['path']);
+    if (!existsSync(join(dir, 'config.json'))) issue('path', `${dir} has no config.json (a Hugging Face checkpoint directory is required)`);
+    else {
+      try {
+        openCheckpoint(dir);
+      } catch (error) {
+        issue('path', (error as Error).message);
+      }
+    }
+  } else if (options['path'] !== undefined) issue('path', 'must be a string');
+  return issues;
+}
+
+/**
+ * Creates the engine backend for a local checkpoint (builds or reuses its graph, starts the
+ * session). Takes either the runner's recipe model and context (the backend registry's contract)
+ * or engine options directly.
  * @throws UnsupportedConfigError naming the config field the engine can't run.
  * @example const backend = await createEngineBackend({ model: '/models/Qwen2.5-7B-Instruct', device: 'webgpu' })
  */
-export async function createEngineBackend(options: EngineBackendOptions): Promise<Backend> {
+export async function createEngineBackend(spec: EngineBackendOptions | RecipeModel, context?: BackendContext): Promise<Backend> {
+  const options = 'backend' in spec ? recipeOptions(spec, context ?? { baseDir: process.cwd(), env: {} }) : spec;
   const { model, modelName, ...engineOptions } = options;
   const engine = await Engine.load(model, engineOptions);
   const name = modelName ?? basename(model.replace(/\/+$/, ''));
