@@ -2,7 +2,7 @@
 // Everything is read and checked before anything is written: a bad line in any input (or, with
 // --strict, an unmatched id) leaves the output folder untouched.
 import { createHash } from 'node:crypto';
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CommandModule } from 'yargs';
@@ -99,11 +99,32 @@ function listIds(ids: readonly string[]): string {
 }
 
 /**
+ * Sample files from the --samples arguments: a folder stands for every `samples.jsonl` under it
+ * (a dataset written by `longweave generate`), sorted by path.
+ * @throws CliError for a folder with no samples.jsonl.
+ */
+export function expandSampleFiles(paths: readonly string[]): string[] {
+  return paths.flatMap((path) => {
+    let isDir = false;
+    try {
+      isDir = statSync(path).isDirectory();
+    } catch {
+      return [path]; // the reader reports the missing file
+    }
+    if (!isDir) return [path];
+    const found = (readdirSync(path, { recursive: true }) as string[]).filter((f) => f === 'samples.jsonl' || f.endsWith('/samples.jsonl')).sort().map((f) => join(path, f));
+    if (found.length === 0) throw new CliError(`${path}: folder holds no samples.jsonl`);
+    return found;
+  });
+}
+
+/**
  * Scores predictions against samples; returns the results and the summary without writing.
  * @throws CliError for invalid input (file, line and field named).
  */
 export async function scoreFiles(args: Omit<ScoreArgs, 'json' | 'out'>): Promise<{ results: ResultRecord[]; summary: SummaryFile }> {
   try {
+    args = { ...args, samples: expandSampleFiles(args.samples) };
     const samples = await readSamples(args.samples);
     const predictions: LoadedPrediction[] = [];
     const seen = new Map<string, string>();
@@ -168,7 +189,7 @@ export const scoreCommand: CommandModule<object, ScoreArgs> = {
   describe: 'Score predictions against samples: writes results.jsonl and summary.json, prints a table',
   builder: (y) =>
     y
-      .option('samples', { type: 'string', array: true, demandOption: true, description: 'samples.jsonl file(s)' })
+      .option('samples', { type: 'string', array: true, demandOption: true, description: 'samples.jsonl file(s), or dataset folder(s) (every samples.jsonl inside)' })
       .option('predictions', { type: 'string', array: true, demandOption: true, description: "predictions.jsonl file(s): ours, RULER's (index/pred) or lm-eval's (doc_id/resps)" })
       .option('out', { type: 'string', demandOption: true, description: 'Output folder for results.jsonl and summary.json' })
       .option('json', { type: 'boolean', default: false, description: 'Print summary.json to stdout instead of the table' })

@@ -130,4 +130,12 @@ describe('longweave score', () => {
     await run(['--samples', samplesFile, '--predictions', ruler, '--out', out]);
     expect(JSON.parse(readFileSync(join(out, 'results.jsonl'), 'utf8'))).toMatchObject({ id: 'n2', score: 1 });
   });
+
+  it('takes a dataset folder for --samples', async () => {
+    const { dir, predictionsFile, out } = setup();
+    const { stdout } = await run(['--samples', dir, '--predictions', predictionsFile, '--out', out, '--json']);
+    expect((JSON.parse(stdout) as SummaryFile).inputs.samples.map((f) => f.path)).toEqual([join(dir, 'samples.jsonl')]);
+    const empty = mkdtempSync(join(tmpdir(), 'longweave-empty-'));
+    await expect(run(['--samples', empty, '--predictions', predictionsFile, '--out', out])).rejects.toThrow(`${empty}: folder holds no samples.jsonl`);
+  });
 });
