@@ -94,7 +94,7 @@ export const rulerVt: TaskDefinition<VtParams> = {
     return finishSample(rulerVt, ctx, prompt, asked.vars, {
       scorer: p.format === 'paper' ? 'set-iou' : 'contains-all',
       ...(answerPrefix !== undefined ? { answerPrefix } : {}),
-      extra: { value: String(asked.value), chainValues: chains.map((c) => String(c.value)) },
+      extra: { value: String(asked.value), chainValues: chains.map((c) => String(c.value)), itemPrefixes: ['VAR'] },
     });
   },
 };

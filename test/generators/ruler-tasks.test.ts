@@ -118,7 +118,7 @@ describe('determinism and independence', () => {
         ],
         [
           "ruler.vt-3000-0000-f856ab76",
-          "317d1e7bf3a25ae1",
+          "65a4876cb64f65b8",
         ],
         [
           "ruler.cwe-3000-0000-1ee2b43f",
