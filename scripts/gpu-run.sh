@@ -2,7 +2,8 @@
 # One command on the GPU host: unpack the bundle, install the Vulkan loader, then run the steps
 # named on the command line, writing results to $OUT (or ./gpu-out).
 #
-#   bash scripts/gpu-run.sh BUNDLE_DIR check            transformers fixtures + real-width comparisons
+#   bash scripts/gpu-run.sh BUNDLE_DIR fixtures         transformers logits of the tiny test checkpoints
+#   bash scripts/gpu-run.sh BUNDLE_DIR check            real-width checkpoints: engine (WebGPU) vs transformers
 #   bash scripts/gpu-run.sh BUNDLE_DIR bench LENGTHS    7B-shaped throughput (e.g. 4096,16384)
 #   bash scripts/gpu-run.sh BUNDLE_DIR profile LENGTH   one profiled prefill + decode
 set -uo pipefail
@@ -21,9 +22,11 @@ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | 
 while [ $# -gt 0 ]; do
   step="$1"; shift
   case "$step" in
+    fixtures)
+      PYTHONUNBUFFERED=1 python3 "$here/gpu-hf-reference.py" fixtures "$bundle/fixtures" "$out/hf-logits.json" 2>&1 | tail -8
+      ;;
     check)
       export PYTHONUNBUFFERED=1
-      python3 "$here/gpu-hf-reference.py" fixtures "$bundle/fixtures" "$out/hf-logits.json" 2>&1 | tail -8
       for shape in qwen2 llama; do
         python3 "$here/gpu-hf-reference.py" realwidth "$shape" "/tmp/hf-$shape" 2>&1 | tail -3
         "$node" "$dist/scripts/gpu-compare.js" "/tmp/hf-$shape" --json "$out/compare-$shape.json" 2> "$out/compare-$shape.log" | head -c 1500
