@@ -94,6 +94,13 @@ describe('RULER tasks: exact length under every tokenizer', () => {
     expect(top[2]![1]).toBeGreaterThan(top[3]![1]);
   });
 
+  it('reaches 1M exactly (checked by a full encode)', () => {
+    const tok = loadTokenizer('qwen3');
+    const sample = generateSample({ task: 'ruler/niah', params: { haystack: 'noise', keys: 1, queries: 1 }, length: 1048576, index: 0, seed: 7, tokenizer: tok });
+    expect(sample.metadata.inputTokens).toBe(1048576);
+    expect(fullCount(tok, sample)).toBe(1048576);
+  });
+
   it('reaches 128k exactly (checked by a full encode)', () => {
     const tok = loadTokenizer('qwen3');
     const sample = generateSample({ task: 'ruler/niah', params: { haystack: 'prose' }, length: 131072, index: 0, seed: 7, tokenizer: tok });
