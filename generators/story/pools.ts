@@ -13,15 +13,17 @@ const RESERVED = new Set(['Chapter', 'Market', 'Harbor', 'Harbour', 'Dawn', 'Sum
 let cached: { characters: string[]; locations: string[] } | null = null;
 
 function build(): { characters: string[]; locations: string[] } {
-  const first = en.person.first_name as { generic?: string[]; female?: string[]; male?: string[] };
-  const lastRaw = en.person.last_name as { generic?: string[] } | string[];
+  const person = en.person as { first_name?: unknown; last_name?: unknown } | undefined;
+  const place = en.location as { city_name?: unknown; city_suffix?: unknown } | undefined;
+  const first = (person?.first_name ?? {}) as { generic?: string[]; female?: string[]; male?: string[] };
+  const lastRaw = (person?.last_name ?? []) as { generic?: string[] } | string[];
   const last = Array.isArray(lastRaw) ? lastRaw : (lastRaw.generic ?? []);
   const firstNames = [...new Set([...(first.generic ?? []), ...(first.female ?? []), ...(first.male ?? [])])].filter((n) => PLAIN_NAME.test(n) && !RESERVED.has(n));
   const firstSet = new Set(firstNames);
   const lastSet = new Set(last);
-  const cities = (en.location.city_name as string[]).filter((c) => PLAIN_PLACE.test(c) && !c.split(' ').some((w) => firstSet.has(w) || lastSet.has(w) || RESERVED.has(w)));
+  const cities = ((place?.city_name ?? []) as string[]).filter((c) => PLAIN_PLACE.test(c) && !c.split(' ').some((w) => firstSet.has(w) || lastSet.has(w) || RESERVED.has(w)));
   // Towns named like the ones faker's city patterns make: a family name and a suffix.
-  const suffixes = (en.location.city_suffix as string[]).filter((s) => /^[a-z]{3,8}$/.test(s));
+  const suffixes = ((place?.city_suffix ?? []) as string[]).filter((s) => /^[a-z]{3,8}$/.test(s));
   const towns: string[] = [];
   for (const name of last) {
     if (!/^[A-Z][a-z]{3,8}$/.test(name)) continue;

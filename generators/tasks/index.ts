@@ -5,12 +5,18 @@ import { rulerNiah } from './ruler-niah.js';
 import { rulerVt } from './ruler-vt.js';
 import { rulerCwe } from './ruler-cwe.js';
 import { rulerFwe } from './ruler-fwe.js';
+import { storyRetrieval } from './story-retrieval.js';
+import { storyMultihop } from './story-multihop.js';
+import { storyFiltering } from './story-filtering.js';
 
 export const TASKS = {
   'ruler/niah': rulerNiah,
   'ruler/vt': rulerVt,
   'ruler/cwe': rulerCwe,
   'ruler/fwe': rulerFwe,
+  'story/retrieval': storyRetrieval,
+  'story/multihop': storyMultihop,
+  'story/filtering': storyFiltering,
 } satisfies Record<string, TaskDefinition<never>>;
 
 export type TaskId = keyof typeof TASKS;

@@ -1,0 +1,112 @@
+// story/multihop: the paper's story multi-hop task. "What was the last item the protagonist acquired
+// before acquiring X?": the model must find X's purchase, then the purchase before it. Parameters
+// lengthen the chain (`hops`), push its links apart with chapters that buy nothing (`gap`) and place
+// it (`depth`); the answer-absent variant asks about the first item ever acquired ("none").
+import type { TaskDefinition } from '../core/task.js';
+import { paperPrompt } from '../core/prompt.js';
+import { finishSample } from '../core/finish.js';
+import { resolveDepths, depthSchema, type DepthParam } from '../core/depth.js';
+import { StoryWorld, type Chapter } from '../story/world.js';
+import { assembleStory, type NeedleRef } from '../story/assemble.js';
+import { LONGEST_ITEM, STORY_INTRO, STORY_WORLD_PARAMS, worldOptions, type StoryWorldParams } from '../story/params.js';
+
+export interface StoryMultihopParams extends StoryWorldParams {
+  hops: number;
+  gap: number;
+  depth: DepthParam;
+  absent: boolean;
+}
+
+const ORDINAL = ['', 'last', 'second-to-last', 'third-to-last', 'fourth-to-last', 'fifth-to-last', 'sixth-to-last', 'seventh-to-last', 'eighth-to-last'];
+
+function question(item: string, hops: number): string {
+  if (hops === 1) return `What was the last item that the protagonist acquired before acquiring ${item}?`;
+  return (
+    `Counting back through the protagonist's acquisitions, what was the ${ORDINAL[hops]} item they acquired before acquiring ${item}? ` +
+    `(That is, step back ${hops} times, each time to the item acquired immediately before.)`
+  );
+}
+
+function promptParts(item: string, hops: number, absent: boolean): { before: string; after: string } {
+  return paperPrompt({
+    intro: STORY_INTRO,
+    question: question(item, hops),
+    answerFormat:
+      'the item name only, exactly as written in the text, without articles' +
+      (absent ? '. If the protagonist acquired no such earlier item, answer "none"' : ''),
+  });
+}
+
+export const storyMultihop: TaskDefinition<StoryMultihopParams> = {
+  id: 'story/multihop',
+  version: 1,
+  category: 'multi-hop',
+  scope: 'low',
+  dispersion: 'high',
+  description:
+    'Story multi-hop: in a generated narrative, name the last item the protagonist acquired before acquiring a given item. ' +
+    "Defaults are the paper's: one hop between neighbouring chapters, at a random place in the story.",
+  params: {
+    hops: { schema: { type: 'integer', minimum: 1, maximum: 8 }, default: 1, description: 'Acquisitions to step back from the named item (1 = the item acquired just before it).', moves: 'dispersion' },
+    gap: {
+      schema: { type: 'integer', minimum: 0, maximum: 64 },
+      default: 0,
+      description: 'Chapters without any purchase between consecutive links of the chain, so the hops are further apart (0 in the paper: purchases in consecutive chapters).',
+      moves: 'dispersion',
+    },
+    depth: { schema: depthSchema, default: 'random', description: "Where the named item's chapter lies in the story: a number in [0,1], a list (sample i uses entry i mod length), or 'random'." },
+    absent: { schema: { type: 'boolean' }, default: false, description: 'Answer-absent variant: the chain runs past the first acquisition of the story, so the gold answer is "none"; the prompt then says to answer "none".' },
+    ...STORY_WORLD_PARAMS,
+  },
+  scorer: 'exact',
+  maxOutputTokens: 384,
+  build(ctx) {
+    const { params: p, rng } = ctx;
+    const world = new StoryWorld(rng.fork('world'), worldOptions(p));
+    const span = p.hops * (p.gap + 1);
+    let chain: Chapter[] = [];
+    let asked = '';
+    let answer = 'none';
+    const prompt = assembleStory({
+      taskId: storyMultihop.id,
+      tokenizer: ctx.tokenizer,
+      chatTemplate: ctx.chatTemplate,
+      target: ctx.length,
+      world,
+      rng: rng.fork('closing'),
+      sizing: promptParts(LONGEST_ITEM, p.hops, p.absent),
+      minChapters: span + 1,
+      finalize(w) {
+        const n = w.chapters.length;
+        // The named item's chapter: at the requested depth among the chapters that leave room for the chain.
+        let target: number;
+        if (p.absent) {
+          target = 1 + (p.hops - 1) * (p.gap + 1);
+        } else {
+          const [depth] = resolveDepths(p.depth, 1, ctx.index, rng);
+          const first = span + 1;
+          target = first + Math.round((depth as number) * (n - first));
+        }
+        // Chain links, oldest first; chapters between links (and before the first, when absent) buy nothing.
+        const links: number[] = [];
+        for (let c = target; c >= 1 && links.length <= p.hops; c -= p.gap + 1) links.unshift(c);
+        const linkSet = new Set(links);
+        const lowest = p.absent ? 1 : (links[0] as number);
+        for (let c = lowest; c < target; c++) if (!linkSet.has(c)) w.removePurchase(c);
+        chain = links.map((c) => w.chapters[c - 1] as Chapter);
+        asked = (w.chapters[target - 1] as Chapter).bought as string;
+        answer = p.absent ? 'none' : ((chain[0] as Chapter).bought as string);
+        const needles: NeedleRef[] = chain.map((c) => ({ chapter: c.number, slot: 'purchase' }));
+        return { ...promptParts(asked, p.hops, p.absent), needles };
+      },
+    });
+    return finishSample(storyMultihop, ctx, prompt, [answer], {
+      extra: {
+        askedItem: asked,
+        chain: chain.map((c) => ({ chapter: c.number, item: c.bought })),
+        chapters: prompt.chapters,
+        closingSentences: prompt.closingSentences,
+      },
+    });
+  },
+};
