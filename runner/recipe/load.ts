@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseLength } from '../../generators/core/length.js';
 import { TASK_IDS } from '../../generators/tasks/index.js';
-import { assertValid, SchemaError, validate, type ValidationIssue } from '../../schemas/index.js';
+import { SchemaError, validate, type ValidationIssue } from '../../schemas/index.js';
 import { getBackend } from '../backends/registry.js';
 import type { BackendContext } from '../backends/entry.js';
 import type { AttentionSetting } from '../types.js';
@@ -95,7 +95,13 @@ export function isDense(setting: Pick<AttentionSetting, 'prefill' | 'decode'>): 
  */
 export async function resolveRecipe(data: unknown, options: LoadOptions = {}): Promise<ResolvedRecipe> {
   const where = options.where ?? 'recipe';
-  const recipe = assertValid<RunRecipe>('run-recipe', data, where);
+  // ajv adds a "must match then schema" issue above each failing backend rule: drop the echo.
+  const schemaIssues = validate('run-recipe', data);
+  if (schemaIssues.length > 0) {
+    const specific = schemaIssues.filter((i) => i.rule !== 'if');
+    throw new SchemaError('run-recipe', specific.length > 0 ? specific : schemaIssues, where);
+  }
+  const recipe = data as RunRecipe;
   const baseDir = options.baseDir ?? process.cwd();
   const context: BackendContext = { baseDir, env: options.env ?? process.env };
   const issues: ValidationIssue[] = [];
@@ -208,7 +214,8 @@ export async function resolveRecipe(data: unknown, options: LoadOptions = {}): P
     names.add(model.name);
     const entry = getBackend(model.backend);
     for (const issue of await entry.check(model.options ?? {}, context)) {
-      issues.push({ ...issue, path: `/models/${i}/options${issue.path}` });
+      const sub = issue.path === '' || issue.path.startsWith('/') ? issue.path : `/${issue.path}`;
+      issues.push({ ...issue, path: `/models/${i}/options${sub}` });
     }
     if (sparse >= 0 && !entry.supportsAttention) {
       issues.push({

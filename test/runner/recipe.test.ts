@@ -99,6 +99,11 @@ describe('run recipes', () => {
     ).toEqual(['/attention/1 [backend]']);
   });
 
+  it('checks engine options through the engine module, before any request', async () => {
+    const dir = setup();
+    expect(await issuesOf({ name: 'r', data: 'data', models: [{ name: 'e', backend: 'engine', options: { path: 'no/such/checkpoint' } }] }, dir)).toEqual(['/models/0/options/path [engine]']);
+  });
+
   it('rejects duplicate models and settings', async () => {
     const dir = setup();
     expect(
