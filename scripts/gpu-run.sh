@@ -16,6 +16,16 @@ fi
 # The Vulkan loader, and glvnd's dispatch libraries that NVIDIA's ICD (libGLX_nvidia) links against.
 for deb in "$work"/longweave/*.deb "$bundle"/*.deb; do [ -f "$deb" ] && dpkg -x "$deb" /; done
 ldconfig
+# NVIDIA's ICD library may need X11 client libraries the image lacks: unpack them aside (never over
+# the image's own) and put them on the library path only then.
+icd_lib="$(ldconfig -p | awk '/libGLX_nvidia.so.0/ {print $NF; exit}')"
+echo "ICD library: ${icd_lib:-not found}"
+if [ -n "$icd_lib" ] && ldd "$icd_lib" | grep -q 'not found'; then
+  ldd "$icd_lib" | grep 'not found'
+  mkdir -p /opt/lw-x11 && for deb in "$bundle"/x11/*.deb; do dpkg -x "$deb" /opt/lw-x11; done
+  export LD_LIBRARY_PATH="/opt/lw-x11/usr/lib/x86_64-linux-gnu:/opt/lw-x11/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  ldd "$icd_lib" | grep 'not found' || echo "ICD library dependencies resolved"
+fi
 export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
 export __EGL_VENDOR_LIBRARY_FILENAMES=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
 node="$work/longweave/node/bin/node"
