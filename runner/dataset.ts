@@ -37,31 +37,25 @@ export async function* streamSamples(file: string, selection: SampleSelection = 
 }
 
 /**
- * Counts the non-empty lines of a file by scanning its bytes (no parsing): the number of samples,
- * for progress totals.
+ * Counts the lines of a file by scanning for newline bytes (no parsing; a last line without a
+ * newline counts, blank lines count too): the number of samples, for progress totals.
  * @example countLines('data/x/samples.jsonl') // 100
  */
 export function countLines(file: string): number {
   const fd = openSync(file, 'r');
   const buffer = Buffer.alloc(1 << 20);
   let count = 0;
-  let lineHasContent = false;
+  let last = 0x0a;
   try {
     for (;;) {
       const read = readSync(fd, buffer, 0, buffer.length, null);
       if (read === 0) break;
-      for (let i = 0; i < read; i++) {
-        const byte = buffer[i] as number;
-        if (byte === 0x0a) {
-          if (lineHasContent) count++;
-          lineHasContent = false;
-        } else if (byte !== 0x20 && byte !== 0x0d && byte !== 0x09) {
-          lineHasContent = true;
-        }
-      }
+      const view = buffer.subarray(0, read);
+      for (let at = view.indexOf(0x0a); at !== -1; at = view.indexOf(0x0a, at + 1)) count++;
+      last = view[read - 1] as number;
     }
   } finally {
     closeSync(fd);
   }
-  return count + (lineHasContent ? 1 : 0);
+  return count + (last === 0x0a ? 0 : 1);
 }

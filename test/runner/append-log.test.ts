@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AppendLog, repairTail } from '../../runner/jsonl/append-log.js';
-import { JsonlError, readJsonl } from '../../runner/jsonl/read-lines.js';
+import { JsonlError, readJsonl, readLines } from '../../runner/jsonl/read-lines.js';
+import { countLines } from '../../runner/dataset.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'lw-log-'));
 
@@ -51,6 +52,20 @@ describe('append-only JSON Lines', () => {
     writeFileSync(file, `{"id":"a"}\n${'x'.repeat(200_000)}`);
     expect(repairTail(file).discardedBytes).toBe(200_000);
     expect(readFileSync(file, 'utf8')).toBe('{"id":"a"}\n');
+  });
+
+  it('splits lines across chunk boundaries, with CRLF and multi-byte characters', async () => {
+    const file = join(tmp(), 'long.jsonl');
+    const long = 'é'.repeat(1_500_000); // 3 MB: spans several 1 MiB chunks, with 2-byte characters cut at chunk edges
+    writeFileSync(file, `a\r\n${long}\n\nlast`);
+    const lines: string[] = [];
+    for await (const line of readLines(file)) lines.push(line);
+    expect(lines.map((l) => l.length)).toEqual([1, 1_500_000, 0, 4]);
+    expect(lines[1]).toBe(long);
+    expect(lines[3]).toBe('last');
+    expect(countLines(file)).toBe(4);
+    writeFileSync(file, 'x\ny\n');
+    expect(countLines(file)).toBe(2);
   });
 
   it('names the file and line of a line that is not JSON', async () => {
