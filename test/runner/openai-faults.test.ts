@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Random } from '../../generators/core/random.js';
+import { validate } from '../../schemas/index.js';
 import { resolveRecipe } from '../../runner/recipe/load.js';
 import type { RunPrediction, RunResult } from '../../runner/records.js';
 import { runGrid } from '../../runner/run.js';
@@ -69,6 +70,9 @@ describe('openai backend under injected faults', () => {
 
     const predictions = readLines<RunPrediction>(join(runDir, 'predictions.jsonl'));
     const results = readLines<RunResult>(join(runDir, 'results.jsonl'));
+    // Lines are the package's common formats.
+    for (const p of predictions) expect(validate('prediction', p)).toEqual([]);
+    for (const r of results) expect(validate('result', r)).toEqual([]);
     // Exactly one prediction per sample.
     expect(predictions).toHaveLength(60);
     expect(new Set(predictions.map((p) => p.id)).size).toBe(60);
