@@ -76,7 +76,7 @@ describe('kill and resume', () => {
     for (let round = 0; round < 12; round++) {
       const done = lines(predictionsFile).length;
       // Kill after a random number of further predictions, four times; then let it finish.
-      const killAt = kills < 4 && done < total - 20 ? rng.int(done + 1, Math.min(total - 10, done + 120)) : undefined;
+      const killAt = kills < 4 && done < total - 60 ? rng.int(done + 1, Math.min(total - 40, done + 55)) : undefined;
       const child = spawnRun(first ? [recipeFile, '--out', runDir] : ['--resume', runDir]);
       first = false;
       const outcome = await runUntil(child, predictionsFile, killAt);
