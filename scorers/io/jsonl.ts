@@ -1,8 +1,7 @@
 // JSON Lines reading shared by every reader of the package (samples, predictions, results): one
 // object a line, blank lines skipped, errors naming the file and line. Streams line by line, so
 // files of long prompts never need to fit in one string.
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { readLines } from './read-lines.js';
 import { InputFileError } from './errors.js';
 
 /** One parsed line. */
@@ -52,11 +51,9 @@ export function parseJsonl(text: string, file: string): JsonlLine[] {
  * @example for await (const { line, value } of readJsonl('samples.jsonl')) console.log(line, value)
  */
 export async function* readJsonl(file: string): AsyncGenerator<JsonlLine> {
-  const stream = createReadStream(file, { encoding: 'utf8' });
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
   let line = 0;
   try {
-    for await (const raw of lines) {
+    for await (const raw of readLines(file)) {
       line++;
       if (raw.trim() === '') continue;
       yield { line, value: parseJsonlLine(raw, file, line) };
@@ -65,9 +62,6 @@ export async function* readJsonl(file: string): AsyncGenerator<JsonlLine> {
     if (error instanceof InputFileError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     throw new InputFileError(file, undefined, undefined, code === 'ENOENT' ? 'does not exist' : `cannot be read (${(error as Error).message})`);
-  } finally {
-    lines.close();
-    stream.destroy();
   }
 }
 

