@@ -1,5 +1,5 @@
-// Summarises onnxruntime profile files (enableProfiling) by operator: total time, share and count,
-// separately for prefill-sized runs and decode steps when the run names tell them apart.
+// Summarises an onnxruntime profile (enableProfiling) by operator, separately for the longest run
+// (the prefill) and the runs after it (decode steps, averaged per step).
 //
 //   node dist/bench/engine-profile.js ort-profile_*.json
 import { readFileSync } from 'node:fs';
@@ -7,28 +7,49 @@ import { readFileSync } from 'node:fs';
 interface ProfileEvent {
   cat?: string;
   name?: string;
+  ts?: number;
   dur?: number;
   args?: { op_name?: string; provider?: string };
 }
 
-const totals = new Map<string, { us: number; count: number; provider: string }>();
-let all = 0;
-for (const file of process.argv.slice(2)) {
-  const events = JSON.parse(readFileSync(file, 'utf8')) as ProfileEvent[];
-  for (const e of events) {
-    if (e.cat !== 'Node' || !e.name?.endsWith('_kernel_time') || e.dur === undefined) continue;
-    const op = e.args?.op_name ?? 'unknown';
-    const key = `${op} [${e.args?.provider ?? '?'}]`;
-    const entry = totals.get(key) ?? { us: 0, count: 0, provider: e.args?.provider ?? '?' };
-    entry.us += e.dur;
-    entry.count++;
-    totals.set(key, entry);
-    all += e.dur;
+type Totals = Map<string, { us: number; count: number }>;
+
+function summarise(title: string, totals: Totals, runs: number, wallUs: number): string[] {
+  const all = [...totals.values()].reduce((a, v) => a + v.us, 0);
+  const lines = [`${title}: ${runs} run(s), ${(wallUs / runs / 1000).toFixed(2)} ms wall per run, ${(all / runs / 1000).toFixed(2)} ms in kernels per run`];
+  lines.push(`  ${'op [provider]'.padEnd(44)} ${'ms/run'.padStart(9)} ${'share'.padStart(7)} ${'nodes/run'.padStart(10)}`);
+  for (const [key, v] of [...totals].sort((a, b) => b[1].us - a[1].us)) {
+    lines.push(`  ${key.padEnd(44)} ${(v.us / runs / 1000).toFixed(3).padStart(9)} ${((100 * v.us) / all).toFixed(1).padStart(6)}% ${(v.count / runs).toFixed(0).padStart(10)}`);
   }
+  return lines;
 }
-const rows = [...totals].sort((a, b) => b[1].us - a[1].us);
-console.log(`op [provider]                              total ms    share   nodes run`);
-for (const [key, v] of rows) {
-  console.log(`${key.padEnd(40)} ${(v.us / 1000).toFixed(1).padStart(10)} ${((100 * v.us) / all).toFixed(1).padStart(7)}% ${String(v.count).padStart(10)}`);
+
+const events = process.argv.slice(2).flatMap((file) => JSON.parse(readFileSync(file, 'utf8')) as ProfileEvent[]);
+const runs = events.filter((e) => e.cat === 'Session' && e.name === 'model_run' && e.ts !== undefined && e.dur !== undefined).sort((a, b) => a.ts! - b.ts!);
+const nodes = events.filter((e) => e.cat === 'Node' && e.name?.endsWith('_kernel_time') && e.ts !== undefined && e.dur !== undefined);
+const byRun = runs.map(() => new Map<string, { us: number; count: number }>() as Totals);
+for (const e of nodes) {
+  const index = runs.findIndex((r) => e.ts! >= r.ts! && e.ts! <= r.ts! + r.dur!);
+  if (index < 0) continue;
+  const key = `${e.args?.op_name ?? '?'} [${(e.args?.provider ?? '?').replace('ExecutionProvider', '')}]`;
+  const entry = byRun[index]!.get(key) ?? { us: 0, count: 0 };
+  entry.us += e.dur!;
+  entry.count++;
+  byRun[index]!.set(key, entry);
 }
-console.log(`total kernel time ${(all / 1000).toFixed(1)} ms`);
+const prefillIndex = runs.reduce((best, r, i) => (r.dur! > runs[best]!.dur! ? i : best), 0);
+const merge = (indices: number[]): Totals => {
+  const out: Totals = new Map();
+  for (const i of indices) for (const [k, v] of byRun[i]!) {
+    const e = out.get(k) ?? { us: 0, count: 0 };
+    e.us += v.us;
+    e.count += v.count;
+    out.set(k, e);
+  }
+  return out;
+};
+const decode = runs.map((_, i) => i).filter((i) => i > prefillIndex);
+const lines = [`${runs.length} runs in the profile; kernel times as onnxruntime records them for the provider`];
+lines.push(...summarise('prefill (longest run)', merge([prefillIndex]), 1, runs[prefillIndex]?.dur ?? 0));
+if (decode.length) lines.push(...summarise('decode steps after it', merge(decode), decode.length, decode.reduce((a, i) => a + runs[i]!.dur!, 0)));
+console.log(lines.join('\n'));

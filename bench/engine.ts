@@ -4,6 +4,7 @@
 //
 //   node dist/bench/engine.js --device webgpu --shape qwen2.5-7b --lengths 4096,16384,32768 \
 //     [--decode-steps 16] [--chunk 8192] [--layers N] [--bandwidth-gbs 3350] [--json out.json] [--profile prefix]
+//     [--validation disabled|wgpuOnly|basic|full]
 import { parseArgs } from 'node:util';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -29,6 +30,7 @@ const { values } = parseArgs({
     'cache-dir': { type: 'string', default: join(tmpdir(), 'longweave-bench-cache') },
     json: { type: 'string' },
     profile: { type: 'string' },
+    validation: { type: 'string' },
   },
 });
 
@@ -89,6 +91,7 @@ const engine = await Engine.fromSource(spec, source, [], {
   cacheDir: values['cache-dir']!,
   log,
   ...(values.profile ? { profilePrefix: values.profile } : {}),
+  ...(values.validation ? { webgpuValidation: values.validation as 'disabled' } : {}),
 });
 const setupMs = performance.now() - t0;
 const afterLoad = memory.peak();
@@ -128,6 +131,7 @@ const report = {
   layers: spec.numLayers,
   device,
   chunk: Number(values.chunk),
+  validation: values.validation ?? 'basic (default)',
   graphBuilt: engine.graph.built,
   graphBuildS: +(engine.graph.buildMs / 1000).toFixed(1),
   setupS: +(setupMs / 1000).toFixed(1),

@@ -4,7 +4,7 @@
 //
 //   node dist/scripts/gpu-compare.js CHECKPOINT_DIR [--device webgpu] [--json out.json]
 import { parseArgs } from 'node:util';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { Engine } from '../runner/engine/engine.js';
@@ -12,7 +12,7 @@ import type { Device } from '../runner/engine/session/protocol.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { device: { type: 'string', default: 'webgpu' }, json: { type: 'string' }, 'cache-dir': { type: 'string', default: join(tmpdir(), 'longweave-compare-cache') } },
+  options: { device: { type: 'string', default: 'webgpu' }, precision: { type: 'string', default: 'fp16' }, json: { type: 'string' }, 'cache-dir': { type: 'string', default: join(tmpdir(), 'longweave-compare-cache') } },
 });
 const dir = positionals[0];
 if (!dir) throw new Error('usage: gpu-compare CHECKPOINT_DIR [--device webgpu] [--json out.json]');
@@ -20,18 +20,21 @@ const reference = JSON.parse(readFileSync(join(dir, 'hf_reference.json'), 'utf8'
 const raw = readFileSync(join(dir, 'hf_logits.f32'));
 const hfLogits = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
 const steps = reference.tokens.length;
+const fp16File = join(dir, 'hf_logits_fp16.f32');
+const hf16 = existsSync(fp16File) ? new Float32Array(readFileSync(fp16File).buffer.slice(0)) : null;
+const precision = values.precision as 'fp16' | 'fp32';
 const device = values.device as Device;
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
 let placement: string;
 let engine: Engine;
 try {
-  engine = await Engine.load(dir, { device, disableCpuFallback: device === 'webgpu', cacheDir: values['cache-dir']!, log });
+  engine = await Engine.load(dir, { device, precision, disableCpuFallback: device === 'webgpu', cacheDir: values['cache-dir']!, log });
   placement = device === 'webgpu' ? 'session created with session.disable_cpu_ep_fallback=1: every node runs on WebGPU' : 'cpu';
 } catch (error) {
   placement = `strict placement failed: ${(error as Error).message}`;
   log(placement);
-  engine = await Engine.load(dir, { device, cacheDir: values['cache-dir']!, log, logSeverityLevel: 1 });
+  engine = await Engine.load(dir, { device, precision, cacheDir: values['cache-dir']!, log, logSeverityLevel: 1 });
 }
 
 const free = await engine.generateIds(reference.prompt, steps, { stopTokenIds: [] });
@@ -43,6 +46,9 @@ let maxAbs = 0;
 let maxScale = 0;
 let argmaxAgree = 0;
 const perStep: number[] = [];
+// How far transformers' own fp16 run is from its fp32 run: the scale of "fp16 tolerance".
+let hf16MaxAbs = 0;
+if (hf16) for (let i = 0; i < steps * reference.vocab; i++) hf16MaxAbs = Math.max(hf16MaxAbs, Math.abs(hf16[i]! - hfLogits[i]!));
 for (let s = 0; s < steps; s++) {
   const ours = rows[s]!;
   const theirs = hfLogits.subarray(s * reference.vocab, (s + 1) * reference.vocab);
@@ -68,6 +74,7 @@ const report = {
   layers: reference.layers,
   transformers: reference.transformers,
   device,
+  precision,
   placement,
   promptTokens: reference.prompt.length,
   steps,
@@ -78,6 +85,7 @@ const report = {
   forcedArgmaxAgreement: `${argmaxAgree}/${steps}`,
   maxAbsLogitDiff: +maxAbs.toFixed(5),
   maxAbsLogit: +maxScale.toFixed(3),
+  transformersFp16VsFp32MaxAbs: hf16 ? +hf16MaxAbs.toFixed(5) : null,
   perStepMaxAbsDiff: perStep,
   prefillMs: Math.round(free.timings.prefillMs),
 };

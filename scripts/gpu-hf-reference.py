@@ -79,6 +79,11 @@ def realwidth(shape, out_dir, layers=4, prompt_len=200, steps=32):
     prompt = torch.randint(0, cfg.vocab_size, (prompt_len,), generator=gen).tolist()
     tokens, rows = greedy(model, prompt, steps, "cuda")
     torch.stack(rows).numpy().astype("float32").tofile(f"{out_dir}/hf_logits.f32")
+    # The fp16 yardstick: transformers itself in fp16 on the same tokens (one full forward).
+    model = model.half()
+    with torch.no_grad():
+        full = model(torch.tensor([prompt + tokens[:-1]], device="cuda")).logits[0, len(prompt) - 1:].float().cpu()
+    full.numpy().astype("float32").tofile(f"{out_dir}/hf_logits_fp16.f32")
     with open(f"{out_dir}/hf_reference.json", "w") as f:
         json.dump({"transformers": transformers.__version__, "torch": torch.__version__, "shape": shape, "layers": layers,
                    "prompt": prompt, "tokens": tokens, "vocab": cfg.vocab_size, "seconds": time.time() - started}, f)

@@ -13,6 +13,9 @@ work=/tmp/lw; mkdir -p "$work"
 if [ ! -x "$work/longweave/node/bin/node" ]; then
   tar xJf "$bundle/longweave-engine.tar.xz" -C "$work" || exit 1
 fi
+# A freshly built dist/ beside the bundle (tsc --outDir BUNDLE_DIR/dist) replaces the packed one,
+# so code changes travel without repacking node_modules.
+if [ -d "$bundle/dist" ]; then cp -r "$bundle/dist/." "$work/longweave/dist/"; fi
 # The Vulkan loader, and glvnd's dispatch libraries that NVIDIA's ICD (libGLX_nvidia) links against.
 for deb in "$work"/longweave/*.deb "$bundle"/*.deb; do [ -f "$deb" ] && dpkg -x "$deb" /; done
 ldconfig
@@ -31,7 +34,7 @@ export __EGL_VENDOR_LIBRARY_FILENAMES=/usr/local/nvidia/share/glvnd/egl_vendor.d
 node="$work/longweave/node/bin/node"
 dist="$work/longweave/dist"
 here="$(cd "$(dirname "$0")" && pwd)"
-nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$out/gpu.txt"
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
 while [ $# -gt 0 ]; do
   step="$1"; shift
   case "$step" in
@@ -42,18 +45,27 @@ while [ $# -gt 0 ]; do
       export PYTHONUNBUFFERED=1
       for shape in qwen2 llama; do
         python3 "$here/gpu-hf-reference.py" realwidth "$shape" "/tmp/hf-$shape" 2>&1 | tail -3
-        "$node" "$dist/scripts/gpu-compare.js" "/tmp/hf-$shape" --json "$out/compare-$shape.json" 2> "$out/compare-$shape.log" | head -c 1500
-        tail -5 "$out/compare-$shape.log"
+        for precision in fp16 fp32; do
+          "$node" "$dist/scripts/gpu-compare.js" "/tmp/hf-$shape" --precision $precision --json "$out/compare-$shape-$precision.json" 2> "/tmp/compare-$shape-$precision.log" \
+            | grep -E '"(precision|placement|greedyIdentical|firstDivergence|forcedArgmaxAgreement|maxAbsLogitDiff|maxAbsLogit|transformersFp16VsFp32MaxAbs)"'
+          tail -3 "/tmp/compare-$shape-$precision.log"
+        done
       done
+      ;;
+    placement)
+      "$node" "$dist/scripts/gpu-placement.js" 2>&1 | tee "$out/placement.json"
       ;;
     bench)
       lengths="$1"; shift
-      "$node" "$dist/bench/engine.js" --device webgpu --shape qwen2.5-7b --lengths "$lengths" --json "$out/bench-${lengths//,/_}.json" 2>&1 | tee "$out/bench-${lengths//,/_}.log" | grep -v '^ ' | tail -20
+      extra=()
+      if [ "${1:-}" = "--validation" ]; then extra=(--validation "$2"); shift 2; fi
+      "$node" "$dist/bench/engine.js" --device webgpu --shape qwen2.5-7b --lengths "$lengths" "${extra[@]}" --json "$out/bench-${lengths//,/_}${extra[1]:+-${extra[1]}}.json" 2>&1 | tee "/tmp/bench-${lengths//,/_}.log" | grep -v '^ ' | tail -20
       ;;
     profile)
       length="$1"; shift
-      (cd "$out" && "$node" "$dist/bench/engine.js" --device webgpu --shape qwen2.5-7b --lengths "$length" --decode-steps 8 --profile "$out/ort-profile" 2>&1 | tail -3)
-      "$node" "$dist/bench/engine-profile.js" "$out"/ort-profile*.json > "$out/profile-summary.txt" 2>&1; head -40 "$out/profile-summary.txt"
+      (cd /tmp && "$node" "$dist/bench/engine.js" --device webgpu --shape qwen2.5-7b --lengths "$length" --decode-steps 8 --profile /tmp/ort-profile 2>&1 | tail -3)
+      "$node" "$dist/bench/engine-profile.js" /tmp/ort-profile*.json > "$out/profile-summary.txt" 2>&1; head -60 "$out/profile-summary.txt"
+      xz -T0 -c /tmp/ort-profile*.json > "$out/ort-profile.json.xz"
       ;;
     *) echo "unknown step $step" >&2; exit 2 ;;
   esac

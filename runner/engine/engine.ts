@@ -31,6 +31,8 @@ export interface EngineOptions {
   logSeverityLevel?: 0 | 1 | 2 | 3 | 4;
   profilePrefix?: string;
   intraOpThreads?: number;
+  /** WebGPU validation mode (default: onnxruntime's 'basic'). */
+  webgpuValidation?: 'disabled' | 'wgpuOnly' | 'basic' | 'full';
   /** Reports progress (graph building, loading) to a logger such as stderr. */
   log?: (line: string) => void;
 }
@@ -95,6 +97,7 @@ export class Engine {
       ...(options.logSeverityLevel !== undefined ? { logSeverityLevel: options.logSeverityLevel } : {}),
       ...(options.profilePrefix ? { profilePrefix: options.profilePrefix } : {}),
       ...(options.intraOpThreads ? { intraOpThreads: options.intraOpThreads } : {}),
+      ...(options.webgpuValidation ? { webgpuValidation: options.webgpuValidation } : {}),
     });
     log(`engine: session loaded on ${device} in ${(session.loaded.loadMs / 1000).toFixed(1)} s`);
     return new Engine(spec, graph, session, stopTokenIds, options.chunkSize ?? 4096, maxLength, tokenizerDir);

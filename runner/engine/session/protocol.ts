@@ -22,6 +22,8 @@ export interface LoadRequest {
   profilePrefix?: string;
   /** CPU provider threads. */
   intraOpThreads?: number;
+  /** WebGPU validation mode (onnxruntime's default is 'basic'; 'disabled' saves CPU time per dispatch). */
+  webgpuValidation?: 'disabled' | 'wgpuOnly' | 'basic' | 'full';
 }
 
 /** Runs one generation. */

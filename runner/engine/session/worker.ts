@@ -29,7 +29,7 @@ async function load(request: LoadRequest): Promise<void> {
     preferred[GRAPH_IO.logits] = 'cpu';
   }
   const options: ort.InferenceSession.SessionOptions = {
-    executionProviders: [webgpu ? 'webgpu' : 'cpu'],
+    executionProviders: [webgpu ? { name: 'webgpu', ...(request.webgpuValidation ? { validationMode: request.webgpuValidation } : {}) } : 'cpu'],
     graphOptimizationLevel: 'all',
     logSeverityLevel: request.logSeverityLevel ?? 3,
     ...(webgpu ? { preferredOutputLocation: preferred } : {}),

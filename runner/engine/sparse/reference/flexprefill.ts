@@ -1,0 +1,49 @@
+// FlexPrefill (as the paper runs it): vertical and slash statistics from the softmax of the last
+// queries (512 in the paper's code), averaged over those rows; each head keeps the smallest number
+// of columns (and of diagonals) whose sorted cumulative score exceeds alpha, floored at min_budget;
+// the first 4 columns and the 64 nearest diagonals are forced. Computed like Vertical-Slash.
+import type { FlexPrefillBudget } from '../budget.js';
+import { checkAttentionShapes, type PrefillInput } from '../tensor.js';
+import type { PrefillResult } from './result.js';
+import { coverBudget, topIndices } from './select.js';
+import { patternAttention, selectingHeads, verticalSlashStatistics, type VerticalSlashParams, type VerticalSlashSelection } from './vertical-slash.js';
+
+export type FlexPrefillParams = VerticalSlashParams;
+
+export const FLEXPREFILL_DEFAULTS: FlexPrefillParams = { lastQueries: 512, forcedVertical: 4, forcedSlash: 64, tileSize: 64, slashMode: 'tile', scope: 'query-head' };
+
+/** A FlexPrefill selection: a Vertical-Slash selection whose counts differ per head. */
+export type FlexPrefillSelection = VerticalSlashSelection;
+
+/**
+ * Selects each head's verticals and slashes with its own budget.
+ * @example flexPrefillSelect(input, { alpha: 0.9, minBudget: 8 }).heads.map((h) => h.vertical.length)
+ */
+export function flexPrefillSelect(input: PrefillInput, budget: FlexPrefillBudget, params: Partial<FlexPrefillParams> = {}): FlexPrefillSelection {
+  const p = { ...FLEXPREFILL_DEFAULTS, ...params };
+  checkAttentionShapes(input.query, input.key, input.value, 'prefill');
+  const L = input.key.length;
+  const heads = [];
+  for (let s = 0; s < selectingHeads(input, p.scope); s++) {
+    const stats = verticalSlashStatistics(input, s, p.scope, p.lastQueries);
+    // Means over the estimation rows (and the group's heads), so each statistic sums to 1.
+    const norm = stats.rows * (p.scope === 'kv-head' ? input.query.heads / input.key.heads : 1);
+    const vertical = stats.vertical.map((x) => x / norm);
+    const slash = stats.slash.map((x) => x / norm);
+    const verticalCount = Math.min(L, Math.max(budget.minBudget, coverBudget(vertical, budget.alpha)));
+    const slashCount = Math.min(L, Math.max(budget.minBudget, coverBudget(slash, budget.alpha)));
+    heads.push({
+      vertical: topIndices(vertical, verticalCount, (j) => j < p.forcedVertical),
+      slash: topIndices(slash, slashCount, (o) => o < p.forcedSlash),
+    });
+  }
+  return { scope: p.scope, heads };
+}
+
+/**
+ * FlexPrefill prefill: selection, restricted attention, measured sparsity (as Vertical-Slash).
+ * @example flexPrefillAttention(input, flexPrefillBudget(5, 300)).sparsity
+ */
+export function flexPrefillAttention(input: PrefillInput, budget: FlexPrefillBudget, params: Partial<FlexPrefillParams> = {}): PrefillResult<FlexPrefillSelection> {
+  return patternAttention(input, flexPrefillSelect(input, budget, params), { ...FLEXPREFILL_DEFAULTS, ...params });
+}
