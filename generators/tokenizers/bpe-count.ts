@@ -21,6 +21,8 @@ function byteToUnicode(): string[] {
 
 const BYTE_CHARS = byteToUnicode();
 const encoder = new TextEncoder();
+/** Token ids must stay below this for the numeric pair keys (2^18 = 262,144). */
+const ID_SPACE = 262_144;
 
 export interface BpeModelJson {
   type?: string;
@@ -40,32 +42,45 @@ export interface BpeModelJson {
 export function byteLevelBpeCounter(model: BpeModelJson): ((piece: string) => number) | null {
   if (model.type !== 'BPE' || !model.vocab || !model.merges) return null;
   if (model.byte_fallback || model.end_of_word_suffix || model.continuing_subword_suffix || model.dropout) return null;
-  const ranks = new Map<string, number>();
+  const vocab = new Map<string, number>(Object.entries(model.vocab));
+  if (vocab.size >= ID_SPACE) return null;
+  // Pair (left id, right id) -> rank * ID_SPACE + merged id: numeric keys, no string building
+  // in the merge loop.
+  const pairs = new Map<number, number>();
   model.merges.forEach((merge, rank) => {
     const [a, b] = Array.isArray(merge) ? merge : (merge.split(' ', 2) as [string, string]);
-    const key = `${a}\u0000${b}`;
-    if (!ranks.has(key)) ranks.set(key, rank);
+    const left = vocab.get(a);
+    const right = vocab.get(b);
+    const merged = vocab.get(a + b);
+    if (left === undefined || right === undefined || merged === undefined) return;
+    const key = left * ID_SPACE + right;
+    if (!pairs.has(key)) pairs.set(key, rank * ID_SPACE + merged);
   });
-  const vocab = model.vocab;
+  const byteIds = BYTE_CHARS.map((c) => vocab.get(c));
+  if (byteIds.some((id) => id === undefined)) return null;
   const ignoreMerges = model.ignore_merges === true;
   return (piece: string): number => {
-    let mapped = '';
-    for (const byte of encoder.encode(piece)) mapped += BYTE_CHARS[byte];
-    if (ignoreMerges && Object.hasOwn(vocab, mapped)) return 1;
-    const symbols = Array.from(mapped);
-    while (symbols.length > 1) {
+    const bytes = encoder.encode(piece);
+    if (ignoreMerges) {
+      let mapped = '';
+      for (const byte of bytes) mapped += BYTE_CHARS[byte];
+      if (vocab.has(mapped)) return 1;
+    }
+    const ids: number[] = [];
+    for (const byte of bytes) ids.push(byteIds[byte] as number);
+    while (ids.length > 1) {
       let best = Infinity;
       let at = -1;
-      for (let i = 0; i < symbols.length - 1; i++) {
-        const rank = ranks.get(`${symbols[i]}\u0000${symbols[i + 1]}`);
-        if (rank !== undefined && rank < best) {
-          best = rank;
+      for (let i = 0; i < ids.length - 1; i++) {
+        const entry = pairs.get((ids[i] as number) * ID_SPACE + (ids[i + 1] as number));
+        if (entry !== undefined && entry < best) {
+          best = entry;
           at = i;
         }
       }
       if (at < 0) break;
-      symbols.splice(at, 2, (symbols[at] as string) + (symbols[at + 1] as string));
+      ids.splice(at, 2, best % ID_SPACE);
     }
-    return symbols.length;
+    return ids.length;
   };
 }
