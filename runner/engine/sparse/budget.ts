@@ -252,13 +252,14 @@ export interface AShapeBudget {
 }
 
 /**
- * A-shape: a fixed sink and the window whose exact causal sparsity is closest to 1 - 1/C.
+ * A-shape: a fixed sink (at most half of a long row's budget, L / 2C, so short prompts can still
+ * reach C) and the window whose exact causal sparsity is closest to 1 - 1/C.
  * @example aShapeBudget(1, 1000) // { sink: 64, window: 1000 }
  */
 export function aShapeBudget(compression: number, length: number, sink = 64): AShapeBudget {
   const density = budgetDensity(compression);
-  const s = Math.min(sink, length);
-  if (density >= 1) return { sink: s, window: length };
+  if (density >= 1) return { sink: Math.min(sink, length), window: length };
+  const s = Math.min(sink, length, Math.max(1, Math.floor((length * density) / 2)));
   const target = 1 - density;
   let lo = 1;
   let hi = length;
