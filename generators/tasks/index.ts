@@ -8,6 +8,10 @@ import { rulerFwe } from './ruler-fwe.js';
 import { storyRetrieval } from './story-retrieval.js';
 import { storyMultihop } from './story-multihop.js';
 import { storyFiltering } from './story-filtering.js';
+import { qaSquad } from './qa-squad.js';
+import { qaQuality } from './qa-quality.js';
+import { qaToefl } from './qa-toefl.js';
+import { qaSynthetic } from './qa-synthetic.js';
 
 export const TASKS = {
   'ruler/niah': rulerNiah,
@@ -17,6 +21,10 @@ export const TASKS = {
   'story/retrieval': storyRetrieval,
   'story/multihop': storyMultihop,
   'story/filtering': storyFiltering,
+  'qa/squad': qaSquad,
+  'qa/quality': qaQuality,
+  'qa/toefl': qaToefl,
+  'qa/synthetic': qaSynthetic,
 } satisfies Record<string, TaskDefinition<never>>;
 
 export type TaskId = keyof typeof TASKS;

@@ -1,0 +1,21 @@
+// qa/quality: the paper's QuALITY task over the user's JSON Lines file ({context, questions[], answer[]}).
+// Multiple choice with one or more right options, answered with letters; the question text carries
+// its options, as in the file.
+import type { TaskDefinition } from '../core/task.js';
+import { SOURCE_QA_PARAMS, buildSourceSample, type SourceQaParams } from '../qa/source-task.js';
+
+export const qaQuality: TaskDefinition<SourceQaParams> = {
+  id: 'qa/quality',
+  version: 1,
+  category: 'question-answering',
+  scope: 'low',
+  dispersion: 'low',
+  description:
+    'QuALITY multiple choice: "Document i:" blocks from the user\'s file (--source qa/quality=PATH), one question with lettered options about one of them; the letter set must match.',
+  params: { ...SOURCE_QA_PARAMS },
+  scorer: 'choice-set',
+  maxOutputTokens: 384,
+  build(ctx) {
+    return buildSourceSample(qaQuality, ctx, { kind: 'choice', questions: 'all', absent: false });
+  },
+};
