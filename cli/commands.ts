@@ -7,6 +7,7 @@ import { scoreCommand } from './score.js';
 import { runCommand } from './run.js';
 import { reportCommand } from './report.js';
 import { engineCommand } from './engine.js';
+import { showCommand } from './show.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [generateCommand, tasksCommand, validateCommand, scoreCommand, runCommand, reportCommand, engineCommand];
+export const commands: CommandModule<any, any>[] = [generateCommand, tasksCommand, validateCommand, scoreCommand, runCommand, reportCommand, engineCommand, showCommand];
