@@ -30,8 +30,9 @@ export function flexPrefillSelect(input: PrefillInput, budget: FlexPrefillBudget
     const norm = stats.rows * (p.scope === 'kv-head' ? input.query.heads / input.key.heads : 1);
     const vertical = stats.vertical.map((x) => x / norm);
     const slash = stats.slash.map((x) => x / norm);
-    const verticalCount = Math.min(L, Math.max(budget.minBudget, coverBudget(vertical, budget.alpha)));
-    const slashCount = Math.min(L, Math.max(budget.minBudget, coverBudget(slash, budget.alpha)));
+    // Never fewer than the forced ones (the paper's min_budget of 512 always covers them).
+    const verticalCount = Math.min(L, Math.max(budget.minBudget, p.forcedVertical, coverBudget(vertical, budget.alpha)));
+    const slashCount = Math.min(L, Math.max(budget.minBudget, p.forcedSlash, coverBudget(slash, budget.alpha)));
     heads.push({
       vertical: topIndices(vertical, verticalCount, (j) => j < p.forcedVertical),
       slash: topIndices(slash, slashCount, (o) => o < p.forcedSlash),

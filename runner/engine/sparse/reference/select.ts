@@ -15,6 +15,7 @@ export function topIndices(scores: ArrayLike<number>, k: number, forced: (index:
     const fa = forced(a) ? 1 : 0;
     const fb = forced(b) ? 1 : 0;
     if (fa !== fb) return fb - fa;
+    if (fa === 1) return a - b;
     const d = scores[b]! - scores[a]!;
     return d !== 0 && !Number.isNaN(d) ? d : a - b;
   });
