@@ -4,7 +4,7 @@
 //
 //   node dist/bench/engine.js --device webgpu --shape qwen2.5-7b --lengths 4096,16384,32768 \
 //     [--decode-steps 16] [--chunk 8192] [--layers N] [--bandwidth-gbs 3350] [--json out.json] [--profile prefix]
-//     [--validation disabled|wgpuOnly|basic|full]
+//     [--validation disabled|wgpuOnly|basic|full] [--decode-attention dense-decode]
 import { parseArgs } from 'node:util';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -31,6 +31,7 @@ const { values } = parseArgs({
     json: { type: 'string' },
     profile: { type: 'string' },
     validation: { type: 'string' },
+    'decode-attention': { type: 'string' },
   },
 });
 
@@ -92,6 +93,7 @@ const engine = await Engine.fromSource(spec, source, [], {
   log,
   ...(values.profile ? { profilePrefix: values.profile } : {}),
   ...(values.validation ? { webgpuValidation: values.validation as 'disabled' } : {}),
+  ...(values['decode-attention'] ? { decodeAttention: { method: values['decode-attention'] } } : {}),
 });
 const setupMs = performance.now() - t0;
 const afterLoad = memory.peak();
@@ -132,6 +134,7 @@ const report = {
   device,
   chunk: Number(values.chunk),
   validation: values.validation ?? 'basic (default)',
+  decodeAttention: values['decode-attention'] ?? 'same graph as prefill (dense GroupQueryAttention)',
   graphBuilt: engine.graph.built,
   graphBuildS: +(engine.graph.buildMs / 1000).toFixed(1),
   setupS: +(setupMs / 1000).toFixed(1),

@@ -57,9 +57,10 @@ while [ $# -gt 0 ]; do
       ;;
     bench)
       lengths="$1"; shift
-      extra=()
-      if [ "${1:-}" = "--validation" ]; then extra=(--validation "$2"); shift 2; fi
-      "$node" "$dist/bench/engine.js" --device webgpu --shape qwen2.5-7b --lengths "$lengths" "${extra[@]}" --json "$out/bench-${lengths//,/_}${extra[1]:+-${extra[1]}}.json" 2>&1 | tee "/tmp/bench-${lengths//,/_}.log" | grep -v '^ ' | tail -20
+      # Extra bench flags come from BENCH_ARGS, e.g. "--decode-attention dense-decode --decode-steps 4".
+      tag="$(echo "${BENCH_ARGS:-}" | tr -c 'a-zA-Z0-9\n' '_' | tr -s _)"
+      # shellcheck disable=SC2086
+      "$node" "$dist/bench/engine.js" --device webgpu --shape qwen2.5-7b --lengths "$lengths" ${BENCH_ARGS:-} --json "$out/bench-${lengths//,/_}${tag:+-$tag}.json" 2>&1 | tee "/tmp/bench-${lengths//,/_}.log" | grep -v '^ ' | tail -20
       ;;
     profile)
       length="$1"; shift

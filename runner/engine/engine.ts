@@ -18,6 +18,11 @@ export interface EngineOptions {
   precision?: Precision;
   /** Attention method id (see attention/registry.ts) and parameters. */
   attention?: { method: string; params?: Record<string, unknown> };
+  /**
+   * A different method for single-token decode steps: a second graph and session (the weights are
+   * then held twice), sharing the KV cache with the first.
+   */
+  decodeAttention?: { method: string; params?: Record<string, unknown> };
   /** Prefill chunk length in tokens (default 4096). */
   chunkSize?: number;
   /** Longest context to serve (default: the model's context limit). */
@@ -86,8 +91,13 @@ export class Engine {
       options.cacheDir ?? defaultCacheDir(),
     );
     log(graph.built ? `engine: built graph ${graph.key} in ${(graph.buildMs / 1000).toFixed(1)} s` : `engine: using cached graph ${graph.key}`);
+    const decodeGraph = options.decodeAttention
+      ? ensureGraph(spec, weights, { precision, logits: 'last', attention: options.decodeAttention, maxPositions: maxLength }, options.cacheDir ?? defaultCacheDir())
+      : null;
+    if (decodeGraph) log(`engine: decode graph ${decodeGraph.key} (${options.decodeAttention!.method})`);
     const session = await EngineSession.open({
       modelFile: graph.modelFile,
+      ...(decodeGraph ? { decodeModelFile: decodeGraph.modelFile } : {}),
       device,
       precision,
       numLayers: spec.numLayers,

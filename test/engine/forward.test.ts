@@ -39,3 +39,22 @@ describe.each(FAMILIES)('%s tiny checkpoint', (family) => {
     }
   });
 });
+
+describe.each(['llama', 'qwen3'] as const)('%s with the generic-operator decode graph', (family) => {
+  it('decode steps through dense-decode match the reference', async () => {
+    const dir = writeFixtureCheckpoint(family, root);
+    const ckpt = openCheckpoint(dir);
+    const engine = await Engine.load(dir, { device: 'cpu', decodeAttention: { method: 'dense-decode' }, chunkSize: 16, cacheDir: join(root, 'cache'), maxLength: 256 });
+    try {
+      const result = await engine.generateIds(PROMPT, 6, { returnLogits: true, stopTokenIds: [] });
+      const reference = new ReferenceModel(ckpt.spec, ckpt.weights, 256);
+      const expected = reference.forward([...PROMPT, ...result.tokens.slice(0, -1)]).slice(PROMPT.length - 1);
+      // One last-position row per prefill chunk (2), then one per decode step (5).
+      const rows = result.logits!.slice(-6);
+      expect(result.logits).toHaveLength(7);
+      expected.forEach((row, i) => expect(maxAbsDiff(rows[i]!, row)).toBeLessThan(1e-5));
+    } finally {
+      await engine.close();
+    }
+  });
+});

@@ -1,10 +1,12 @@
 // The attention methods the engine can put into a graph, as one typed map: the registry, the list
 // of valid names and their documentation at once.
 import { denseAttention } from './dense.js';
+import { denseDecodeAttention } from './dense-decode.js';
 import type { AttentionBuilder } from './types.js';
 
 export const ATTENTION_METHODS = {
   dense: denseAttention,
+  'dense-decode': denseDecodeAttention,
 } as const satisfies Record<string, AttentionBuilder>;
 
 export type AttentionMethodId = keyof typeof ATTENTION_METHODS;

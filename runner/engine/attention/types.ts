@@ -30,6 +30,10 @@ export interface AttentionContext {
   sinCache: string;
   /** Method parameters after defaults. */
   params: Record<string, unknown>;
+  /** The graph input of new tokens' positions (int64 `[1, S]`), declared on first use. */
+  positionIds(): string;
+  /** A scalar constant in the compute dtype. */
+  scalar(value: number): string;
 }
 
 /** One attention method's graph builder. */

@@ -34,6 +34,7 @@ export const GRAPH_IO = {
   inputIds: 'input_ids',
   seqlensK: 'seqlens_k',
   totalSequenceLength: 'total_sequence_length',
+  positionIds: 'position_ids',
   logits: 'logits',
   pastKey: (layer: number) => `past_key_values.${layer}.key`,
   pastValue: (layer: number) => `past_key_values.${layer}.value`,
@@ -95,6 +96,12 @@ export function buildModelGraph(spec: ModelSpec, source: WeightSource, settings:
     const embedTable = weight('embed_tokens', embed.shape, embed.bytes);
     const x = g.op('Gather', [embedTable, inputIds], { axis: int(0) });
 
+    let positionIds: string | null = null;
+    const positionInput = (): string => (positionIds ??= g.input(GRAPH_IO.positionIds, 'int64', [1, 'sequence']));
+    const scalar = (value: number): string =>
+      settings.precision === 'fp16'
+        ? g.inline('c_scalar', 'float16', [], new Uint8Array(Uint16Array.of(floatToHalf(value)).buffer))
+        : g.inline('c_scalar', 'float', [], new Uint8Array(Float32Array.of(value).buffer));
     const eps = float(spec.rmsNormEps);
     const headShape = g.int64([0, 0, -1, spec.headDim], [4], 'head_shape');
     const flatShape = (width: number): string => g.int64([0, 0, width], [3], 'flat_shape');
@@ -148,6 +155,8 @@ export function buildModelGraph(spec: ModelSpec, source: WeightSource, settings:
         cosCache,
         sinCache,
         params: settings.attention.params ?? {},
+        positionIds: positionInput,
+        scalar,
       });
       g.output(GRAPH_IO.presentKey(layer), GRAPH_IO.presentKey(layer), ot, [1, spec.numKvHeads, 'total_sequence', spec.headDim]);
       g.output(GRAPH_IO.presentValue(layer), GRAPH_IO.presentValue(layer), ot, [1, spec.numKvHeads, 'total_sequence', spec.headDim]);

@@ -9,6 +9,8 @@ export type Device = 'cpu' | 'webgpu';
 export interface LoadRequest {
   type: 'load';
   modelFile: string;
+  /** A second graph for single-token decode steps (another attention method), sharing the cache. */
+  decodeModelFile?: string;
   device: Device;
   precision: 'fp32' | 'fp16';
   numLayers: number;

@@ -11,6 +11,7 @@ if (!parentPort) throw new Error('runner/engine/session/worker is a worker-threa
 const port = parentPort;
 
 let session: ort.InferenceSession | null = null;
+let decodeSession: ort.InferenceSession | null = null;
 let loaded: LoadRequest | null = null;
 
 function post(message: WorkerMessage, transfer: ArrayBuffer[] = []): void {
@@ -38,6 +39,8 @@ async function load(request: LoadRequest): Promise<void> {
     ...(request.disableCpuFallback ? { extra: { session: { disable_cpu_ep_fallback: '1' } } } : {}),
   };
   session = await ort.InferenceSession.create(request.modelFile, options);
+  // Sessions are created and run one after the other on this thread, never at once.
+  decodeSession = request.decodeModelFile ? await ort.InferenceSession.create(request.decodeModelFile, options) : null;
   loaded = request;
   post({ type: 'loaded', loadMs: performance.now() - started, inputNames: [...session.inputNames], outputNames: [...session.outputNames] });
 }
@@ -72,16 +75,20 @@ async function generate(request: GenerateRequest): Promise<void> {
   const decodeMs: number[] = [];
 
   const step = async (ids: readonly number[]): Promise<Float32Array> => {
+    const active = ids.length === 1 && decodeSession ? decodeSession : session!;
     const feeds: Record<string, ort.Tensor> = {
       [GRAPH_IO.inputIds]: new ort.Tensor('int64', BigInt64Array.from(ids, (t) => BigInt(t)), [1, ids.length]),
       [GRAPH_IO.seqlensK]: new ort.Tensor('int32', Int32Array.of(position + ids.length - 1), [1]),
       [GRAPH_IO.totalSequenceLength]: new ort.Tensor('int32', Int32Array.of(position + ids.length), []),
     };
+    if (active.inputNames.includes(GRAPH_IO.positionIds)) {
+      feeds[GRAPH_IO.positionIds] = new ort.Tensor('int64', BigInt64Array.from(ids, (_, i) => BigInt(position + i)), [1, ids.length]);
+    }
     for (let layer = 0; layer < layers; layer++) {
       feeds[GRAPH_IO.pastKey(layer)] = pastKeys[layer]!;
       feeds[GRAPH_IO.pastValue(layer)] = pastValues[layer]!;
     }
-    const outputs = await session!.run(feeds);
+    const outputs = await active.run(feeds);
     for (const t of [...pastKeys, ...pastValues]) if (t.location === 'gpu-buffer') t.dispose();
     pastKeys = Array.from({ length: layers }, (_, layer) => outputs[GRAPH_IO.presentKey(layer)]!);
     pastValues = Array.from({ length: layers }, (_, layer) => outputs[GRAPH_IO.presentValue(layer)]!);
@@ -141,7 +148,9 @@ port.on('message', (request: WorkerRequest) => {
       // The profile lands in `<profilePrefix>_<timestamp>.json`; the caller finds it by prefix.
       if (session && loaded?.profilePrefix) session.endProfiling();
       await session?.release();
+      await decodeSession?.release();
       session = null;
+      decodeSession = null;
       post({ type: 'closed' });
     }
   };

@@ -1,0 +1,32 @@
+// Dense attention for decode steps (one new token) from generic operators: RotaryEmbedding, Concat
+// onto the cache, q K^T, Softmax, P V, with the query heads of each KV head as the rows of one
+// MatMul. onnxruntime 1.30's WebGPU GroupQueryAttention only uses its split-K decode kernel when
+// past and present share one buffer, which the Node binding cannot arrange (preallocated outputs
+// are ignored), so its decode step reads the cache slowly; plain MatMuls read it at bandwidth.
+import { int, ints } from '../onnx/graph-builder.js';
+import type { AttentionBuilder, AttentionContext } from './types.js';
+
+export const denseDecodeAttention: AttentionBuilder = {
+  id: 'dense-decode',
+  phase: 'decode',
+  description: 'Full attention for one new token from MatMul/Softmax (decode graphs only).',
+  build(ctx: AttentionContext): string {
+    const { graph: g, spec } = ctx;
+    const kv = spec.numKvHeads;
+    const group = spec.numHeads / kv;
+    const d = spec.headDim;
+    const positions = ctx.positionIds();
+    const rotate = (x: string, heads: number): string =>
+      g.op('RotaryEmbedding', [x, positions, ctx.cosCache, ctx.sinCache], { interleaved: int(0), num_heads: int(heads) }, 'com.microsoft');
+    const q = g.op('Reshape', [rotate(ctx.query, spec.numHeads), g.int64([1, kv, group, d])]);
+    const kNew = g.op('Reshape', [rotate(ctx.key, kv), g.int64([1, kv, 1, d])]);
+    const vNew = g.op('Reshape', [ctx.value, g.int64([1, kv, 1, d])]);
+    const [presentKey] = g.node('Concat', [ctx.pastKey, kNew], { axis: int(2) }, { outputs: [ctx.presentKey] });
+    const [presentValue] = g.node('Concat', [ctx.pastValue, vNew], { axis: int(2) }, { outputs: [ctx.presentValue] });
+    const keysT = g.op('Transpose', [presentKey!], { perm: ints([0, 1, 3, 2]) });
+    const scores = g.op('Mul', [g.op('MatMul', [q, keysT]), ctx.scalar(1 / Math.sqrt(d))]);
+    const probs = g.op('Softmax', [scores], { axis: int(-1) });
+    const out = g.op('MatMul', [probs, presentValue!]);
+    return g.op('Reshape', [out, g.int64([1, 1, spec.numHeads * d])]);
+  },
+};
