@@ -93,6 +93,17 @@ describe.each(SHAPES)('prefill methods, $name', ({ heads, kvHeads }) => {
     }
   });
 
+  it('Block-Sparse with 64-token blocks: dense at C = 1, forced blocks kept at C = 5 (L = 150)', () => {
+    const L = 150;
+    const input = randomPrefill(`b64/${heads}`, heads, kvHeads, L);
+    const m = SPARSE_METHODS['block-sparse'];
+    const full = m.reference(input, m.budgetFor(1, L, { blockSize: 64 }));
+    expect(full.selection.heads[0]!.map((b) => Array.from(b))).toEqual([[0], [0, 1], [0, 1, 2]]);
+    expect(maxAbsDiff(full.output, denseCausalAttention(input))).toBeLessThan(1e-6);
+    const sparse = m.reference(input, { blockSize: 64, topBlocks: 3 });
+    expect(sparse.sparsity).toBe(0);
+  });
+
   it('share one selection per KV head when asked (scope kv-head)', () => {
     const L = 100;
     const input = randomPrefill(`scope/${heads}`, heads, kvHeads, L);
