@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.bundle/**', 'data/**', 'runs/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.bundle/**', '.scratch/**', 'data/**', 'runs/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
