@@ -2,6 +2,7 @@
 // Multiple choice with one or more right options, answered with letters; the question text carries
 // its options, as in the file.
 import type { TaskDefinition } from '../core/task.js';
+import { SOURCE_HELP } from '../qa/source.js';
 import { SOURCE_QA_PARAMS, buildSourceSample, type SourceQaParams } from '../qa/source-task.js';
 
 export const qaQuality: TaskDefinition<SourceQaParams> = {
@@ -11,7 +12,7 @@ export const qaQuality: TaskDefinition<SourceQaParams> = {
   scope: 'low',
   dispersion: 'low',
   description:
-    'QuALITY multiple choice: "Document i:" blocks from the user\'s file (--source qa/quality=PATH), one question with lettered options about one of them; the letter set must match.',
+    'QuALITY multiple choice: "Document i:" blocks from the user\'s file (--source qa/quality=PATH), one question with lettered options about one of them; the letter set must match.' + ` The file: ${SOURCE_HELP['qa/quality']?.help}.`,
   params: { ...SOURCE_QA_PARAMS },
   scorer: 'choice-set',
   maxOutputTokens: 384,

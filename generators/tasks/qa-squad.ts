@@ -2,6 +2,7 @@
 // document, the file's other paragraphs as distractors; SQuAD's token F1. Unanswerable questions
 // are dropped as in the paper, or kept as the answer-absent variant (gold "none").
 import type { TaskDefinition } from '../core/task.js';
+import { SOURCE_HELP } from '../qa/source.js';
 import { SOURCE_QA_PARAMS, buildSourceSample, type SourceQaParams } from '../qa/source-task.js';
 
 export interface SquadParams extends SourceQaParams {
@@ -15,7 +16,7 @@ export const qaSquad: TaskDefinition<SquadParams> = {
   scope: 'low',
   dispersion: 'low',
   description:
-    'SQuAD QA: "Document i:" blocks from the user\'s SQuAD v2.0 file (--source qa/squad=PATH), one question about one of them, a short answer; token-set F1 against every gold answer.',
+    'SQuAD QA: "Document i:" blocks from the user\'s SQuAD v2.0 file (--source qa/squad=PATH), one question about one of them, a short answer; token-set F1 against every gold answer.' + ` The file: ${SOURCE_HELP['qa/squad']?.help}.`,
   params: {
     unanswerable: {
       schema: { enum: ['drop', 'keep', 'only'] },
