@@ -10,6 +10,7 @@ import { resolveParams } from '../generators/params.js';
 import { formatLength } from '../generators/core/length.js';
 import type { Tokenizer } from '../generators/tokenizers/types.js';
 import { packageVersion } from '../generators/version.js';
+import { SOURCE_HELP } from '../generators/qa/source.js';
 import { assertValid } from '../schemas/index.js';
 import { writeFileAtomic } from './io.js';
 import { CliError } from './errors.js';
@@ -170,4 +171,25 @@ export function planJobs(
     for (const length of lengths) jobs.push({ name, task: task.id, params, length, samples: entry.samples ?? samples });
   }
   return jobs;
+}
+
+/**
+ * Checks, before anything is generated, that every task reading the user's own data has a source
+ * file that exists; lists every missing one at once.
+ * @throws CliError naming each task, the file format it needs, and how to pass it.
+ */
+export function checkSources(jobs: readonly DatasetJob[], sources: Record<string, string> | undefined): void {
+  const tasks = [...new Set(jobs.map((j) => j.task))].filter((t) => SOURCE_HELP[t] !== undefined);
+  const missing = tasks.filter((t) => !sources?.[t]);
+  if (missing.length > 0) {
+    const needs = missing.map((t) => `${t} needs ${SOURCE_HELP[t]?.help ?? 'a source file'}`).join('; ');
+    throw new CliError(
+      `${missing.length === 1 ? 'A task reads' : `${missing.length} tasks read`} your own data and no source was given: ${needs}. ` +
+        `Pass --source TASK=PATH for each (e.g. --source ${missing[0]}=PATH), or "sources" in the suite recipe.`,
+    );
+  }
+  for (const t of tasks) {
+    const path = sources?.[t] as string;
+    if (!existsSync(path)) throw new CliError(`--source ${t}=${path}: the file does not exist.`);
+  }
 }

@@ -5,7 +5,7 @@ import { parseLengths } from '../generators/core/length.js';
 import { loadSuite, suiteNames, type SuiteTaskEntry } from '../generators/suite.js';
 import { DEFAULT_TOKENIZER, loadTokenizer, tokenizerNames } from '../generators/tokenizers/index.js';
 import { CliError } from './errors.js';
-import { checkOutput, planJobs, writeDataset } from './dataset.js';
+import { checkOutput, checkSources, planJobs, writeDataset } from './dataset.js';
 import { createProgress } from './progress.js';
 
 interface GenerateArgs {
@@ -101,6 +101,7 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
       jobs: planJobs(entries, lengths, samples),
       ...(Object.keys(sources).length > 0 ? { sources } : {}),
     };
+    checkSources(plan.jobs, plan.sources);
     checkOutput(args.out, plan, args.force);
     const progress = createProgress(args.quiet);
     const started = performance.now();

@@ -82,6 +82,8 @@ describe('longweave generate', () => {
       [['--suite', 'nope'], 'longweave: Unknown suite "nope": shipped suites are'],
       [[], 'longweave: Name a --suite or at least one --task'],
       [['--task', 'ruler/niah', '--samples', '0'], 'longweave: --samples must be a positive integer'],
+      [['--task', 'qa/squad', '--task', 'qa/toefl'], 'longweave: 2 tasks read your own data and no source was given: qa/squad needs a SQuAD v2.0 JSON file'],
+      [['--task', 'qa/squad', '--source', 'qa/squad=/nonexistent.json'], 'longweave: --source qa/squad=/nonexistent.json: the file does not exist.'],
     ];
     for (const [args, message] of cases) {
       const r = run(['generate', ...args, '--out', out]);

@@ -5,11 +5,13 @@ import { generate } from '../../generators/generate.js';
 import { getTask, TASK_IDS } from '../../generators/tasks/index.js';
 import { formatGold } from '../../scorers/gold.js';
 import { scoreSample } from '../../scorers/score-sample.js';
+import { SOURCE_HELP } from '../../generators/qa/source.js';
 
 describe('generated samples', () => {
   it('score 1 for the formatted gold answer and 0 for an empty output, for every task and format', () => {
     let checked = 0;
-    for (const task of TASK_IDS) {
+    // Tasks that read the user's own files are covered with fixtures in test/generators/qa*.
+    for (const task of TASK_IDS.filter((t) => SOURCE_HELP[t] === undefined)) {
       const formatSpec = (getTask(task).params as Record<string, { schema: { enum?: unknown[] } } | undefined>)['format'];
       const formats = (formatSpec?.schema.enum as string[] | undefined) ?? [undefined];
       for (const format of formats) {
