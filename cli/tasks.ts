@@ -2,6 +2,7 @@
 import type { CommandModule } from 'yargs';
 import { TASKS } from '../generators/tasks/index.js';
 import type { TaskDefinition } from '../generators/core/task.js';
+import { SOURCE_HELP } from '../generators/qa/source.js';
 
 interface TasksArgs {
   json: boolean;
@@ -16,6 +17,7 @@ function describeTask(task: TaskDefinition<never>): Record<string, unknown> {
     dispersion: task.dispersion,
     scorer: task.scorer,
     description: task.description,
+    ...(SOURCE_HELP[task.id] ? { source: `--source ${task.id}=PATH: ${SOURCE_HELP[task.id]?.help}` } : {}),
     params: Object.fromEntries(
       Object.entries(task.params as Record<string, { default: unknown; description: string; schema: unknown; moves?: string }>).map(([name, spec]) => [
         name,
@@ -39,6 +41,7 @@ export const tasksCommand: CommandModule<object, TasksArgs> = {
     for (const task of list) {
       lines.push(`${task['id']}  (v${task['version']})  ${task['category']}  scope=${task['scope']} dispersion=${task['dispersion']}  scorer=${task['scorer']}`);
       lines.push(`  ${task['description']}`);
+      if (task['source']) lines.push(`  reads your own data: ${task['source']}`);
       for (const [name, spec] of Object.entries(task['params'] as Record<string, { default: unknown; description: string; moves?: string }>)) {
         const moves = spec.moves ? ` [moves ${spec.moves}]` : '';
         lines.push(`    ${name} = ${JSON.stringify(spec.default)}${moves}: ${spec.description}`);
