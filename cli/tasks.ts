@@ -41,7 +41,6 @@ export const tasksCommand: CommandModule<object, TasksArgs> = {
     for (const task of list) {
       lines.push(`${task['id']}  (v${task['version']})  ${task['category']}  scope=${task['scope']} dispersion=${task['dispersion']}  scorer=${task['scorer']}`);
       lines.push(`  ${task['description']}`);
-      if (task['source']) lines.push(`  reads your own data: ${task['source']}`);
       for (const [name, spec] of Object.entries(task['params'] as Record<string, { default: unknown; description: string; moves?: string }>)) {
         const moves = spec.moves ? ` [moves ${spec.moves}]` : '';
         lines.push(`    ${name} = ${JSON.stringify(spec.default)}${moves}: ${spec.description}`);
