@@ -2,9 +2,8 @@
 // Everything is read and checked before anything is written: a bad line in any input (or, with
 // --strict, an unmatched id) leaves the output folder untouched.
 import { createHash } from 'node:crypto';
-import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createReadStream, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { CliError } from './errors.js';
 import { writeFileAtomic } from './io.js';
@@ -16,6 +15,7 @@ import { matchPredictions } from '../scorers/match.js';
 import { scoreSample } from '../scorers/score-sample.js';
 import { isScorerName, SCORER_NAMES } from '../scorers/registry.js';
 import { summarize, toResultRecord, type GroupSummary, type ResultRecord, type ScoreSummary } from '../scorers/summarize.js';
+import { packageVersion } from '../generators/version.js';
 
 interface ScoreArgs {
   samples: string[];
@@ -42,20 +42,6 @@ interface InputFile {
 }
 
 const CI_DESCRIPTION = '95%: Wilson score interval when every score is 0 or 1, Student t interval of the mean otherwise (clipped to [0, 1])';
-
-function packageVersion(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 4; i++) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'longweave' && pkg.version) return pkg.version;
-    } catch {
-      // keep walking up
-    }
-    dir = dirname(dir);
-  }
-  return 'unknown';
-}
 
 async function sha256(file: string): Promise<string> {
   const hash = createHash('sha256');

@@ -1,11 +1,13 @@
 // The run directory: its files and run.json, which records the recipe as written, where its
 // relative paths point, and the shard, so `--resume` needs nothing but the directory.
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { writeFileAtomic } from '../cli/io.js';
 import type { Shard } from './grid.js';
 import type { RunRecipe } from './recipe/types.js';
+import { packageVersion } from '../generators/version.js';
+
+export { packageVersion };
 
 /** Paths of a run directory's files. */
 export function runPaths(dir: string) {
@@ -27,21 +29,6 @@ export interface RunState {
   /** Directory the recipe's relative paths are resolved against. */
   baseDir: string;
   shard?: Shard;
-}
-
-/** The package version, read from the nearest longweave package.json. */
-export function packageVersion(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'longweave' && pkg.version) return pkg.version;
-    } catch {
-      // keep walking up
-    }
-    dir = dirname(dir);
-  }
-  return 'unknown';
 }
 
 /**
