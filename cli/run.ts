@@ -32,6 +32,8 @@ interface RunArgs {
   limit?: number;
   'corrupt-rate'?: number;
   predictions?: string;
+  gpus?: string;
+  workers?: number;
   json: boolean;
   report: boolean;
   progress: boolean;
@@ -45,10 +47,14 @@ function recipeError(error: SchemaError): CliError {
 
 async function resolveFromArgs(args: RunArgs): Promise<ResolvedRecipe> {
   if (args.recipe !== undefined) {
-    if (args.backend !== undefined || args.model !== undefined || args.samples !== undefined) {
+    if (args.model !== undefined || args.samples !== undefined) {
       throw new CliError('Give a recipe file or the single-cell flags (--backend, --model, --samples), not both.');
     }
-    return loadRecipeFile(args.recipe);
+    const resolved = await loadRecipeFile(args.recipe);
+    // With a recipe, --backend only states what the recipe must use (`run sweep.json --backend engine --gpus all`).
+    const other = args.backend === undefined ? undefined : resolved.models.find((m) => m.backend !== args.backend);
+    if (other) throw new CliError(`--backend ${args.backend}: the recipe's model ${other.name} uses backend ${other.backend}; with a recipe, --backend must match every model's.`);
+    return resolved;
   }
   const missing = (['backend', 'model', 'samples'] as const).filter((k) => args[k] === undefined);
   if (missing.length > 0) {
@@ -101,12 +107,15 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('limit', { type: 'number', description: 'Single cell: first N samples of each file' })
       .option('corrupt-rate', { type: 'number', description: 'Single cell (oracle): share of answers corrupted' })
       .option('predictions', { type: 'string', description: 'Single cell (replay): predictions file to answer from' })
+      .option('gpus', { type: 'string', description: 'Run on worker processes, one per GPU, each pinned to its GPU: all, a count (2) or indices (0,1); see docs/multi-gpu.md' })
+      .option('workers', { type: 'number', description: 'Number of worker processes (default: one per GPU); several may share a GPU, or run on the CPU without --gpus' })
       .option('json', { type: 'boolean', default: false, description: 'Print summary.json to stdout instead of the table' })
       .option('report', { type: 'boolean', default: true, description: 'Write summary.json and report.html at the end (--no-report to skip)' })
       .option('progress', { type: 'boolean', default: true, description: 'Progress on stderr (--no-progress to hide)' })
       .example('$0 run recipes/sweep.json --shard 0/2', 'Run half of a grid')
       .example('$0 run --backend openai --base-url http://localhost:8000/v1 --model Qwen/Qwen3-8B --samples data/niah/4096/samples.jsonl --out runs/q', 'One cell')
-      .example('$0 run --resume runs/q', 'Continue an interrupted run') as never,
+      .example('$0 run --resume runs/q', 'Continue an interrupted run')
+      .example('$0 run recipes/sweep.json --backend engine --gpus all', 'Engine models of a recipe, one worker per GPU of this host') as never,
   handler: async (args) => {
     const controller = new AbortController();
     let interrupts = 0;
@@ -123,7 +132,9 @@ export const runCommand: CommandModule<object, RunArgs> = {
     let outcome: RunOutcome;
     try {
       const progress = args.progress ? terminalProgress() : undefined;
-      const common = { signal: controller.signal, log, ...(progress ? { progress } : {}) };
+      if (args.workers !== undefined && !(Number.isInteger(args.workers) && args.workers >= 1)) throw new CliError(`--workers must be a positive integer, got ${args.workers}.`);
+      const pool = args.gpus !== undefined || args.workers !== undefined ? { ...(args.gpus !== undefined ? { gpus: args.gpus } : {}), ...(args.workers !== undefined ? { workers: args.workers } : {}) } : undefined;
+      const common = { signal: controller.signal, log, ...(progress ? { progress } : {}), ...(pool ? { pool } : {}) };
       if (args.resume !== undefined) {
         if (args.recipe !== undefined || args.shard !== undefined) throw new CliError('--resume takes the recipe and shard from the run directory; give neither.');
         dir = args.resume;

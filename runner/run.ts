@@ -18,7 +18,8 @@ import { methodOf, predictionKey, type RunPrediction, type RunResult, type Sampl
 import type { ResolvedRecipe } from './recipe/types.js';
 import { resolveRecipe } from './recipe/load.js';
 import { packageVersion, readRunState, runPaths, writeRunState, type RunState } from './run-dir.js';
-import type { Backend } from './types.js';
+import type { AttentionSetting, Backend } from './types.js';
+import type { PoolOptions } from './pool/options.js';
 
 /** How to run. */
 export interface RunOptions {
@@ -32,6 +33,11 @@ export interface RunOptions {
   log?: (message: string) => void;
   /** Environment for backends (API keys). */
   env?: Record<string, string | undefined>;
+  /**
+   * Run on several worker processes (one per GPU with `gpus`): see runner/pool and
+   * docs/multi-gpu.md. Results are the same as a single-process run's.
+   */
+  pool?: PoolOptions;
 }
 
 /** A sample that failed for good in this run. */
@@ -66,7 +72,8 @@ function depthOf(sample: Sample): number | undefined {
   return typeof depth === 'number' ? depth : undefined;
 }
 
-function infoOf(sample: Sample, cell: Cell): SampleInfo {
+/** The sample-info line of a sample in a cell. */
+export function infoOf(sample: Sample, cell: Pick<Cell, 'dataset'>): SampleInfo {
   const info: SampleInfo = { id: sample.id, task: cell.dataset.name, length: cell.dataset.length, inputTokens: sample.metadata.inputTokens };
   if (typeof sample.metadata.category === 'string') info.category = sample.metadata.category;
   const depth = depthOf(sample);
@@ -75,13 +82,14 @@ function infoOf(sample: Sample, cell: Cell): SampleInfo {
 }
 
 /** What earlier invocations left on disk. */
-interface PriorState {
+export interface PriorState {
   /** Keys answered successfully, with the prediction when it still needs scoring. */
   answered: Map<string, RunPrediction | undefined>;
   sampleInfo: Map<string, string>;
 }
 
-async function readPriorState(dir: string, log: (m: string) => void): Promise<PriorState> {
+/** Reads what earlier invocations left in a run directory, cutting torn last lines first. */
+export async function readPriorState(dir: string, log: (m: string) => void): Promise<PriorState> {
   const paths = runPaths(dir);
   for (const path of [paths.predictions, paths.results, paths.sampleInfo]) {
     const repair = repairTail(path);
@@ -118,14 +126,12 @@ function estimateTotal(resolved: ResolvedRecipe, cells: Cell[], shard: Shard | u
 }
 
 /**
- * Runs (or resumes) a grid into a run directory. run.json is written first; a directory that
- * already holds a run must be resumed with the same recipe (see {@link resumeRun}).
- * @example const outcome = await runGrid(await loadRecipeFile('sweep.json'), { dir: 'runs/sweep' });
+ * Creates a run directory (run.json first) or checks that the one there holds the same recipe
+ * and shard.
+ * @throws Error when the directory holds a run of another recipe or shard.
  */
-export async function runGrid(resolved: ResolvedRecipe, options: RunOptions): Promise<RunOutcome> {
+export function openRunDir(resolved: ResolvedRecipe, options: Pick<RunOptions, 'dir' | 'shard'>): ReturnType<typeof runPaths> {
   const { dir } = options;
-  const log = options.log ?? (() => {});
-  const progress = options.progress ?? silentProgress;
   const paths = runPaths(dir);
   mkdirSync(dir, { recursive: true });
   const state: RunState = { format: 'longweave-run/1', longweave: packageVersion(), recipe: resolved.recipe, baseDir: resolved.baseDir };
@@ -138,6 +144,51 @@ export async function runGrid(resolved: ResolvedRecipe, options: RunOptions): Pr
   } else {
     writeRunState(dir, state);
   }
+  return paths;
+}
+
+/**
+ * Asks a backend for one sample's prediction, as a predictions.jsonl line: the backend's answer
+ * with the model and attention setting of the cell, or a failed line with the error. Undefined
+ * when the signal aborted the request (interrupted, not failed: asked again on resume).
+ */
+export async function predictSample(backend: Backend, modelName: string, attention: AttentionSetting, sample: Sample, signal?: AbortSignal): Promise<RunPrediction | undefined> {
+  const base = { model: modelName, attention: { prefill: attention.prefill, decode: attention.decode, compression: attention.compression } };
+  try {
+    const request = { sample, maxOutputTokens: sample.metadata.maxOutputTokens, attention, ...(signal ? { signal } : {}) };
+    const answer = await backend.generate(request);
+    const { attempts: _attempts, ...clean } = answer as typeof answer & { attempts?: number };
+    const prediction: RunPrediction = { id: sample.id, ...clean, ...base, attention: { ...clean.attention, ...base.attention } };
+    if (attention.params) prediction.attention.params = attention.params;
+    return prediction;
+  } catch (error) {
+    if (signal?.aborted) return undefined;
+    const message = error instanceof BackendFailure || error instanceof Error ? error.message : String(error);
+    return { id: sample.id, output: '', finishReason: 'error', error: message, backend: backend.name, ...base };
+  }
+}
+
+/** Scores a prediction of a sample of the dataset labelled `task`: its results.jsonl line. */
+export function resultOf(task: string, sample: Sample, prediction: RunPrediction, scoreOptions: { compat?: 'paper-reference' }): RunResult {
+  const score = scoreSample({ ...sample, task }, prediction, scoreOptions);
+  return toResultRecord({ ...sample, task }, score, prediction) as RunResult;
+}
+
+/**
+ * Runs (or resumes) a grid into a run directory. run.json is written first; a directory that
+ * already holds a run must be resumed with the same recipe (see {@link resumeRun}).
+ * @example const outcome = await runGrid(await loadRecipeFile('sweep.json'), { dir: 'runs/sweep' });
+ */
+export async function runGrid(resolved: ResolvedRecipe, options: RunOptions): Promise<RunOutcome> {
+  const { dir } = options;
+  const log = options.log ?? (() => {});
+  const progress = options.progress ?? silentProgress;
+  if (options.pool) {
+    // Loaded on demand: single-process runs never start worker processes.
+    const { runPool } = await import('./pool/coordinator.js');
+    return runPool(resolved, options, options.pool);
+  }
+  const paths = openRunDir(resolved, options);
 
   const prior = await readPriorState(dir, log);
   const cells = expandGrid(resolved);
@@ -152,9 +203,7 @@ export async function runGrid(resolved: ResolvedRecipe, options: RunOptions): Pr
   const signal = options.signal;
 
   const writeResult = (cell: Cell, sample: Sample, prediction: RunPrediction): void => {
-    const score = scoreSample({ ...sample, task: cell.dataset.name }, prediction, scoreOptions);
-    const record = toResultRecord({ ...sample, task: cell.dataset.name }, score, prediction) as RunResult;
-    results.append(record);
+    results.append(resultOf(cell.dataset.name, sample, prediction, scoreOptions));
   };
 
   progress.start(total, resolved.recipe.name);
@@ -197,19 +246,8 @@ export async function runGrid(resolved: ResolvedRecipe, options: RunOptions): Pr
             const active = backend;
             await limiter.run(async () => {
               if (signal?.aborted) return;
-              const base = { model: model.name, attention: { prefill: cell.attention.prefill, decode: cell.attention.decode, compression } };
-              let prediction: RunPrediction;
-              try {
-                const request = { sample, maxOutputTokens: sample.metadata.maxOutputTokens, attention: cell.attention, ...(signal ? { signal } : {}) };
-                const answer = await active.generate(request);
-                const { attempts: _attempts, ...clean } = answer as typeof answer & { attempts?: number };
-                prediction = { id: sample.id, ...clean, ...base, attention: { ...clean.attention, ...base.attention } };
-                if (cell.attention.params) prediction.attention.params = cell.attention.params;
-              } catch (error) {
-                if (signal?.aborted) return; // interrupted, not failed: asked again on resume
-                const message = error instanceof BackendFailure || error instanceof Error ? error.message : String(error);
-                prediction = { id: sample.id, output: '', finishReason: 'error', error: message, backend: active.name, ...base };
-              }
+              const prediction = await predictSample(active, model.name, cell.attention, sample, signal);
+              if (!prediction) return; // interrupted, not failed: asked again on resume
               predictions.append(prediction);
               if (prediction.error !== undefined) {
                 outcome.failed.push({ model: model.name, method, compression, task: cell.dataset.name, length: cell.dataset.length, id: sample.id, error: prediction.error });
