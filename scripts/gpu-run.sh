@@ -52,6 +52,9 @@ while [ $# -gt 0 ]; do
         done
       done
       ;;
+    kv)
+      "$node" "$dist/bench/engine-kv.js" --lengths "$1" 2>&1 | tee "$out/kv.json"; shift
+      ;;
     placement)
       "$node" "$dist/scripts/gpu-placement.js" 2>&1 | tee "$out/placement.json"
       ;;

@@ -127,7 +127,9 @@ export function buildModelGraph(spec: ModelSpec, source: WeightSource, settings:
       const hidden = normWith(vector(n.inputNorm, `${l}.input_norm`), `${l}.norm1`);
       let qkv = g.op('MatMul', [hidden, linear([n.q, n.k, n.v], `${l}.qkv_proj`)]);
       if (spec.qkvBias) qkv = g.op('Add', [qkv, weight(`${l}.qkv_bias`, [qDim + 2 * kvDim], packBias(source, [n.q, n.k, n.v], wt))]);
-      let [q, k, v] = g.node('Split', [qkv, g.int64([qDim, kvDim, kvDim])], { axis: int(-1) }, { outputs: 3 }) as [string, string, string];
+      const [qProj, kProj, v] = g.node('Split', [qkv, g.int64([qDim, kvDim, kvDim])], { axis: int(-1) }, { outputs: 3 }) as [string, string, string];
+      let q = qProj;
+      let k = kProj;
       if (spec.qkNorm) {
         const headNorm = (t: string, gammaName: string, onnxName: string, flat: string): string => {
           const heads = g.op('Reshape', [t, headShape]);
