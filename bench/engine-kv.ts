@@ -3,7 +3,8 @@
 //   append: Concat(past, new) -> present, output kept on the GPU and fed back (what a decode step
 //           does to the cache: onnxruntime allocates a new output buffer every step)
 //   read:   q K^T, Softmax, P V over a cache that stays put (K stored transposed), the attention
-//           math of a decode step with no cache rewrite
+//           math of a decode step with no cache rewrite; then each part alone (28 times), and P V
+//           split over 256-token blocks (a batch dimension, then ReduceSum)
 //
 //   node dist/bench/engine-kv.js [--lengths 4096,16384,65536] [--steps 8]
 import { parseArgs } from 'node:util';
@@ -39,6 +40,36 @@ function initGraph(transposed: boolean): Uint8Array {
   const cache = g.op('Tile', [seed, reps]);
   const out = transposed ? g.op('Transpose', [cache], { perm: ints([0, 1, 3, 2]) }) : cache;
   g.output(out, 'cache', 'float16', transposed ? [1, kv, d, 'P'] : [1, kv, 'P', d]);
+  return encodeModel(g.toModel());
+}
+
+/** One part of the read path alone, 28 times: q K^T, Softmax over a row of P, P V, or P V split over blocks. */
+function partGraph(part: 'qk' | 'softmax' | 'pv' | 'pv-split', P: number, block = 256): Uint8Array {
+  const g = new GraphBuilder();
+  const outputs: string[] = [];
+  if (part === 'softmax') {
+    const s = g.input('s', 'float16', [1, kv, group, 'P']);
+    for (let l = 0; l < layers; l++) outputs.push(g.op('Softmax', [s], { axis: int(-1) }));
+  } else if (part === 'qk') {
+    const q = g.input('q', 'float16', [1, kv, group, d]);
+    for (let l = 0; l < layers; l++) outputs.push(g.op('MatMul', [q, g.input(`kt_${l}`, 'float16', [1, kv, d, 'P'])]));
+  } else {
+    const p = g.input('p', 'float16', [1, kv, group, 'P']);
+    for (let l = 0; l < layers; l++) {
+      const v = g.input(`v_${l}`, 'float16', [1, kv, 'P', d]);
+      if (part === 'pv') outputs.push(g.op('MatMul', [p, v]));
+      else {
+        // Split-K by hand: blocks of the context become a batch dimension, then a sum over blocks.
+        const nb = P / block;
+        const pb = g.op('Transpose', [g.op('Reshape', [p, g.int64([1, kv, group, nb, block])])], { perm: ints([0, 1, 3, 2, 4]) });
+        const vb = g.op('Reshape', [v, g.int64([1, kv, nb, block, d])]);
+        outputs.push(g.op('ReduceSum', [g.op('MatMul', [pb, vb]), g.int64([2])], { keepdims: int(0) }));
+      }
+    }
+  }
+  let acc = outputs[0]!;
+  for (const o of outputs.slice(1)) acc = g.op('Max', [acc, o]);
+  g.output(acc, 'out', 'float16', part === 'qk' || part === 'softmax' ? [1, kv, group, 'P'] : [1, kv, group, d]);
   return encodeModel(g.toModel());
 }
 
@@ -96,9 +127,28 @@ for (const P of values.lengths!.split(',').map(Number)) {
     await read.run(feeds);
     readMs.push(performance.now() - t0);
   }
+  // The read path's parts alone (inputs made on the GPU once, where they are caches).
+  const parts: Record<string, number> = {};
+  for (const part of ['qk', 'softmax', 'pv', 'pv-split'] as const) {
+    const session = await ort.InferenceSession.create(partGraph(part, P), { ...options, preferredOutputLocation: 'cpu' });
+    const partFeeds: Record<string, ort.Tensor> = {};
+    for (const name of session.inputNames) {
+      if (name === 'q') partFeeds[name] = feeds['q']!;
+      else if (name === 's' || name === 'p') partFeeds[name] = new ort.Tensor('float16', new Uint16Array(kv * group * P).fill(0x2e66), [1, kv, group, P]);
+      else partFeeds[name] = feeds[name]!;
+    }
+    const times: number[] = [];
+    for (let s = 0; s < steps; s++) {
+      const t0 = performance.now();
+      await session.run(partFeeds);
+      times.push(performance.now() - t0);
+    }
+    parts[part] = +median(times).toFixed(2);
+    await session.release();
+  }
   for (const t of made) t.dispose();
   const cacheBytes = layers * 2 * kv * P * d * 2;
-  const row = { cacheTokens: P, layers, appendMsMedian: +median(appendMs).toFixed(2), readMsMedian: +median(readMs).toFixed(2), cacheGB: +(cacheBytes / 1e9).toFixed(2) };
+  const row = { cacheTokens: P, layers, appendMsMedian: +median(appendMs).toFixed(2), readMsMedian: +median(readMs).toFixed(2), partsMs: parts, cacheGB: +(cacheBytes / 1e9).toFixed(2) };
   rows.push(row);
   process.stderr.write(`${JSON.stringify(row)}\n`);
 }

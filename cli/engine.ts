@@ -73,7 +73,7 @@ const infoCommand: CommandModule<object, InfoArgs> = {
     }
     const lines = [
       `architecture   ${info.architecture} (${info.family})`,
-      `parameters     ${(info.parameters / 1e9).toFixed(3)} B`,
+      `parameters     ${info.parameters >= 1e8 ? `${(info.parameters / 1e9).toFixed(2)} B` : `${(info.parameters / 1e6).toFixed(2)} M`} (${info.parameters})`,
       `dtype          ${info.dtype} (runs as fp16 on WebGPU, fp32 on CPU)`,
       `shape          ${info.layers} layers, hidden ${info.hiddenSize}, ${info.heads} heads / ${info.kvHeads} KV heads of ${info.headDim}, vocabulary ${info.vocabSize}`,
       `rope           ${JSON.stringify(info.rope)}`,
