@@ -98,6 +98,7 @@ export class Engine {
     const session = await EngineSession.open({
       modelFile: graph.modelFile,
       ...(decodeGraph ? { decodeModelFile: decodeGraph.modelFile } : {}),
+      ...(typeof options.decodeAttention?.params?.['block'] === 'number' ? { decodeBlock: options.decodeAttention.params['block'] } : {}),
       device,
       precision,
       numLayers: spec.numLayers,

@@ -58,3 +58,22 @@ describe.each(['llama', 'qwen3'] as const)('%s with the generic-operator decode 
     }
   });
 });
+
+describe.each(['mistral', 'qwen2'] as const)('%s with the blocked decode graph', (family) => {
+  it('decode steps over a frozen cache plus a tail, with blocks moved as the tail grows, match the reference', async () => {
+    const dir = writeFixtureCheckpoint(family, root);
+    const ckpt = openCheckpoint(dir);
+    // Block 4: the 24-token prompt freezes 20 tokens at the first step; later steps move blocks.
+    const engine = await Engine.load(dir, { device: 'cpu', decodeAttention: { method: 'dense-decode-blocked', params: { block: 4 } }, chunkSize: 32, cacheDir: join(root, 'cache'), maxLength: 256 });
+    try {
+      const steps = 14;
+      const result = await engine.generateIds(PROMPT, steps, { returnLogits: true, stopTokenIds: [] });
+      const reference = new ReferenceModel(ckpt.spec, ckpt.weights, 256);
+      const expected = reference.forward([...PROMPT, ...result.tokens.slice(0, -1)]).slice(PROMPT.length - 1);
+      expect(result.logits).toHaveLength(steps);
+      expected.forEach((row, i) => expect(maxAbsDiff(result.logits![i]!, row), `step ${i}`).toBeLessThan(1e-5));
+    } finally {
+      await engine.close();
+    }
+  });
+});

@@ -2,11 +2,13 @@
 // of valid names and their documentation at once.
 import { denseAttention } from './dense.js';
 import { denseDecodeAttention } from './dense-decode.js';
+import { denseDecodeBlockedAttention } from './dense-decode-blocked.js';
 import type { AttentionBuilder } from './types.js';
 
 export const ATTENTION_METHODS = {
   dense: denseAttention,
   'dense-decode': denseDecodeAttention,
+  'dense-decode-blocked': denseDecodeBlockedAttention,
 } as const satisfies Record<string, AttentionBuilder>;
 
 export type AttentionMethodId = keyof typeof ATTENTION_METHODS;

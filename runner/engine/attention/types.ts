@@ -1,7 +1,8 @@
 // The attention plug-in contract. The model graph hands each layer's projected queries, keys and
 // values to one builder, which adds the nodes that attend and keep the KV cache; everything else in
 // the graph is the same for every method. Sparse methods register here too.
-import type { GraphBuilder } from '../onnx/graph-builder.js';
+import type { Dim, GraphBuilder } from '../onnx/graph-builder.js';
+import type { OnnxElementType } from '../onnx/proto.js';
 import type { ModelSpec } from '../checkpoint/config.js';
 
 /** What a builder gets for one layer. Tensors are named values in the graph. */
@@ -34,6 +35,10 @@ export interface AttentionContext {
   positionIds(): string;
   /** A scalar constant in the compute dtype. */
   scalar(value: number): string;
+  /** The compute dtype of activations and the cache. */
+  valueType: OnnxElementType;
+  /** A graph input shared by all layers, declared on first use. */
+  sharedInput(name: string, type: OnnxElementType, dims: readonly Dim[]): string;
 }
 
 /** One attention method's graph builder. */

@@ -5,7 +5,7 @@
 // Weights go to an external data file; small constants stay inline.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GraphBuilder, float, int } from '../onnx/graph-builder.js';
+import { GraphBuilder, float, int, type Dim } from '../onnx/graph-builder.js';
 import { encodeModel, type OnnxElementType } from '../onnx/proto.js';
 import type { ModelSpec } from '../checkpoint/config.js';
 import type { WeightSource } from '../checkpoint/checkpoint.js';
@@ -102,6 +102,15 @@ export function buildModelGraph(spec: ModelSpec, source: WeightSource, settings:
       settings.precision === 'fp16'
         ? g.inline('c_scalar', 'float16', [], new Uint8Array(Uint16Array.of(floatToHalf(value)).buffer))
         : g.inline('c_scalar', 'float', [], new Uint8Array(Float32Array.of(value).buffer));
+    const shared = new Map<string, string>();
+    const sharedInput = (name: string, type: OnnxElementType, dims: readonly Dim[]): string => {
+      let declared = shared.get(name);
+      if (!declared) {
+        declared = g.input(name, type, dims);
+        shared.set(name, declared);
+      }
+      return declared;
+    };
     const eps = float(spec.rmsNormEps);
     const headShape = g.int64([0, 0, -1, spec.headDim], [4], 'head_shape');
     const flatShape = (width: number): string => g.int64([0, 0, width], [3], 'flat_shape');
@@ -159,6 +168,8 @@ export function buildModelGraph(spec: ModelSpec, source: WeightSource, settings:
         params: settings.attention.params ?? {},
         positionIds: positionInput,
         scalar,
+        valueType: ot,
+        sharedInput,
       });
       g.output(GRAPH_IO.presentKey(layer), GRAPH_IO.presentKey(layer), ot, [1, spec.numKvHeads, 'total_sequence', spec.headDim]);
       g.output(GRAPH_IO.presentValue(layer), GRAPH_IO.presentValue(layer), ot, [1, spec.numKvHeads, 'total_sequence', spec.headDim]);

@@ -11,6 +11,8 @@ export interface LoadRequest {
   modelFile: string;
   /** A second graph for single-token decode steps (another attention method), sharing the cache. */
   decodeModelFile?: string;
+  /** Block size of a blocked decode graph (`dense-decode-blocked`): tokens frozen or moved at once. */
+  decodeBlock?: number;
   device: Device;
   precision: 'fp32' | 'fp16';
   numLayers: number;

@@ -5,6 +5,8 @@
 import { parentPort } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { GRAPH_IO } from '../graph/model-graph.js';
+import { FROZEN_IO, DEFAULT_BLOCK } from '../attention/dense-decode-blocked.js';
+import { CACHE_OUT, SPLIT_AT, freezeGraph, mergeGraph } from '../graph/cache-graphs.js';
 import type { GenerateRequest, LoadRequest, WorkerMessage, WorkerRequest } from './protocol.js';
 
 if (!parentPort) throw new Error('runner/engine/session/worker is a worker-thread entry point.');
@@ -12,6 +14,9 @@ const port = parentPort;
 
 let session: ort.InferenceSession | null = null;
 let decodeSession: ort.InferenceSession | null = null;
+/** Cache-reshaping sessions of a blocked decode graph. */
+let freezeSession: ort.InferenceSession | null = null;
+let mergeSession: ort.InferenceSession | null = null;
 let loaded: LoadRequest | null = null;
 
 function post(message: WorkerMessage, transfer: ArrayBuffer[] = []): void {
@@ -41,6 +46,17 @@ async function load(request: LoadRequest): Promise<void> {
   session = await ort.InferenceSession.create(request.modelFile, options);
   // Sessions are created and run one after the other on this thread, never at once.
   decodeSession = request.decodeModelFile ? await ort.InferenceSession.create(request.decodeModelFile, options) : null;
+  if (decodeSession?.inputNames.includes(FROZEN_IO.length)) {
+    const shape = { numLayers: request.numLayers, numKvHeads: request.numKvHeads, headDim: request.headDim, valueType: request.precision === 'fp16' ? ('float16' as const) : ('float' as const) };
+    const cacheOptions = { ...options, enableProfiling: false };
+    if (webgpu) {
+      const all: Record<string, 'gpu-buffer'> = {};
+      for (let l = 0; l < request.numLayers; l++) for (const name of [CACHE_OUT.keyT(l), CACHE_OUT.value(l), CACHE_OUT.tailKey(l), CACHE_OUT.tailValue(l)]) all[name] = 'gpu-buffer';
+      cacheOptions.preferredOutputLocation = all;
+    }
+    freezeSession = await ort.InferenceSession.create(freezeGraph(shape), cacheOptions);
+    mergeSession = await ort.InferenceSession.create(mergeGraph(shape), cacheOptions);
+  }
   loaded = request;
   post({ type: 'loaded', loadMs: performance.now() - started, inputNames: [...session.inputNames], outputNames: [...session.outputNames] });
 }
@@ -71,11 +87,44 @@ async function generate(request: GenerateRequest): Promise<void> {
   let pastValues: ort.Tensor[] = Array.from({ length: layers }, () => emptyCache(config));
   let position = 0;
   const collected: Float32Array[] = [];
+  // Blocked decode: frozen cache (keys transposed) of `frozenLength` tokens; past* then hold the tail.
+  const block = config.decodeBlock ?? DEFAULT_BLOCK;
+  let frozenKeys: ort.Tensor[] = [];
+  let frozenValues: ort.Tensor[] = [];
+  let frozenLength = 0;
+  const dispose = (tensors: ort.Tensor[]): void => {
+    for (const t of tensors) if (t.location === 'gpu-buffer') t.dispose();
+  };
+  /** Moves the first `n` tokens of the current past into the frozen cache. */
+  const freeze = async (n: number): Promise<void> => {
+    const feeds: Record<string, ort.Tensor> = { [SPLIT_AT]: new ort.Tensor('int64', BigInt64Array.of(BigInt(n)), [1]) };
+    for (let l = 0; l < layers; l++) {
+      feeds[GRAPH_IO.pastKey(l)] = pastKeys[l]!;
+      feeds[GRAPH_IO.pastValue(l)] = pastValues[l]!;
+      if (frozenLength > 0) {
+        feeds[FROZEN_IO.keyT(l)] = frozenKeys[l]!;
+        feeds[FROZEN_IO.value(l)] = frozenValues[l]!;
+      }
+    }
+    const out = await (frozenLength > 0 ? mergeSession! : freezeSession!).run(feeds);
+    dispose([...pastKeys, ...pastValues, ...frozenKeys, ...frozenValues]);
+    frozenKeys = Array.from({ length: layers }, (_, l) => out[CACHE_OUT.keyT(l)]!);
+    frozenValues = Array.from({ length: layers }, (_, l) => out[CACHE_OUT.value(l)]!);
+    pastKeys = Array.from({ length: layers }, (_, l) => out[CACHE_OUT.tailKey(l)]!);
+    pastValues = Array.from({ length: layers }, (_, l) => out[CACHE_OUT.tailValue(l)]!);
+    frozenLength += n;
+  };
   const chunkMs: number[] = [];
   const decodeMs: number[] = [];
 
   const step = async (ids: readonly number[]): Promise<Float32Array> => {
-    const active = ids.length === 1 && decodeSession ? decodeSession : session!;
+    let active = ids.length === 1 && decodeSession ? decodeSession : session!;
+    if (active === decodeSession && freezeSession) {
+      // Keep at least one token in the tail; freeze or move whole blocks once the tail holds 2 blocks.
+      const tail = position - frozenLength;
+      if (tail > 2 * block) await freeze(Math.floor((tail - 1) / block) * block);
+      if (frozenLength === 0) active = session!; // too short to freeze yet: the full-cache graph
+    }
     const feeds: Record<string, ort.Tensor> = {
       [GRAPH_IO.inputIds]: new ort.Tensor('int64', BigInt64Array.from(ids, (t) => BigInt(t)), [1, ids.length]),
       [GRAPH_IO.seqlensK]: new ort.Tensor('int32', Int32Array.of(position + ids.length - 1), [1]),
@@ -87,7 +136,12 @@ async function generate(request: GenerateRequest): Promise<void> {
     for (let layer = 0; layer < layers; layer++) {
       feeds[GRAPH_IO.pastKey(layer)] = pastKeys[layer]!;
       feeds[GRAPH_IO.pastValue(layer)] = pastValues[layer]!;
+      if (active === decodeSession && frozenLength > 0) {
+        feeds[FROZEN_IO.keyT(layer)] = frozenKeys[layer]!;
+        feeds[FROZEN_IO.value(layer)] = frozenValues[layer]!;
+      }
     }
+    if (active.inputNames.includes(FROZEN_IO.length)) feeds[FROZEN_IO.length] = new ort.Tensor('int64', BigInt64Array.of(BigInt(frozenLength)), [1]);
     const outputs = await active.run(feeds);
     for (const t of [...pastKeys, ...pastValues]) if (t.location === 'gpu-buffer') t.dispose();
     pastKeys = Array.from({ length: layers }, (_, layer) => outputs[GRAPH_IO.presentKey(layer)]!);
@@ -136,7 +190,7 @@ async function generate(request: GenerateRequest): Promise<void> {
     };
     post(message, request.returnLogits ? collected.map((l) => l.buffer as ArrayBuffer) : []);
   } finally {
-    for (const t of [...pastKeys, ...pastValues]) if (t.location === 'gpu-buffer') t.dispose();
+    dispose([...pastKeys, ...pastValues, ...frozenKeys, ...frozenValues]);
   }
 }
 
@@ -149,8 +203,12 @@ port.on('message', (request: WorkerRequest) => {
       if (session && loaded?.profilePrefix) session.endProfiling();
       await session?.release();
       await decodeSession?.release();
+      await freezeSession?.release();
+      await mergeSession?.release();
       session = null;
       decodeSession = null;
+      freezeSession = null;
+      mergeSession = null;
       post({ type: 'closed' });
     }
   };
