@@ -36,6 +36,7 @@ const OPTION_KEYS = {
   maxLength: 'longest context the graph serves (default: the context limit)',
   yarnFactor: 'YaRN factor over max_position_embeddings (Qwen2.5 beyond 32k)',
   cacheDir: 'graph cache folder',
+  singleGraph: 'one graph for prefill and decode (weights held once; slower decode on WebGPU)',
 } as const;
 
 function recipeOptions(model: RecipeModel, context: BackendContext): EngineBackendOptions {
@@ -50,6 +51,7 @@ function recipeOptions(model: RecipeModel, context: BackendContext): EngineBacke
     ...(typeof o['maxLength'] === 'number' ? { maxLength: o['maxLength'] } : {}),
     ...(typeof o['yarnFactor'] === 'number' ? { yarnFactor: o['yarnFactor'] } : {}),
     ...(typeof o['cacheDir'] === 'string' ? { cacheDir: resolve(context.baseDir, o['cacheDir']) } : {}),
+    ...(o['singleGraph'] === true ? { singleGraph: true } : {}),
     log: (line) => void process.stderr.write(`${line}\n`),
   };
 }
@@ -69,6 +71,7 @@ export function checkEngineOptions(options: Record<string, unknown>, context: Ba
     const v = options[key];
     if (v !== undefined && !(typeof v === 'number' && Number.isInteger(v) && v > 0)) issue(key, `must be a positive integer, got ${JSON.stringify(v)}`);
   }
+  if (options['singleGraph'] !== undefined && typeof options['singleGraph'] !== 'boolean') issue('singleGraph', `must be true or false, got ${JSON.stringify(options['singleGraph'])}`);
   if (options['yarnFactor'] !== undefined && !(typeof options['yarnFactor'] === 'number' && options['yarnFactor'] > 1)) issue('yarnFactor', `must be a number greater than 1, got ${JSON.stringify(options['yarnFactor'])}`);
   if (typeof options['path'] === 'string') {
     const dir = isAbsolute(options['path']) ? options['path'] : resolve(context.baseDir, options['path']);

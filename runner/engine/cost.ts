@@ -41,9 +41,12 @@ export function decodeBytes(spec: ModelSpec, length: number, bytesPerValue = 2, 
   return { weights, kvCache };
 }
 
-/** GPU memory a run at L tokens needs, in bytes (weights, KV cache, peak activations of one chunk). */
-export function memoryNeeded(spec: ModelSpec, length: number, chunkSize = 4096, bytesPerValue = 2): { weights: number; kvCache: number; activations: number; total: number } {
-  const weights = parameterCount(spec) * bytesPerValue + (spec.tieWordEmbeddings ? spec.vocabSize * spec.hiddenSize * bytesPerValue : 0);
+/**
+ * GPU memory a run at L tokens needs, in bytes (weights, KV cache, peak activations of one chunk).
+ * `weightCopies` is 2 when a separate decode graph holds the weights again (WebGPU's default).
+ */
+export function memoryNeeded(spec: ModelSpec, length: number, chunkSize = 4096, bytesPerValue = 2, weightCopies = 1): { weights: number; kvCache: number; activations: number; total: number } {
+  const weights = weightCopies * (parameterCount(spec) * bytesPerValue + (spec.tieWordEmbeddings ? spec.vocabSize * spec.hiddenSize * bytesPerValue : 0));
   // The cache of the previous step and the new one are alive together while a step runs.
   const kvCache = 2 * spec.numLayers * 2 * length * spec.numKvHeads * spec.headDim * bytesPerValue;
   const S = Math.min(chunkSize, length);

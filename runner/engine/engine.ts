@@ -20,9 +20,12 @@ export interface EngineOptions {
   attention?: { method: string; params?: Record<string, unknown> };
   /**
    * A different method for single-token decode steps: a second graph and session (the weights are
-   * then held twice), sharing the KV cache with the first.
+   * then held twice), sharing the KV cache with the first. Default on WebGPU: `dense-decode-blocked`
+   * (6x faster decode at 64k on an H100); on CPU: none (one graph).
    */
   decodeAttention?: { method: string; params?: Record<string, unknown> };
+  /** One graph for prefill and decode (no decode graph, weights held once), whatever the device. */
+  singleGraph?: boolean;
   /** Prefill chunk length in tokens (default 4096). */
   chunkSize?: number;
   /** Longest context to serve (default: the model's context limit). */
@@ -91,14 +94,15 @@ export class Engine {
       options.cacheDir ?? defaultCacheDir(),
     );
     log(graph.built ? `engine: built graph ${graph.key} in ${(graph.buildMs / 1000).toFixed(1)} s` : `engine: using cached graph ${graph.key}`);
-    const decodeGraph = options.decodeAttention
-      ? ensureGraph(spec, weights, { precision, logits: 'last', attention: options.decodeAttention, maxPositions: maxLength }, options.cacheDir ?? defaultCacheDir())
+    const decodeAttention = options.singleGraph ? undefined : (options.decodeAttention ?? (device === 'webgpu' ? { method: 'dense-decode-blocked' } : undefined));
+    const decodeGraph = decodeAttention
+      ? ensureGraph(spec, weights, { precision, logits: 'last', attention: decodeAttention, maxPositions: maxLength }, options.cacheDir ?? defaultCacheDir())
       : null;
-    if (decodeGraph) log(`engine: decode graph ${decodeGraph.key} (${options.decodeAttention!.method})`);
+    if (decodeGraph) log(`engine: decode graph ${decodeGraph.key} (${decodeAttention!.method})`);
     const session = await EngineSession.open({
       modelFile: graph.modelFile,
       ...(decodeGraph ? { decodeModelFile: decodeGraph.modelFile } : {}),
-      ...(typeof options.decodeAttention?.params?.['block'] === 'number' ? { decodeBlock: options.decodeAttention.params['block'] } : {}),
+      ...(typeof decodeAttention?.params?.['block'] === 'number' ? { decodeBlock: decodeAttention.params['block'] } : {}),
       device,
       precision,
       numLayers: spec.numLayers,
