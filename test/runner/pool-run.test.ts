@@ -71,7 +71,10 @@ describe('pooled runs', () => {
     const ready: WorkerReady[] = [];
     const dir = join(root, 'gpus');
     const logs: string[] = [];
-    await runGrid(resolved, { dir, log: (m) => logs.push(m), pool: { gpus: 'all', workers: 4, devices, skipLayerCheck: true, onWorkerReady: (w) => ready.push(w) } });
+    // A small delay per answer keeps the queue from draining before the last worker has started
+    // on a loaded machine, so every worker reports in (oracle results do not depend on it).
+    const paced = { ...resolved, models: resolved.models.map((m) => ({ ...m, options: { ...m.options, delayMs: 25, concurrency: 2 } })) };
+    await runGrid(paced, { dir, log: (m) => logs.push(m), pool: { gpus: 'all', workers: 4, devices, skipLayerCheck: true, onWorkerReady: (w) => ready.push(w) } });
     ready.sort((a, b) => a.slot - b.slot);
     // What each worker process itself saw in its environment.
     expect(ready.map((w) => [w.slot, w.gpu?.index, w.env['DRI_PRIME'], w.env['MESA_VK_DEVICE_SELECT_FORCE_DEFAULT_DEVICE'], w.env['CUDA_VISIBLE_DEVICES'], w.env['LONGWEAVE_GPU_PCI']])).toEqual([
