@@ -2,19 +2,14 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { tinyConfig, writeRandomCheckpoint } from '../../runner/engine/checkpoint/synthetic.js';
+import { FIXTURE_FAMILIES, writeFixtureCheckpoint as writeFixture, type FixtureFamily } from '../../runner/engine/checkpoint/synthetic.js';
 
-export const FAMILIES = ['llama', 'mistral', 'qwen2', 'qwen3'] as const;
-export type TestFamily = (typeof FAMILIES)[number];
-
-/** The seed of each family's fixture checkpoint (the HF logits fixture was computed from these). */
-export const fixtureSeed = (family: TestFamily): string => `longweave-engine-fixture/${family}`;
+export const FAMILIES = FIXTURE_FAMILIES;
+export type TestFamily = FixtureFamily;
 
 /** Writes the tiny fixture checkpoint of a family and returns its folder. */
 export function writeFixtureCheckpoint(family: TestFamily, root = mkdtempSync(join(tmpdir(), 'lw-engine-'))): string {
-  const dir = join(root, family);
-  writeRandomCheckpoint(dir, tinyConfig(family), fixtureSeed(family), { shards: family === 'llama' ? 2 : 1 });
-  return dir;
+  return writeFixture(family, root);
 }
 
 /** Largest absolute difference between two logit rows. */

@@ -136,6 +136,23 @@ export class SyntheticSource implements WeightSource {
   }
 }
 
+/** Families of the tiny fixture checkpoints (CI compares them with stored transformers logits). */
+export const FIXTURE_FAMILIES = ['llama', 'mistral', 'qwen2', 'qwen3'] as const;
+export type FixtureFamily = (typeof FIXTURE_FAMILIES)[number];
+
+/** The seed of each family's fixture checkpoint (the stored transformers logits come from these). */
+export const fixtureSeed = (family: FixtureFamily): string => `longweave-engine-fixture/${family}`;
+
+/**
+ * Writes a family's tiny fixture checkpoint into `root/family` (Llama's in two shards) and returns
+ * the folder; the files are bit-identical on every machine.
+ */
+export function writeFixtureCheckpoint(family: FixtureFamily, root: string): string {
+  const dir = join(root, family);
+  writeRandomCheckpoint(dir, tinyConfig(family), fixtureSeed(family), { shards: family === 'llama' ? 2 : 1 });
+  return dir;
+}
+
 /** Hugging Face config.json objects of tiny models of each family, for tests. */
 export function tinyConfig(family: 'llama' | 'qwen2' | 'qwen3' | 'mistral', overrides: Record<string, unknown> = {}): Record<string, unknown> {
   const base: Record<string, unknown> = {
