@@ -12,7 +12,7 @@ import type { Device } from '../runner/engine/session/protocol.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { device: { type: 'string', default: 'webgpu' }, precision: { type: 'string', default: 'fp16' }, json: { type: 'string' }, 'cache-dir': { type: 'string', default: join(tmpdir(), 'longweave-compare-cache') } },
+  options: { device: { type: 'string', default: 'webgpu' }, precision: { type: 'string', default: 'fp16' }, head: { type: 'string' }, 'single-graph': { type: 'boolean', default: false }, json: { type: 'string' }, 'cache-dir': { type: 'string', default: join(tmpdir(), 'longweave-compare-cache') } },
 });
 const dir = positionals[0];
 if (!dir) throw new Error('usage: gpu-compare CHECKPOINT_DIR [--device webgpu] [--json out.json]');
@@ -23,18 +23,19 @@ const steps = reference.tokens.length;
 const fp16File = join(dir, 'hf_logits_fp16.f32');
 const hf16 = existsSync(fp16File) ? new Float32Array(readFileSync(fp16File).buffer.slice(0)) : null;
 const precision = values.precision as 'fp16' | 'fp32';
+const variant = { ...(values.head ? { headPrecision: values.head as 'fp32' } : {}), ...(values['single-graph'] ? { singleGraph: true } : {}) };
 const device = values.device as Device;
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
 let placement: string;
 let engine: Engine;
 try {
-  engine = await Engine.load(dir, { device, precision, disableCpuFallback: device === 'webgpu', cacheDir: values['cache-dir']!, log });
+  engine = await Engine.load(dir, { device, precision, ...variant, disableCpuFallback: device === 'webgpu', cacheDir: values['cache-dir']!, log });
   placement = device === 'webgpu' ? 'session created with session.disable_cpu_ep_fallback=1: every node runs on WebGPU' : 'cpu';
 } catch (error) {
   placement = `strict placement failed: ${(error as Error).message}`;
   log(placement);
-  engine = await Engine.load(dir, { device, precision, cacheDir: values['cache-dir']!, log, logSeverityLevel: 1 });
+  engine = await Engine.load(dir, { device, precision, ...variant, cacheDir: values['cache-dir']!, log, logSeverityLevel: 1 });
 }
 
 const free = await engine.generateIds(reference.prompt, steps, { stopTokenIds: [] });
@@ -75,6 +76,8 @@ const report = {
   transformers: reference.transformers,
   device,
   precision,
+  headPrecision: values.head ?? precision,
+  decodeGraph: values['single-graph'] ? 'none (one graph)' : 'default',
   placement,
   promptTokens: reference.prompt.length,
   steps,

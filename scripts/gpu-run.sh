@@ -45,10 +45,14 @@ while [ $# -gt 0 ]; do
       export PYTHONUNBUFFERED=1
       for shape in qwen2 llama; do
         python3 "$here/gpu-hf-reference.py" realwidth "$shape" "/tmp/hf-$shape" 2>&1 | tail -3
-        for precision in fp16 fp32; do
-          "$node" "$dist/scripts/gpu-compare.js" "/tmp/hf-$shape" --precision $precision --json "$out/compare-$shape-$precision.json" 2> "/tmp/compare-$shape-$precision.log" \
-            | grep -E '"(precision|placement|greedyIdentical|firstDivergence|forcedArgmaxAgreement|maxAbsLogitDiff|maxAbsLogit|transformersFp16VsFp32MaxAbs)"'
-          tail -3 "/tmp/compare-$shape-$precision.log"
+        # CHECK_VARIANTS: "name:flags" pairs, e.g. "fp16:--precision fp16" (default: fp16 and fp32).
+        IFS=';' read -ra variants <<< "${CHECK_VARIANTS:-fp16:--precision fp16;fp32:--precision fp32}"
+        for v in "${variants[@]}"; do
+          name="${v%%:*}"; flags="${v#*:}"
+          # shellcheck disable=SC2086
+          "$node" "$dist/scripts/gpu-compare.js" "/tmp/hf-$shape" $flags --json "$out/compare-$shape-$name.json" 2> "/tmp/compare-$shape-$name.log" \
+            | grep -E '"(precision|headPrecision|decodeGraph|placement|greedyIdentical|firstDivergence|forcedArgmaxAgreement|maxAbsLogitDiff|maxAbsLogit|transformersFp16VsFp32MaxAbs)"'
+          tail -3 "/tmp/compare-$shape-$name.log"
         done
       done
       ;;

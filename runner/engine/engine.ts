@@ -26,6 +26,8 @@ export interface EngineOptions {
   decodeAttention?: { method: string; params?: Record<string, unknown> };
   /** One graph for prefill and decode (no decode graph, weights held once), whatever the device. */
   singleGraph?: boolean;
+  /** Precision of the vocabulary projection in fp16 graphs (see GraphSettings.headPrecision). */
+  headPrecision?: Precision;
   /** Prefill chunk length in tokens (default 4096). */
   chunkSize?: number;
   /** Longest context to serve (default: the model's context limit). */
@@ -90,13 +92,13 @@ export class Engine {
     const graph = ensureGraph(
       spec,
       weights,
-      { precision, logits: options.allLogits ? 'all' : 'last', attention: options.attention ?? { method: 'dense' }, maxPositions: maxLength },
+      { precision, logits: options.allLogits ? 'all' : 'last', attention: options.attention ?? { method: 'dense' }, maxPositions: maxLength, ...(options.headPrecision ? { headPrecision: options.headPrecision } : {}) },
       options.cacheDir ?? defaultCacheDir(),
     );
     log(graph.built ? `engine: built graph ${graph.key} in ${(graph.buildMs / 1000).toFixed(1)} s` : `engine: using cached graph ${graph.key}`);
     const decodeAttention = options.singleGraph ? undefined : (options.decodeAttention ?? (device === 'webgpu' ? { method: 'dense-decode-blocked' } : undefined));
     const decodeGraph = decodeAttention
-      ? ensureGraph(spec, weights, { precision, logits: 'last', attention: decodeAttention, maxPositions: maxLength }, options.cacheDir ?? defaultCacheDir())
+      ? ensureGraph(spec, weights, { precision, logits: 'last', attention: decodeAttention, maxPositions: maxLength, ...(options.headPrecision ? { headPrecision: options.headPrecision } : {}) }, options.cacheDir ?? defaultCacheDir())
       : null;
     if (decodeGraph) log(`engine: decode graph ${decodeGraph.key} (${decodeAttention!.method})`);
     const session = await EngineSession.open({

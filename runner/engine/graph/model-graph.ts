@@ -27,6 +27,12 @@ export interface GraphSettings {
   attention: { method: string; params?: Record<string, unknown> };
   /** Rows of the RoPE tables: the longest context the graph will serve. */
   maxPositions: number;
+  /**
+   * Precision of the final projection to the vocabulary. `fp32` (with fp16 elsewhere) keeps the
+   * long fp16 reduction that makes the logits out of the largest MatMul, at the cost of a weight
+   * copy twice as large (1.1 GB more for Qwen2.5-7B).
+   */
+  headPrecision?: Precision;
 }
 
 /** Names of the graph's inputs and outputs, shared with the session code. */
@@ -189,8 +195,15 @@ export function buildModelGraph(spec: ModelSpec, source: WeightSource, settings:
     }
     const headSource = spec.tieWordEmbeddings || !source.entries().has(LM_HEAD) ? 'model.embed_tokens' : 'lm_head';
     if (headSource === 'model.embed_tokens' && !spec.tieWordEmbeddings) throw new Error(`Checkpoint has no "${LM_HEAD}" and config.json sets tie_word_embeddings false.`);
-    let logits = g.op('MatMul', [finalHidden, linear([headSource], 'lm_head')]);
-    if (settings.precision === 'fp16') logits = g.op('Cast', [logits], { to: int(1) });
+    let logits: string;
+    if (settings.precision === 'fp16' && settings.headPrecision === 'fp32') {
+      const packed = packLinear(source, [headSource], 'F32');
+      const head = g.external('lm_head', 'float', [packed.rows, packed.cols], writer.append(packed.bytes));
+      logits = g.op('MatMul', [g.op('Cast', [finalHidden], { to: int(1) }), head]);
+    } else {
+      logits = g.op('MatMul', [finalHidden, linear([headSource], 'lm_head')]);
+      if (settings.precision === 'fp16') logits = g.op('Cast', [logits], { to: int(1) });
+    }
     g.output(logits, GRAPH_IO.logits, 'float', [1, settings.logits === 'last' ? 1 : 'sequence', spec.vocabSize]);
 
     const modelFile = join(dir, 'model.onnx');
