@@ -32,6 +32,7 @@ interface RunArgs {
   limit?: number;
   'corrupt-rate'?: number;
   predictions?: string;
+  device?: 'cpu' | 'webgpu';
   gpus?: string;
   workers?: number;
   json: boolean;
@@ -74,6 +75,7 @@ async function resolveFromArgs(args: RunArgs): Promise<ResolvedRecipe> {
     ...(args.limit !== undefined ? { limit: args.limit } : {}),
     ...(args['corrupt-rate'] !== undefined ? { corruptRate: args['corrupt-rate'] } : {}),
     ...(args.predictions !== undefined ? { predictions: args.predictions } : {}),
+    ...(args.device !== undefined ? { device: args.device } : {}),
   });
   return resolveRecipe(recipe, { baseDir: process.cwd(), where: 'flags' });
 }
@@ -96,7 +98,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('shard', { type: 'string', description: 'Run shard i/n of the grid (0-based), e.g. 0/4' })
       .option('backend', { choices: BACKEND_NAMES, description: 'Single cell: backend' })
       .option('base-url', { type: 'string', array: true, description: 'Single cell (openai): server base URL(s), e.g. http://localhost:8000/v1' })
-      .option('model', { type: 'string', description: 'Single cell: model name (sent to the server)' })
+      .option('model', { type: 'string', description: 'Single cell: model name (sent to the server), or the checkpoint folder (engine)' })
+      .option('device', { choices: ['cpu', 'webgpu'] as const, description: 'Single cell (engine): where the engine runs (default cpu)' })
       .option('samples', { type: 'string', array: true, description: 'Single cell: samples.jsonl file(s)' })
       .option('endpoint', { choices: ['chat', 'completions'] as const, description: 'Single cell (openai): endpoint (default chat)' })
       .option('api-key-env', { type: 'string', description: 'Single cell (openai): environment variable holding the API key' })

@@ -21,6 +21,8 @@ export interface CellFlags {
   corruptRate?: number;
   predictions?: string;
   parameters?: number;
+  /** Engine: `cpu` or `webgpu`. */
+  device?: string;
 }
 
 /**
@@ -38,14 +40,20 @@ export function flagsToRecipe(flags: CellFlags): RunRecipe {
     if (flags.retries !== undefined) options['retries'] = flags.retries;
     if (flags.maxOutputTokens !== undefined) options['maxOutputTokens'] = flags.maxOutputTokens;
   }
+  if (flags.backend === 'engine') {
+    // --model names the checkpoint folder; the run is labelled by the folder's name.
+    options['path'] = flags.model;
+    if (flags.device !== undefined) options['device'] = flags.device;
+  }
   if (flags.backend === 'oracle' && flags.corruptRate !== undefined) options['corruptRate'] = flags.corruptRate;
   if (flags.backend === 'replay' && flags.predictions !== undefined) options['predictions'] = flags.predictions;
   if (flags.concurrency !== undefined) options['concurrency'] = flags.concurrency;
-  const model: ModelSpec = { name: flags.model, backend: flags.backend };
+  const name = flags.backend === 'engine' ? basename(flags.model.replace(/[\\/]+$/, '')) || flags.model : flags.model;
+  const model: ModelSpec = { name, backend: flags.backend };
   if (Object.keys(options).length > 0 || flags.backend === 'openai' || flags.backend === 'replay') model.options = options;
   if (flags.parameters !== undefined) model.parameters = flags.parameters;
   const recipe: RunRecipe = {
-    name: flags.name ?? `${flags.model.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'run'}`,
+    name: flags.name ?? `${name.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'run'}`,
     datasets: flags.samples.map((path) => ({ path })),
     models: [model],
   };

@@ -1,0 +1,40 @@
+// `longweave run --backend engine --model CHECKPOINT --device cpu`: the issue's one-line engine run,
+// through the built CLI, on the engine tests' tiny random checkpoint.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { writeFixtureCheckpoint } from '../engine/helpers.js';
+import { writeDataset } from './fixtures.js';
+
+const CLI = join(process.cwd(), 'dist', 'cli', 'main.js');
+
+describe('longweave run --backend engine (single cell from flags)', () => {
+  it('runs a local checkpoint on the CPU provider and writes a scored run directory', () => {
+    const root = mkdtempSync(join(tmpdir(), 'lw-engine-cli-'));
+    const checkpoint = writeFixtureCheckpoint('llama', root);
+    const files = writeDataset(join(root, 'data'), ['ruler/niah'], [1024], 3, { inputChars: 40 });
+    const samples = Object.values(files)[0] as string;
+    const out = join(root, 'run');
+    const r = spawnSync(process.execPath, [CLI, 'run', '--backend', 'engine', '--model', checkpoint, '--device', 'cpu', '--samples', samples, '--out', out, '--json'], {
+      encoding: 'utf8',
+      env: { ...process.env, CI: '1' },
+      timeout: 120_000,
+    });
+    expect(r.stderr).toContain('3 answered, 0 failed');
+    expect(r.status).toBe(0);
+    const predictions = readFileSync(join(out, 'predictions.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { backend: string; model: string; usage: { completionTokens: number } });
+    expect(predictions).toHaveLength(3);
+    for (const p of predictions) {
+      expect(p.backend).toBe('engine');
+      expect(p.model).toBe('llama');
+      expect(p.usage.completionTokens).toBeGreaterThan(0);
+    }
+    const summary = JSON.parse(r.stdout) as { cells: unknown[] };
+    expect(summary.cells).toHaveLength(1);
+    const bad = spawnSync(process.execPath, [CLI, 'run', '--backend', 'engine', '--model', join(root, 'nope'), '--samples', samples, '--out', join(root, 'bad')], { encoding: 'utf8' });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('nope');
+  }, 180_000);
+});
