@@ -110,7 +110,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('limit', { type: 'number', description: 'Single cell: first N samples of each file' })
       .option('corrupt-rate', { type: 'number', description: 'Single cell (oracle): share of answers corrupted' })
       .option('predictions', { type: 'string', description: 'Single cell (replay): predictions file to answer from' })
-      .option('gpus', { type: 'string', description: 'Run on worker processes, one per GPU, each pinned to its GPU: all, a count (2) or indices (0,1); see docs/multi-gpu.md' })
+      .option('gpus', { type: 'string', description: 'Run on worker processes, one per GPU, each pinned to its GPU: all, a count (2: the first two) or indices (0,1; one index alone: 3,); see docs/multi-gpu.md' })
       .option('workers', { type: 'number', description: 'Number of worker processes (default: one per GPU); several may share a GPU, or run on the CPU without --gpus' })
       .option('json', { type: 'boolean', default: false, description: 'Print summary.json to stdout instead of the table' })
       .option('report', { type: 'boolean', default: true, description: 'Write summary.json and report.html at the end (--no-report to skip)' })

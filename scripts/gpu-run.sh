@@ -6,6 +6,7 @@
 #   bash scripts/gpu-run.sh BUNDLE_DIR check            real-width checkpoints: engine (WebGPU) vs transformers
 #   bash scripts/gpu-run.sh BUNDLE_DIR bench LENGTHS    7B-shaped throughput (e.g. 4096,16384)
 #   bash scripts/gpu-run.sh BUNDLE_DIR profile LENGTH   one profiled prefill + decode
+#   bash scripts/gpu-run.sh BUNDLE_DIR pool RECIPE --gpus 0 --workers 2 --   a pooled run, GPU processes sampled
 set -uo pipefail
 bundle="$(cd "$1" && pwd)"; shift
 out="${OUT:-$PWD/gpu-out}"; mkdir -p "$out"
@@ -61,6 +62,20 @@ while [ $# -gt 0 ]; do
       ;;
     placement)
       "$node" "$dist/scripts/gpu-placement.js" 2>&1 | tee "$out/placement.json"
+      ;;
+    pool)
+      # A pooled engine run (the next argument: a run recipe, then the pool flags up to `--`),
+      # with nvidia-smi's process table sampled every 0.5 s to show which process used which GPU.
+      recipe="$1"; shift; flags=()
+      while [ $# -gt 0 ] && [ "$1" != "--" ]; do flags+=("$1"); shift; done
+      [ $# -gt 0 ] && shift
+      ( while true; do nvidia-smi --query-compute-apps=pid,gpu_bus_id,used_memory --format=csv,noheader; sleep 0.5; done ) > "$out/pool-smi.csv" 2>/dev/null &
+      smi=$!
+      "$node" "$dist/cli/main.js" run "$recipe" "${flags[@]}" --out "$out/pool-run" --json > "$out/pool-summary.json" 2> "$out/pool-run.log"
+      echo "pool run exit $?"; kill "$smi" 2>/dev/null
+      tail -5 "$out/pool-run.log"
+      echo "distinct processes on the GPU: $(cut -d, -f1 "$out/pool-smi.csv" | sort -u | wc -l)"
+      sort -u -t, -k1,2 "$out/pool-smi.csv" | head
       ;;
     bench)
       lengths="$1"; shift

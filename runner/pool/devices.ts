@@ -87,7 +87,8 @@ export function discoverGpus(root = '/'): GpuDevice[] {
 }
 
 /**
- * Chooses GPUs by the `--gpus` value: `all`, a count N (the first N), or indices `0,2`.
+ * Chooses GPUs by the `--gpus` value: `all`, a count N (the first N), or indices `0,2` (one index
+ * alone is written with a comma: `3,`).
  * @throws Error naming what was asked and what the host has.
  * @example selectGpus('0,1', gpus).map((g) => g.pci)
  */
@@ -100,12 +101,12 @@ export function selectGpus(spec: string, available: readonly GpuDevice[]): GpuDe
   }
   if (/^\d+$/.test(text)) {
     const count = Number(text);
-    if (count < 1) throw new Error(`--gpus ${text}: give at least one GPU.`);
+    if (count < 1) throw new Error(`--gpus ${text}: a number is a count of GPUs (the first N), so give at least 1; to pick GPUs by index, list them: --gpus 0, or --gpus 0,2.`);
     if (count > available.length) throw new Error(`--gpus ${text} asks for ${count} GPUs, but ${have}.`);
     return available.slice(0, count);
   }
-  if (/^\d+(,\d+)+$/.test(text)) {
-    const indices = text.split(',').map(Number);
+  if (/^\d+(,\d+)*,?$/.test(text) && text.includes(',')) {
+    const indices = text.split(',').filter((x) => x !== '').map(Number);
     if (new Set(indices).size !== indices.length) throw new Error(`--gpus ${text} names a GPU twice; use --workers to run several workers on one GPU.`);
     return indices.map((i) => {
       const gpu = available[i];
@@ -113,7 +114,7 @@ export function selectGpus(spec: string, available: readonly GpuDevice[]): GpuDe
       return gpu;
     });
   }
-  throw new Error(`Invalid --gpus "${spec}": use all, a count (2) or a list of indices (0,1).`);
+  throw new Error(`Invalid --gpus "${spec}": use all, a count (2) or a list of indices (0,1; one index alone: 3,).`);
 }
 
 /** A worker process to start: its slot and, for a GPU worker, its GPU. */

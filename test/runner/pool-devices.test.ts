@@ -50,6 +50,8 @@ describe('--gpus and --workers', () => {
     expect(selectGpus('2', H200S).map((g) => g.index)).toEqual([0, 1]);
     expect(selectGpus(' 2,0 ', H200S).map((g) => g.pci)).toEqual(['0000:3a:00.0', '0000:18:00.0']);
     expect(selectGpus('1', H200S)).toEqual([H200S[0]]);
+    // One index alone is a list with a trailing comma (a bare number is a count).
+    expect(selectGpus('2,', H200S)).toEqual([H200S[2]]);
   });
 
   it('names what was asked and what the host has', () => {
@@ -57,8 +59,8 @@ describe('--gpus and --workers', () => {
     expect(() => selectGpus('4', H200S)).toThrow('--gpus 4 asks for 4 GPUs, but this host has 3 (0: 0000:18:00.0, 1: 0000:2a:00.0, 2: 0000:3a:00.0).');
     expect(() => selectGpus('0,5', H200S)).toThrow('--gpus 0,5: there is no GPU 5; this host has 3');
     expect(() => selectGpus('1,1', H200S)).toThrow('--gpus 1,1 names a GPU twice; use --workers to run several workers on one GPU.');
-    expect(() => selectGpus('0', H200S)).toThrow('--gpus 0: give at least one GPU.');
-    expect(() => selectGpus('gpu0', H200S)).toThrow('Invalid --gpus "gpu0": use all, a count (2) or a list of indices (0,1).');
+    expect(() => selectGpus('0', H200S)).toThrow('--gpus 0: a number is a count of GPUs (the first N), so give at least 1; to pick GPUs by index, list them: --gpus 0, or --gpus 0,2.');
+    expect(() => selectGpus('gpu0', H200S)).toThrow('Invalid --gpus "gpu0": use all, a count (2) or a list of indices (0,1; one index alone: 3,).');
   });
 
   it('spreads workers over the GPUs round-robin; several workers may share one', () => {
