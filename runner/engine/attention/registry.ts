@@ -3,12 +3,15 @@
 import { denseAttention } from './dense.js';
 import { denseDecodeAttention } from './dense-decode.js';
 import { denseDecodeBlockedAttention } from './dense-decode-blocked.js';
+import { aShapeAttention, streamingLlmAttention } from './sink-window.js';
 import type { AttentionBuilder } from './types.js';
 
 export const ATTENTION_METHODS = {
   dense: denseAttention,
   'dense-decode': denseDecodeAttention,
   'dense-decode-blocked': denseDecodeBlockedAttention,
+  'a-shape': aShapeAttention,
+  'streaming-llm': streamingLlmAttention,
 } as const satisfies Record<string, AttentionBuilder>;
 
 export type AttentionMethodId = keyof typeof ATTENTION_METHODS;

@@ -6,6 +6,7 @@ import type { WeightSource } from '../checkpoint/checkpoint.js';
 import { toFloat64 } from '../dtype.js';
 import { ropeTables, type RopeTables } from '../rope.js';
 import { EMBED, FINAL_NORM, LM_HEAD, layerNames } from '../graph/weight-layout.js';
+import { headTensor, type DecodeInput } from '../sparse/tensor.js';
 
 type Vec = Float64Array;
 
@@ -93,6 +94,27 @@ export class ReferenceModel {
     this.reset();
   }
 
+  /**
+   * Optional attention override (sparse references): given the layer, the position and this step's
+   * query and cache (RoPE applied, the current token included), returns the attended `[numHeads *
+   * headDim]` or undefined for dense attention.
+   */
+  attend?: (layer: number, position: number, step: DecodeInput) => Float64Array | undefined;
+
+  private stepInput(q: Vec, keys: readonly Vec[], values: readonly Vec[]): DecodeInput {
+    const { numHeads, numKvHeads, headDim } = this.spec;
+    const L = keys.length;
+    const key = new Float64Array(numKvHeads * L * headDim);
+    const value = new Float64Array(numKvHeads * L * headDim);
+    for (let g = 0; g < numKvHeads; g++) {
+      for (let j = 0; j < L; j++) {
+        key.set(keys[j]!.subarray(g * headDim, (g + 1) * headDim), (g * L + j) * headDim);
+        value.set(values[j]!.subarray(g * headDim, (g + 1) * headDim), (g * L + j) * headDim);
+      }
+    }
+    return { query: headTensor(numHeads, 1, headDim, Float64Array.from(q)), key: headTensor(numKvHeads, L, headDim, key), value: headTensor(numKvHeads, L, headDim, value) };
+  }
+
   /** Empties the KV cache. */
   reset(): void {
     this.keys = this.layers.map(() => []);
@@ -130,11 +152,12 @@ export class ReferenceModel {
       }
       this.keys[layer]!.push(k);
       this.values[layer]!.push(v);
-      const attended = new Float64Array(qDim);
-      const scale = 1 / Math.sqrt(hd);
       const keys = this.keys[layer]!;
       const values = this.values[layer]!;
-      for (let head = 0; head < s.numHeads; head++) {
+      const custom = this.attend ? this.attend(layer, position, this.stepInput(q, keys, values)) : undefined;
+      const attended = custom ?? new Float64Array(qDim);
+      const scale = 1 / Math.sqrt(hd);
+      for (let head = 0; head < (custom ? 0 : s.numHeads); head++) {
         const kvHead = Math.floor(head / group);
         const scores = new Float64Array(keys.length);
         let max = -Infinity;

@@ -1,0 +1,83 @@
+// Sink + window attention: A-shape prefill and StreamingLLM decode. Each query at position i attends
+// to the keys j < sink and i - window < j <= i. The graph slices the cache to the two contiguous
+// ranges a chunk of queries can reach (the sinks, and the window before the chunk's first query up
+// to its last), concatenates them, and computes scores only against those keys; the mask is applied
+// inside that band (chunk x (sink + window + chunk - 1)), never over the whole context, so executed
+// work falls with the budget. Budgets come from runner/engine/sparse (aShapeBudget,
+// streamingLlmBudget); the float64 references are runner/engine/sparse/reference/{a-shape,streaming-llm}.ts.
+import { int, ints } from '../onnx/graph-builder.js';
+import type { AttentionBuilder, AttentionContext } from './types.js';
+
+function positiveInt(params: Record<string, unknown>, name: string, method: string, min: number): number {
+  const value = params[name];
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new Error(`${method} needs params.${name} as an integer >= ${min}; got ${JSON.stringify(value)}.`);
+  }
+  return value;
+}
+
+/**
+ * Adds sink + window attention for one layer and returns `[1, S, numHeads * headDim]`.
+ * @example sinkWindowAttention(ctx, 64, 1000) // A-shape with 64 sinks and a 1000-token window
+ */
+export function sinkWindowAttention(ctx: AttentionContext, sink: number, window: number): string {
+  const { graph: g, spec } = ctx;
+  const kv = spec.numKvHeads;
+  const group = spec.numHeads / kv;
+  const d = spec.headDim;
+  const positions = ctx.positionIds();
+  const rotate = (x: string, heads: number): string =>
+    g.op('RotaryEmbedding', [x, positions, ctx.cosCache, ctx.sinCache], { interleaved: int(0), num_heads: int(heads) }, 'com.microsoft');
+  // Queries [1, kv, group, S, d] with the softmax scale folded in.
+  const q = g.op('Mul', [
+    g.op('Transpose', [g.op('Reshape', [rotate(ctx.query, spec.numHeads), g.int64([1, 0, kv, group, d])])], { perm: ints([0, 2, 3, 1, 4]) }),
+    ctx.scalar(1 / Math.sqrt(d)),
+  ]);
+  const toHeads = (x: string): string => g.op('Transpose', [g.op('Reshape', [x, g.int64([1, 0, kv, d])])], { perm: ints([0, 2, 1, 3]) });
+  const [presentKey] = g.node('Concat', [ctx.pastKey, toHeads(rotate(ctx.key, kv))], { axis: int(2) }, { outputs: [ctx.presentKey] });
+  const [presentValue] = g.node('Concat', [ctx.pastValue, toHeads(ctx.value)], { axis: int(2) }, { outputs: [ctx.presentValue] });
+  // Scalars: T = P + S, P = the first new position, the two key ranges [0, sinkEnd) and [localStart, T).
+  const scalarShape = g.int64([], [0]);
+  const total = g.op('Cast', [ctx.totalSequenceLength], { to: int(7) });
+  const first = g.op('Reshape', [g.op('Slice', [positions, g.int64([0]), g.int64([1]), g.int64([1])]), scalarShape]);
+  const sinkConst = g.int64([sink], []);
+  const sinkEnd = g.op('Min', [sinkConst, total]);
+  const localStart = g.op('Min', [g.op('Max', [sinkEnd, g.op('Sub', [first, g.int64([window - 1], [])])]), total]);
+  const one = g.int64([1]);
+  const vec = (s: string): string => g.op('Reshape', [s, one]);
+  const axis2 = g.int64([2]);
+  const band = (x: string): string =>
+    g.op('Concat', [g.op('Slice', [x, g.int64([0]), vec(sinkEnd), axis2]), g.op('Slice', [x, vec(localStart), vec(total), axis2])], { axis: int(2) });
+  const keys = band(presentKey!);
+  const values = band(presentValue!);
+  const step = g.int64([1], []);
+  const keyPositions = g.op('Concat', [g.op('Range', [g.int64([0], []), sinkEnd, step]), g.op('Range', [localStart, total, step])], { axis: int(0) });
+  // Mask inside the band: causal, and a sink or within the window.
+  const qpos = g.op('Reshape', [positions, g.int64([-1, 1])]);
+  const kpos = g.op('Reshape', [keyPositions, g.int64([1, -1])]);
+  const keep = g.op('And', [
+    g.op('LessOrEqual', [kpos, qpos]),
+    g.op('Or', [g.op('Less', [kpos, sinkConst]), g.op('Less', [g.op('Sub', [qpos, kpos]), g.int64([window], [])])]),
+  ]);
+  const keysT = g.op('Reshape', [g.op('Transpose', [keys], { perm: ints([0, 1, 3, 2]) }), g.int64([1, kv, 1, d, -1])]);
+  const scores = g.op('MatMul', [q, keysT]);
+  const probs = g.op('Softmax', [g.op('Where', [keep, scores, ctx.scalar(-65504)])], { axis: int(-1) });
+  const out = g.op('MatMul', [probs, g.op('Reshape', [values, g.int64([1, kv, 1, -1, d])])]);
+  return g.op('Reshape', [g.op('Transpose', [out], { perm: ints([0, 3, 1, 2, 4]) }), g.int64([1, -1, spec.numHeads * d])]);
+}
+
+/** A-shape prefill: `params.sink` first tokens plus a local `params.window` (from aShapeBudget). */
+export const aShapeAttention: AttentionBuilder = {
+  id: 'a-shape',
+  phase: 'prefill',
+  description: 'A-shape: sink tokens plus a local window; keys sliced to the two ranges (params sink, window from aShapeBudget).',
+  build: (ctx) => sinkWindowAttention(ctx, positiveInt(ctx.params, 'sink', 'a-shape', 0), positiveInt(ctx.params, 'window', 'a-shape', 1)),
+};
+
+/** StreamingLLM decode: `params.sinks` first tokens plus the `params.recent` newest (from streamingLlmBudget). */
+export const streamingLlmAttention: AttentionBuilder = {
+  id: 'streaming-llm',
+  phase: 'decode',
+  description: 'StreamingLLM: sink tokens plus the most recent ones; keys sliced to the two ranges (params sinks, recent from streamingLlmBudget).',
+  build: (ctx) => sinkWindowAttention(ctx, positiveInt(ctx.params, 'sinks', 'streaming-llm', 0), positiveInt(ctx.params, 'recent', 'streaming-llm', 1)),
+};

@@ -1,0 +1,91 @@
+// The engine's sink + window graphs (A-shape prefill, StreamingLLM decode) against the float64
+// forward pass with runner/engine/sparse's reference in its attention, on the tiny fixture
+// checkpoints (GQA group 2), CPU provider, fp32. Prompt length 24 and chunks of 7 are not multiples
+// of each other, and the windows cross chunk boundaries.
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Engine } from '../../runner/engine/engine.js';
+import { openCheckpoint } from '../../runner/engine/checkpoint/checkpoint.js';
+import { ReferenceModel } from '../../runner/engine/reference/forward.js';
+import { SPARSE_METHODS } from '../../runner/engine/sparse/registry.js';
+import { attentionMethod } from '../../runner/engine/attention/registry.js';
+import { PROMPT, maxAbsDiff, writeFixtureCheckpoint } from './helpers.js';
+
+const root = mkdtempSync(join(tmpdir(), 'lw-engine-sw-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const STEPS = 5;
+
+async function run(dir: string, options: Parameters<typeof Engine.load>[1]): Promise<{ tokens: number[]; logits: Float32Array[] }> {
+  const engine = await Engine.load(dir, { device: 'cpu', allLogits: true, chunkSize: 7, cacheDir: join(root, 'cache'), maxLength: 128, ...options });
+  try {
+    const result = await engine.generateIds(PROMPT, STEPS, { returnLogits: true, stopTokenIds: [] });
+    return { tokens: result.tokens, logits: result.logits! };
+  } finally {
+    await engine.close();
+  }
+}
+
+describe.each(['llama', 'qwen3'] as const)('%s tiny checkpoint', (family) => {
+  it('a-shape at C = 1 equals dense attention', async () => {
+    const dir = writeFixtureCheckpoint(family, root);
+    const budget = SPARSE_METHODS['a-shape'].budgetFor(1, PROMPT.length);
+    expect(budget).toEqual({ sink: 24, window: 24 });
+    const sparse = await run(dir, { attention: { method: 'a-shape', params: { ...budget } } });
+    const dense = await run(dir, {});
+    expect(sparse.tokens).toEqual(dense.tokens);
+    sparse.logits.forEach((row, i) => expect(maxAbsDiff(row, dense.logits[i]!)).toBeLessThan(1e-5));
+  });
+
+  it('a-shape at C = 2 equals the sparse float64 reference at every position', async () => {
+    const dir = writeFixtureCheckpoint(family, root);
+    const budget = SPARSE_METHODS['a-shape'].budgetFor(2, PROMPT.length);
+    expect(budget.sink).toBe(6);
+    expect(budget.window).toBeLessThan(PROMPT.length);
+    const result = await run(dir, { attention: { method: 'a-shape', params: { ...budget } } });
+    const reference = new ReferenceModel(openCheckpoint(dir).spec, openCheckpoint(dir).weights, 128);
+    // Row i of A-shape keeps j < sink and i - j < window: the StreamingLLM step over keys 0..i.
+    reference.attend = (_layer, _position, step) => SPARSE_METHODS['streaming-llm'].reference({ step }, { sinks: budget.sink, recent: budget.window }).output;
+    const expected = reference.forward([...PROMPT, ...result.tokens.slice(0, -1)]);
+    const dense = new ReferenceModel(openCheckpoint(dir).spec, openCheckpoint(dir).weights, 128).forward(PROMPT);
+    expect(result.logits).toHaveLength(expected.length);
+    expected.forEach((row, i) => expect(maxAbsDiff(result.logits[i]!, row)).toBeLessThan(1e-5));
+    // The sparse pattern changes the result once rows reach past sink + window.
+    expect(maxAbsDiff(expected[PROMPT.length - 1]!, dense[PROMPT.length - 1]!)).toBeGreaterThan(1e-4);
+    // Same budget, same A-shape reference on a prefill: its sparsity is the registry's formula.
+    expect(SPARSE_METHODS['a-shape'].expectedSparsity(budget, PROMPT.length, 2)).toBeCloseTo(0.5, 1);
+  });
+
+  it('streaming-llm decode at C = 2 equals the sparse float64 reference; a budget covering the sequence equals dense', async () => {
+    const dir = writeFixtureCheckpoint(family, root);
+    const ckpt = openCheckpoint(dir);
+    // C = 1 over the whole sequence (prompt and generated tokens) reads every key: dense.
+    const cases = [
+      { budget: SPARSE_METHODS['streaming-llm'].budgetFor(1, PROMPT.length + STEPS), sparse: false },
+      { budget: SPARSE_METHODS['streaming-llm'].budgetFor(2, PROMPT.length), sparse: true },
+    ];
+    expect(cases[1]!.budget).toEqual({ sinks: 4, recent: 8 });
+    for (const { budget, sparse } of cases) {
+      const result = await run(dir, { decodeAttention: { method: 'streaming-llm', params: { ...budget } } });
+      const reference = new ReferenceModel(ckpt.spec, ckpt.weights, 128);
+      if (sparse) {
+        reference.attend = (_layer, position, step) =>
+          position >= PROMPT.length ? SPARSE_METHODS['streaming-llm'].reference({ step }, budget).output : undefined;
+      }
+      const expected = reference.forward([...PROMPT, ...result.tokens.slice(0, -1)]);
+      // Prefill chunks give every position (dense graph); decode steps one row each.
+      expect(result.logits).toHaveLength(expected.length);
+      expected.forEach((row, i) => expect(maxAbsDiff(result.logits[i]!, row)).toBeLessThan(1e-5));
+    }
+  });
+});
+
+describe('sink-window builders', () => {
+  it('are registered and refuse missing budgets', async () => {
+    expect(attentionMethod('a-shape').phase).toBe('prefill');
+    expect(attentionMethod('streaming-llm').phase).toBe('decode');
+    const dir = writeFixtureCheckpoint('llama', root);
+    await expect(run(dir, { attention: { method: 'a-shape', params: { sink: 4 } } })).rejects.toThrow('a-shape needs params.window as an integer >= 1; got undefined.');
+  });
+});
