@@ -131,7 +131,7 @@ export class Engine {
    * Greedy generation from token ids.
    * @throws RangeError when prompt plus output exceed the context the graph serves.
    */
-  generateIds(promptIds: readonly number[], maxNewTokens: number, extra: { returnLogits?: boolean; forcedTokens?: number[]; stopTokenIds?: number[] } = {}): Promise<GenerateResult> {
+  generateIds(promptIds: readonly number[], maxNewTokens: number, extra: { returnLogits?: boolean; forcedTokens?: number[]; stopTokenIds?: number[]; attentionInputs?: Record<string, number> } = {}): Promise<GenerateResult> {
     if (promptIds.length === 0) throw new RangeError('The prompt has no tokens.');
     if (promptIds.length + maxNewTokens > this.maxLength) {
       throw new RangeError(`Prompt (${promptIds.length} tokens) plus ${maxNewTokens} new tokens exceed the engine's context of ${this.maxLength} tokens.`);
@@ -143,6 +143,7 @@ export class Engine {
       chunkSize: this.chunkSize,
       returnLogits: extra.returnLogits ?? false,
       ...(extra.forcedTokens ? { forcedTokens: extra.forcedTokens } : {}),
+      ...(extra.attentionInputs ? { attentionInputs: extra.attentionInputs } : {}),
     });
   }
 

@@ -11,16 +11,17 @@ import { openCheckpoint } from '../../runner/engine/checkpoint/checkpoint.js';
 import { ReferenceModel } from '../../runner/engine/reference/forward.js';
 import { SPARSE_METHODS } from '../../runner/engine/sparse/registry.js';
 import { attentionMethod } from '../../runner/engine/attention/registry.js';
+import { SINK_WINDOW_IO } from '../../runner/engine/attention/sink-window.js';
 import { PROMPT, maxAbsDiff, writeFixtureCheckpoint } from './helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'lw-engine-sw-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 const STEPS = 5;
 
-async function run(dir: string, options: Parameters<typeof Engine.load>[1]): Promise<{ tokens: number[]; logits: Float32Array[] }> {
+async function run(dir: string, options: Parameters<typeof Engine.load>[1], attentionInputs?: Record<string, number>): Promise<{ tokens: number[]; logits: Float32Array[] }> {
   const engine = await Engine.load(dir, { device: 'cpu', allLogits: true, chunkSize: 7, cacheDir: join(root, 'cache'), maxLength: 128, ...options });
   try {
-    const result = await engine.generateIds(PROMPT, STEPS, { returnLogits: true, stopTokenIds: [] });
+    const result = await engine.generateIds(PROMPT, STEPS, { returnLogits: true, stopTokenIds: [], ...(attentionInputs ? { attentionInputs } : {}) });
     return { tokens: result.tokens, logits: result.logits! };
   } finally {
     await engine.close();
@@ -53,6 +54,9 @@ describe.each(['llama', 'qwen3'] as const)('%s tiny checkpoint', (family) => {
     expected.forEach((row, i) => expect(maxAbsDiff(result.logits[i]!, row)).toBeLessThan(1e-5));
     // The sparse pattern changes the result once rows reach past sink + window.
     expect(maxAbsDiff(expected[PROMPT.length - 1]!, dense[PROMPT.length - 1]!)).toBeGreaterThan(1e-4);
+    // The budget as graph inputs (one graph for every length) gives the same logits.
+    const fed = await run(dir, { attention: { method: 'a-shape' } }, { [SINK_WINDOW_IO.prefill.sink]: budget.sink, [SINK_WINDOW_IO.prefill.window]: budget.window });
+    expected.forEach((row, i) => expect(maxAbsDiff(fed.logits[i]!, row)).toBeLessThan(1e-5));
     // Same budget, same A-shape reference on a prefill: its sparsity is the registry's formula.
     expect(SPARSE_METHODS['a-shape'].expectedSparsity(budget, PROMPT.length, 2)).toBeCloseTo(0.5, 1);
   });
@@ -86,6 +90,6 @@ describe('sink-window builders', () => {
     expect(attentionMethod('a-shape').phase).toBe('prefill');
     expect(attentionMethod('streaming-llm').phase).toBe('decode');
     const dir = writeFixtureCheckpoint('llama', root);
-    await expect(run(dir, { attention: { method: 'a-shape', params: { sink: 4 } } })).rejects.toThrow('a-shape needs params.window as an integer >= 1; got undefined.');
+    await expect(run(dir, { attention: { method: 'a-shape', params: { sink: 4, window: 0 } } })).rejects.toThrow('a-shape needs params.window as an integer >= 1; got 0.');
   });
 });

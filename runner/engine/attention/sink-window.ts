@@ -8,19 +8,31 @@
 import { int, ints } from '../onnx/graph-builder.js';
 import type { AttentionBuilder, AttentionContext } from './types.js';
 
-function positiveInt(params: Record<string, unknown>, name: string, method: string, min: number): number {
-  const value = params[name];
+/**
+ * Graph inputs (int64 scalars) of the budgets when they are not baked in as params, so one graph
+ * serves every prompt length and compression: the backend feeds them per request.
+ */
+export const SINK_WINDOW_IO = {
+  prefill: { sink: 'attention.prefill.sink', window: 'attention.prefill.window' },
+  decode: { sink: 'attention.decode.sink', window: 'attention.decode.window' },
+} as const;
+
+/** A baked-in budget (a constant) from params, or the phase's graph input when params leave it out. */
+function budgetValue(ctx: AttentionContext, name: string, input: string, method: string, min: number): string {
+  const value = ctx.params[name];
+  if (value === undefined) return ctx.sharedInput(input, 'int64', []);
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
     throw new Error(`${method} needs params.${name} as an integer >= ${min}; got ${JSON.stringify(value)}.`);
   }
-  return value;
+  return ctx.graph.int64([value], []);
 }
 
 /**
  * Adds sink + window attention for one layer and returns `[1, S, numHeads * headDim]`.
- * @example sinkWindowAttention(ctx, 64, 1000) // A-shape with 64 sinks and a 1000-token window
+ * `sink` and `window` are int64 scalar values in the graph (constants or inputs).
+ * @example sinkWindowAttention(ctx, ctx.graph.int64([64], []), ctx.graph.int64([1000], [])) // 64 sinks, a 1000-token window
  */
-export function sinkWindowAttention(ctx: AttentionContext, sink: number, window: number): string {
+export function sinkWindowAttention(ctx: AttentionContext, sink: string, window: string): string {
   const { graph: g, spec } = ctx;
   const kv = spec.numKvHeads;
   const group = spec.numHeads / kv;
@@ -40,9 +52,9 @@ export function sinkWindowAttention(ctx: AttentionContext, sink: number, window:
   const scalarShape = g.int64([], [0]);
   const total = g.op('Cast', [ctx.totalSequenceLength], { to: int(7) });
   const first = g.op('Reshape', [g.op('Slice', [positions, g.int64([0]), g.int64([1]), g.int64([1])]), scalarShape]);
-  const sinkConst = g.int64([sink], []);
+  const sinkConst = sink;
   const sinkEnd = g.op('Min', [sinkConst, total]);
-  const localStart = g.op('Min', [g.op('Max', [sinkEnd, g.op('Sub', [first, g.int64([window - 1], [])])]), total]);
+  const localStart = g.op('Min', [g.op('Max', [sinkEnd, g.op('Sub', [g.op('Add', [first, g.int64([1], [])]), window])]), total]);
   const one = g.int64([1]);
   const vec = (s: string): string => g.op('Reshape', [s, one]);
   const axis2 = g.int64([2]);
@@ -57,7 +69,7 @@ export function sinkWindowAttention(ctx: AttentionContext, sink: number, window:
   const kpos = g.op('Reshape', [keyPositions, g.int64([1, -1])]);
   const keep = g.op('And', [
     g.op('LessOrEqual', [kpos, qpos]),
-    g.op('Or', [g.op('Less', [kpos, sinkConst]), g.op('Less', [g.op('Sub', [qpos, kpos]), g.int64([window], [])])]),
+    g.op('Or', [g.op('Less', [kpos, sinkConst]), g.op('Less', [g.op('Sub', [qpos, kpos]), window])]),
   ]);
   const keysT = g.op('Reshape', [g.op('Transpose', [keys], { perm: ints([0, 1, 3, 2]) }), g.int64([1, kv, 1, d, -1])]);
   const scores = g.op('MatMul', [q, keysT]);
@@ -70,14 +82,14 @@ export function sinkWindowAttention(ctx: AttentionContext, sink: number, window:
 export const aShapeAttention: AttentionBuilder = {
   id: 'a-shape',
   phase: 'prefill',
-  description: 'A-shape: sink tokens plus a local window; keys sliced to the two ranges (params sink, window from aShapeBudget).',
-  build: (ctx) => sinkWindowAttention(ctx, positiveInt(ctx.params, 'sink', 'a-shape', 0), positiveInt(ctx.params, 'window', 'a-shape', 1)),
+  description: 'A-shape: sink tokens plus a local window; keys sliced to the two ranges (params sink, window from aShapeBudget, or graph inputs).',
+  build: (ctx) => sinkWindowAttention(ctx, budgetValue(ctx, 'sink', SINK_WINDOW_IO.prefill.sink, 'a-shape', 0), budgetValue(ctx, 'window', SINK_WINDOW_IO.prefill.window, 'a-shape', 1)),
 };
 
 /** StreamingLLM decode: `params.sinks` first tokens plus the `params.recent` newest (from streamingLlmBudget). */
 export const streamingLlmAttention: AttentionBuilder = {
   id: 'streaming-llm',
   phase: 'decode',
-  description: 'StreamingLLM: sink tokens plus the most recent ones; keys sliced to the two ranges (params sinks, recent from streamingLlmBudget).',
-  build: (ctx) => sinkWindowAttention(ctx, positiveInt(ctx.params, 'sinks', 'streaming-llm', 0), positiveInt(ctx.params, 'recent', 'streaming-llm', 1)),
+  description: 'StreamingLLM: sink tokens plus the most recent ones; keys sliced to the two ranges (params sinks, recent from streamingLlmBudget, or graph inputs).',
+  build: (ctx) => sinkWindowAttention(ctx, budgetValue(ctx, 'sinks', SINK_WINDOW_IO.decode.sink, 'streaming-llm', 0), budgetValue(ctx, 'recent', SINK_WINDOW_IO.decode.window, 'streaming-llm', 1)),
 };

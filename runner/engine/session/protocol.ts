@@ -43,6 +43,8 @@ export interface GenerateRequest {
   returnLogits: boolean;
   /** Force these tokens instead of the argmax (teacher forcing, for comparisons). */
   forcedTokens?: number[];
+  /** int64 scalar graph inputs of attention budgets (e.g. sink-window.ts's), fed to the graphs that declare them. */
+  attentionInputs?: Record<string, number>;
 }
 
 export interface CloseRequest {

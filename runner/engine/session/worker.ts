@@ -141,6 +141,9 @@ async function generate(request: GenerateRequest): Promise<void> {
         feeds[FROZEN_IO.value(layer)] = frozenValues[layer]!;
       }
     }
+    for (const [name, value] of Object.entries(request.attentionInputs ?? {})) {
+      if (active.inputNames.includes(name)) feeds[name] = new ort.Tensor('int64', BigInt64Array.of(BigInt(value)), []);
+    }
     if (active.inputNames.includes(FROZEN_IO.length)) feeds[FROZEN_IO.length] = new ort.Tensor('int64', BigInt64Array.of(BigInt(frozenLength)), [1]);
     const outputs = await active.run(feeds);
     for (const t of [...pastKeys, ...pastValues]) if (t.location === 'gpu-buffer') t.dispose();
