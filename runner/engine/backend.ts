@@ -2,13 +2,17 @@
 // engine. Requests run one at a time (the engine's worker serialises them anyway).
 import { existsSync } from 'node:fs';
 import { basename, isAbsolute, join, resolve } from 'node:path';
-import type { Backend, BackendRequest, Prediction } from '../types.js';
+import type { AttentionSetting, Backend, BackendRequest, Prediction } from '../types.js';
 import type { ModelSpec as RecipeModel } from '../recipe/types.js';
 import type { BackendContext } from '../backends/entry.js';
 import type { ValidationIssue } from '../../schemas/index.js';
 import { Engine, type EngineOptions } from './engine.js';
 import { openCheckpoint } from './checkpoint/checkpoint.js';
 import { renderChat } from '../../generators/tokenizers/chat-template.js';
+import { SINK_WINDOW_IO } from './attention/sink-window.js';
+import { resolveAttention, SPARSE_METHODS } from './sparse/registry.js';
+import { decodeTraffic, prefillCost as densePrefillCost, type CostShape } from './sparse/cost.js';
+import type { AShapeBudget, StreamingLlmBudget } from './sparse/budget.js';
 
 /** Options of `createEngineBackend`. */
 export interface EngineBackendOptions extends EngineOptions {
@@ -18,13 +22,81 @@ export interface EngineBackendOptions extends EngineOptions {
   modelName?: string;
 }
 
-/** Attention settings this build of the engine can run. */
-function checkAttention(request: BackendRequest): void {
-  const a = request.attention;
-  if (!a) return;
-  if (a.prefill !== 'dense' || a.decode !== 'dense' || a.compression !== 1) {
-    throw new Error(`Attention ${a.prefill}/${a.decode} at compression ${a.compression} is not available in the engine yet; only dense (compression 1) runs.`);
+/** Sparse methods the engine runs, per phase (see attention/sink-window.ts); the rest are refused. */
+export const ENGINE_SPARSE_METHODS = { prefill: ['a-shape'], decode: ['streaming-llm'] } as const;
+
+/** What one request runs: which graphs, the budgets fed to them, and what the prediction records. */
+export interface EnginePlan {
+  /** Engine key: `prefill/decode` graph methods (dense at C = 1). */
+  key: string;
+  prefill: string;
+  decode: string;
+  /** int64 graph inputs of the budgets. */
+  inputs: Record<string, number>;
+  params: Record<string, unknown>;
+  sparsity: number;
+  executed: Record<string, number>;
+}
+
+/**
+ * Checks an attention setting against what the engine runs and turns it into a plan for a prompt of
+ * `length` tokens: budgets from runner/engine/sparse (resolveAttention), effective sparsity from its
+ * formulas, and the executed work from its cost models (prefill attention FLOPs, decode KV values read
+ * per step). At C = 1 the dense graphs run (every budget covers the whole context).
+ * @throws Error naming the methods the engine runs when the setting asks for another.
+ * @example planAttention({ prefill: 'a-shape', decode: 'dense', compression: 2 }, spec, 1000).inputs // { 'attention.prefill.sink': 64, ... }
+ */
+export function planAttention(setting: AttentionSetting, shape: CostShape, length: number): EnginePlan {
+  const allowed = `the engine runs prefill: dense, ${ENGINE_SPARSE_METHODS.prefill.join(', ')}; decode: dense, ${ENGINE_SPARSE_METHODS.decode.join(', ')}`;
+  if (setting.prefill !== 'dense' && !(ENGINE_SPARSE_METHODS.prefill as readonly string[]).includes(setting.prefill)) {
+    throw new Error(`Prefill attention "${setting.prefill}" is not available in the engine yet; ${allowed}.`);
   }
+  if (setting.decode !== 'dense' && !(ENGINE_SPARSE_METHODS.decode as readonly string[]).includes(setting.decode)) {
+    throw new Error(`Decode attention "${setting.decode}" is not available in the engine yet; ${allowed}.`);
+  }
+  const resolved = resolveAttention(setting, length);
+  const sparse = setting.compression > 1;
+  const prefill = sparse && resolved.prefill ? resolved.prefill : undefined;
+  const decode = sparse && resolved.decode ? resolved.decode : undefined;
+  const inputs: Record<string, number> = {};
+  const executed: Record<string, number> = {};
+  const params: Record<string, unknown> = { ...(setting.params ?? {}) };
+  const prefillCost = prefill ? SPARSE_METHODS['a-shape'].cost(shape, length, prefill.budget as unknown as AShapeBudget, setting.compression) : densePrefillCost(shape, length, 1);
+  executed['prefillAttentionFlops'] = prefillCost.attention;
+  executed['prefillFlops'] = prefillCost.total;
+  if (prefill) {
+    const b = prefill.budget as unknown as AShapeBudget;
+    inputs[SINK_WINDOW_IO.prefill.sink] = b.sink;
+    inputs[SINK_WINDOW_IO.prefill.window] = b.window;
+    params['prefillBudget'] = b;
+    executed['prefillSparsity'] = prefill.sparsity;
+  }
+  const traffic = decode
+    ? SPARSE_METHODS['streaming-llm'].cost(shape, length, decode.budget as unknown as StreamingLlmBudget, setting.compression)
+    : decodeTraffic(shape, length, 1);
+  executed['decodeKvValuesPerStep'] = traffic.kvCache;
+  if (decode) {
+    const b = decode.budget as unknown as StreamingLlmBudget;
+    inputs[SINK_WINDOW_IO.decode.sink] = b.sinks;
+    inputs[SINK_WINDOW_IO.decode.window] = b.recent;
+    params['decodeBudget'] = b;
+    executed['decodeSparsity'] = decode.sparsity;
+  }
+  const p = prefill ? 'a-shape' : 'dense';
+  const d = decode ? 'streaming-llm' : 'dense';
+  return { key: `${p}/${d}`, prefill: p, decode: d, inputs, params, sparsity: prefill?.sparsity ?? decode?.sparsity ?? 0, executed };
+}
+
+/** Engine options of a plan's graphs on top of the model's own. */
+function planOptions(base: EngineOptions, plan: EnginePlan): EngineOptions {
+  if (plan.key === 'dense/dense') return base;
+  const { singleGraph: _single, ...rest } = base;
+  const denseDecode = { method: base.device === 'webgpu' ? 'dense-decode-blocked' : 'dense-decode' };
+  return {
+    ...rest,
+    attention: plan.prefill === 'dense' ? (base.attention ?? { method: 'dense' }) : { method: plan.prefill },
+    decodeAttention: plan.decode === 'dense' ? (base.decodeAttention ?? denseDecode) : { method: plan.decode },
+  };
 }
 
 /** Recipe `options` of an engine model, as the run recipe writes them. */
@@ -97,46 +169,70 @@ export function checkEngineOptions(options: Record<string, unknown>, context: Ba
 export async function createEngineBackend(spec: EngineBackendOptions | RecipeModel, context?: BackendContext): Promise<Backend> {
   const options = 'backend' in spec ? recipeOptions(spec, context ?? { baseDir: process.cwd(), env: {} }) : spec;
   const { model, modelName, ...engineOptions } = options;
-  const engine = await Engine.load(model, engineOptions);
+  // One engine at a time: the dense one, or the graphs of a sparse plan (loaded on first use; the
+  // previous one is closed so weights are not held twice). Requests are serialised.
+  let current: { key: string; engine: Engine } = { key: 'dense/dense', engine: await Engine.load(model, engineOptions) };
+  let queue: Promise<unknown> = Promise.resolve();
+  const engineFor = async (plan: EnginePlan): Promise<Engine> => {
+    if (current.key !== plan.key) {
+      await current.engine.close();
+      current = { key: plan.key, engine: await Engine.load(model, planOptions(engineOptions, plan)) };
+    }
+    return current.engine;
+  };
   const name = modelName ?? basename(model.replace(/\/+$/, ''));
+  const generate = async (request: BackendRequest): Promise<Omit<Prediction, 'id'>> => {
+    const started = performance.now();
+    const attention = { prefill: 'dense', decode: 'dense', compression: 1, ...(request.attention ?? {}) };
+    try {
+      if (request.signal?.aborted) throw new Error('Aborted before the request started.');
+      const tok = current.engine.tokenizer;
+      const messages = request.sample.messages.length ? request.sample.messages : [{ role: 'user' as const, content: request.sample.input }];
+      let text = tok.chatTemplate ? renderChat(tok.chatTemplate, messages) : messages.map((m) => m.content).join('\n');
+      if (request.sample.answerPrefix) text += request.sample.answerPrefix;
+      const promptIds = tok.encode(text);
+      const plan = planAttention(attention, current.engine.spec, promptIds.length);
+      const engine = await engineFor(plan);
+      const result = await engine.generateIds(promptIds, request.maxOutputTokens, Object.keys(plan.inputs).length ? { attentionInputs: plan.inputs } : {});
+      const stops = new Set(engine.stopTokenIds);
+      const outputIds = result.finishReason === 'stop' && stops.has(result.tokens.at(-1)!) ? result.tokens.slice(0, -1) : result.tokens;
+      return {
+        output: tok.decode(outputIds),
+        finishReason: result.finishReason,
+        usage: { promptTokens: promptIds.length, completionTokens: result.tokens.length },
+        latencyMs: Math.round(performance.now() - started),
+        backend: 'engine',
+        model: name,
+        attention: {
+          ...attention,
+          ...(Object.keys(plan.params).length ? { params: plan.params } : {}),
+          sparsity: plan.sparsity,
+          executed: { ...plan.executed, prefillMs: Math.round(result.timings.prefillMs) },
+        },
+      };
+    } catch (error) {
+      return {
+        output: '',
+        finishReason: 'error',
+        error: error instanceof Error ? error.message : String(error),
+        latencyMs: Math.round(performance.now() - started),
+        backend: 'engine',
+        model: name,
+        attention,
+      };
+    }
+  };
   return {
     name: 'engine',
     model: name,
-    async generate(request: BackendRequest): Promise<Omit<Prediction, 'id'>> {
-      const started = performance.now();
-      const attention = { prefill: 'dense', decode: 'dense', compression: 1, ...(request.attention ?? {}) };
-      try {
-        checkAttention(request);
-        if (request.signal?.aborted) throw new Error('Aborted before the request started.');
-        const tok = engine.tokenizer;
-        const messages = request.sample.messages.length ? request.sample.messages : [{ role: 'user' as const, content: request.sample.input }];
-        let text = tok.chatTemplate ? renderChat(tok.chatTemplate, messages) : messages.map((m) => m.content).join('\n');
-        if (request.sample.answerPrefix) text += request.sample.answerPrefix;
-        const promptIds = tok.encode(text);
-        const result = await engine.generateIds(promptIds, request.maxOutputTokens);
-        const stops = new Set(engine.stopTokenIds);
-        const outputIds = result.finishReason === 'stop' && stops.has(result.tokens.at(-1)!) ? result.tokens.slice(0, -1) : result.tokens;
-        return {
-          output: tok.decode(outputIds),
-          finishReason: result.finishReason,
-          usage: { promptTokens: promptIds.length, completionTokens: result.tokens.length },
-          latencyMs: Math.round(performance.now() - started),
-          backend: 'engine',
-          model: name,
-          attention: { ...attention, sparsity: 0, executed: { prefillMs: Math.round(result.timings.prefillMs) } },
-        };
-      } catch (error) {
-        return {
-          output: '',
-          finishReason: 'error',
-          error: error instanceof Error ? error.message : String(error),
-          latencyMs: Math.round(performance.now() - started),
-          backend: 'engine',
-          model: name,
-          attention,
-        };
-      }
+    generate(request: BackendRequest): Promise<Omit<Prediction, 'id'>> {
+      const next = queue.then(() => generate(request));
+      queue = next.catch(() => undefined);
+      return next;
     },
-    close: () => engine.close(),
+    close: async () => {
+      await queue;
+      await current.engine.close();
+    },
   };
 }

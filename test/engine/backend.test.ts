@@ -53,7 +53,9 @@ describe('engine backend', () => {
 
       const sparse = await backend.generate({ sample, maxOutputTokens: 5, attention: { prefill: 'vertical-slash', decode: 'dense', compression: 5 } });
       expect(sparse.finishReason).toBe('error');
-      expect(sparse.error).toMatch(/vertical-slash\/dense at compression 5 is not available/);
+      expect(sparse.error).toBe('Prefill attention "vertical-slash" is not available in the engine yet; the engine runs prefill: dense, a-shape; decode: dense, streaming-llm.');
+      const quest = await backend.generate({ sample, maxOutputTokens: 5, attention: { prefill: 'dense', decode: 'quest', compression: 5 } });
+      expect(quest.error).toBe('Decode attention "quest" is not available in the engine yet; the engine runs prefill: dense, a-shape; decode: dense, streaming-llm.');
 
       const tooLong = await backend.generate({ sample: { ...sample, messages: [{ role: 'user', content: 'x'.repeat(200) }] }, maxOutputTokens: 5 });
       expect(tooLong.error).toMatch(/exceed the engine's context of 128 tokens/);

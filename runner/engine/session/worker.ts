@@ -117,8 +117,9 @@ async function generate(request: GenerateRequest): Promise<void> {
   const chunkMs: number[] = [];
   const decodeMs: number[] = [];
 
-  const step = async (ids: readonly number[]): Promise<Float32Array> => {
-    let active = ids.length === 1 && decodeSession ? decodeSession : session!;
+  // The decode graph serves decode steps only; a one-token last prefill chunk stays in the prefill graph.
+  const step = async (ids: readonly number[], decoding = false): Promise<Float32Array> => {
+    let active = decoding && ids.length === 1 && decodeSession ? decodeSession : session!;
     if (active === decodeSession && freezeSession) {
       // Keep at least one token in the tail; freeze or move whole blocks once the tail holds 2 blocks.
       const tail = position - frozenLength;
@@ -180,7 +181,7 @@ async function generate(request: GenerateRequest): Promise<void> {
       }
       if (tokens.length >= request.maxNewTokens) break;
       const t0 = performance.now();
-      last = await step([token]);
+      last = await step([token], true);
       decodeMs.push(performance.now() - t0);
     }
     const message: WorkerMessage = {
