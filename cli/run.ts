@@ -13,6 +13,8 @@ import { terminalReport } from '../runner/report/tables.js';
 import { terminalProgress } from '../runner/progress.js';
 import { resumeRun, runGrid, type RunOutcome } from '../runner/run.js';
 import { CliError } from './errors.js';
+import { DECODE_METHOD_IDS, PREFILL_METHOD_IDS } from '../runner/engine/sparse/registry.js';
+import { parseCompressionList } from '../runner/engine/sparse/budget.js';
 
 interface RunArgs {
   recipe?: string;
@@ -33,6 +35,9 @@ interface RunArgs {
   'corrupt-rate'?: number;
   predictions?: string;
   device?: 'cpu' | 'webgpu';
+  attention?: string;
+  'decode-attention'?: string;
+  compression?: string;
   gpus?: string;
   workers?: number;
   json: boolean;
@@ -44,6 +49,14 @@ interface RunArgs {
 function recipeError(error: SchemaError): CliError {
   const issues = error.issues.map((i) => `${i.path || '/'} ${i.message} [${i.rule}]`).join('; ');
   return new CliError(`${error.where}: ${issues}`);
+}
+
+function compressionList(text: string): number[] {
+  try {
+    return parseCompressionList(text);
+  } catch (error) {
+    throw new CliError(`--compression: ${(error as Error).message}`);
+  }
 }
 
 async function resolveFromArgs(args: RunArgs): Promise<ResolvedRecipe> {
@@ -76,6 +89,9 @@ async function resolveFromArgs(args: RunArgs): Promise<ResolvedRecipe> {
     ...(args['corrupt-rate'] !== undefined ? { corruptRate: args['corrupt-rate'] } : {}),
     ...(args.predictions !== undefined ? { predictions: args.predictions } : {}),
     ...(args.device !== undefined ? { device: args.device } : {}),
+    ...(args.attention !== undefined ? { attention: args.attention } : {}),
+    ...(args['decode-attention'] !== undefined ? { decodeAttention: args['decode-attention'] } : {}),
+    ...(args.compression !== undefined ? { compression: compressionList(args.compression) } : {}),
   });
   return resolveRecipe(recipe, { baseDir: process.cwd(), where: 'flags' });
 }
@@ -100,6 +116,9 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('base-url', { type: 'string', array: true, description: 'Single cell (openai): server base URL(s), e.g. http://localhost:8000/v1' })
       .option('model', { type: 'string', description: 'Single cell: model name (sent to the server), or the checkpoint folder (engine)' })
       .option('device', { choices: ['cpu', 'webgpu'] as const, description: 'Single cell (engine): where the engine runs (default cpu)' })
+      .option('attention', { choices: PREFILL_METHOD_IDS, description: 'Single cell: prefill attention method (default dense); dense runs beside it' })
+      .option('decode-attention', { choices: DECODE_METHOD_IDS, description: 'Single cell: decode attention method (default dense)' })
+      .option('compression', { type: 'string', description: 'Single cell: compression ratios C = 1/(1-sparsity) to sweep, e.g. 1.5,2,5,10,20' })
       .option('samples', { type: 'string', array: true, description: 'Single cell: samples.jsonl file(s)' })
       .option('endpoint', { choices: ['chat', 'completions'] as const, description: 'Single cell (openai): endpoint (default chat)' })
       .option('api-key-env', { type: 'string', description: 'Single cell (openai): environment variable holding the API key' })

@@ -23,6 +23,12 @@ export interface CellFlags {
   parameters?: number;
   /** Engine: `cpu` or `webgpu`. */
   device?: string;
+  /** Prefill attention method (default dense). */
+  attention?: string;
+  /** Decode attention method (default dense). */
+  decodeAttention?: string;
+  /** Compression ratios swept for a sparse method. */
+  compression?: number[];
 }
 
 /**
@@ -58,6 +64,17 @@ export function flagsToRecipe(flags: CellFlags): RunRecipe {
     models: [model],
   };
   if (flags.limit !== undefined) recipe.samples = flags.limit;
+  const prefill = flags.attention ?? 'dense';
+  const decode = flags.decodeAttention ?? 'dense';
+  if (prefill !== 'dense' || decode !== 'dense') {
+    if (!flags.compression || flags.compression.length === 0) {
+      throw new Error(`--compression is required with --attention ${prefill} / --decode-attention ${decode}, e.g. --compression 1.5,2,5,10,20.`);
+    }
+    // Dense (C = 1) is always run beside the sparse method: accuracy against compression needs it.
+    recipe.attention = [{ prefill: 'dense', decode: 'dense' }, { prefill, decode, compression: flags.compression }];
+  } else if (flags.compression && flags.compression.some((c) => c !== 1)) {
+    throw new Error('--compression needs a sparse --attention or --decode-attention method; dense attention has C = 1.');
+  }
   return recipe;
 }
 

@@ -37,4 +37,29 @@ describe('longweave run --backend engine (single cell from flags)', () => {
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain('nope');
   }, 180_000);
+
+  it('sweeps a sparse method against dense from flags: --attention a-shape --compression 2', () => {
+    const root = mkdtempSync(join(tmpdir(), 'lw-engine-sparse-'));
+    const checkpoint = writeFixtureCheckpoint('qwen3', root);
+    const files = writeDataset(join(root, 'data'), ['ruler/niah'], [1024], 2, { inputChars: 40 });
+    const samples = Object.values(files)[0] as string;
+    const out = join(root, 'run');
+    const r = spawnSync(process.execPath, [CLI, 'run', '--backend', 'engine', '--model', checkpoint, '--samples', samples, '--attention', 'a-shape', '--compression', '2', '--out', out, '--json'], {
+      encoding: 'utf8',
+      env: { ...process.env, CI: '1' },
+      timeout: 180_000,
+    });
+    expect(r.stderr).toContain('4 answered, 0 failed');
+    expect(r.status).toBe(0);
+    const predictions = readFileSync(join(out, 'predictions.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { attention?: { prefill: string; compression: number; sparsity?: number } });
+    const methods = predictions.map((p) => `${p.attention?.prefill}@${p.attention?.compression}`).sort();
+    expect(methods).toEqual(['a-shape@2', 'a-shape@2', 'dense@1', 'dense@1']);
+    for (const p of predictions.filter((x) => x.attention?.prefill === 'a-shape')) expect(p.attention?.sparsity).toBeGreaterThan(0);
+    const missing = spawnSync(process.execPath, [CLI, 'run', '--backend', 'oracle', '--model', 'gold', '--samples', samples, '--attention', 'a-shape', '--out', join(root, 'x')], { encoding: 'utf8' });
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain('--compression is required with --attention a-shape');
+    const bad = spawnSync(process.execPath, [CLI, 'run', '--backend', 'oracle', '--model', 'gold', '--samples', samples, '--attention', 'a-shape', '--compression', '0.5', '--out', join(root, 'y')], { encoding: 'utf8' });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('--compression: compression item 1 ("0.5") is not a ratio >= 1');
+  }, 240_000);
 });
