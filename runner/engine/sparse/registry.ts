@@ -149,47 +149,48 @@ function needPrefill(input: DecodeCase, id: string): PrefillInput {
   return input.prefill;
 }
 
-export const snapKv: DecodeMethod<SnapKvParams, SnapKvBudget, SnapKvSelection> = {
-  id: 'snapkv',
-  phase: 'decode',
-  paper: true,
-  description: 'SnapKV: after prefill, last-256-query scores pooled (kernel 21), first 4 and last 128 forced, top tokens per KV head kept, the rest evicted.',
-  defaults: SNAPKV_DEFAULTS,
-  budgetFor: (c, l, p) => {
-    const o = { ...SNAPKV_DEFAULTS, ...p };
-    return snapKvBudget(c, l, o.prefix + o.recent);
-  },
-  expectedSparsity: (b, l) => snapKvSparsity(l, b.capacity),
-  reference: (input, budget, p) => {
-    const prefill = needPrefill(input, 'snapkv');
-    return snapKvDecode(input.step, snapKvSelect(prefill, budget, p), prefill.key.length);
-  },
-  cost: (shape, l, b, _c, p, o) => ({
-    ...decodeTraffic(shape, l, Math.min(b.capacity, l) / l, 0, batchOf(o)),
-    prefillSelectionFlops: snapKvSelectionFlops(shape, l, { ...SNAPKV_DEFAULTS, ...p }, false, batchOf(o)),
-  }),
-};
+/** SnapKV and Ada-SnapKV share budgets, sparsity and traffic; they differ in how tokens are selected. */
+function snapKvMethod(
+  id: 'snapkv' | 'ada-snapkv',
+  description: string,
+  select: typeof snapKvSelect,
+  adaptive: boolean,
+): DecodeMethod<SnapKvParams, SnapKvBudget, SnapKvSelection> {
+  return {
+    id,
+    phase: 'decode',
+    paper: true,
+    description,
+    defaults: SNAPKV_DEFAULTS,
+    budgetFor: (c, l, p) => {
+      const o = { ...SNAPKV_DEFAULTS, ...p };
+      return snapKvBudget(c, l, o.prefix + o.recent);
+    },
+    expectedSparsity: (b, l) => snapKvSparsity(l, b.capacity),
+    reference: (input, budget, p) => {
+      const prefill = needPrefill(input, id);
+      return snapKvDecode(input.step, select(prefill, budget, p), prefill.key.length);
+    },
+    cost: (shape, l, b, _c, p, o) => ({
+      ...decodeTraffic(shape, l, Math.min(b.capacity, l) / l, 0, batchOf(o)),
+      prefillSelectionFlops: snapKvSelectionFlops(shape, l, { ...SNAPKV_DEFAULTS, ...p }, adaptive, batchOf(o)),
+    }),
+  };
+}
 
-export const adaSnapKv: DecodeMethod<SnapKvParams, SnapKvBudget, SnapKvSelection> = {
-  id: 'ada-snapkv',
-  phase: 'decode',
-  paper: true,
-  description: 'Ada-SnapKV: SnapKV with max-aggregated scores and one budget shared by the KV heads, each keeping at least 20% of the per-head budget.',
-  defaults: SNAPKV_DEFAULTS,
-  budgetFor: (c, l, p) => {
-    const o = { ...SNAPKV_DEFAULTS, ...p };
-    return snapKvBudget(c, l, o.prefix + o.recent);
-  },
-  expectedSparsity: (b, l) => snapKvSparsity(l, b.capacity),
-  reference: (input, budget, p) => {
-    const prefill = needPrefill(input, 'ada-snapkv');
-    return snapKvDecode(input.step, adaSnapKvSelect(prefill, budget, p), prefill.key.length);
-  },
-  cost: (shape, l, b, _c, p, o) => ({
-    ...decodeTraffic(shape, l, Math.min(b.capacity, l) / l, 0, batchOf(o)),
-    prefillSelectionFlops: snapKvSelectionFlops(shape, l, { ...SNAPKV_DEFAULTS, ...p }, true, batchOf(o)),
-  }),
-};
+export const snapKv = snapKvMethod(
+  'snapkv',
+  'SnapKV: after prefill, last-256-query scores pooled (kernel 21), first 4 and last 128 forced, top tokens per KV head kept, the rest evicted.',
+  snapKvSelect,
+  false,
+);
+
+export const adaSnapKv = snapKvMethod(
+  'ada-snapkv',
+  'Ada-SnapKV: SnapKV with max-aggregated scores and one budget shared by the KV heads, each keeping at least 20% of the per-head budget.',
+  adaSnapKvSelect,
+  true,
+);
 
 export const streamingLlm: DecodeMethod<{ sinks: number }, StreamingLlmBudget, StreamingLlmBudget> = {
   id: 'streaming-llm',
