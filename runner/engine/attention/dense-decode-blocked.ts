@@ -7,6 +7,7 @@
 // split over blocks (blocks as a batch dimension, then a sum: 9 ms instead of 70 at 64k).
 import { int, ints } from '../onnx/graph-builder.js';
 import type { AttentionBuilder, AttentionContext } from './types.js';
+import { rotary } from './rotary.js';
 
 /** Graph inputs of the frozen cache and its length, shared with the worker. */
 export const FROZEN_IO = {
@@ -34,8 +35,7 @@ export const denseDecodeBlockedAttention: AttentionBuilder = {
     const value = g.input(FROZEN_IO.value(layer), type, [1, kv, 'frozen_sequence', d]);
     const frozenLength = ctx.sharedInput(FROZEN_IO.length, 'int64', [1]);
     const positions = ctx.positionIds();
-    const rotate = (x: string, heads: number): string =>
-      g.op('RotaryEmbedding', [x, positions, ctx.cosCache, ctx.sinCache], { interleaved: int(0), num_heads: int(heads) }, 'com.microsoft');
+    const rotate = (x: string, heads: number): string => rotary(ctx, positions, x, heads);
     // The softmax scale is folded into q.
     const q = g.op('Mul', [g.op('Reshape', [rotate(ctx.query, spec.numHeads), g.int64([1, kv, group, d])]), ctx.scalar(1 / Math.sqrt(d))]);
     const kNew = g.op('Reshape', [rotate(ctx.key, kv), g.int64([1, kv, 1, d])]);

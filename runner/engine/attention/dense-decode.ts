@@ -5,6 +5,7 @@
 // are ignored), so its decode step reads the cache slowly; plain MatMuls read it at bandwidth.
 import { int, ints } from '../onnx/graph-builder.js';
 import type { AttentionBuilder, AttentionContext } from './types.js';
+import { rotary } from './rotary.js';
 
 export const denseDecodeAttention: AttentionBuilder = {
   id: 'dense-decode',
@@ -16,8 +17,7 @@ export const denseDecodeAttention: AttentionBuilder = {
     const group = spec.numHeads / kv;
     const d = spec.headDim;
     const positions = ctx.positionIds();
-    const rotate = (x: string, heads: number): string =>
-      g.op('RotaryEmbedding', [x, positions, ctx.cosCache, ctx.sinCache], { interleaved: int(0), num_heads: int(heads) }, 'com.microsoft');
+    const rotate = (x: string, heads: number): string => rotary(ctx, positions, x, heads);
     const q = g.op('Reshape', [rotate(ctx.query, spec.numHeads), g.int64([1, kv, group, d])]);
     const kNew = g.op('Reshape', [rotate(ctx.key, kv), g.int64([1, kv, 1, d])]);
     const vNew = g.op('Reshape', [ctx.value, g.int64([1, kv, 1, d])]);

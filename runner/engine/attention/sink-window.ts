@@ -7,6 +7,7 @@
 // streamingLlmBudget); the float64 references are runner/engine/sparse/reference/{a-shape,streaming-llm}.ts.
 import { int, ints } from '../onnx/graph-builder.js';
 import type { AttentionBuilder, AttentionContext } from './types.js';
+import { rotary } from './rotary.js';
 
 /**
  * Graph inputs (int64 scalars) of the budgets when they are not baked in as params, so one graph
@@ -38,8 +39,7 @@ export function sinkWindowAttention(ctx: AttentionContext, sink: string, window:
   const group = spec.numHeads / kv;
   const d = spec.headDim;
   const positions = ctx.positionIds();
-  const rotate = (x: string, heads: number): string =>
-    g.op('RotaryEmbedding', [x, positions, ctx.cosCache, ctx.sinCache], { interleaved: int(0), num_heads: int(heads) }, 'com.microsoft');
+  const rotate = (x: string, heads: number): string => rotary(ctx, positions, x, heads);
   // Queries [1, kv, group, S, d] with the softmax scale folded in.
   const q = g.op('Mul', [
     g.op('Transpose', [g.op('Reshape', [rotate(ctx.query, spec.numHeads), g.int64([1, 0, kv, group, d])])], { perm: ints([0, 2, 3, 1, 4]) }),
