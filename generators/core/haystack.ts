@@ -41,4 +41,3 @@ export function distractorFiller(make: () => string): FillerSource {
 }
 
 export type HaystackKind = 'prose' | 'noise' | 'needle';
-export const HAYSTACK_KINDS: readonly HaystackKind[] = ['prose', 'noise', 'needle'];

@@ -100,9 +100,4 @@ export class SplitCounter {
     mark(Number.POSITIVE_INFINITY);
     return { count: total, offsets };
   }
-
-  /** Distinct pieces cached so far (for benchmarks). */
-  get cacheSize(): number {
-    return this.cache.size;
-  }
 }
