@@ -9,10 +9,9 @@ import type { ValidationIssue } from '../../schemas/index.js';
 import { Engine, type EngineOptions } from './engine.js';
 import { openCheckpoint } from './checkpoint/checkpoint.js';
 import { renderChat } from '../../generators/tokenizers/chat-template.js';
-import { SINK_WINDOW_IO } from './attention/sink-window.js';
+import { ATTENTION_METHODS, attentionMethod } from './attention/registry.js';
 import { resolveAttention, SPARSE_METHODS } from './sparse/registry.js';
 import { decodeTraffic, prefillCost as densePrefillCost, type CostShape } from './sparse/cost.js';
-import type { AShapeBudget, StreamingLlmBudget } from './sparse/budget.js';
 
 /** Options of `createEngineBackend`. */
 export interface EngineBackendOptions extends EngineOptions {
@@ -22,8 +21,11 @@ export interface EngineBackendOptions extends EngineOptions {
   modelName?: string;
 }
 
-/** Sparse methods the engine runs, per phase (see attention/sink-window.ts); the rest are refused. */
-export const ENGINE_SPARSE_METHODS = { prefill: ['a-shape'], decode: ['streaming-llm'] } as const;
+/** Sparse methods the engine runs, per phase: the attention plug-ins that take a budget (budgetInputs). */
+export const ENGINE_SPARSE_METHODS = {
+  prefill: Object.values(ATTENTION_METHODS).filter((m) => m.phase === 'prefill' && m.budgetInputs).map((m) => m.id),
+  decode: Object.values(ATTENTION_METHODS).filter((m) => m.phase === 'decode' && m.budgetInputs).map((m) => m.id),
+} as const;
 
 /** What one request runs: which graphs, the budgets fed to them, and what the prediction records. */
 export interface EnginePlan {
@@ -38,6 +40,13 @@ export interface EnginePlan {
   executed: Record<string, number>;
 }
 
+/** A method's entry in runner/engine/sparse's registry, through the shape every entry shares. */
+function costOf(id: string): (shape: CostShape, length: number, budget: unknown, compression: number) => { attention?: number; total?: number; kvCache?: number } {
+  const method = (SPARSE_METHODS as Record<string, { cost: (...args: never[]) => unknown }>)[id];
+  if (!method) throw new Error(`No cost model for attention method "${id}".`);
+  return method.cost as never;
+}
+
 /**
  * Checks an attention setting against what the engine runs and turns it into a plan for a prompt of
  * `length` tokens: budgets from runner/engine/sparse (resolveAttention), effective sparsity from its
@@ -48,10 +57,10 @@ export interface EnginePlan {
  */
 export function planAttention(setting: AttentionSetting, shape: CostShape, length: number): EnginePlan {
   const allowed = `the engine runs prefill: dense, ${ENGINE_SPARSE_METHODS.prefill.join(', ')}; decode: dense, ${ENGINE_SPARSE_METHODS.decode.join(', ')}`;
-  if (setting.prefill !== 'dense' && !(ENGINE_SPARSE_METHODS.prefill as readonly string[]).includes(setting.prefill)) {
+  if (setting.prefill !== 'dense' && !ENGINE_SPARSE_METHODS.prefill.includes(setting.prefill)) {
     throw new Error(`Prefill attention "${setting.prefill}" is not available in the engine yet; ${allowed}.`);
   }
-  if (setting.decode !== 'dense' && !(ENGINE_SPARSE_METHODS.decode as readonly string[]).includes(setting.decode)) {
+  if (setting.decode !== 'dense' && !ENGINE_SPARSE_METHODS.decode.includes(setting.decode)) {
     throw new Error(`Decode attention "${setting.decode}" is not available in the engine yet; ${allowed}.`);
   }
   const resolved = resolveAttention(setting, length);
@@ -61,29 +70,23 @@ export function planAttention(setting: AttentionSetting, shape: CostShape, lengt
   const inputs: Record<string, number> = {};
   const executed: Record<string, number> = {};
   const params: Record<string, unknown> = { ...(setting.params ?? {}) };
-  const prefillCost = prefill ? SPARSE_METHODS['a-shape'].cost(shape, length, prefill.budget as unknown as AShapeBudget, setting.compression) : densePrefillCost(shape, length, 1);
-  executed['prefillAttentionFlops'] = prefillCost.attention;
-  executed['prefillFlops'] = prefillCost.total;
+  const prefillCost = prefill ? costOf(prefill.method)(shape, length, prefill.budget, setting.compression) : densePrefillCost(shape, length, 1);
+  executed['prefillAttentionFlops'] = prefillCost.attention!;
+  executed['prefillFlops'] = prefillCost.total!;
   if (prefill) {
-    const b = prefill.budget as unknown as AShapeBudget;
-    inputs[SINK_WINDOW_IO.prefill.sink] = b.sink;
-    inputs[SINK_WINDOW_IO.prefill.window] = b.window;
-    params['prefillBudget'] = b;
+    Object.assign(inputs, attentionMethod(prefill.method).budgetInputs!(prefill.budget));
+    params['prefillBudget'] = prefill.budget;
     executed['prefillSparsity'] = prefill.sparsity;
   }
-  const traffic = decode
-    ? SPARSE_METHODS['streaming-llm'].cost(shape, length, decode.budget as unknown as StreamingLlmBudget, setting.compression)
-    : decodeTraffic(shape, length, 1);
-  executed['decodeKvValuesPerStep'] = traffic.kvCache;
+  const traffic = decode ? costOf(decode.method)(shape, length, decode.budget, setting.compression) : decodeTraffic(shape, length, 1);
+  executed['decodeKvValuesPerStep'] = traffic.kvCache!;
   if (decode) {
-    const b = decode.budget as unknown as StreamingLlmBudget;
-    inputs[SINK_WINDOW_IO.decode.sink] = b.sinks;
-    inputs[SINK_WINDOW_IO.decode.window] = b.recent;
-    params['decodeBudget'] = b;
+    Object.assign(inputs, attentionMethod(decode.method).budgetInputs!(decode.budget));
+    params['decodeBudget'] = decode.budget;
     executed['decodeSparsity'] = decode.sparsity;
   }
-  const p = prefill ? 'a-shape' : 'dense';
-  const d = decode ? 'streaming-llm' : 'dense';
+  const p = prefill?.method ?? 'dense';
+  const d = decode?.method ?? 'dense';
   return { key: `${p}/${d}`, prefill: p, decode: d, inputs, params, sparsity: prefill?.sparsity ?? decode?.sparsity ?? 0, executed };
 }
 

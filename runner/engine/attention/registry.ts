@@ -4,6 +4,12 @@ import { denseAttention } from './dense.js';
 import { denseDecodeAttention } from './dense-decode.js';
 import { denseDecodeBlockedAttention } from './dense-decode-blocked.js';
 import { aShapeAttention, streamingLlmAttention } from './sink-window.js';
+import { verticalSlashAttention } from './vertical-slash.js';
+import { flexPrefillAttention } from './flexprefill.js';
+import { blockSparseAttention } from './block-sparse.js';
+import { questAttention } from './quest.js';
+import { snapKvAttention } from './snapkv.js';
+import { adaSnapKvAttention } from './ada-snapkv.js';
 import type { AttentionBuilder } from './types.js';
 
 export const ATTENTION_METHODS = {
@@ -12,6 +18,12 @@ export const ATTENTION_METHODS = {
   'dense-decode-blocked': denseDecodeBlockedAttention,
   'a-shape': aShapeAttention,
   'streaming-llm': streamingLlmAttention,
+  'vertical-slash': verticalSlashAttention,
+  flexprefill: flexPrefillAttention,
+  'block-sparse': blockSparseAttention,
+  quest: questAttention,
+  snapkv: snapKvAttention,
+  'ada-snapkv': adaSnapKvAttention,
 } as const satisfies Record<string, AttentionBuilder>;
 
 export type AttentionMethodId = keyof typeof ATTENTION_METHODS;

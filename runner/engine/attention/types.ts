@@ -53,4 +53,10 @@ export interface AttentionBuilder {
    * Must also produce `presentKey` and `presentValue`.
    */
   build(ctx: AttentionContext): string;
+  /**
+   * Sparse methods: the int64 scalar graph inputs that carry a budget of runner/engine/sparse (its
+   * `budgetFor` for a compression and length), so one graph serves every length and compression.
+   * Methods with this hook are the ones the engine backend runs for `--attention`/`--decode-attention`.
+   */
+  budgetInputs?(budget: Record<string, number>): Record<string, number>;
 }

@@ -1,0 +1,12 @@
+// FlexPrefill (prefill) graph builder: not built yet (issue 9). Its float64 reference, budget and cost
+// model are in runner/engine/sparse.
+import type { AttentionBuilder } from './types.js';
+
+export const flexPrefillAttention: AttentionBuilder = {
+  id: 'flexprefill',
+  phase: 'prefill',
+  description: 'FlexPrefill (graph builder not built yet).',
+  build: () => {
+    throw new Error('The engine has no FlexPrefill graph yet.');
+  },
+};

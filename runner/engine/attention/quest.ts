@@ -1,0 +1,12 @@
+// Quest (decode) graph builder: not built yet (issue 9). Its float64 reference, budget and cost
+// model are in runner/engine/sparse.
+import type { AttentionBuilder } from './types.js';
+
+export const questAttention: AttentionBuilder = {
+  id: 'quest',
+  phase: 'decode',
+  description: 'Quest (graph builder not built yet).',
+  build: () => {
+    throw new Error('The engine has no Quest graph yet.');
+  },
+};

@@ -1,0 +1,12 @@
+// SnapKV (decode) graph builder: not built yet (issue 9). Its float64 reference, budget and cost
+// model are in runner/engine/sparse.
+import type { AttentionBuilder } from './types.js';
+
+export const snapKvAttention: AttentionBuilder = {
+  id: 'snapkv',
+  phase: 'decode',
+  description: 'SnapKV (graph builder not built yet).',
+  build: () => {
+    throw new Error('The engine has no SnapKV graph yet.');
+  },
+};
