@@ -1,4 +1,4 @@
-// One attention layer as its own ONNX graph, for checking an attention plug-in against the float64
+// One attention layer as its own ONNX graph (runner/engine/attention/layer-graph.ts), for checking an attention plug-in against the float64
 // references of runner/engine/sparse on random inputs of any shape (GQA groups, lengths that are
 // not multiples of a block, a past cache; head dims a multiple of 16, as GroupQueryAttention needs). RoPE tables are the identity (cos 1, sin 0), so the
 // queries and keys fed here are the references' "RoPE already applied" tensors. CPU provider, fp32.
@@ -6,18 +6,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { GraphBuilder, type Dim } from '../../runner/engine/onnx/graph-builder.js';
-import { encodeModel, type OnnxElementType } from '../../runner/engine/onnx/proto.js';
-import type { ModelSpec } from '../../runner/engine/checkpoint/config.js';
-import { attentionMethod } from '../../runner/engine/attention/registry.js';
+import { buildLayerGraph, type LayerShape } from '../../runner/engine/attention/layer-graph.js';
 import { headTensor, type HeadTensor } from '../../runner/engine/sparse/tensor.js';
 
-/** Sizes of one layer. */
-export interface LayerShape {
-  numHeads: number;
-  numKvHeads: number;
-  headDim: number;
-}
+export type { LayerShape };
 
 /** A layer's inputs: the new tokens' q/k/v and an optional cache of `past` earlier positions. */
 export interface LayerCase {
@@ -102,25 +94,6 @@ function headMajor(data: Float32Array, heads: number, headDim: number): HeadTens
 const cacheTensor = (t: HeadTensor | undefined, kv: number, d: number): ort.Tensor =>
   new ort.Tensor('float32', t ? Float32Array.from(t.data) : new Float32Array(0), [1, kv, t?.length ?? 0, d]);
 
-const SPEC_DEFAULTS: Omit<ModelSpec, 'numHeads' | 'numKvHeads' | 'headDim'> = {
-  family: 'llama',
-  architecture: 'LlamaForCausalLM',
-  hiddenSize: 0,
-  intermediateSize: 0,
-  numLayers: 1,
-  vocabSize: 0,
-  rmsNormEps: 1e-6,
-  ropeTheta: 10000,
-  rope: { type: 'default' },
-  maxPositionEmbeddings: 1 << 20,
-  tieWordEmbeddings: false,
-  qkvBias: false,
-  outputBias: false,
-  qkNorm: false,
-  dtype: 'float32',
-  eosTokenIds: [],
-};
-
 /** Options of runAttentionLayer. */
 export interface RunOptions {
   /** Method parameters (ctx.params). */
@@ -142,52 +115,11 @@ export async function runAttentionLayer(methodId: string, shape: LayerShape, lay
   const { numHeads: h, numKvHeads: kv, headDim: d } = shape;
   const S = layerCase.query.length;
   const P = layerCase.pastKey?.length ?? 0;
-  const g = new GraphBuilder('weights.bin');
-  const query = g.input('query', 'float', [1, 'sequence', h * d]);
-  const key = g.input('key', 'float', [1, 'sequence', kv * d]);
-  const value = g.input('value', 'float', [1, 'sequence', kv * d]);
-  const pastKey = g.input('past_key', 'float', [1, kv, 'past_sequence', d]);
-  const pastValue = g.input('past_value', 'float', [1, kv, 'past_sequence', d]);
-  const seqlensK = g.input('seqlens_k', 'int32', [1]);
-  const total = g.input('total_sequence_length', 'int32', []);
-  const rows = options.maxPositions ?? P + S + 64;
-  const cos = g.inline('cos', 'float', [rows, d / 2], new Uint8Array(new Float32Array(rows * (d / 2)).fill(1).buffer));
-  const sin = g.inline('sin', 'float', [rows, d / 2], new Uint8Array(new Float32Array(rows * (d / 2)).buffer));
-  let positionIds: string | null = null;
-  const shared = new Map<string, string>();
-  const spec: ModelSpec = { ...SPEC_DEFAULTS, numHeads: h, numKvHeads: kv, headDim: d, hiddenSize: h * d };
-  const attended = attentionMethod(methodId).build({
-    graph: g,
-    spec,
-    layer: 0,
-    query,
-    key,
-    value,
-    pastKey,
-    pastValue,
-    presentKey: 'present_key',
-    presentValue: 'present_value',
-    seqlensK,
-    totalSequenceLength: total,
-    cosCache: cos,
-    sinCache: sin,
-    params: options.params ?? {},
-    positionIds: () => (positionIds ??= g.input('position_ids', 'int64', [1, 'sequence'])),
-    scalar: (x) => g.inline('c_scalar', 'float', [], new Uint8Array(Float32Array.of(x).buffer)),
-    valueType: 'float',
-    sharedInput: (name: string, type: OnnxElementType, dims: readonly Dim[]) => {
-      let declared = shared.get(name);
-      if (!declared) shared.set(name, (declared = g.input(name, type, dims)));
-      return declared;
-    },
-  });
-  g.output(attended, 'output', 'float', [1, 'sequence', h * d]);
-  g.output('present_key', 'present_key', 'float', [1, kv, 'total', d]);
-  g.output('present_value', 'present_value', 'float', [1, kv, 'total', d]);
+  const built = buildLayerGraph(methodId, shape, { precision: 'fp32', maxPositions: options.maxPositions ?? P + S + 64, ...(options.params ? { params: options.params } : {}) });
   const dir = options.keepDir ?? mkdtempSync(join(tmpdir(), 'lw-attn-'));
   try {
     const file = join(dir, 'attention.onnx');
-    writeFileSync(file, encodeModel(g.toModel()));
+    writeFileSync(file, built.model);
     const session = await ort.InferenceSession.create(file, { executionProviders: ['cpu'], graphOptimizationLevel: 'all', logSeverityLevel: 3 });
     try {
       const feeds: Record<string, ort.Tensor> = {
@@ -200,7 +132,7 @@ export async function runAttentionLayer(methodId: string, shape: LayerShape, lay
         total_sequence_length: new ort.Tensor('int32', Int32Array.of(P + S), []),
       };
       if (session.inputNames.includes('position_ids')) feeds['position_ids'] = new ort.Tensor('int64', BigInt64Array.from({ length: S }, (_, i) => BigInt(P + i)), [1, S]);
-      for (const name of shared.keys()) {
+      for (const name of built.sharedInputs) {
         const given = options.inputs?.[name];
         if (given === undefined) throw new Error(`Graph input "${name}" declared by ${methodId} has no value in options.inputs.`);
         feeds[name] = typeof given === 'number' ? new ort.Tensor('int64', BigInt64Array.of(BigInt(given)), []) : given;
@@ -213,7 +145,7 @@ export async function runAttentionLayer(methodId: string, shape: LayerShape, lay
         presentKey: present(pk!),
         presentValue: present(pv!),
         extra,
-        opCounts: Object.fromEntries(g.opCounts),
+        opCounts: built.opCounts,
       };
     } finally {
       await session.release();
