@@ -6,6 +6,7 @@ import { contextLimit, parameterCount, UnsupportedConfigError } from '../runner/
 import { memoryNeeded } from '../runner/engine/cost.js';
 import { Engine, withYarn } from '../runner/engine/engine.js';
 import { CliError } from './errors.js';
+import { benchCommand } from './engine-bench.js';
 
 interface InfoArgs {
   model: string;
@@ -125,7 +126,7 @@ const generateCommand: CommandModule<object, GenerateArgs> = {
 
 export const engineCommand: CommandModule<object, object> = {
   command: 'engine <command>',
-  describe: 'The embedded engine: checkpoint info and quick generation',
-  builder: (y) => y.command(infoCommand).command(generateCommand).demandCommand(1, 'Name an engine command: info or generate.'),
+  describe: 'The embedded engine: checkpoint info, quick generation and attention benchmarks',
+  builder: (y) => y.command(infoCommand).command(generateCommand).command(benchCommand).demandCommand(1, 'Name an engine command: info, generate or bench.'),
   handler: () => undefined,
 };

@@ -60,14 +60,17 @@ const SPEC_DEFAULTS: Omit<ModelSpec, 'numHeads' | 'numKvHeads' | 'headDim'> = {
 
 /**
  * Builds the one-layer graph of attention method `methodId`.
- * @param maxPositions Rows of the identity RoPE tables: the longest context the graph serves.
+ * `layers` > 1 chains that many copies (each layer's output is the next one's query; all read the
+ * same cache and new keys), for timing with host copies amortised; outputs are the last layer's
+ * attended values and the first layer's cache.
+ * @param options.maxPositions Rows of the identity RoPE tables: the longest context the graph serves.
  * @throws Error when the method is unknown or its builder rejects the params.
  * @example buildLayerGraph('a-shape', { numHeads: 28, numKvHeads: 4, headDim: 128 }, { precision: 'fp16', maxPositions: 131072 })
  */
 export function buildLayerGraph(
   methodId: string,
   shape: LayerShape,
-  options: { precision: 'fp32' | 'fp16'; maxPositions: number; params?: Record<string, unknown> },
+  options: { precision: 'fp32' | 'fp16'; maxPositions: number; params?: Record<string, unknown>; layers?: number },
 ): LayerGraph {
   const { numHeads: h, numKvHeads: kv, headDim: d } = shape;
   const fp16 = options.precision === 'fp16';
@@ -88,31 +91,35 @@ export function buildLayerGraph(
   let positionIds: string | null = null;
   const shared = new Map<string, string>();
   const spec: ModelSpec = { ...SPEC_DEFAULTS, numHeads: h, numKvHeads: kv, headDim: d, hiddenSize: h * d, dtype: fp16 ? 'float16' : 'float32' };
-  const attended = attentionMethod(methodId).build({
-    graph: g,
-    spec,
-    layer: 0,
-    query,
-    key,
-    value,
-    pastKey,
-    pastValue,
-    presentKey: LAYER_IO.presentKey,
-    presentValue: LAYER_IO.presentValue,
-    seqlensK,
-    totalSequenceLength: total,
-    cosCache: cos,
-    sinCache: sin,
-    params: options.params ?? {},
-    positionIds: () => (positionIds ??= g.input(LAYER_IO.positionIds, 'int64', [1, 'sequence'])),
-    scalar: (x) => (fp16 ? g.inline('c_scalar', 'float16', [], new Uint8Array(Uint16Array.of(floatToHalf(x)).buffer)) : g.inline('c_scalar', 'float', [], new Uint8Array(Float32Array.of(x).buffer))),
-    valueType: t,
-    sharedInput: (name: string, type: OnnxElementType, dims: readonly Dim[]) => {
-      let declared = shared.get(name);
-      if (!declared) shared.set(name, (declared = g.input(name, type, dims)));
-      return declared;
-    },
-  });
+  const method = attentionMethod(methodId);
+  let attended = query;
+  for (let layer = 0; layer < (options.layers ?? 1); layer++) {
+    attended = method.build({
+      graph: g,
+      spec,
+      layer,
+      query: attended,
+      key,
+      value,
+      pastKey,
+      pastValue,
+      presentKey: layer === 0 ? LAYER_IO.presentKey : `${LAYER_IO.presentKey}_${layer}`,
+      presentValue: layer === 0 ? LAYER_IO.presentValue : `${LAYER_IO.presentValue}_${layer}`,
+      seqlensK,
+      totalSequenceLength: total,
+      cosCache: cos,
+      sinCache: sin,
+      params: options.params ?? {},
+      positionIds: () => (positionIds ??= g.input(LAYER_IO.positionIds, 'int64', [1, 'sequence'])),
+      scalar: (x) => (fp16 ? g.inline('c_scalar', 'float16', [], new Uint8Array(Uint16Array.of(floatToHalf(x)).buffer)) : g.inline('c_scalar', 'float', [], new Uint8Array(Float32Array.of(x).buffer))),
+      valueType: t,
+      sharedInput: (name: string, type: OnnxElementType, dims: readonly Dim[]) => {
+        let declared = shared.get(name);
+        if (!declared) shared.set(name, (declared = g.input(name, type, dims)));
+        return declared;
+      },
+    });
+  }
   g.output(attended, LAYER_IO.output, t, [1, 'sequence', h * d]);
   g.output(LAYER_IO.presentKey, LAYER_IO.presentKey, t, [1, kv, 'total', d]);
   g.output(LAYER_IO.presentValue, LAYER_IO.presentValue, t, [1, kv, 'total', d]);

@@ -1,0 +1,321 @@
+// Timing of attention methods on a model's head shape: one attention layer as its own graph
+// (attention/layer-graph.ts), chained `chain` times in one graph so that host copies cancel out
+// ((t_chain - t_1) / (chain - 1) per layer), on random fp16 inputs. Prefill is timed on the chunk in
+// the middle of a prompt of length L (positions (L - c) / 2 ...): every method's chunk cost is affine
+// in its position, so L / c times that chunk is the whole prompt's attention time per layer. Decode
+// is one step over an (L - 1)-token cache. Each figure sits next to the cost model's bound (dense
+// attention FLOPs or KV values over the method's, selection included). With `wholeModel`, the
+// model's other work is measured once on the real model (synthetic weights: one prefill chunk at
+// position 0 and decode steps, minus their dense attention) and whole-prefill / whole-step times
+// are composed from the measured parts.
+import * as ort from 'onnxruntime-node';
+import type { ModelSpec } from './checkpoint/config.js';
+import { buildLayerGraph, LAYER_IO } from './attention/layer-graph.js';
+import { attentionMethod } from './attention/registry.js';
+import { floatToHalf } from './dtype.js';
+import { SPARSE_METHODS } from './sparse/registry.js';
+import { decodeTraffic, prefillCost, type CostShape } from './sparse/cost.js';
+import type { Device } from './session/protocol.js';
+
+/** What to time. */
+export interface AttentionBenchOptions {
+  spec: ModelSpec;
+  device: Device;
+  lengths: number[];
+  /** Prefill methods besides dense (always timed). */
+  prefill: string[];
+  /** Decode methods besides the dense baselines. */
+  decode: string[];
+  /** Compression ratios of the prefill methods. */
+  prefillCompressions: number[];
+  /** Compression ratios of the decode methods. */
+  decodeCompressions: number[];
+  /** Prefill chunk length (the engine's default is 4096). */
+  chunk: number;
+  /** Layers chained per graph (at least 2). */
+  chain: number;
+  /** Timed runs per figure (the median is reported), after one warm-up run. */
+  repeat: number;
+  /** Per-method parameters (e.g. `{ 'block-sparse': { blockSize: 64 } }`). */
+  params?: Record<string, Record<string, unknown>>;
+  log?: (line: string) => void;
+}
+
+/** One figure. */
+export interface AttentionBenchRow {
+  phase: 'prefill' | 'decode';
+  method: string;
+  length: number;
+  compression: number;
+  budget: Record<string, number> | null;
+  /** Prefill: attention time of the whole prompt per layer (chunks x middle chunk); decode: one step per layer. */
+  msPerLayer: number;
+  /** Dense attention's msPerLayer over this one. */
+  speedup: number;
+  /** The cost model's dense / method ratio (FLOPs for prefill, KV values read for decode), selection included. */
+  bound: number;
+  /** The method's effective sparsity from the registry (1 - 1/C target for data-dependent ones). */
+  sparsity: number;
+  error?: string;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s[(s.length - 1) >> 1]! + s[s.length >> 1]!) / 2 : NaN;
+};
+
+/** Random fp16 (or fp32) values in [-scale, scale) as a tensor. */
+function randomTensor(fp16: boolean, dims: number[], seed: number, scale = 1): ort.Tensor {
+  const n = dims.reduce((a, b) => a * b, 1);
+  let s = (seed * 2654435761) >>> 0 || 1;
+  if (fp16) {
+    // 4096 distinct halves, repeated: generation stays cheap for 100M-value caches.
+    const table = new Uint16Array(4096);
+    for (let i = 0; i < table.length; i++) {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      table[i] = floatToHalf(((s / 2 ** 32) * 2 - 1) * scale);
+    }
+    const data = new Uint16Array(n);
+    for (let i = 0; i < n; i++) data[i] = table[(i * 2654435761 + (i >>> 12)) & 4095]!;
+    return new ort.Tensor('float16', data, dims);
+  }
+  const data = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    data[i] = ((s / 2 ** 32) * 2 - 1) * scale;
+  }
+  return new ort.Tensor('float32', data, dims);
+}
+
+/** Budget, graph inputs, sparsity and bound of a method at (C, L). */
+function plan(phase: 'prefill' | 'decode', method: string, compression: number, length: number, shape: CostShape, params?: Record<string, unknown>): { budget: Record<string, number>; inputs: Record<string, number>; sparsity: number; bound: number } {
+  const entry = (SPARSE_METHODS as Record<string, { budgetFor: (c: number, l: number, p?: Record<string, unknown>) => unknown; expectedSparsity: (b: never, l: number, c: number) => number; cost: (...a: never[]) => unknown }>)[method];
+  if (!entry) throw new Error(`No budget for attention method "${method}".`);
+  const budget = entry.budgetFor(compression, length, params) as Record<string, number>;
+  const builder = attentionMethod(method);
+  if (!builder.budgetInputs) throw new Error(`The engine has no graph for "${method}" yet.`);
+  const cost = (entry.cost as (s: CostShape, l: number, b: unknown, c: number) => { attention?: number; selection?: number; kvCache?: number })(shape, length, budget, compression);
+  const bound = phase === 'prefill'
+    ? prefillCost(shape, length, 1).attention / (cost.attention! + cost.selection!)
+    : decodeTraffic(shape, length, 1).kvCache / (cost.kvCache! + (cost as { selection?: number }).selection!);
+  return { budget, inputs: builder.budgetInputs(budget), sparsity: entry.expectedSparsity(budget as never, length, compression), bound };
+}
+
+/** A session of a chained layer graph, ready to time. */
+async function layerSession(method: string, spec: ModelSpec, device: Device, chain: number, maxPositions: number, params?: Record<string, unknown>): Promise<{ session: ort.InferenceSession; sharedInputs: string[] }> {
+  const built = buildLayerGraph(method, spec, { precision: device === 'webgpu' ? 'fp16' : 'fp32', maxPositions, layers: chain, ...(params ? { params } : {}) });
+  const session = await ort.InferenceSession.create(built.model, {
+    executionProviders: [device === 'webgpu' ? 'webgpu' : 'cpu'],
+    graphOptimizationLevel: 'all',
+    logSeverityLevel: 3,
+    ...(device === 'webgpu' ? { preferredOutputLocation: 'gpu-buffer' as const } : {}),
+  });
+  return { session, sharedInputs: built.sharedInputs };
+}
+
+/** Median ms of `run` over `repeat` timed calls after one warm-up. */
+async function timeRuns(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>, repeat: number): Promise<number> {
+  const once = async (): Promise<number> => {
+    const t0 = performance.now();
+    const out = await session.run(feeds);
+    const ms = performance.now() - t0;
+    for (const t of Object.values(out)) if (t.location === 'gpu-buffer') t.dispose();
+    return ms;
+  };
+  await once();
+  const times: number[] = [];
+  for (let i = 0; i < repeat; i++) times.push(await once());
+  return median(times);
+}
+
+/** Feeds of one layer graph: `S` new tokens over a `P`-token cache, budgets as int64 scalars. */
+function feedsFor(spec: ModelSpec, fp16: boolean, P: number, S: number, inputs: Record<string, number>, sharedInputs: string[], cache: { key: ort.Tensor; value: ort.Tensor } | null): Record<string, ort.Tensor> {
+  const { numHeads: h, numKvHeads: kv, headDim: d } = spec;
+  const scale = 1 / Math.sqrt(Math.sqrt(d));
+  const feeds: Record<string, ort.Tensor> = {
+    [LAYER_IO.query]: randomTensor(fp16, [1, S, h * d], 1, 4 * scale),
+    [LAYER_IO.key]: randomTensor(fp16, [1, S, kv * d], 2, 4 * scale),
+    [LAYER_IO.value]: randomTensor(fp16, [1, S, kv * d], 3),
+    [LAYER_IO.pastKey]: cache?.key ?? randomTensor(fp16, [1, kv, P, d], 4, 4 * scale),
+    [LAYER_IO.pastValue]: cache?.value ?? randomTensor(fp16, [1, kv, P, d], 5),
+    [LAYER_IO.seqlensK]: new ort.Tensor('int32', Int32Array.of(P + S - 1), [1]),
+    [LAYER_IO.totalSequenceLength]: new ort.Tensor('int32', Int32Array.of(P + S), []),
+    [LAYER_IO.positionIds]: new ort.Tensor('int64', BigInt64Array.from({ length: S }, (_, i) => BigInt(P + i)), [1, S]),
+  };
+  for (const name of sharedInputs) {
+    const value = inputs[name];
+    if (value === undefined) throw new Error(`Graph input "${name}" has no value.`);
+    feeds[name] = new ort.Tensor('int64', BigInt64Array.of(BigInt(value)), []);
+  }
+  return feeds;
+}
+
+/**
+ * Per-layer time of `method` with `inputs`: (t_chain - t_1) / (chain - 1), host copies cancelled.
+ * @throws Error from onnxruntime when the graph fails (the caller records it).
+ */
+async function perLayerMs(method: string, o: AttentionBenchOptions, P: number, S: number, inputs: Record<string, number>, cache: { key: ort.Tensor; value: ort.Tensor }, maxPositions: number): Promise<number> {
+  const fp16 = o.device === 'webgpu';
+  const times: number[] = [];
+  for (const chain of [1, o.chain]) {
+    const { session, sharedInputs } = await layerSession(method, o.spec, o.device, chain, maxPositions, o.params?.[method]);
+    try {
+      const all = feedsFor(o.spec, fp16, P, S, inputs, sharedInputs, cache);
+      const feeds = Object.fromEntries(Object.entries(all).filter(([name]) => session.inputNames.includes(name)));
+      times.push(await timeRuns(session, feeds, o.repeat));
+    } finally {
+      await session.release();
+    }
+  }
+  return Math.max(0, (times[1]! - times[0]!) / (o.chain - 1));
+}
+
+/**
+ * Times dense and each sparse method at every length and compression; returns one row per figure.
+ * A method that fails (e.g. out of memory) gets a row with `error` and the run goes on.
+ * @example await benchAttention({ spec, device: 'webgpu', lengths: [16384], prefill: ['a-shape'], decode: [], prefillCompressions: [10], decodeCompressions: [], chunk: 4096, chain: 3, repeat: 3 })
+ */
+export async function benchAttention(o: AttentionBenchOptions): Promise<AttentionBenchRow[]> {
+  if (o.chain < 2) throw new RangeError(`chain must be at least 2 (layers per graph), got ${o.chain}.`);
+  const log = o.log ?? (() => undefined);
+  const fp16 = o.device === 'webgpu';
+  const { numKvHeads: kv, headDim: d } = o.spec;
+  const rows: AttentionBenchRow[] = [];
+  const scale = 1 / Math.sqrt(Math.sqrt(d));
+  for (const L of o.lengths) {
+    const maxPositions = L + 64;
+    const c = Math.min(o.chunk, L);
+    const chunks = L / c;
+    // The middle chunk: positions P..P+c-1 with P = (L - c) / 2 on a 64-token boundary.
+    const P = Math.floor((L - c) / 2 / 64) * 64;
+    const cache = { key: randomTensor(fp16, [1, kv, P, d], 4, 4 * scale), value: randomTensor(fp16, [1, kv, P, d], 5) };
+    const record = async (phase: 'prefill' | 'decode', method: string, compression: number, graph: string, dense: number | null, planned: ReturnType<typeof plan> | null, p: number, s: number, factor: number, useCache: { key: ort.Tensor; value: ort.Tensor }): Promise<number> => {
+      let ms = NaN;
+      let error: string | undefined;
+      try {
+        ms = factor * (await perLayerMs(graph, o, p, s, planned?.inputs ?? {}, useCache, maxPositions));
+      } catch (e) {
+        error = e instanceof Error ? e.message.split('\n')[0]! : String(e);
+      }
+      const row: AttentionBenchRow = {
+        phase,
+        method,
+        length: L,
+        compression,
+        budget: planned?.budget ?? null,
+        msPerLayer: +ms.toFixed(3),
+        speedup: dense === null ? 1 : +(dense / ms).toFixed(2),
+        bound: planned ? +planned.bound.toFixed(2) : 1,
+        sparsity: planned ? +planned.sparsity.toFixed(4) : 0,
+        ...(error ? { error } : {}),
+      };
+      rows.push(row);
+      log(`${phase} ${method} L=${L} C=${compression}: ${error ? `error: ${error}` : `${row.msPerLayer} ms/layer, ${row.speedup}x dense (bound ${row.bound}x)`}`);
+      return ms;
+    };
+    const densePrefill = await record('prefill', 'dense', 1, 'dense', null, null, P, c, chunks, cache);
+    for (const method of o.prefill) {
+      for (const C of o.prefillCompressions) {
+        let planned: ReturnType<typeof plan>;
+        try {
+          planned = plan('prefill', method, C, L, o.spec, o.params?.[method]);
+        } catch (e) {
+          rows.push({ phase: 'prefill', method, length: L, compression: C, budget: null, msPerLayer: NaN, speedup: NaN, bound: NaN, sparsity: NaN, error: (e as Error).message });
+          continue;
+        }
+        await record('prefill', method, C, method, densePrefill, planned, P, c, chunks, cache);
+      }
+    }
+    if (o.decode.length || o.decodeCompressions.length) {
+      const decodeCache = { key: randomTensor(fp16, [1, kv, L - 1, d], 6, 4 * scale), value: randomTensor(fp16, [1, kv, L - 1, d], 7) };
+      const dense = await record('decode', 'dense-decode', 1, 'dense-decode', null, null, L - 1, 1, 1, decodeCache);
+      await record('decode', 'dense (GroupQueryAttention)', 1, 'dense', dense, null, L - 1, 1, 1, decodeCache);
+      for (const method of o.decode) {
+        for (const C of o.decodeCompressions) {
+          let planned: ReturnType<typeof plan>;
+          try {
+            planned = plan('decode', method, C, L, o.spec, o.params?.[method]);
+          } catch (e) {
+            rows.push({ phase: 'decode', method, length: L, compression: C, budget: null, msPerLayer: NaN, speedup: NaN, bound: NaN, sparsity: NaN, error: (e as Error).message });
+            continue;
+          }
+          await record('decode', method, C, method, dense, planned, L - 1, 1, 1, decodeCache);
+        }
+      }
+    }
+  }
+  return rows;
+}
+
+/** The model's work besides attention, measured once on the real model shape. */
+export interface ModelParts {
+  /** One prefill chunk of `chunk` tokens at position 0, minus its dense attention (all layers). */
+  nonAttentionChunkMs: number;
+  /** One decode step over a `chunk`-token cache, minus its dense attention (all layers). */
+  nonAttentionStepMs: number;
+  /** As measured: the whole chunk and step, and the per-layer dense attention subtracted. */
+  chunkMs: number;
+  stepMs: number;
+  denseChunkAttentionMs: number;
+  denseStepAttentionMs: number;
+}
+
+/**
+ * Measures the model's non-attention time per prefill chunk and per decode step: the whole model
+ * (synthetic fp16 weights of `spec`, one graph: dense GroupQueryAttention for prefill and decode)
+ * on one chunk at position 0 and 8 decode steps, minus layers x the dense layer times measured the
+ * same way as benchAttention's rows.
+ * @example const parts = await measureModelParts(options, '/tmp/graphs')
+ */
+export async function measureModelParts(o: AttentionBenchOptions, cacheDir: string): Promise<ModelParts> {
+  const { Engine } = await import('./engine.js');
+  const { SyntheticSource } = await import('./checkpoint/synthetic.js');
+  const log = o.log ?? (() => undefined);
+  const c = o.chunk;
+  const source = new SyntheticSource(o.spec, { seed: 'bench', dtype: 'F16', mode: 'fast', scale: 0.02 });
+  const engine = await Engine.fromSource(o.spec, source, [], { device: o.device, chunkSize: c, maxLength: c + 64, singleGraph: true, cacheDir, log });
+  let chunkMs: number;
+  let stepMs: number;
+  try {
+    const prompt = Array.from({ length: c }, (_, i) => (i * 7919) % o.spec.vocabSize);
+    await engine.generateIds(prompt.slice(0, 256), 2, { stopTokenIds: [] });
+    const runs = [];
+    for (let i = 0; i < Math.max(1, o.repeat); i++) runs.push(await engine.generateIds(prompt, 9, { stopTokenIds: [] }));
+    chunkMs = median(runs.map((r) => r.timings.chunkMs[0]!));
+    stepMs = median(runs.flatMap((r) => r.timings.decodeMs));
+  } finally {
+    await engine.close();
+  }
+  const fp16 = o.device === 'webgpu';
+  const { numKvHeads: kv, headDim: d } = o.spec;
+  const empty = { key: randomTensor(fp16, [1, kv, 0, d], 4), value: randomTensor(fp16, [1, kv, 0, d], 5) };
+  const cache = { key: randomTensor(fp16, [1, kv, c, d], 6), value: randomTensor(fp16, [1, kv, c, d], 7) };
+  const denseChunkAttentionMs = await perLayerMs('dense', o, 0, c, {}, empty, c + 64);
+  const denseStepAttentionMs = await perLayerMs('dense', o, c, 1, {}, cache, c + 64);
+  const N = o.spec.numLayers;
+  const parts = {
+    nonAttentionChunkMs: +(chunkMs - N * denseChunkAttentionMs).toFixed(2),
+    nonAttentionStepMs: +(stepMs - N * denseStepAttentionMs).toFixed(3),
+    chunkMs: +chunkMs.toFixed(2),
+    stepMs: +stepMs.toFixed(3),
+    denseChunkAttentionMs: +denseChunkAttentionMs.toFixed(3),
+    denseStepAttentionMs: +denseStepAttentionMs.toFixed(3),
+  };
+  log(`model parts: ${JSON.stringify(parts)}`);
+  return parts;
+}
+
+/**
+ * Whole-prefill and whole-decode-step times composed from measured parts: chunks x non-attention
+ * chunk time + layers x the row's per-layer attention (prefill), or non-attention step time +
+ * layers x the row's step (decode).
+ */
+export function wholeTimes(rows: AttentionBenchRow[], parts: ModelParts, spec: ModelSpec, chunk: number): (AttentionBenchRow & { wholeMs: number; wholeSpeedup: number })[] {
+  const whole = (r: AttentionBenchRow): number =>
+    r.phase === 'prefill' ? (r.length / Math.min(chunk, r.length)) * parts.nonAttentionChunkMs + spec.numLayers * r.msPerLayer : parts.nonAttentionStepMs + spec.numLayers * r.msPerLayer;
+  return rows.map((r) => {
+    const base = rows.find((x) => x.length === r.length && x.phase === r.phase && x.compression === 1 && (x.method === 'dense' || x.method === 'dense-decode'));
+    const ms = whole(r);
+    return { ...r, wholeMs: +ms.toFixed(1), wholeSpeedup: base ? +(whole(base) / ms).toFixed(2) : NaN };
+  });
+}

@@ -1,0 +1,61 @@
+// `longweave engine bench` on the CPU provider: one row per method, length and ratio, the cost
+// model's bounds next to the times, and clear refusals. (The figures themselves come from the H100
+// runs in docs; here only their presence and the exact bounds are checked.)
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openCheckpoint } from '../../runner/engine/checkpoint/checkpoint.js';
+import { SPARSE_METHODS } from '../../runner/engine/sparse/registry.js';
+import { decodeTraffic, prefillCost } from '../../runner/engine/sparse/cost.js';
+import { writeFixtureCheckpoint } from './helpers.js';
+
+const root = mkdtempSync(join(tmpdir(), 'lw-engine-bench-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const cli = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], { encoding: 'utf8' });
+
+interface Row { phase: string; method: string; length: number; compression: number; msPerLayer: number; speedup: number; bound: number; sparsity: number; budget: Record<string, number> | null; error?: string }
+
+describe('longweave engine bench', () => {
+  it('times dense, a-shape and streaming-llm per layer with the cost model\'s bounds', () => {
+    const dir = writeFixtureCheckpoint('llama', root);
+    const spec = openCheckpoint(dir).spec;
+    const result = cli(['engine', 'bench', dir, '--device', 'cpu', '--lengths', '256', '--attention', 'a-shape', '--decode-attention', 'streaming-llm', '--compression', '2,4', '--decode-compression', '4', '--chunk', '128', '--repeat', '1', '--json']);
+    expect(result.status, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout) as { rows: Row[]; layers: number };
+    expect(report.layers).toBe(spec.numLayers);
+    expect(report.rows.map((r) => `${r.phase} ${r.method} ${r.compression}`)).toEqual([
+      'prefill dense 1', 'prefill a-shape 2', 'prefill a-shape 4',
+      'decode dense-decode 1', 'decode dense (GroupQueryAttention) 1', 'decode streaming-llm 4',
+    ]);
+    for (const row of report.rows) {
+      expect(row.error).toBeUndefined();
+      expect(Number.isFinite(row.msPerLayer)).toBe(true);
+    }
+    const aShape = report.rows[2]!;
+    const budget = SPARSE_METHODS['a-shape'].budgetFor(4, 256);
+    expect(aShape.budget).toEqual(budget);
+    const cost = SPARSE_METHODS['a-shape'].cost(spec, 256, budget, 4);
+    expect(aShape.bound).toBeCloseTo(prefillCost(spec, 256, 1).attention / (cost.attention + cost.selection), 2);
+    const stream = report.rows[5]!;
+    const sb = SPARSE_METHODS['streaming-llm'].budgetFor(4, 256);
+    expect(stream.budget).toEqual(sb);
+    const traffic = SPARSE_METHODS['streaming-llm'].cost(spec, 256, sb, 4);
+    expect(stream.bound).toBeCloseTo(decodeTraffic(spec, 256, 1).kvCache / (traffic.kvCache + traffic.selection), 2);
+    expect(stream.sparsity).toBeCloseTo(1 - (sb.sinks + sb.recent) / 256, 4);
+  }, 60_000);
+
+  it('refuses an unknown method, a ratio of 1 and a bad length', () => {
+    const dir = writeFixtureCheckpoint('llama', root);
+    const unknown = cli(['engine', 'bench', dir, '--device', 'cpu', '--attention', 'magic']);
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toMatch(/--attention: "magic" has no engine graph; allowed: a-shape/);
+    const ratio = cli(['engine', 'bench', dir, '--device', 'cpu', '--compression', '1']);
+    expect(ratio.status).toBe(1);
+    expect(ratio.stderr).toContain('--compression: compression ratios must be numbers greater than 1');
+    const length = cli(['engine', 'bench', dir, '--device', 'cpu', '--lengths', 'ten']);
+    expect(length.status).toBe(1);
+    expect(length.stderr).toContain('--lengths');
+  }, 60_000);
+});
