@@ -1,12 +1,57 @@
-// FlexPrefill (prefill) graph builder: not built yet (issue 9). Its float64 reference, budget and cost
-// model are in runner/engine/sparse.
-import type { AttentionBuilder } from './types.js';
+// FlexPrefill prefill graph: statistics as Vertical-Slash from the chunk's last queries (512 by
+// default), averaged over those rows (and the group's heads with scope 'kv-head'); each head keeps
+// the smallest number of columns (and of offsets) whose sorted cumulative score exceeds alpha,
+// floored at min_budget and at the forced counts, at most T. In the graph: a full TopK sort of each
+// head's statistic, CumSum, a count of the prefix <= alpha; the per-head counts are ragged, so the
+// top max-count entries are taken (forced first) with a validity mask. The rest (tiles, gather,
+// attention, chunked prefill, memory) is Vertical-Slash's: see pattern-prefill.ts. Cost of the
+// selection: four TopK sorts over T per head (bitonic on WebGPU), once per layer and chunk. Budget:
+// flexPrefillBudget; alpha is fed in parts per million. Reference:
+// runner/engine/sparse/reference/flexprefill.ts (flexPrefillChunkAttention for chunks).
+import { int } from '../onnx/graph-builder.js';
+import { FLEXPREFILL_DEFAULTS } from '../sparse/reference/flexprefill.js';
+import type { AttentionBuilder, AttentionContext } from './types.js';
+import { f32, forcedScores, knob, patternParams, patternPrefill, topK } from './pattern-prefill.js';
+
+/** Graph inputs (int64 scalars) of the budget when params do not bake it in. */
+export const FLEXPREFILL_IO = { alphaPpm: 'attention.prefill.alpha_ppm', minBudget: 'attention.prefill.min_budget' } as const;
+
+function alphaValue(ctx: AttentionContext): string {
+  const value = ctx.params['alpha'];
+  if (value === undefined) return ctx.graph.op('Div', [ctx.graph.op('Cast', [ctx.sharedInput(FLEXPREFILL_IO.alphaPpm, 'int64', [])], { to: int(1) }), f32(ctx, 1e6)]);
+  if (typeof value !== 'number' || !(value >= 0 && value <= 1)) throw new Error(`flexprefill needs params.alpha as a number in [0, 1]; got ${JSON.stringify(value)}.`);
+  return f32(ctx, value);
+}
 
 export const flexPrefillAttention: AttentionBuilder = {
   id: 'flexprefill',
   phase: 'prefill',
-  description: 'FlexPrefill (graph builder not built yet).',
-  build: () => {
-    throw new Error('The engine has no FlexPrefill graph yet.');
+  description: 'FlexPrefill: per-head column and diagonal counts from the cumulative-score threshold alpha (floored at min_budget), computed as Vertical-Slash tiles plus columns (params alpha, minBudget from flexPrefillBudget, or graph inputs).',
+  build: (ctx) => {
+    const p = patternParams('flexprefill', FLEXPREFILL_DEFAULTS, ctx.params);
+    const alpha = alphaValue(ctx);
+    const minBudget = knob(ctx, 'minBudget', FLEXPREFILL_IO.minBudget, 'flexprefill', 0);
+    const g = ctx.graph;
+    const G = ctx.spec.numHeads / ctx.spec.numKvHeads;
+    return patternPrefill(ctx, p, (stats) => {
+      const rows = g.op('Cast', [stats.rows], { to: int(1) });
+      const norm = p.scope === 'kv-head' ? g.op('Mul', [rows, f32(ctx, G)]) : rows;
+      const pick = (raw: string, forced: number): { indices: string; valid: string } => {
+        const mean = g.op('Div', [raw, norm]);
+        const sorted = topK(ctx, mean, stats.total).values;
+        const within = g.op('Cast', [g.op('LessOrEqual', [g.op('CumSum', [sorted, g.int64([1], [])]), alpha])], { to: int(1) });
+        const cover = g.op('Add', [g.op('Cast', [g.op('ReduceSum', [within, g.int64([1])], { keepdims: int(0) })], { to: int(7) }), g.int64([1], [])]);
+        const floor = g.op('Max', [minBudget, g.int64([forced], [])]);
+        const count = g.op('Min', [g.op('Max', [floor, cover]), stats.total]);
+        const most = g.op('ReduceMax', [count, g.int64([0])], { keepdims: int(0) });
+        const indices = topK(ctx, forcedScores(ctx, mean, stats.total, forced), most).indices;
+        const rank = g.op('Reshape', [g.op('Range', [g.int64([0], []), most, g.int64([1], [])]), g.int64([1, -1])]);
+        return { indices, valid: g.op('Less', [rank, g.op('Reshape', [count, g.int64([-1, 1])])]) };
+      };
+      const v = pick(stats.vertical, p.forcedVertical);
+      const s = pick(stats.slash, p.forcedSlash);
+      return { vertical: v.indices, verticalValid: v.valid, slash: s.indices, slashValid: s.valid };
+    });
   },
+  budgetInputs: (b) => ({ [FLEXPREFILL_IO.alphaPpm]: Math.round(b['alpha']! * 1e6), [FLEXPREFILL_IO.minBudget]: b['minBudget']! }),
 };

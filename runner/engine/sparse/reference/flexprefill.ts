@@ -6,7 +6,7 @@ import type { FlexPrefillBudget } from '../budget.js';
 import { checkAttentionShapes, type PrefillInput } from '../tensor.js';
 import type { PrefillResult } from './result.js';
 import { coverBudget, topIndices } from './select.js';
-import { patternAttention, selectingHeads, verticalSlashStatistics, type VerticalSlashParams, type VerticalSlashSelection } from './vertical-slash.js';
+import { chunkPatternReference, patternAttention, selectingHeads, verticalSlashStatistics, type ChunkInput, type VerticalSlashParams, type VerticalSlashSelection } from './vertical-slash.js';
 
 export type FlexPrefillParams = VerticalSlashParams;
 
@@ -47,4 +47,14 @@ export function flexPrefillSelect(input: PrefillInput, budget: FlexPrefillBudget
  */
 export function flexPrefillAttention(input: PrefillInput, budget: FlexPrefillBudget, params: Partial<FlexPrefillParams> = {}): PrefillResult<FlexPrefillSelection> {
   return patternAttention(input, flexPrefillSelect(input, budget, params), { ...FLEXPREFILL_DEFAULTS, ...params });
+}
+
+/**
+ * FlexPrefill on one prefill chunk (semantics of chunkPatternReference: estimation from the chunk's
+ * last min(lastQueries, S) queries, averaged over them; tiles at absolute positions).
+ * @example flexPrefillChunkAttention({ query, key, value }, { alpha: 0.5, minBudget: 8 }).output
+ */
+export function flexPrefillChunkAttention(chunk: ChunkInput, budget: FlexPrefillBudget, params: Partial<FlexPrefillParams> = {}): PrefillResult<FlexPrefillSelection> {
+  const p = { ...FLEXPREFILL_DEFAULTS, ...params };
+  return chunkPatternReference(chunk, p.lastQueries, (input, lastQueries) => flexPrefillAttention(input, budget, { ...p, lastQueries }));
 }

@@ -6,7 +6,7 @@
 // vertical columns. `slashMode: 'diagonal'` gives the idealised pattern (only the diagonal itself).
 import type { VerticalSlashBudget } from '../budget.js';
 import { prefillSparsity } from '../sparsity.js';
-import { checkAttentionShapes, type PrefillInput } from '../tensor.js';
+import { checkAttentionShapes, headTensor, type HeadTensor, type PrefillInput } from '../tensor.js';
 import { maskedCausalAttention, type PairMask } from './dense.js';
 import { lastQueriesSoftmax, topIndices, verticalSlashSums } from './select.js';
 import type { PrefillResult } from './result.js';
@@ -154,4 +154,45 @@ export function patternAttention<S extends VerticalSlashSelection>(input: Prefil
   const { output, keptPairs } = maskedCausalAttention(input, verticalSlashMask(selection, input, params));
   const kept = keptPairs.reduce((a, b) => a + b, 0) / keptPairs.length;
   return { output, selection, keptPairs: kept, sparsity: prefillSparsity(kept, input.key.length) };
+}
+
+/** One prefill chunk: S new queries at positions P..P+S-1 over the cache and themselves (P+S keys). */
+export interface ChunkInput {
+  /** `[numHeads, S, headDim]`, RoPE applied. */
+  query: HeadTensor;
+  /** `[numKvHeads, P + S, headDim]`, RoPE applied. */
+  key: HeadTensor;
+  /** `[numKvHeads, P + S, headDim]`. */
+  value: HeadTensor;
+}
+
+/**
+ * Runs a whole-prompt pattern reference on one chunk with the engine's chunked-prefill semantics:
+ * the pattern is estimated from the chunk's own last min(lastQueries, S) queries against all P + S
+ * keys (causal), tiles are aligned to absolute positions (query block b = rows 64b..64b+63), and only
+ * the chunk's rows are returned (`[numHeads, S, headDim]`). With P = 0 this is the whole-prompt
+ * reference. Rows 0..P-1 of the padded query are zeros: they are neither estimated from nor returned.
+ * @example chunkPatternReference(chunk, 64, (input, lastQueries) => verticalSlashAttention(input, budget, { lastQueries }))
+ */
+export function chunkPatternReference<S>(chunk: ChunkInput, lastQueries: number, run: (input: PrefillInput, lastQueries: number) => PrefillResult<S>): PrefillResult<S> {
+  const { query: q, key: k } = chunk;
+  const S = q.length;
+  const T = k.length;
+  if (S > T) throw new RangeError(`The chunk has ${S} queries but only ${T} keys.`);
+  const P = T - S;
+  const full = headTensor(q.heads, T, q.headDim);
+  for (let h = 0; h < q.heads; h++) full.data.set(q.data.subarray(h * S * q.headDim, (h + 1) * S * q.headDim), (h * T + P) * q.headDim);
+  const result = run({ query: full, key: k, value: chunk.value }, Math.min(lastQueries, S));
+  const output = new Float64Array(q.heads * S * q.headDim);
+  for (let h = 0; h < q.heads; h++) output.set(result.output.subarray((h * T + P) * q.headDim, (h * T + T) * q.headDim), h * S * q.headDim);
+  return { ...result, output };
+}
+
+/**
+ * Vertical-Slash on one prefill chunk (see chunkPatternReference for the semantics).
+ * @example verticalSlashChunkAttention({ query, key, value }, { verticalCount: 8, slashCount: 70 }).output
+ */
+export function verticalSlashChunkAttention(chunk: ChunkInput, budget: VerticalSlashBudget, params: Partial<VerticalSlashParams> = {}): PrefillResult<VerticalSlashSelection> {
+  const p = { ...VERTICAL_SLASH_DEFAULTS, ...params };
+  return chunkPatternReference(chunk, p.lastQueries, (input, lastQueries) => verticalSlashAttention(input, budget, { ...p, lastQueries }));
 }

@@ -1,0 +1,251 @@
+// Vertical-Slash pattern prefill, shared by the Vertical-Slash and FlexPrefill graph builders
+// (vertical-slash.ts, flexprefill.ts): estimation, coverage of the slash tiles, and the gathered
+// attention. The two methods differ only in how many columns and diagonals each head keeps, which
+// they supply as a `select` callback. Design:
+//
+// One prefill chunk: S new queries at positions P..T-1 (T = P + S) over the T keys of the cache and
+// the chunk. Everything below is per "selecting head" (a query head, or a KV head with scope
+// 'kv-head', whose G query heads share one selection from their summed statistics).
+//
+// 1. Estimation (dense over lastQueries x T, as MInference does): the chunk's last n = min(lastQueries,
+//    S) queries against all T keys, causal softmax. The keys are gathered in reverse order, so row r
+//    (query T-n+r) reads key T-1-c at column c; then the vertical (column) sums are a ReduceSum over
+//    rows (reversed back), and the slash sum of offset o = query - key is the sum of F[r, o+n-1-r]:
+//    padding each row with n zeros and re-reading the flat buffer with a row stride one shorter
+//    (Pad, Reshape, Slice) lines the diagonals up as columns, so the slash sums are a ReduceSum too.
+//    Statistics in fp32 whatever the compute dtype. Cost: h x n x T scores (n = 64 for Vertical-
+//    Slash, 512 for FlexPrefill: 1.9e9 elements, under Gather's 2^31, for 28 heads at 128K).
+// 2. Selection (the callback): TopK over the T columns / offsets per head with the forced ones given
+//    +3e38 (ONNX TopK breaks ties by the lower index, as the reference does). TopK is a bitonic sort
+//    on WebGPU (log^2 T / 2 passes past 2048 columns); it runs once per head, layer and chunk, two
+//    (Vertical-Slash) or four (FlexPrefill: full sorts for the coverage count, then the top k) times.
+//    Ragged per-head counts are padded to the maximum over heads with a validity mask.
+// 3. Relative tiles: a kept offset o makes query block b (absolute rows tb..tb+t-1, t = tileSize)
+//    read keys tb-o..tb-o+t-1, i.e. relative positions r = tb - key in [o-t+1, o]. The union R of
+//    these intervals is the same for every block, so it is computed once per head: kept offsets
+//    become an indicator (ScatterElements), r is covered when some kept offset lies in [r, r+t-1]
+//    (difference of a CumSum), and the covered r are compacted into a list (CumSum ranks +
+//    ScatterElements; padding gets a huge r, so its key tb - r is negative and masked).
+// 4. Attention per (head, query block b): keys tb - R (negative ones masked) and the kept vertical
+//    columns, a vertical dropped when tb - v is in R (the slash tiles already hold it: softmax must
+//    not count a key twice); the per-row causal mask is applied inside the gathered set. Keys and
+//    values are gathered ([heads, blocks, |R| + verticals, d]) and attended with MatMul / Softmax /
+//    MatMul, so executed work is blocks x t x (|R| + verticals) per head: it falls with the budget
+//    (the reference's kept pairs, plus the padding of R to the longest head), never L^2.
+//
+// Chunked prefill: blocks are aligned to absolute positions (query padded in front by P mod t rows
+// and behind to a whole block), the pattern is estimated from the chunk's own last queries against
+// all keys so far, and with P = 0 the result is the whole-prompt reference (chunkPatternReference in
+// runner/engine/sparse/reference/vertical-slash.ts is the chunk-aware reference).
+//
+// Memory: the gathered keys of one pass are heads x ceil(S/t) x (|R| + verticals) x d elements and
+// must stay under 2^31 (Gather's limit on WebGPU). `headsPerPass` (param) splits the heads into
+// sequential passes; the default is one head per pass when the model reaches past 16K positions
+// (then a 4096-token chunk at 128K with d = 128 stays <= 64 x (2T + 63) x 128 ~ 2^31 even at full
+// budget, and about 2^28 at C = 5), else all heads in one pass.
+import { int, ints } from '../onnx/graph-builder.js';
+import type { AttentionContext } from './types.js';
+import { rotary } from './rotary.js';
+
+/** The pattern parameters a graph bakes in (the references' VerticalSlashParams, tile mode). */
+export interface PatternParams {
+  lastQueries: number;
+  forcedVertical: number;
+  forcedSlash: number;
+  tileSize: number;
+  scope: 'query-head' | 'kv-head';
+  /** Selecting heads per attention pass (see the header); default by the model's max positions. */
+  headsPerPass?: number;
+}
+
+/** Per-head statistics (float32 `[Hs, T]`) and the scalars a selection needs (int64 scalars). */
+export interface PatternStats {
+  vertical: string;
+  slash: string;
+  /** T = P + S. */
+  total: string;
+  /** Estimation rows n = min(lastQueries, S). */
+  rows: string;
+  /** Selecting heads Hs. */
+  heads: number;
+}
+
+/** Kept columns and offsets per selecting head: int64 `[Hs, k]`, and bool `[Hs, k]` masks when ragged. */
+export interface PatternSelection {
+  vertical: string;
+  verticalValid?: string;
+  slash: string;
+  slashValid?: string;
+}
+
+/** A float32 scalar constant. */
+export const f32 = (ctx: AttentionContext, x: number): string => ctx.graph.inline('c_f32', 'float', [], new Uint8Array(Float32Array.of(x).buffer));
+
+/** A scalar knob: a constant from params (checked) or the int64 graph input `input`. */
+export function knob(ctx: AttentionContext, name: string, input: string, method: string, min: number): string {
+  const value = ctx.params[name];
+  if (value === undefined) return ctx.sharedInput(input, 'int64', []);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new Error(`${method} needs params.${name} as an integer >= ${min}; got ${JSON.stringify(value)}.`);
+  }
+  return ctx.graph.int64([value], []);
+}
+
+/** Checks the baked-in pattern params (merged over the reference's defaults). */
+export function patternParams(method: string, defaults: object, params: Record<string, unknown>): PatternParams {
+  const p = { ...defaults, ...params } as Record<string, unknown>;
+  for (const [name, min] of [['lastQueries', 1], ['forcedVertical', 0], ['forcedSlash', 0], ['tileSize', 1]] as const) {
+    const v = p[name];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new Error(`${method} needs params.${name} as an integer >= ${min}; got ${JSON.stringify(v)}.`);
+  }
+  if (p['slashMode'] !== 'tile') throw new Error(`${method}'s graph computes slashes as tiles (slashMode 'tile'); got ${JSON.stringify(p['slashMode'])}.`);
+  if (p['scope'] !== 'query-head' && p['scope'] !== 'kv-head') throw new Error(`${method} needs params.scope 'query-head' or 'kv-head'; got ${JSON.stringify(p['scope'])}.`);
+  const hp = p['headsPerPass'];
+  if (hp !== undefined && (typeof hp !== 'number' || !Number.isInteger(hp) || hp < 1)) throw new Error(`${method} needs params.headsPerPass as an integer >= 1; got ${JSON.stringify(hp)}.`);
+  return {
+    lastQueries: p['lastQueries'] as number,
+    forcedVertical: p['forcedVertical'] as number,
+    forcedSlash: p['forcedSlash'] as number,
+    tileSize: p['tileSize'] as number,
+    scope: p['scope'],
+    ...(hp !== undefined ? { headsPerPass: hp as number } : {}),
+  };
+}
+
+/** `stats` with the first `forced` entries raised to +3e38 (kept first, lower index first). */
+export function forcedScores(ctx: AttentionContext, stats: string, total: string, forced: number): string {
+  const g = ctx.graph;
+  const index = g.op('Range', [g.int64([0], []), total, g.int64([1], [])]);
+  return g.op('Where', [g.op('Less', [index, g.int64([forced], [])]), f32(ctx, 3e38), stats]);
+}
+
+/** TopK indices along the last axis; `k` an int64 scalar. */
+export function topK(ctx: AttentionContext, scores: string, k: string): { values: string; indices: string } {
+  const g = ctx.graph;
+  const [values, indices] = g.node('TopK', [scores, g.op('Reshape', [k, g.int64([1])])], { axis: int(-1), largest: int(1), sorted: int(1) }, { outputs: 2 });
+  return { values: values!, indices: indices! };
+}
+
+/**
+ * Adds pattern (vertical + slash tile) prefill attention for one layer and returns
+ * `[1, S, numHeads * headDim]`; also produces the present cache.
+ */
+export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: (stats: PatternStats) => PatternSelection): string {
+  const { graph: g, spec } = ctx;
+  const H = spec.numHeads;
+  const KV = spec.numKvHeads;
+  const G = H / KV;
+  const d = spec.headDim;
+  const t = p.tileSize;
+  const kvScope = p.scope === 'kv-head';
+  const Hs = kvScope ? KV : H;
+  const Gs = kvScope ? G : 1;
+  const positions = ctx.positionIds();
+  const c = (v: number): string => g.int64([v], []);
+  const vec = (s: string): string => g.op('Reshape', [s, g.int64([1])]);
+  const shape = (...parts: (number | string)[]): string => g.op('Concat', parts.map((x) => (typeof x === 'number' ? g.int64([x]) : vec(x))), { axis: int(0) });
+  const slice = (x: string, start: string | number, end: string | number, axis: number): string =>
+    g.op('Slice', [x, typeof start === 'number' ? g.int64([start]) : vec(start), typeof end === 'number' ? g.int64([end]) : vec(end), g.int64([axis])]);
+  const range = (start: string, end: string): string => g.op('Range', [start, end, c(1)]);
+  const add = (a: string, b: string): string => g.op('Add', [a, b]);
+  const sub = (a: string, b: string): string => g.op('Sub', [a, b]);
+  const mul = (a: string, b: string): string => g.op('Mul', [a, b]);
+  const sum = (x: string, axes: number[]): string => g.op('ReduceSum', [x, g.int64(axes)], { keepdims: int(0) });
+
+  // RoPE, the present cache, queries [H, S, d] with the softmax scale folded in.
+  const toHeads = (x: string): string => g.op('Transpose', [g.op('Reshape', [x, g.int64([1, 0, KV, d])])], { perm: ints([0, 2, 1, 3]) });
+  const [presentKey] = g.node('Concat', [ctx.pastKey, toHeads(rotary(ctx, positions, ctx.key, KV))], { axis: int(2) }, { outputs: [ctx.presentKey] });
+  const [presentValue] = g.node('Concat', [ctx.pastValue, toHeads(ctx.value)], { axis: int(2) }, { outputs: [ctx.presentValue] });
+  const q = mul(g.op('Transpose', [g.op('Reshape', [rotary(ctx, positions, ctx.query, H), g.int64([-1, H, d])])], { perm: ints([1, 0, 2]) }), ctx.scalar(1 / Math.sqrt(d)));
+  const keys = g.op('Reshape', [presentKey!, g.int64([KV, -1, d])]);
+  const values = g.op('Reshape', [presentValue!, g.int64([KV, -1, d])]);
+  const scalarShape = g.int64([], [0]);
+  const S = g.op('Reshape', [g.op('Shape', [ctx.query], { start: int(1), end: int(2) }), scalarShape]);
+  const P = g.op('Reshape', [g.op('Shape', [ctx.pastKey], { start: int(2), end: int(3) }), scalarShape]);
+  const T = add(P, S);
+
+  // 1. Estimation: F[kv, g, r, c] = softmax row r (query T-n+r) at key T-1-c, causal: c >= n-1-r.
+  const n = g.op('Min', [S, c(p.lastQueries)]);
+  const lastQ = g.op('Reshape', [slice(q, sub(S, n), S, 1), g.int64([KV, G, -1, d])]);
+  const reversed = g.op('Range', [sub(T, c(1)), c(-1), c(-1)]);
+  const keysRevT = g.op('Reshape', [g.op('Transpose', [g.op('Gather', [keys, reversed], { axis: int(1) })], { perm: ints([0, 2, 1]) }), g.int64([KV, 1, d, -1])]);
+  const firstCol = g.op('Reshape', [sub(sub(n, c(1)), range(c(0), n)), g.int64([-1, 1])]);
+  const causal = g.op('GreaterOrEqual', [g.op('Reshape', [range(c(0), T), g.int64([1, -1])]), firstCol]);
+  let probs = g.op('Softmax', [g.op('Where', [causal, g.op('MatMul', [lastQ, keysRevT]), ctx.scalar(-65504)])], { axis: int(-1) });
+  if (ctx.valueType !== 'float') probs = g.op('Cast', [probs], { to: int(1) });
+  const headAxes = kvScope ? [1, 2] : [2];
+  const toSelecting = (x: string): string => (kvScope ? x : g.op('Reshape', [x, g.int64([H, -1])]));
+  const vertical = g.op('Gather', [toSelecting(sum(probs, headAxes)), reversed], { axis: int(1) });
+  // Slash: pad rows with n zeros; element (r, o + n - 1 - r) sits at flat n - 1 + r (T + n - 1) + o.
+  const padded = g.op('Pad', [probs, g.op('Concat', [g.int64([0, 0, 0, 0, 0, 0, 0]), vec(n)], { axis: int(0) })]);
+  const width = sub(add(T, n), c(1));
+  const flat = g.op('Reshape', [padded, g.int64([KV, G, -1])]);
+  const skewed = g.op('Reshape', [slice(flat, sub(n, c(1)), add(sub(n, c(1)), mul(n, width)), 2), shape(KV, G, n, width)]);
+  const slash = toSelecting(sum(slice(skewed, 0, T, 3), headAxes));
+  const sel = select({ vertical, slash, total: T, rows: n, heads: Hs });
+
+  // 3. Relative tiles: covered r in [-(t-1), T-1] when a kept offset lies in [r, r+t-1].
+  const keptIndex = sel.slashValid ? g.op('Where', [sel.slashValid, sel.slash, T]) : sel.slash;
+  const zerosT1 = g.op('Expand', [f32(ctx, 0), shape(Hs, add(T, c(1)))]);
+  const kept = slice(g.op('ScatterElements', [zerosT1, keptIndex, g.op('Expand', [f32(ctx, 1), g.op('Shape', [keptIndex])])], { axis: int(1) }), 0, T, 1);
+  const prefix = g.op('Concat', [g.op('Expand', [f32(ctx, 0), g.int64([Hs, 1])]), g.op('CumSum', [kept, c(1)])], { axis: int(1) });
+  const rel = range(c(1 - t), T);
+  const clampT = (x: string): string => g.op('Min', [g.op('Max', [x, c(0)]), T]);
+  const count = sub(g.op('Gather', [prefix, clampT(add(rel, c(t)))], { axis: int(1) }), g.op('Gather', [prefix, clampT(rel)], { axis: int(1) }));
+  const covered = g.op('Greater', [count, f32(ctx, 0.5)]);
+  const coveredF = g.op('Cast', [covered], { to: int(1) });
+  const rank = sub(g.op('Cast', [g.op('CumSum', [coveredF, c(1)])], { to: int(7) }), c(1));
+  const rMax = g.op('Cast', [g.op('ReduceMax', [sum(coveredF, [1]), g.int64([0])], { keepdims: int(1) })], { to: int(7) });
+  const relList = g.op('ScatterElements', [
+    g.op('Expand', [c(2 ** 40), shape(Hs, add(rMax, c(1)))]),
+    g.op('Where', [covered, rank, rMax]),
+    g.op('Expand', [g.op('Reshape', [rel, g.int64([1, -1])]), g.op('Shape', [covered])]),
+  ], { axis: int(1) });
+  const relKept = slice(relList, 0, rMax, 1);
+
+  // 4. Query blocks at absolute positions: the chunk padded to rows t*b0 .. t*(b0+nb)-1.
+  const b0 = g.op('Div', [P, c(t)]);
+  const blocks = sub(add(g.op('Div', [sub(T, c(1)), c(t)]), c(1)), b0);
+  const front = sub(P, mul(b0, c(t)));
+  const back = sub(sub(mul(blocks, c(t)), S), front);
+  const qPadded = g.op('Pad', [q, g.op('Concat', [g.int64([0]), vec(front), g.int64([0, 0]), vec(back), g.int64([0])], { axis: int(0) })]);
+  const qBlocks = kvScope
+    ? g.op('Transpose', [g.op('Reshape', [qPadded, g.int64([KV, G, -1, t, d])])], { perm: ints([0, 2, 1, 3, 4]) })
+    : g.op('Reshape', [qPadded, g.int64([H, -1, 1, t, d])]);
+  const blockStart = mul(add(range(c(0), blocks), b0), c(t));
+  const start3 = g.op('Reshape', [blockStart, g.int64([1, -1, 1])]);
+  const rowPos = g.op('Reshape', [add(g.op('Reshape', [blockStart, g.int64([-1, 1])]), range(c(0), c(t))), g.int64([1, -1, 1, t, 1])]);
+  const flatKeys = g.op('Reshape', [keys, g.int64([-1, d])]);
+  const flatValues = g.op('Reshape', [values, g.int64([-1, d])]);
+  const per = p.headsPerPass ?? (spec.maxPositionEmbeddings > 16384 ? 1 : Hs);
+  const outputs: string[] = [];
+  for (let s0 = 0; s0 < Hs; s0 += per) {
+    const s1 = Math.min(Hs, s0 + per);
+    const part = (x: string): string => (s0 === 0 && s1 === Hs ? x : slice(x, s0, s1, 0));
+    const slashKeys = sub(start3, g.op('Reshape', [part(relKept), g.int64([s1 - s0, 1, -1])]));
+    const vert = g.op('Reshape', [part(sel.vertical), g.int64([s1 - s0, 1, -1])]);
+    const vertKeys = add(vert, mul(start3, c(0)));
+    // A vertical already in a slash tile of this block is dropped.
+    const relV = g.op('Reshape', [add(g.op('Min', [g.op('Max', [sub(start3, vert), c(1 - t)]), sub(T, c(1))]), c(t - 1)), g.int64([s1 - s0, -1])]);
+    const dup = g.op('Reshape', [g.op('Greater', [g.op('GatherElements', [part(coveredF), relV], { axis: int(1) }), f32(ctx, 0.5)]), g.op('Shape', [vertKeys])]);
+    let vertOk = g.op('Not', [dup]);
+    if (sel.verticalValid) vertOk = g.op('And', [vertOk, g.op('Reshape', [part(sel.verticalValid), g.int64([s1 - s0, 1, -1])])]);
+    const blockKeys = g.op('Concat', [slashKeys, vertKeys], { axis: int(2) });
+    const slashOk = g.op('And', [g.op('GreaterOrEqual', [slashKeys, c(0)]), g.op('Less', [slashKeys, T])]);
+    const ok = g.op('Concat', [slashOk, vertOk], { axis: int(2) });
+    const kvBase = g.int64(Array.from({ length: s1 - s0 }, (_, i) => (kvScope ? s0 + i : Math.floor((s0 + i) / G))), [s1 - s0, 1, 1]);
+    const index = add(mul(kvBase, T), g.op('Where', [ok, blockKeys, c(0)]));
+    const k = g.op('Reshape', [g.op('Transpose', [g.op('Gather', [flatKeys, index], { axis: int(0) })], { perm: ints([0, 1, 3, 2]) }), g.int64([0, 0, 1, d, -1])]);
+    const v = g.op('Reshape', [g.op('Gather', [flatValues, index], { axis: int(0) }), g.int64([0, 0, 1, -1, d])]);
+    const to5 = (x: string): string => g.op('Reshape', [x, g.int64([0, 0, 1, 1, -1])]);
+    const mask = g.op('And', [to5(ok), g.op('LessOrEqual', [to5(blockKeys), rowPos])]);
+    const scores = g.op('MatMul', [part(qBlocks), k]);
+    const attn = g.op('Softmax', [g.op('Where', [mask, scores, ctx.scalar(-65504)])], { axis: int(-1) });
+    outputs.push(g.op('MatMul', [attn, v]));
+  }
+  // [Hs, nb, Gs, t, d] -> [H, rows, d] -> the chunk's rows -> [1, S, H * d].
+  const all = outputs.length === 1 ? outputs[0]! : g.op('Concat', outputs, { axis: int(0) });
+  const headMajor = Gs > 1 ? g.op('Transpose', [all], { perm: ints([0, 2, 1, 3, 4]) }) : all;
+  const rows = slice(g.op('Reshape', [headMajor, g.int64([H, -1, d])]), front, add(front, S), 1);
+  return g.op('Reshape', [g.op('Transpose', [rows], { perm: ints([1, 0, 2]) }), g.int64([1, -1, H * d])]);
+}
