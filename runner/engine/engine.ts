@@ -104,6 +104,7 @@ export class Engine {
     const session = await EngineSession.open({
       modelFile: graph.modelFile,
       ...(decodeGraph ? { decodeModelFile: decodeGraph.modelFile } : {}),
+      ...(graph.states.length || decodeGraph?.states.length ? { states: [...graph.states, ...(decodeGraph?.states ?? [])] } : {}),
       ...(typeof decodeAttention?.params?.['block'] === 'number' ? { decodeBlock: decodeAttention.params['block'] } : {}),
       device,
       precision,

@@ -1,12 +1,100 @@
-// Quest (decode) graph builder: not built yet (issue 9). Its float64 reference, budget and cost
-// model are in runner/engine/sparse.
-import type { AttentionBuilder } from './types.js';
+// Quest decode (one new token): the cache is cut into 16-token pages; for each KV head and each
+// completed page the graph keeps the element-wise min and max of the page's keys as a per-layer
+// attention state (quest-state.ts), appending the pages completed since the state was last updated
+// (the first decode step after prefill computes all the prompt's pages once; later steps add at
+// most one page, reading 16 keys). The page score is the reference's upper bound
+// sum_d max(q_d min_d, q_d max_d), summed over the query heads of a KV head (scope 'kv-head'); it
+// is computed as two small MatMuls, (sum_h relu(q_h)) . max + (sum_h min(q_h, 0)) . min, which is
+// the same sum since min <= max. TopK picks `pageBudget` of the earlier pages (TopK over L/16
+// columns); with the current (partial) page they give token indices, and GatherND (batch_dims 2)
+// reads only those keys and values from the cache `[1, kv, T, d]`. Attention (q K^T, Softmax, P V)
+// then runs over at most (pageBudget + 1) x 16 tokens per KV head, shared by its query heads, so the
+// keys and values read per step fall with the budget; the selection reads 2 x L/16 bound rows.
+// The budget is the int64 graph input `attention.decode.page_budget` (QuestBudget.pageBudget), or
+// params.pageBudget baked in; params.pageSize (default 16) is a constant of the graph.
+// Reference: runner/engine/sparse/reference/quest.ts (pageBounds, updatePageBounds, questAttention).
+import { int, ints } from '../onnx/graph-builder.js';
+import type { AttentionBuilder, AttentionContext } from './types.js';
+import { rotary } from './rotary.js';
+import { attentionState } from './quest-state.js';
+
+/** The graph input of the page budget. */
+export const QUEST_IO = { pageBudget: 'attention.decode.page_budget' } as const;
+
+/** Names of Quest's per-layer states: min and max keys of the completed pages, `[1, kv, pages, d]`. */
+export const QUEST_STATE = { min: 'quest_min', max: 'quest_max' } as const;
+
+function integerParam(ctx: AttentionContext, name: string, fallback: number | undefined, min: number): number | undefined {
+  const value = ctx.params[name] ?? fallback;
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) throw new Error(`quest needs params.${name} as an integer >= ${min}; got ${JSON.stringify(value)}.`);
+  return value;
+}
+
+function buildQuest(ctx: AttentionContext): string {
+  const { graph: g, spec } = ctx;
+  const kv = spec.numKvHeads;
+  const group = spec.numHeads / kv;
+  const d = spec.headDim;
+  const pageSize = integerParam(ctx, 'pageSize', 16, 1)!;
+  const fixedBudget = integerParam(ctx, 'pageBudget', undefined, 0);
+  const budget = fixedBudget === undefined ? g.op('Reshape', [ctx.sharedInput(QUEST_IO.pageBudget, 'int64', []), g.int64([1])]) : g.int64([fixedBudget]);
+  const positions = ctx.positionIds();
+  const rotate = (x: string, heads: number): string => rotary(ctx, positions, x, heads);
+  const q = g.op('Reshape', [rotate(ctx.query, spec.numHeads), g.int64([1, kv, group, d])]);
+  const kNew = g.op('Reshape', [rotate(ctx.key, kv), g.int64([1, kv, 1, d])]);
+  const vNew = g.op('Reshape', [ctx.value, g.int64([1, kv, 1, d])]);
+  const [presentKey] = g.node('Concat', [ctx.pastKey, kNew], { axis: int(2) }, { outputs: [ctx.presentKey] });
+  const [presentValue] = g.node('Concat', [ctx.pastValue, vNew], { axis: int(2) }, { outputs: [ctx.presentValue] });
+
+  // T tokens; `earlier` completed pages before the current one (the page of token T - 1).
+  const axis2 = g.int64([2]);
+  const page = g.int64([pageSize]);
+  const total = g.op('Shape', [presentKey!], { start: int(2), end: int(3) });
+  const earlier = g.op('Div', [g.op('Sub', [total, g.int64([1])]), page]);
+  const minState = attentionState(ctx, QUEST_STATE.min, [1, kv, 'quest_pages', d]);
+  const maxState = attentionState(ctx, QUEST_STATE.max, [1, kv, 'quest_pages', d]);
+  // Pages completed since the state was last updated: [have, earlier).
+  const have = g.op('Shape', [minState.value], { start: int(2), end: int(3) });
+  const fresh = g.op('Reshape', [g.op('Slice', [presentKey!, g.op('Mul', [have, page]), g.op('Mul', [earlier, page]), axis2]), g.int64([1, kv, -1, pageSize, d])]);
+  const axis3 = g.int64([3]);
+  const pageMin = g.op('Concat', [minState.value, g.op('ReduceMin', [fresh, axis3], { keepdims: int(0) })], { axis: int(2) });
+  const pageMax = g.op('Concat', [maxState.value, g.op('ReduceMax', [fresh, axis3], { keepdims: int(0) })], { axis: int(2) });
+  minState.update(pageMin);
+  maxState.update(pageMax);
+
+  // Upper-bound page scores summed over the group: [1, kv, 1, pages].
+  const axisGroup = g.int64([2]);
+  const positive = g.op('ReduceSum', [g.op('Relu', [q]), axisGroup], { keepdims: int(1) });
+  const negative = g.op('Sub', [g.op('ReduceSum', [q, axisGroup], { keepdims: int(1) }), positive]);
+  const transpose = (x: string): string => g.op('Transpose', [x], { perm: ints([0, 1, 3, 2]) });
+  const scores = g.op('Add', [g.op('MatMul', [positive, transpose(pageMax)]), g.op('MatMul', [negative, transpose(pageMin)])]);
+  const k = g.op('Min', [budget, earlier]);
+  const [, topPages] = g.node('TopK', [scores, k], { axis: int(-1), largest: int(1), sorted: int(1) }, { outputs: 2 });
+  // Token indices: the chosen pages' 16 tokens each, then the current page's [earlier x 16, T).
+  const pageTokens = g.op('Reshape', [
+    g.op('Add', [g.op('Mul', [g.op('Reshape', [topPages!, g.int64([1, kv, -1, 1])]), page]), g.op('Range', [g.int64([0], []), g.int64([pageSize], []), g.int64([1], [])])]),
+    g.int64([1, kv, -1]),
+  ]);
+  const scalar = (x: string): string => g.op('Reshape', [x, g.int64([], [0])]);
+  const current = g.op('Range', [scalar(g.op('Mul', [earlier, page])), scalar(total), g.int64([1], [])]);
+  const currentTokens = g.op('Expand', [g.op('Reshape', [current, g.int64([1, 1, -1])]), g.int64([1, kv, 1])]);
+  const tokens = g.op('Unsqueeze', [g.op('Concat', [pageTokens, currentTokens], { axis: int(2) }), g.int64([3])]);
+  const keys = g.op('GatherND', [presentKey!, tokens], { batch_dims: int(2) });
+  const values = g.op('GatherND', [presentValue!, tokens], { batch_dims: int(2) });
+  const attnScores = g.op('MatMul', [g.op('Mul', [q, ctx.scalar(1 / Math.sqrt(d))]), transpose(keys)]);
+  const probs = g.op('Softmax', [attnScores], { axis: int(-1) });
+  const out = g.op('MatMul', [probs, values]);
+  return g.op('Reshape', [out, g.int64([1, 1, spec.numHeads * d])]);
+}
 
 export const questAttention: AttentionBuilder = {
   id: 'quest',
   phase: 'decode',
-  description: 'Quest (graph builder not built yet).',
-  build: () => {
-    throw new Error('The engine has no Quest graph yet.');
+  description: 'Quest: 16-token pages with min/max key bounds kept as per-layer state; top pages by upper-bound score (summed over a KV group) plus the current page, gathered and attended (params pageBudget, pageSize, or the graph input attention.decode.page_budget).',
+  build: buildQuest,
+  budgetInputs: (b) => {
+    if (b['pageSize'] !== undefined && b['pageSize'] !== 16) throw new Error(`The engine's Quest graph uses 16-token pages; the budget asks for ${b['pageSize']}.`);
+    return { [QUEST_IO.pageBudget]: b['pageBudget']! };
   },
 };

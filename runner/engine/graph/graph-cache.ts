@@ -42,8 +42,8 @@ export function ensureGraph(spec: ModelSpec, source: WeightSource, settings: Gra
   const dir = join(cacheDir, key);
   const meta = join(dir, 'meta.json');
   if (existsSync(meta)) {
-    const built = JSON.parse(readFileSync(meta, 'utf8')) as BuiltGraph & { buildMs: number };
-    return { ...built, modelFile: join(dir, 'model.onnx'), weightsFile: join(dir, 'weights.bin'), key, dir, built: false };
+    const built = JSON.parse(readFileSync(meta, 'utf8')) as Omit<BuiltGraph, 'states'> & { states?: BuiltGraph['states']; buildMs: number };
+    return { ...built, states: built.states ?? [], modelFile: join(dir, 'model.onnx'), weightsFile: join(dir, 'weights.bin'), key, dir, built: false };
   }
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });

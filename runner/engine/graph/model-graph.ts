@@ -13,6 +13,7 @@ import { attentionMethod } from '../attention/registry.js';
 import { ropeTables } from '../rope.js';
 import { floatToHalf, type ElementType } from '../dtype.js';
 import { WeightFileWriter } from './weight-file.js';
+import { stateSpec, type AttentionStateSpec } from '../attention/quest-state.js';
 import { EMBED, FINAL_NORM, LM_HEAD, layerNames, packBias, packLinear, readConverted } from './weight-layout.js';
 
 /** Numeric precision of a graph: fp16 on WebGPU, fp32 on the CPU provider. */
@@ -55,6 +56,8 @@ export interface BuiltGraph {
   weightBytes: number;
   nodeCount: number;
   opCounts: Record<string, number>;
+  /** Per-layer attention states the session threads from step to step (attention/quest-state.ts). */
+  states: AttentionStateSpec[];
 }
 
 /**
@@ -109,11 +112,14 @@ export function buildModelGraph(spec: ModelSpec, source: WeightSource, settings:
         ? g.inline('c_scalar', 'float16', [], new Uint8Array(Uint16Array.of(floatToHalf(value)).buffer))
         : g.inline('c_scalar', 'float', [], new Uint8Array(Float32Array.of(value).buffer));
     const shared = new Map<string, string>();
+    const states: AttentionStateSpec[] = [];
     const sharedInput = (name: string, type: OnnxElementType, dims: readonly Dim[]): string => {
       let declared = shared.get(name);
       if (!declared) {
         declared = g.input(name, type, dims);
         shared.set(name, declared);
+        const state = stateSpec(name, type, dims);
+        if (state) states.push(state);
       }
       return declared;
     };
@@ -214,6 +220,7 @@ export function buildModelGraph(spec: ModelSpec, source: WeightSource, settings:
       weightBytes: writer.size,
       nodeCount: g.nodeCount,
       opCounts: Object.fromEntries(g.opCounts),
+      states,
     };
   } finally {
     writer.close();

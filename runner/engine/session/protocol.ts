@@ -1,6 +1,7 @@
 // Messages between the engine's main thread and its session worker. The worker owns the
 // onnxruntime session and the KV cache (GPU buffers cannot leave the thread that made them), so
 // the unit of work it accepts is a whole generation: prefill in chunks, then greedy decode.
+import type { AttentionStateSpec } from '../attention/quest-state.js';
 
 /** Execution provider of a session. */
 export type Device = 'cpu' | 'webgpu';
@@ -11,6 +12,11 @@ export interface LoadRequest {
   modelFile: string;
   /** A second graph for single-token decode steps (another attention method), sharing the cache. */
   decodeModelFile?: string;
+  /**
+   * Per-layer attention states of the graphs (attention/quest-state.ts): the worker feeds each
+   * session the states it declares (empty on the first step) and keeps what it outputs.
+   */
+  states?: AttentionStateSpec[];
   /** Block size of a blocked decode graph (`dense-decode-blocked`): tokens frozen or moved at once. */
   decodeBlock?: number;
   device: Device;

@@ -7,6 +7,7 @@ import * as ort from 'onnxruntime-node';
 import { GRAPH_IO } from '../graph/model-graph.js';
 import { FROZEN_IO, DEFAULT_BLOCK } from '../attention/dense-decode-blocked.js';
 import { CACHE_OUT, SPLIT_AT, freezeGraph, mergeGraph } from '../graph/cache-graphs.js';
+import type { AttentionStateSpec } from '../attention/quest-state.js';
 import type { GenerateRequest, LoadRequest, WorkerMessage, WorkerRequest } from './protocol.js';
 
 if (!parentPort) throw new Error('runner/engine/session/worker is a worker-thread entry point.');
@@ -32,6 +33,7 @@ async function load(request: LoadRequest): Promise<void> {
       preferred[GRAPH_IO.presentKey(layer)] = 'gpu-buffer';
       preferred[GRAPH_IO.presentValue(layer)] = 'gpu-buffer';
     }
+    for (const state of request.states ?? []) preferred[state.output] = 'gpu-buffer';
     preferred[GRAPH_IO.logits] = 'cpu';
   }
   const options: ort.InferenceSession.SessionOptions = {
@@ -66,6 +68,14 @@ function emptyCache(request: LoadRequest): ort.Tensor {
   return request.precision === 'fp16' ? new ort.Tensor('float16', new Uint16Array(0), dims) : new ort.Tensor('float32', new Float32Array(0), dims);
 }
 
+/** The empty first value of an attention state. */
+function emptyState(spec: AttentionStateSpec): ort.Tensor {
+  if (spec.type === 'float16') return new ort.Tensor('float16', new Uint16Array(0), spec.emptyDims);
+  if (spec.type === 'float') return new ort.Tensor('float32', new Float32Array(0), spec.emptyDims);
+  if (spec.type === 'int64') return new ort.Tensor('int64', new BigInt64Array(0), spec.emptyDims);
+  throw new Error(`Attention state ${spec.input} has type ${spec.type}; float, float16 or int64 is supported.`);
+}
+
 function argmax(row: Float32Array): number {
   let best = 0;
   let value = -Infinity;
@@ -95,6 +105,9 @@ async function generate(request: GenerateRequest): Promise<void> {
   const dispose = (tensors: ort.Tensor[]): void => {
     for (const t of tensors) if (t.location === 'gpu-buffer') t.dispose();
   };
+  // Attention states by input name (empty until a session outputs them).
+  const states = new Map<string, ort.Tensor>();
+  const stateSpecs = config.states ?? [];
   /** Moves the first `n` tokens of the current past into the frozen cache. */
   const freeze = async (n: number): Promise<void> => {
     const feeds: Record<string, ort.Tensor> = { [SPLIT_AT]: new ort.Tensor('int64', BigInt64Array.of(BigInt(n)), [1]) };
@@ -146,7 +159,15 @@ async function generate(request: GenerateRequest): Promise<void> {
       if (active.inputNames.includes(name)) feeds[name] = new ort.Tensor('int64', BigInt64Array.of(BigInt(value)), []);
     }
     if (active.inputNames.includes(FROZEN_IO.length)) feeds[FROZEN_IO.length] = new ort.Tensor('int64', BigInt64Array.of(BigInt(frozenLength)), [1]);
+    for (const spec of stateSpecs) if (active.inputNames.includes(spec.input)) feeds[spec.input] = states.get(spec.input) ?? emptyState(spec);
     const outputs = await active.run(feeds);
+    for (const spec of stateSpecs) {
+      const next = outputs[spec.output];
+      if (!next) continue;
+      const previous = states.get(spec.input);
+      if (previous) dispose([previous]);
+      states.set(spec.input, next);
+    }
     for (const t of [...pastKeys, ...pastValues]) if (t.location === 'gpu-buffer') t.dispose();
     pastKeys = Array.from({ length: layers }, (_, layer) => outputs[GRAPH_IO.presentKey(layer)]!);
     pastValues = Array.from({ length: layers }, (_, layer) => outputs[GRAPH_IO.presentValue(layer)]!);
@@ -194,7 +215,7 @@ async function generate(request: GenerateRequest): Promise<void> {
     };
     post(message, request.returnLogits ? collected.map((l) => l.buffer as ArrayBuffer) : []);
   } finally {
-    dispose([...pastKeys, ...pastValues, ...frozenKeys, ...frozenValues]);
+    dispose([...pastKeys, ...pastValues, ...frozenKeys, ...frozenValues, ...states.values()]);
   }
 }
 
