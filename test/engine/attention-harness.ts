@@ -2,11 +2,9 @@
 // references of runner/engine/sparse on random inputs of any shape (GQA groups, lengths that are
 // not multiples of a block, a past cache; head dims a multiple of 16, as GroupQueryAttention needs). RoPE tables are the identity (cos 1, sin 0), so the
 // queries and keys fed here are the references' "RoPE already applied" tensors. CPU provider, fp32.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
-import { buildLayerGraph, type LayerShape } from '../../runner/engine/attention/layer-graph.js';
+import type * as ort from 'onnxruntime-node';
+import { runLayerGraph, type LayerShape } from '../../runner/engine/attention/layer-graph.js';
 import { headTensor, type HeadTensor } from '../../runner/engine/sparse/tensor.js';
 
 export type { LayerShape };
@@ -68,32 +66,6 @@ export function concatHeads(a: HeadTensor | undefined, b: HeadTensor): HeadTenso
   return out;
 }
 
-/** `[heads, S, d]` -> `[1, S, heads * d]` (the graph's token-major layout). */
-function tokenMajor(t: HeadTensor): Float32Array {
-  const out = new Float32Array(t.heads * t.length * t.headDim);
-  for (let h = 0; h < t.heads; h++) {
-    for (let i = 0; i < t.length; i++) {
-      for (let x = 0; x < t.headDim; x++) out[(i * t.heads + h) * t.headDim + x] = t.data[(h * t.length + i) * t.headDim + x]!;
-    }
-  }
-  return out;
-}
-
-/** `[1, S, heads * d]` -> `[heads, S, d]`. */
-function headMajor(data: Float32Array, heads: number, headDim: number): HeadTensor {
-  const length = data.length / (heads * headDim);
-  const out = headTensor(heads, length, headDim);
-  for (let h = 0; h < heads; h++) {
-    for (let i = 0; i < length; i++) {
-      for (let x = 0; x < headDim; x++) out.data[(h * length + i) * headDim + x] = data[(i * heads + h) * headDim + x]!;
-    }
-  }
-  return out;
-}
-
-const cacheTensor = (t: HeadTensor | undefined, kv: number, d: number): ort.Tensor =>
-  new ort.Tensor('float32', t ? Float32Array.from(t.data) : new Float32Array(0), [1, kv, t?.length ?? 0, d]);
-
 /** Options of runAttentionLayer. */
 export interface RunOptions {
   /** Method parameters (ctx.params). */
@@ -102,7 +74,7 @@ export interface RunOptions {
   inputs?: Record<string, number | ort.Tensor>;
   /** Rows of the identity RoPE tables (default P + S + 64). */
   maxPositions?: number;
-  /** Keep the graph file here (for inspecting op counts); default a temp folder removed after the run. */
+  /** Keep the graph file in this folder (for inspection). */
   keepDir?: string;
 }
 
@@ -111,48 +83,15 @@ export interface RunOptions {
  * @throws Error when the method is unknown, a declared graph input has no value, or the graph fails.
  * @example const out = await runAttentionLayer('a-shape', shape, randomCase(shape, 0, 50, 1), { params: { sink: 4, window: 8 } })
  */
-export async function runAttentionLayer(methodId: string, shape: LayerShape, layerCase: LayerCase, options: RunOptions = {}): Promise<LayerOutput & { opCounts: Record<string, number> }> {
-  const { numHeads: h, numKvHeads: kv, headDim: d } = shape;
-  const S = layerCase.query.length;
-  const P = layerCase.pastKey?.length ?? 0;
-  const built = buildLayerGraph(methodId, shape, { precision: 'fp32', maxPositions: options.maxPositions ?? P + S + 64, ...(options.params ? { params: options.params } : {}) });
-  const dir = options.keepDir ?? mkdtempSync(join(tmpdir(), 'lw-attn-'));
-  try {
-    const file = join(dir, 'attention.onnx');
-    writeFileSync(file, built.model);
-    const session = await ort.InferenceSession.create(file, { executionProviders: ['cpu'], graphOptimizationLevel: 'all', logSeverityLevel: 3 });
-    try {
-      const feeds: Record<string, ort.Tensor> = {
-        query: new ort.Tensor('float32', tokenMajor(layerCase.query), [1, S, h * d]),
-        key: new ort.Tensor('float32', tokenMajor(layerCase.key), [1, S, kv * d]),
-        value: new ort.Tensor('float32', tokenMajor(layerCase.value), [1, S, kv * d]),
-        past_key: cacheTensor(layerCase.pastKey, kv, d),
-        past_value: cacheTensor(layerCase.pastValue, kv, d),
-        seqlens_k: new ort.Tensor('int32', Int32Array.of(P + S - 1), [1]),
-        total_sequence_length: new ort.Tensor('int32', Int32Array.of(P + S), []),
-      };
-      if (session.inputNames.includes('position_ids')) feeds['position_ids'] = new ort.Tensor('int64', BigInt64Array.from({ length: S }, (_, i) => BigInt(P + i)), [1, S]);
-      for (const name of built.sharedInputs) {
-        const given = options.inputs?.[name];
-        if (given === undefined) throw new Error(`Graph input "${name}" declared by ${methodId} has no value in options.inputs.`);
-        feeds[name] = typeof given === 'number' ? new ort.Tensor('int64', BigInt64Array.of(BigInt(given)), []) : given;
-      }
-      const out = await session.run(feeds);
-      const { output, present_key: pk, present_value: pv, ...extra } = out;
-      const present = (t: ort.Tensor): HeadTensor => headTensor(kv, t.dims[2]!, d, Float64Array.from(t.data as Float32Array));
-      return {
-        output: headMajor(output!.data as Float32Array, h, d),
-        presentKey: present(pk!),
-        presentValue: present(pv!),
-        extra,
-        opCounts: built.opCounts,
-      };
-    } finally {
-      await session.release();
-    }
-  } finally {
-    if (!options.keepDir) rmSync(dir, { recursive: true, force: true });
-  }
+export function runAttentionLayer(methodId: string, shape: LayerShape, layerCase: LayerCase, options: RunOptions = {}): Promise<LayerOutput & { opCounts: Record<string, number> }> {
+  return runLayerGraph(methodId, shape, layerCase, {
+    device: 'cpu',
+    precision: 'fp32',
+    ...(options.params ? { params: options.params } : {}),
+    ...(options.inputs ? { inputs: options.inputs } : {}),
+    ...(options.maxPositions ? { maxPositions: options.maxPositions } : {}),
+    ...(options.keepDir ? { saveAs: join(options.keepDir, 'attention.onnx') } : {}),
+  });
 }
 
 /** Largest absolute difference between two head tensors of one shape. */

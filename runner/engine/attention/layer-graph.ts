@@ -1,12 +1,16 @@
 // One attention layer as its own ONNX graph: the plug-in between graph inputs (the new tokens'
 // queries, keys and values, the cache) and outputs (attended values, the new cache). Tests check
-// plug-ins against the float64 references with it; `longweave engine bench` and bench/engine-sparse
+// plug-ins against the float64 references with it (runLayerGraph, on the CPU provider in CI and on
+// WebGPU on a GPU host); `longweave engine bench` and bench/engine-sparse
 // time them on a model's head shape without loading weights. RoPE tables are the identity (cos 1,
 // sin 0): the inputs stand for queries and keys with RoPE already applied.
+import { writeFileSync } from 'node:fs';
+import * as ort from 'onnxruntime-node';
 import type { ModelSpec } from '../checkpoint/config.js';
 import { GraphBuilder, type Dim } from '../onnx/graph-builder.js';
 import { encodeModel, type OnnxElementType } from '../onnx/proto.js';
-import { floatToHalf } from '../dtype.js';
+import { floatToHalf, halfToFloat } from '../dtype.js';
+import { headTensor, type HeadTensor } from '../sparse/tensor.js';
 import { attentionMethod } from './registry.js';
 
 /** Head sizes of one layer. */
@@ -124,4 +128,115 @@ export function buildLayerGraph(
   g.output(LAYER_IO.presentKey, LAYER_IO.presentKey, t, [1, kv, 'total', d]);
   g.output(LAYER_IO.presentValue, LAYER_IO.presentValue, t, [1, kv, 'total', d]);
   return { model: encodeModel(g.toModel({ attention: methodId, precision: options.precision })), sharedInputs: [...shared.keys()], opCounts: Object.fromEntries(g.opCounts) };
+}
+
+/** A layer's inputs: the new tokens' q/k/v and an optional cache of earlier positions. */
+export interface LayerInputs {
+  /** `[numHeads, S, d]` for the S new tokens. */
+  query: HeadTensor;
+  /** `[numKvHeads, S, d]`. */
+  key: HeadTensor;
+  value: HeadTensor;
+  /** `[numKvHeads, P, d]` cache (positions 0..P-1); absent for P = 0. */
+  pastKey?: HeadTensor;
+  pastValue?: HeadTensor;
+}
+
+/** What running a layer graph gave (float64 copies of the outputs). */
+export interface LayerResult {
+  /** `[numHeads, S, d]`. */
+  output: HeadTensor;
+  /** The cache after the step, `[numKvHeads, T, d]` (T may be smaller than P + S for eviction methods). */
+  presentKey: HeadTensor;
+  presentValue: HeadTensor;
+  /** Every other graph output (state, selections), by name, as returned. */
+  extra: Record<string, ort.Tensor>;
+  opCounts: Record<string, number>;
+}
+
+/** `[heads, S, d]` -> `[1, S, heads * d]` values (the graph's token-major layout). */
+function tokenMajor(t: HeadTensor): Float64Array {
+  const out = new Float64Array(t.heads * t.length * t.headDim);
+  for (let h = 0; h < t.heads; h++) {
+    for (let i = 0; i < t.length; i++) {
+      for (let x = 0; x < t.headDim; x++) out[(i * t.heads + h) * t.headDim + x] = t.data[(h * t.length + i) * t.headDim + x]!;
+    }
+  }
+  return out;
+}
+
+/** `[1, S, heads * d]` -> `[heads, S, d]`. */
+function headMajor(data: ArrayLike<number>, heads: number, headDim: number): HeadTensor {
+  const length = data.length / (heads * headDim);
+  const out = headTensor(heads, length, headDim);
+  for (let h = 0; h < heads; h++) {
+    for (let i = 0; i < length; i++) {
+      for (let x = 0; x < headDim; x++) out.data[(h * length + i) * headDim + x] = data[(i * heads + h) * headDim + x]!;
+    }
+  }
+  return out;
+}
+
+/** Values as a float tensor of the graph's precision. */
+function floatTensor(values: ArrayLike<number>, dims: number[], fp16: boolean): ort.Tensor {
+  return fp16 ? new ort.Tensor('float16', Uint16Array.from(values as ArrayLike<number>, (v) => floatToHalf(v)), dims) : new ort.Tensor('float32', Float32Array.from(values), dims);
+}
+
+/** A float tensor's values as float64 (fp16 decoded). */
+function toFloat64Values(t: ort.Tensor): Float64Array {
+  return t.type === 'float16' ? Float64Array.from(t.data as Uint16Array, (h) => halfToFloat(h)) : Float64Array.from(t.data as Float32Array);
+}
+
+/** Options of runLayerGraph. */
+export interface RunLayerOptions {
+  device?: 'cpu' | 'webgpu';
+  precision?: 'fp32' | 'fp16';
+  /** Method parameters (ctx.params). */
+  params?: Record<string, unknown>;
+  /** Values of graph inputs the method declares with sharedInput: numbers become int64 scalars. */
+  inputs?: Record<string, number | ort.Tensor>;
+  /** Rows of the identity RoPE tables (default P + S + 64). */
+  maxPositions?: number;
+  /** Also write the graph to this file (for inspection). */
+  saveAs?: string;
+}
+
+/**
+ * Builds the one-layer graph of `methodId` and runs it once (default: CPU provider, fp32).
+ * @throws Error when the method is unknown, a declared graph input has no value, or the graph fails.
+ * @example const out = await runLayerGraph('a-shape', shape, inputs, { params: { sink: 4, window: 8 } })
+ */
+export async function runLayerGraph(methodId: string, shape: LayerShape, inputs: LayerInputs, options: RunLayerOptions = {}): Promise<LayerResult> {
+  const { numHeads: h, numKvHeads: kv, headDim: d } = shape;
+  const S = inputs.query.length;
+  const P = inputs.pastKey?.length ?? 0;
+  const precision = options.precision ?? 'fp32';
+  const fp16 = precision === 'fp16';
+  const built = buildLayerGraph(methodId, shape, { precision, maxPositions: options.maxPositions ?? P + S + 64, ...(options.params ? { params: options.params } : {}) });
+  if (options.saveAs) writeFileSync(options.saveAs, built.model);
+  const session = await ort.InferenceSession.create(built.model, { executionProviders: [options.device ?? 'cpu'], graphOptimizationLevel: 'all', logSeverityLevel: 3 });
+  try {
+    const cache = (t: HeadTensor | undefined): ort.Tensor => floatTensor(t?.data ?? [], [1, kv, t?.length ?? 0, d], fp16);
+    const feeds: Record<string, ort.Tensor> = {
+      [LAYER_IO.query]: floatTensor(tokenMajor(inputs.query), [1, S, h * d], fp16),
+      [LAYER_IO.key]: floatTensor(tokenMajor(inputs.key), [1, S, kv * d], fp16),
+      [LAYER_IO.value]: floatTensor(tokenMajor(inputs.value), [1, S, kv * d], fp16),
+      [LAYER_IO.pastKey]: cache(inputs.pastKey),
+      [LAYER_IO.pastValue]: cache(inputs.pastValue),
+      [LAYER_IO.seqlensK]: new ort.Tensor('int32', Int32Array.of(P + S - 1), [1]),
+      [LAYER_IO.totalSequenceLength]: new ort.Tensor('int32', Int32Array.of(P + S), []),
+    };
+    if (session.inputNames.includes(LAYER_IO.positionIds)) feeds[LAYER_IO.positionIds] = new ort.Tensor('int64', BigInt64Array.from({ length: S }, (_, i) => BigInt(P + i)), [1, S]);
+    for (const name of built.sharedInputs) {
+      const given = options.inputs?.[name];
+      if (given === undefined) throw new Error(`Graph input "${name}" declared by ${methodId} has no value in options.inputs.`);
+      feeds[name] = typeof given === 'number' ? new ort.Tensor('int64', BigInt64Array.of(BigInt(given)), []) : given;
+    }
+    const out = await session.run(feeds);
+    const { [LAYER_IO.output]: output, [LAYER_IO.presentKey]: pk, [LAYER_IO.presentValue]: pv, ...extra } = out;
+    const present = (t: ort.Tensor): HeadTensor => headTensor(kv, t.dims[2]!, d, toFloat64Values(t));
+    return { output: headMajor(toFloat64Values(output!), h, d), presentKey: present(pk!), presentValue: present(pv!), extra, opCounts: built.opCounts };
+  } finally {
+    await session.release();
+  }
 }
