@@ -1,12 +1,218 @@
-// Block-Sparse (prefill) graph builder: not built yet (issue 9). Its float64 reference, budget and cost
-// model are in runner/engine/sparse.
-import type { AttentionBuilder } from './types.js';
+// Block-Sparse prefill (MInference's block pattern as the paper runs it); the float64 reference is
+// runner/engine/sparse/reference/block-sparse.ts (blockSparseAttention, blockSparseChunkAttention),
+// the budget blockSparseBudget (runner/engine/sparse/budget.ts).
+//
+// Formulation, for one prefill chunk of S queries (cache positions P..T-1, T = P + S) over the T keys
+// of the cache (the P cached ones and the S new ones, concatenated into presentKey/presentValue):
+// - Blocks of B tokens (params.blockSize, 16 or 64; baked in) are aligned to absolute positions.
+//   The chunk's queries are padded in front by P mod B rows and at the end to whole blocks (zeros),
+//   giving nQ query blocks a0 = floor(P / B) ... ; keys are padded at the end to nK = ceil(T / B)
+//   blocks. Queries and keys are mean-pooled per block over their real rows (a partial block over
+//   the tokens present), in fp32 whatever the compute dtype.
+// - Selection: pooled-query x pooled-key dot products per query head, `[H, nQ, nK]` (summed over
+//   the query heads of a KV head for params.scope 'kv-head'); the diagonal block, the block below it
+//   and block 0 get scores 1e30, 2e30, 3e30 (so a topBlocks below 3 keeps them in the reference's
+//   order: block 0, then below, then diagonal) and non-causal blocks -1e30; TopK keeps
+//   K = min(topBlocks, nK) blocks per query block. Query blocks with fewer than K causal blocks get
+//   non-causal filler blocks; every key in those lies after every query of the block, so the
+//   token-level causal mask below drops them. TopK sorts all nK columns (a bitonic sort on WebGPU:
+//   nK = L / 16 = 8000 columns at 128k costs far more than at L / 64 = 2000; the note in
+//   /work/shared/notes/webgpu-on-h100.md finds TopK cheap only up to ~2048 columns), one row per
+//   selecting head and query block.
+// - Attention over the selected blocks only: the keys and values of the K chosen blocks are gathered
+//   (`[heads, query blocks, K * B, d]`), scores are one MatMul per query block against them, the
+//   token-level causal mask (key position <= query position, int64) applies inside the diagonal
+//   block, then Softmax and a MatMul with the gathered values. Executed work is
+//   heads x nQ x B x K x B x d: it scales with topBlocks, not with T. With scope 'kv-head' the KV
+//   group shares one selection and the MatMuls have group x B rows (the H100 note found that faster);
+//   'query-head' (the paper, the reference's default) gathers per query head.
+// - Memory: the chunk's query blocks are processed in params.queryGroups groups (default 8),
+//   unrolled in the graph, of ceil(nQ / groups) blocks each (the last groups are shifted back to stay
+//   inside the chunk, so a short chunk recomputes a few blocks rather than making empty tensors).
+//   One group gathers selecting-heads x ceil(nQ / groups) x K x B x d elements for keys (and as many
+//   for values), which must stay under 2^31 for WebGPU's Gather; with 4096-token chunks that is
+//   heads x (4096 / groups) x K x d whatever B. Qwen2.5-7B shape (28 query heads, 4 KV heads, d 128),
+//   8 groups: kv-head scope 2^18 K elements, so every K below 8192 fits (at 128k even dense,
+//   K = 8000 blocks of 16; the score tensor of a group, 4 x 512 x 7 x K x B, stays under 2^31 too);
+//   query-head scope 7 times that, K < 1170: C >= 5 at 128k with B = 16 (K ~ 850), every C with
+//   B = 64 up to dense at 64k; raise params.queryGroups (16 for C = 2, 64 for dense at 128k, B 16).
+// - Chunked prefill: the selection of a chunk's query blocks uses the pooled keys of all T positions,
+//   so with chunks aligned to B (the engine's 4096-token chunks) a chunked run equals the
+//   whole-prompt reference's rows P..T-1 (tested). A chunk that starts mid-block pools the
+//   straddling block's query over this chunk's rows only (earlier queries are not kept), and the
+//   previous chunk pooled that block's keys over the part it had: blockSparseChunkAttention is the
+//   reference for that case; every row still attends causally to its own block.
+// - Budget: `attention.prefill.top_blocks` (int64 scalar input) unless params.topBlocks bakes it in;
+//   params.blockSize must equal the budget's blockSize (budgetInputs only feeds topBlocks).
+import { int, ints } from '../onnx/graph-builder.js';
+import type { AttentionBuilder, AttentionContext } from './types.js';
+import { rotary } from './rotary.js';
+
+/** Graph input of the budget when params.topBlocks is not given. */
+export const BLOCK_SPARSE_IO = { topBlocks: 'attention.prefill.top_blocks' } as const;
+
+/** Default number of query-block groups per chunk (see the header). */
+export const DEFAULT_QUERY_GROUPS = 8;
+
+const positiveInt = (ctx: AttentionContext, name: string, fallback: number): number => {
+  const value = ctx.params[name] ?? fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new Error(`block-sparse needs params.${name} as an integer >= 1; got ${JSON.stringify(value)}.`);
+  }
+  return value;
+};
+
+/**
+ * Adds Block-Sparse prefill attention for one layer and returns `[1, S, numHeads * headDim]`.
+ * @throws Error when a param is not valid.
+ * @example blockSparsePrefill(ctx) // params { blockSize: 16, scope: 'kv-head' }, budget fed as attention.prefill.top_blocks
+ */
+export function blockSparsePrefill(ctx: AttentionContext): string {
+  const { graph: g, spec } = ctx;
+  const H = spec.numHeads;
+  const kv = spec.numKvHeads;
+  const group = H / kv;
+  const d = spec.headDim;
+  const B = positiveInt(ctx, 'blockSize', 16);
+  const groups = positiveInt(ctx, 'queryGroups', DEFAULT_QUERY_GROUPS);
+  const scope = ctx.params['scope'] ?? 'query-head';
+  if (scope !== 'query-head' && scope !== 'kv-head') throw new Error(`block-sparse needs params.scope 'query-head' or 'kv-head'; got ${JSON.stringify(scope)}.`);
+  const shared = scope === 'kv-head';
+  const topBlocks = ctx.params['topBlocks'] === undefined ? ctx.sharedInput(BLOCK_SPARSE_IO.topBlocks, 'int64', []) : g.int64([positiveInt(ctx, 'topBlocks', 1)], []);
+  // Selecting heads and query rows per block in the attention MatMuls.
+  const Hs = shared ? kv : H;
+  const R = shared ? group * B : B;
+
+  const positions = ctx.positionIds();
+  const rotate = (x: string, heads: number): string => rotary(ctx, positions, x, heads);
+  const toHeads = (x: string): string => g.op('Transpose', [g.op('Reshape', [x, g.int64([1, 0, kv, d])])], { perm: ints([0, 2, 1, 3]) });
+  const [presentKey] = g.node('Concat', [ctx.pastKey, toHeads(rotate(ctx.key, kv))], { axis: int(2) }, { outputs: [ctx.presentKey] });
+  const [presentValue] = g.node('Concat', [ctx.pastValue, toHeads(ctx.value)], { axis: int(2) }, { outputs: [ctx.presentValue] });
+
+  // int64 scalars: T, S, P = T - S, off = P mod B, a0 = P div B, nQ, nK and the paddings.
+  const scalar = (v: number): string => g.int64([v], []);
+  const vec = (s: string): string => g.op('Reshape', [s, g.int64([1])]);
+  const total = g.op('Cast', [ctx.totalSequenceLength], { to: int(7) });
+  const S = g.op('Reshape', [g.op('Slice', [g.op('Shape', [ctx.query]), g.int64([1]), g.int64([2])]), g.int64([], [0])]);
+  const P = g.op('Sub', [total, S]);
+  const bs = scalar(B);
+  const off = g.op('Mod', [P, bs]);
+  const a0 = g.op('Div', [P, bs]);
+  const ceilDiv = (x: string): string => g.op('Div', [g.op('Add', [x, scalar(B - 1)]), bs]);
+  const padded = g.op('Add', [off, S]);
+  const nQ = ceilDiv(padded);
+  const nK = ceilDiv(total);
+  const padEnd = g.op('Sub', [g.op('Mul', [nQ, bs]), padded]);
+  const keyPad = g.op('Sub', [g.op('Mul', [nK, bs]), total]);
+  const zero = g.int64([0]);
+
+  // Queries [H, nQ, B, d] (compute dtype, padded with zero rows), keys and values [kv, nK, B, d].
+  const qHeads = g.op('Transpose', [g.op('Reshape', [rotate(ctx.query, H), g.int64([-1, H, d])])], { perm: ints([1, 0, 2]) });
+  const qPadded = g.op('Pad', [qHeads, g.op('Concat', [zero, vec(off), zero, zero, vec(padEnd), zero], { axis: int(0) })]);
+  const qBlocks = g.op('Reshape', [qPadded, g.int64([H, -1, B, d])]);
+  const keyPads = g.op('Concat', [zero, zero, zero, zero, zero, zero, vec(keyPad), zero], { axis: int(0) });
+  const kBlocks = g.op('Reshape', [g.op('Pad', [presentKey!, keyPads]), g.int64([kv, -1, B, d])]);
+  const vBlocks = g.op('Reshape', [g.op('Pad', [presentValue!, keyPads]), g.int64([kv, -1, B, d])]);
+
+  // Mean pooling in fp32 over the real rows of each block.
+  const f32 = (x: string): string => (ctx.valueType === 'float' ? x : g.op('Cast', [x], { to: int(1) }));
+  const f32Const = (v: number): string => g.inline('c_f32', 'float', [], new Uint8Array(Float32Array.of(v).buffer));
+  const step = scalar(1);
+  const qBlockIds = g.op('Add', [g.op('Range', [scalar(0), nQ, step]), a0]); // absolute query block a, [nQ]
+  const qStart = g.op('Max', [g.op('Mul', [qBlockIds, bs]), P]);
+  const qEnd = g.op('Min', [g.op('Mul', [g.op('Add', [qBlockIds, step]), bs]), total]);
+  const qCount = g.op('Cast', [g.op('Sub', [qEnd, qStart])], { to: int(1) });
+  const kBlockIds = g.op('Range', [scalar(0), nK, step]); // [nK]
+  const kCount = g.op('Cast', [g.op('Sub', [g.op('Min', [g.op('Mul', [g.op('Add', [kBlockIds, step]), bs]), total]), g.op('Mul', [kBlockIds, bs])])], { to: int(1) });
+  const axis2 = g.int64([2]);
+  const pool = (blocks: string, count: string): string =>
+    g.op('Div', [g.op('ReduceSum', [f32(blocks), axis2], { keepdims: int(0) }), g.op('Reshape', [count, g.int64([1, -1, 1])])]);
+  const qPooled = pool(qBlocks, qCount); // [H, nQ, d]
+  const kPooled = pool(kBlocks, kCount); // [kv, nK, d]
+
+  // Block scores [kv, group, nQ, nK] -> per selecting head [Hs, nQ, nK].
+  const kPooledT = g.op('Unsqueeze', [g.op('Transpose', [kPooled], { perm: ints([0, 2, 1]) }), g.int64([1])]);
+  const perHead = g.op('MatMul', [g.op('Reshape', [qPooled, g.int64([kv, group, -1, d])]), kPooledT]);
+  const blockScores = shared
+    ? g.op('ReduceSum', [perHead, g.int64([1])], { keepdims: int(0) })
+    : g.op('Reshape', [perHead, g.op('Concat', [g.int64([H]), g.op('Slice', [g.op('Shape', [perHead]), g.int64([2]), g.int64([4])])], { axis: int(0) })]);
+  const a = g.op('Unsqueeze', [qBlockIds, g.int64([1])]); // [nQ, 1]
+  const b = g.op('Unsqueeze', [kBlockIds, g.int64([0])]); // [1, nK]
+  const adjusted = g.op('Where', [
+    g.op('Equal', [b, scalar(0)]),
+    f32Const(3e30),
+    g.op('Where', [
+      g.op('Equal', [b, g.op('Sub', [a, step])]),
+      f32Const(2e30),
+      g.op('Where', [g.op('Equal', [b, a]), f32Const(1e30), g.op('Where', [g.op('Greater', [b, a]), f32Const(-1e30), blockScores])]),
+    ]),
+  ]);
+  const k = g.op('Min', [vec(g.op('Max', [topBlocks, step])), vec(nK)]);
+  const [, selected] = g.node('TopK', [adjusted, k], { axis: int(-1), largest: int(1), sorted: int(1) }, { outputs: 2 });
+  // Rows of the flat block tables [kv * nK, B, d]: selecting head s reads KV head s (kv-head) or s / group.
+  const kvOf = g.int64(Array.from({ length: Hs }, (_, s) => (shared ? s : Math.floor(s / group))), [Hs, 1, 1]);
+  const flat = g.op('Add', [selected!, g.op('Mul', [kvOf, nK])]); // [Hs, nQ, K]
+  const kTable = g.op('Reshape', [kBlocks, g.int64([-1, B, d])]);
+  const vTable = g.op('Reshape', [vBlocks, g.int64([-1, B, d])]);
+
+  // Queries per selecting head [Hs, nQ, R, d], softmax scale folded in.
+  const qRows = shared
+    ? g.op('Reshape', [g.op('Transpose', [g.op('Reshape', [qBlocks, g.int64([kv, group, -1, B, d])])], { perm: ints([0, 2, 1, 3, 4]) }), g.int64([kv, -1, R, d])])
+    : qBlocks;
+  const qScaled = g.op('Mul', [qRows, ctx.scalar(1 / Math.sqrt(d))]);
+  // Absolute query positions [nQ, R] and key offsets inside a block [B].
+  const rowInBlock = g.int64(Array.from({ length: R }, (_, r) => r % B), [1, R]);
+  const qPos = g.op('Add', [g.op('Mul', [a, bs]), rowInBlock]);
+  const keyInBlock = g.int64(Array.from({ length: B }, (_, c) => c), [B]);
+
+  // Query-block groups: `per` blocks each, group i starting at min(i * per, nQ - per).
+  const per = g.op('Div', [g.op('Add', [nQ, scalar(groups - 1)]), scalar(groups)]);
+  const lastStart = g.op('Sub', [nQ, per]);
+  const axis1 = g.int64([1]);
+  const outputs: string[] = [];
+  for (let i = 0; i < groups; i++) {
+    const start = groups === 1 ? scalar(0) : g.op('Min', [g.op('Mul', [scalar(i), per]), lastStart]);
+    const from = vec(start);
+    const to = vec(g.op('Add', [start, per]));
+    const idx = g.op('Slice', [flat, from, to, axis1]); // [Hs, per, K]
+    const keys = g.op('Reshape', [g.op('Gather', [kTable, idx], { axis: int(0) }), g.int64([0, 0, -1, d])]); // [Hs, per, K * B, d]
+    const values = g.op('Reshape', [g.op('Gather', [vTable, idx], { axis: int(0) }), g.int64([0, 0, -1, d])]);
+    const q = g.op('Slice', [qScaled, from, to, axis1]); // [Hs, per, R, d]
+    const scores = g.op('MatMul', [q, g.op('Transpose', [keys], { perm: ints([0, 1, 3, 2]) })]); // [Hs, per, R, K * B]
+    const blockOfKey = g.op('Slice', [selected!, from, to, axis1]);
+    const kPos = g.op('Reshape', [g.op('Add', [g.op('Unsqueeze', [g.op('Mul', [blockOfKey, bs]), g.int64([3])]), keyInBlock]), g.int64([0, 0, 1, -1])]);
+    const rows = g.op('Unsqueeze', [g.op('Slice', [qPos, from, to, g.int64([0])]), g.int64([0, 3])]); // [1, per, R, 1]
+    const keep = g.op('LessOrEqual', [kPos, rows]);
+    const probs = g.op('Softmax', [g.op('Where', [keep, scores, ctx.scalar(-65504)])], { axis: int(-1) });
+    outputs.push(g.op('MatMul', [probs, values])); // [Hs, per, R, d]
+  }
+  let attended = outputs[0]!;
+  if (groups > 1) {
+    // Query block j comes from group floor(j / per), at offset j - that group's start.
+    const j = g.op('Range', [scalar(0), nQ, step]);
+    const owner = g.op('Div', [j, per]);
+    const ownerStart = g.op('Min', [g.op('Mul', [owner, per]), lastStart]);
+    const rowOf = g.op('Add', [g.op('Mul', [owner, per]), g.op('Sub', [j, ownerStart])]);
+    attended = g.op('Gather', [g.op('Concat', outputs, { axis: int(1) }), rowOf], { axis: int(1) });
+  }
+  // Back to token-major [nQ * B, H * d], without the padding rows.
+  const tokenMajor = shared
+    ? g.op('Transpose', [g.op('Reshape', [attended, g.int64([kv, -1, group, B, d])])], { perm: ints([1, 3, 0, 2, 4]) })
+    : g.op('Transpose', [attended], { perm: ints([1, 2, 0, 3]) });
+  const rowsOut = g.op('Reshape', [tokenMajor, g.int64([-1, H * d])]);
+  const chunk = g.op('Slice', [rowsOut, vec(off), vec(padded), g.int64([0])]);
+  return g.op('Reshape', [chunk, g.int64([1, -1, H * d])]);
+}
 
 export const blockSparseAttention: AttentionBuilder = {
   id: 'block-sparse',
   phase: 'prefill',
-  description: 'Block-Sparse (graph builder not built yet).',
-  build: () => {
-    throw new Error('The engine has no Block-Sparse graph yet.');
+  description:
+    'Block-Sparse (MInference): mean-pooled blocks (params.blockSize 16 or 64), top-k key blocks per query block with sink, diagonal and the block below forced; gathers the selected blocks (params scope, queryGroups; topBlocks from blockSparseBudget or a graph input).',
+  build: blockSparsePrefill,
+  budgetInputs: (budget) => {
+    const topBlocks = budget['topBlocks'];
+    if (topBlocks === undefined || !Number.isInteger(topBlocks) || topBlocks < 1) throw new Error(`block-sparse needs a budget with topBlocks >= 1; got ${JSON.stringify(budget)}.`);
+    return { [BLOCK_SPARSE_IO.topBlocks]: topBlocks };
   },
 };

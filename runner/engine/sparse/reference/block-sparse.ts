@@ -112,3 +112,80 @@ export function blockSparseAttention(input: PrefillInput, budget: BlockSparseBud
 
 /** The paper's closed form, re-exported for callers that only have the budget. */
 export const blockSparseFormula = blockSparseSparsity;
+
+/**
+ * Block-Sparse over one prefill chunk, as a chunked prefill computes it: the queries of positions
+ * `past..L-1` over all L keys. Blocks are aligned to absolute positions; a query block is pooled over
+ * its rows in the chunk only (rows before `past` belong to earlier chunks, whose queries are gone),
+ * key blocks over all their keys (a partial last block over its real tokens). When `past` is a
+ * multiple of the block size this is `blockSparseAttention`'s rows past..L-1 (the query blocks lie
+ * wholly in the chunk); a chunk starting mid-block pools the straddling block's query over fewer rows.
+ * `input.query` has all L rows; rows before `past` are not read.
+ * @returns `output` `[numHeads, L - past, headDim]`; `selection.heads[s][a]` the key blocks of query
+ * block a (empty for blocks that end before `past`).
+ * @example blockSparseChunkAttention(input, { blockSize: 16, topBlocks: 3 }, {}, 32).output
+ */
+export function blockSparseChunkAttention(
+  input: PrefillInput,
+  budget: BlockSparseBudget,
+  params: Partial<BlockSparseParams> = {},
+  past = 0,
+): { output: Float64Array; selection: BlockSparseSelection } {
+  const p = { ...BLOCK_SPARSE_DEFAULTS, ...params };
+  const group = checkAttentionShapes(input.query, input.key, input.value, 'prefill');
+  const { blockSize: bs, topBlocks } = budget;
+  if (!Number.isInteger(bs) || bs < 1) throw new RangeError(`blockSize is ${bs}; a positive integer is required.`);
+  if (!Number.isInteger(topBlocks) || topBlocks < 1) throw new RangeError(`topBlocks is ${topBlocks}; a positive integer is required.`);
+  const L = input.key.length;
+  if (!Number.isInteger(past) || past < 0 || past >= L) throw new RangeError(`past is ${past}; an integer in [0, ${L}) is required.`);
+  const d = input.query.headDim;
+  const nb = Math.ceil(L / bs);
+  const first = Math.floor(past / bs);
+  const pooledKeys = Array.from({ length: input.key.heads }, (_, g) => meanPool(input.key, g, bs));
+  // Pooled queries of the chunk's rows, per query head: [nb, d] (blocks before `first` stay zero).
+  const pooledQueries = Array.from({ length: input.query.heads }, (_, h) => {
+    const out = new Float64Array(nb * d);
+    for (let a = first; a < nb; a++) {
+      const from = Math.max(past, a * bs);
+      const end = Math.min(L, (a + 1) * bs);
+      for (let i = from; i < end; i++) {
+        const o = rowOffset(input.query, h, i);
+        for (let x = 0; x < d; x++) out[a * d + x] = out[a * d + x]! + input.query.data[o + x]!;
+      }
+      for (let x = 0; x < d; x++) out[a * d + x] = out[a * d + x]! / (end - from);
+    }
+    return out;
+  });
+  const selecting = p.scope === 'kv-head' ? input.key.heads : input.query.heads;
+  const heads: Int32Array[][] = [];
+  for (let s = 0; s < selecting; s++) {
+    const members = p.scope === 'kv-head' ? Array.from({ length: group }, (_, m) => s * group + m) : [s];
+    const perBlock: Int32Array[] = [];
+    for (let a = 0; a < nb; a++) {
+      if (a < first) {
+        perBlock.push(new Int32Array(0));
+        continue;
+      }
+      const row = new Float64Array(a + 1);
+      for (const h of members) {
+        const qp = pooledQueries[h]!;
+        const kp = pooledKeys[Math.floor(h / group)]!;
+        for (let b = 0; b <= a; b++) {
+          let dotp = 0;
+          for (let x = 0; x < d; x++) dotp += qp[a * d + x]! * kp[b * d + x]!;
+          row[b] = row[b]! + dotp;
+        }
+      }
+      perBlock.push(topIndices(row, topBlocks, (b) => b === a || b === a - 1 || b === 0));
+    }
+    heads.push(perBlock);
+  }
+  const sets = heads.map((blocks) => blocks.map((b) => new Set(b)));
+  const pick = (h: number) => sets[p.scope === 'kv-head' ? Math.floor(h / group) : h]!;
+  // Rows before `past` (not part of the chunk) attend densely; they are dropped below.
+  const { output: full } = maskedCausalAttention(input, (h, i, j) => i < past || pick(h)[Math.floor(i / bs)]!.has(Math.floor(j / bs)));
+  const rows = L - past;
+  const output = new Float64Array(input.query.heads * rows * d);
+  for (let h = 0; h < input.query.heads; h++) output.set(full.subarray(rowOffset(input.query, h, past), rowOffset(input.query, h, L)), h * rows * d);
+  return { output, selection: { scope: p.scope, blockSize: bs, heads } };
+}
