@@ -1,11 +1,23 @@
 // The Vertical-Slash prefill graph (runner/engine/attention/vertical-slash.ts) against the float64
-// chunk-aware reference on random inputs: GQA groups 1, 4 and 7, lengths that are not multiples of
-// the 64-token tile, with and without a past cache, both selection scopes.
-import { describe, expect, it } from 'vitest';
-import { verticalSlashChunkAttention } from '../../runner/engine/sparse/reference/vertical-slash.js';
+// references on random inputs: GQA groups 1, 4 and 7, lengths that are not multiples of the 64-token
+// tile, with and without a past cache (chunk-aware reference), both selection scopes, head passes,
+// the budget as graph inputs, and a full budget that equals dense attention. Then the model: the
+// engine at C = 1 equals dense, at C = 2 it differs (the float64 forward pass's per-row `attend`
+// hook cannot express a selection made from the chunk's last queries, so the layer tests are the
+// reference comparison).
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { verticalSlashAttention as verticalSlashReference, verticalSlashChunkAttention, type ChunkInput } from '../../runner/engine/sparse/reference/vertical-slash.js';
 import { denseCausalAttention } from '../../runner/engine/sparse/reference/dense.js';
-import { headTensor } from '../../runner/engine/sparse/tensor.js';
-import { concatHeads, maxHeadDiff, randomCase, runAttentionLayer, sliceRows, type LayerShape } from './attention-harness.js';
+import { headTensor, type HeadTensor } from '../../runner/engine/sparse/tensor.js';
+import { SPARSE_METHODS } from '../../runner/engine/sparse/registry.js';
+import { attentionMethod } from '../../runner/engine/attention/registry.js';
+import { VERTICAL_SLASH_IO } from '../../runner/engine/attention/vertical-slash.js';
+import { Engine } from '../../runner/engine/engine.js';
+import { concatHeads, maxHeadDiff, randomCase, runAttentionLayer, sliceRows, type LayerCase, type LayerShape } from './attention-harness.js';
+import { PROMPT, maxAbsDiff, writeFixtureCheckpoint } from './helpers.js';
 
 const SHAPES: LayerShape[] = [
   { numHeads: 2, numKvHeads: 2, headDim: 16 },
@@ -13,22 +25,106 @@ const SHAPES: LayerShape[] = [
   { numHeads: 7, numKvHeads: 1, headDim: 16 },
 ];
 
-function chunkOf(shape: LayerShape, past: number, length: number, seed: number) {
-  const c = randomCase(shape, past, length, seed, 2);
-  return { c, chunk: { query: c.query, key: concatHeads(c.pastKey, c.key), value: concatHeads(c.pastValue, c.value) } };
+/** A random chunk of `length` queries over `past` cached positions; scale 2 sharpens the softmax. */
+function chunkCase(shape: LayerShape, past: number, length: number, seed: number): { layer: LayerCase; chunk: ChunkInput } {
+  const layer = randomCase(shape, past, length, seed, 2);
+  return { layer, chunk: { query: layer.query, key: concatHeads(layer.pastKey, layer.key), value: concatHeads(layer.pastValue, layer.value) } };
 }
 
-describe.each(SHAPES)('vertical-slash, $numHeads query heads over $numKvHeads KV heads', (shape) => {
-  it('equals the chunk reference with and without a cache', async () => {
+/** Dense causal attention of the chunk's rows (earlier queries are not needed: their rows are dropped). */
+function denseRows(shape: LayerShape, chunk: ChunkInput): HeadTensor {
+  const T = chunk.key.length;
+  const S = chunk.query.length;
+  const query = concatHeads(T > S ? headTensor(shape.numHeads, T - S, shape.headDim) : undefined, chunk.query);
+  return sliceRows(headTensor(shape.numHeads, T, shape.headDim, denseCausalAttention({ query, key: chunk.key, value: chunk.value })), T - S, S);
+}
+
+const asHeads = (shape: LayerShape, length: number, data: Float64Array): HeadTensor => headTensor(shape.numHeads, length, shape.headDim, data);
+
+describe.each(SHAPES)('vertical-slash graph, $numHeads query heads over $numKvHeads KV heads', (shape) => {
+  it('equals the chunk reference over no cache and over a cache, and differs from dense', async () => {
     for (const [past, length] of [[0, 150], [70, 130]] as const) {
-      const { c, chunk } = chunkOf(shape, past, length, 11 + past);
+      const { layer, chunk } = chunkCase(shape, past, length, 11 + past);
       const budget = { verticalCount: 9, slashCount: 70 };
       const params = { forcedSlash: 3, lastQueries: 40 };
-      const out = await runAttentionLayer('vertical-slash', shape, c, { params: { ...params, ...budget } });
+      const out = await runAttentionLayer('vertical-slash', shape, layer, { params: { ...params, ...budget } });
       const ref = verticalSlashChunkAttention(chunk, budget, params);
-      expect(maxHeadDiff(out.output, headTensor(shape.numHeads, length, shape.headDim, ref.output))).toBeLessThan(1e-5);
-      const dense = sliceRows(headTensor(shape.numHeads, past + length, shape.headDim, denseCausalAttention({ query: concatHeads(c.pastKey ? randomCase(shape, 0, past, 1).query : undefined, c.query), key: chunk.key, value: chunk.value })), past, length);
-      expect(maxHeadDiff(out.output, dense)).toBeGreaterThan(1e-3);
+      expect(maxHeadDiff(out.output, asHeads(shape, length, ref.output))).toBeLessThan(1e-5);
+      expect(maxHeadDiff(out.output, denseRows(shape, chunk))).toBeGreaterThan(1e-3);
+      expect(maxHeadDiff(out.presentKey, chunk.key)).toBe(0);
+      expect(maxHeadDiff(out.presentValue, chunk.value)).toBe(0);
     }
+  });
+
+  it('with a full budget equals dense attention', async () => {
+    const { layer, chunk } = chunkCase(shape, 45, 155, 5);
+    const out = await runAttentionLayer('vertical-slash', shape, layer, { params: { verticalCount: 200, slashCount: 200 } });
+    expect(maxHeadDiff(out.output, denseRows(shape, chunk))).toBeLessThan(1e-5);
+  });
+});
+
+describe('vertical-slash graph', () => {
+  const shape = SHAPES[1]!;
+
+  it('over the whole prompt (P = 0) is the whole-prompt reference, with the default params', async () => {
+    const { layer, chunk } = chunkCase(shape, 0, 200, 3);
+    const budget = { verticalCount: 12, slashCount: 66 };
+    const out = await runAttentionLayer('vertical-slash', shape, layer, { params: { ...budget, headsPerPass: 3 } });
+    const ref = verticalSlashReference({ query: chunk.query, key: chunk.key, value: chunk.value }, budget);
+    expect(maxHeadDiff(out.output, asHeads(shape, 200, ref.output))).toBeLessThan(1e-5);
+    expect(maxHeadDiff(out.output, denseRows(shape, chunk))).toBeGreaterThan(1e-3);
+  });
+
+  it('with kv-head scope equals the reference, in one pass or one head per pass, the budget fed as graph inputs', async () => {
+    const { layer, chunk } = chunkCase(shape, 100, 100, 9);
+    const budget = { verticalCount: 7, slashCount: 5 };
+    const params = { scope: 'kv-head', forcedSlash: 2, forcedVertical: 1, lastQueries: 32 } as const;
+    const ref = verticalSlashChunkAttention(chunk, budget, params);
+    // The two KV heads select differently.
+    expect(ref.selection.heads[0]!.slash).not.toEqual(ref.selection.heads[1]!.slash);
+    for (const headsPerPass of [1, 2]) {
+      const out = await runAttentionLayer('vertical-slash', shape, layer, { params: { ...params, headsPerPass }, inputs: verticalSlashAttention.budgetInputs!(budget) });
+      expect(maxHeadDiff(out.output, asHeads(shape, 100, ref.output))).toBeLessThan(1e-5);
+    }
+    expect(verticalSlashAttention.budgetInputs!(budget)).toEqual({ [VERTICAL_SLASH_IO.vertical]: 7, [VERTICAL_SLASH_IO.slash]: 5 });
+  });
+
+  it('refuses the diagonal slash mode and bad budgets', async () => {
+    const { layer } = chunkCase(shape, 0, 20, 1);
+    await expect(runAttentionLayer('vertical-slash', shape, layer, { params: { slashMode: 'diagonal', verticalCount: 4, slashCount: 4 } })).rejects.toThrow("vertical-slash's graph computes slashes as tiles");
+    await expect(runAttentionLayer('vertical-slash', shape, layer, { params: { verticalCount: -1, slashCount: 4 } })).rejects.toThrow('vertical-slash needs params.verticalCount as an integer >= 0; got -1.');
+    await expect(runAttentionLayer('vertical-slash', shape, layer, { params: { verticalCount: 4, slashCount: 4, headsPerPass: 0 } })).rejects.toThrow('headsPerPass');
+  });
+});
+
+const verticalSlashAttention = attentionMethod('vertical-slash');
+
+describe('vertical-slash in the model (tiny llama checkpoint, chunks of 7)', () => {
+  const root = mkdtempSync(join(tmpdir(), 'lw-engine-vs-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  async function run(dir: string, options: Parameters<typeof Engine.load>[1], attentionInputs?: Record<string, number>): Promise<{ tokens: number[]; logits: Float32Array[] }> {
+    const engine = await Engine.load(dir, { device: 'cpu', allLogits: true, chunkSize: 7, cacheDir: join(root, 'cache'), maxLength: 128, ...options });
+    try {
+      const result = await engine.generateIds(PROMPT, 3, { returnLogits: true, stopTokenIds: [], ...(attentionInputs ? { attentionInputs } : {}) });
+      return { tokens: result.tokens, logits: result.logits! };
+    } finally {
+      await engine.close();
+    }
+  }
+
+  it('at C = 1 (budget as graph inputs) equals dense attention; a small budget changes the logits', async () => {
+    const dir = writeFixtureCheckpoint('llama', root);
+    const m = SPARSE_METHODS['vertical-slash'];
+    const full = m.budgetFor(1, PROMPT.length);
+    expect(full).toEqual({ verticalCount: PROMPT.length, slashCount: PROMPT.length });
+    const dense = await run(dir, {});
+    const sparse = await run(dir, { attention: { method: 'vertical-slash' } }, verticalSlashAttention.budgetInputs!(full));
+    expect(sparse.tokens).toEqual(dense.tokens);
+    expect(sparse.logits).toHaveLength(dense.logits.length);
+    sparse.logits.forEach((row, i) => expect(maxAbsDiff(row, dense.logits[i]!)).toBeLessThan(1e-5));
+    // Tiles of 4 with 1 slash and 1 column: rows past the first tile lose keys.
+    const small = await run(dir, { attention: { method: 'vertical-slash', params: { tileSize: 4, forcedSlash: 1, forcedVertical: 1, verticalCount: 1, slashCount: 1 } } });
+    expect(maxAbsDiff(small.logits[PROMPT.length - 1]!, dense.logits[PROMPT.length - 1]!)).toBeGreaterThan(1e-4);
   });
 });
