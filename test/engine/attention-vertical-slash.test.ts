@@ -43,10 +43,11 @@ const asHeads = (shape: LayerShape, length: number, data: Float64Array): HeadTen
 
 describe.each(SHAPES)('vertical-slash graph, $numHeads query heads over $numKvHeads KV heads', (shape) => {
   it('equals the chunk reference over no cache and over a cache, and differs from dense', async () => {
-    for (const [past, length] of [[0, 150], [70, 130]] as const) {
+    // 64-token tiles (as MInference computes), and 16-token tiles where the pattern is sparser.
+    for (const [past, length, tileSize, slashCount] of [[0, 150, 64, 70], [70, 130, 64, 70], [37, 113, 16, 12]] as const) {
       const { layer, chunk } = chunkCase(shape, past, length, 11 + past);
-      const budget = { verticalCount: 9, slashCount: 70 };
-      const params = { forcedSlash: 3, lastQueries: 40 };
+      const budget = { verticalCount: 9, slashCount };
+      const params = { forcedSlash: 3, lastQueries: 40, tileSize };
       const out = await runAttentionLayer('vertical-slash', shape, layer, { params: { ...params, ...budget } });
       const ref = verticalSlashChunkAttention(chunk, budget, params);
       expect(maxHeadDiff(out.output, asHeads(shape, length, ref.output))).toBeLessThan(1e-5);
