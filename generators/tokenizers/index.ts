@@ -2,7 +2,8 @@
 // tokenizer.json by path. Loaded tokenizers are cached per process (Qwen3's takes ~1 s to load).
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { loadHfTokenizer } from './huggingface.js';
 import { loadTiktoken, TIKTOKEN_ENCODINGS, type TiktokenEncodingName } from './tiktoken.js';
 import type { Tokenizer } from './types.js';
@@ -29,6 +30,50 @@ export const TOKENIZER_PRESETS = {
 export type TokenizerPreset = keyof typeof TOKENIZER_PRESETS;
 
 /**
+ * Builtin models shipped inside this package (models/<name>/: tokenizer.json, tokenizer_config.json
+ * and, once trained, the checkpoint), addressed as `builtin:<name>`.
+ */
+export const BUILTIN_MODELS = {
+  tiny: {
+    description: 'The small reference model trained on the package\'s own tasks (models/tiny/MODEL_CARD.md): 4096-entry byte-level BPE, ChatML template.',
+  },
+} as const;
+export type BuiltinModel = keyof typeof BUILTIN_MODELS;
+
+/** The package's root folder: the nearest ancestor of this module with longweave's package.json. */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown }).name === 'longweave') return dir;
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('Cannot find the longweave package root (no package.json named "longweave" above this module).');
+    dir = parent;
+  }
+}
+
+/**
+ * The folder of a builtin model, `builtin:<name>` (works from the repository and from an installed
+ * package, which ships models/).
+ * @throws Error naming the builtin models when `name` is not one, or when its folder is missing.
+ * @example builtinModelDir('builtin:tiny') // '/.../node_modules/longweave/models/tiny'
+ */
+export function builtinModelDir(name: string): string {
+  const short = name.startsWith('builtin:') ? name.slice('builtin:'.length) : name;
+  if (!(short in BUILTIN_MODELS)) {
+    throw new Error(`Unknown builtin model "${name}": use one of ${Object.keys(BUILTIN_MODELS).map((m) => `builtin:${m}`).join(', ')}.`);
+  }
+  const dir = join(packageRoot(), 'models', short);
+  if (!existsSync(join(dir, 'tokenizer.json'))) throw new Error(`Builtin model "${name}": ${dir} has no tokenizer.json (the package was installed without models/).`);
+  return dir;
+}
+
+/** Whether a name addresses a builtin model (`builtin:<name>`). */
+export function isBuiltinName(name: string): boolean {
+  return name.startsWith('builtin:');
+}
+
+/**
  * The default tokenizer. Qwen3's: the paper ran Qwen2.5 models, and Qwen3 keeps Qwen2.5's vocabulary
  * and pre-tokenizer, so counts match the paper's models; its chat template is the current one.
  */
@@ -36,7 +81,7 @@ export const DEFAULT_TOKENIZER = 'qwen3';
 
 /** Every name `loadTokenizer` accepts besides paths. */
 export function tokenizerNames(): string[] {
-  return [...Object.keys(TOKENIZER_PRESETS), ...Object.keys(TIKTOKEN_ENCODINGS)];
+  return [...Object.keys(TOKENIZER_PRESETS), ...Object.keys(TIKTOKEN_ENCODINGS), ...Object.keys(BUILTIN_MODELS).map((m) => `builtin:${m}`)];
 }
 
 function presetPath(preset: TokenizerPreset): string {
@@ -60,8 +105,8 @@ export interface LoadTokenizerOptions {
 }
 
 /**
- * Loads a tokenizer by preset name (`qwen3`, `llama3.1`), OpenAI encoding (`o200k`, `cl100k`) or
- * path to a `tokenizer.json` / a checkpoint directory.
+ * Loads a tokenizer by preset name (`qwen3`, `llama3.1`), builtin model (`builtin:tiny`), OpenAI
+ * encoding (`o200k`, `cl100k`) or path to a `tokenizer.json` / a checkpoint directory.
  * @throws Error naming the accepted names when the name is neither a preset nor an existing path.
  * @example const tok = loadTokenizer('qwen3'); tok.count('The value for key a is: b.')
  */
@@ -73,6 +118,8 @@ export function loadTokenizer(name: string = DEFAULT_TOKENIZER, options: LoadTok
   const hfOptions = options.templateVariables ? { templateVariables: options.templateVariables } : {};
   if (name in TOKENIZER_PRESETS) {
     tokenizer = loadHfTokenizer(presetPath(name as TokenizerPreset), { id: name, ...hfOptions });
+  } else if (isBuiltinName(name)) {
+    tokenizer = loadHfTokenizer(builtinModelDir(name), { id: name, ...hfOptions });
   } else if (name in TIKTOKEN_ENCODINGS) {
     tokenizer = loadTiktoken(name as TiktokenEncodingName);
   } else if (existsSync(name)) {
