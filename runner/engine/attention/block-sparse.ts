@@ -7,8 +7,11 @@
 // - Blocks of B tokens (params.blockSize, 16 or 64; baked in) are aligned to absolute positions.
 //   The chunk's queries are padded in front by P mod B rows and at the end to whole blocks (zeros),
 //   giving nQ query blocks a0 = floor(P / B) ... ; keys are padded at the end to nK = ceil(T / B)
-//   blocks. Queries and keys are mean-pooled per block over their real rows (a partial block over
-//   the tokens present), in fp32 whatever the compute dtype.
+//   blocks. The reference mean-pools queries and keys per block over their real rows; the graph sums
+//   them (fp32 whatever the compute dtype), which selects the same blocks: a query block's row count
+//   scales its whole row of scores, every key block but the last is full (a factor B for all), and
+//   the last key block, the only partial one, holds position T-1, so it is the diagonal block of the
+//   last query block (forced) and after every other query block (not causal).
 // - Selection: pooled-query x pooled-key dot products per query head, `[H, nQ, nK]` (summed over
 //   the query heads of a KV head for params.scope 'kv-head'); the diagonal block, the block below it
 //   and block 0 get scores 1e30, 2e30, 3e30 (so a topBlocks below 3 keeps them in the reference's
@@ -114,21 +117,15 @@ export function blockSparsePrefill(ctx: AttentionContext): string {
   const kBlocks = g.op('Reshape', [g.op('Pad', [presentKey!, keyPads]), g.int64([kv, -1, B, d])]);
   const vBlocks = g.op('Reshape', [g.op('Pad', [presentValue!, keyPads]), g.int64([kv, -1, B, d])]);
 
-  // Mean pooling in fp32 over the real rows of each block.
   const f32 = (x: string): string => (ctx.valueType === 'float' ? x : g.op('Cast', [x], { to: int(1) }));
   const f32Const = (v: number): string => g.inline('c_f32', 'float', [], new Uint8Array(Float32Array.of(v).buffer));
   const step = scalar(1);
   const qBlockIds = g.op('Add', [g.op('Range', [scalar(0), nQ, step]), a0]); // absolute query block a, [nQ]
-  const qStart = g.op('Max', [g.op('Mul', [qBlockIds, bs]), P]);
-  const qEnd = g.op('Min', [g.op('Mul', [g.op('Add', [qBlockIds, step]), bs]), total]);
-  const qCount = g.op('Cast', [g.op('Sub', [qEnd, qStart])], { to: int(1) });
   const kBlockIds = g.op('Range', [scalar(0), nK, step]); // [nK]
-  const kCount = g.op('Cast', [g.op('Sub', [g.op('Min', [g.op('Mul', [g.op('Add', [kBlockIds, step]), bs]), total]), g.op('Mul', [kBlockIds, bs])])], { to: int(1) });
   const axis2 = g.int64([2]);
-  const pool = (blocks: string, count: string): string =>
-    g.op('Div', [g.op('ReduceSum', [f32(blocks), axis2], { keepdims: int(0) }), g.op('Reshape', [count, g.int64([1, -1, 1])])]);
-  const qPooled = pool(qBlocks, qCount); // [H, nQ, d]
-  const kPooled = pool(kBlocks, kCount); // [kv, nK, d]
+  // Sums, not means (see the header): the selection is the same.
+  const qPooled = g.op('ReduceSum', [f32(qBlocks), axis2], { keepdims: int(0) }); // [H, nQ, d]
+  const kPooled = g.op('ReduceSum', [f32(kBlocks), axis2], { keepdims: int(0) }); // [kv, nK, d]
 
   // Block scores [kv, group, nQ, nK] -> per selecting head [Hs, nQ, nK].
   const kPooledT = g.op('Unsqueeze', [g.op('Transpose', [kPooled], { perm: ints([0, 2, 1]) }), g.int64([1])]);
