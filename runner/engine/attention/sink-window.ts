@@ -7,7 +7,6 @@
 // streamingLlmBudget); the float64 references are runner/engine/sparse/reference/{a-shape,streaming-llm}.ts.
 import { int, ints } from '../onnx/graph-builder.js';
 import type { AttentionBuilder, AttentionContext } from './types.js';
-import type { AShapeBudget, StreamingLlmBudget } from '../sparse/budget.js';
 import { rotary } from './rotary.js';
 
 /**
@@ -85,7 +84,7 @@ export const aShapeAttention: AttentionBuilder = {
   phase: 'prefill',
   description: 'A-shape: sink tokens plus a local window; keys sliced to the two ranges (params sink, window from aShapeBudget, or graph inputs).',
   build: (ctx) => sinkWindowAttention(ctx, budgetValue(ctx, 'sink', SINK_WINDOW_IO.prefill.sink, 'a-shape', 0), budgetValue(ctx, 'window', SINK_WINDOW_IO.prefill.window, 'a-shape', 1)),
-  budgetInputs: (b) => ({ [SINK_WINDOW_IO.prefill.sink]: (b as AShapeBudget).sink, [SINK_WINDOW_IO.prefill.window]: (b as AShapeBudget).window }),
+  budgetInputs: (b) => ({ [SINK_WINDOW_IO.prefill.sink]: b['sink']!, [SINK_WINDOW_IO.prefill.window]: b['window']! }),
 };
 
 /** StreamingLLM decode: `params.sinks` first tokens plus the `params.recent` newest (from streamingLlmBudget). */
@@ -94,5 +93,5 @@ export const streamingLlmAttention: AttentionBuilder = {
   phase: 'decode',
   description: 'StreamingLLM: sink tokens plus the most recent ones; keys sliced to the two ranges (params sinks, recent from streamingLlmBudget, or graph inputs).',
   build: (ctx) => sinkWindowAttention(ctx, budgetValue(ctx, 'sinks', SINK_WINDOW_IO.decode.sink, 'streaming-llm', 0), budgetValue(ctx, 'recent', SINK_WINDOW_IO.decode.window, 'streaming-llm', 1)),
-  budgetInputs: (b) => ({ [SINK_WINDOW_IO.decode.sink]: (b as StreamingLlmBudget).sinks, [SINK_WINDOW_IO.decode.window]: (b as StreamingLlmBudget).recent }),
+  budgetInputs: (b) => ({ [SINK_WINDOW_IO.decode.sink]: b['sinks']!, [SINK_WINDOW_IO.decode.window]: b['recent']! }),
 };

@@ -58,5 +58,5 @@ export interface AttentionBuilder {
    * `budgetFor` for a compression and length), so one graph serves every length and compression.
    * Methods with this hook are the ones the engine backend runs for `--attention`/`--decode-attention`.
    */
-  budgetInputs?(budget: object): Record<string, number>;
+  budgetInputs?(budget: Record<string, number>): Record<string, number>;
 }
