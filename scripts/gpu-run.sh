@@ -7,6 +7,8 @@
 #   bash scripts/gpu-run.sh BUNDLE_DIR bench LENGTHS    7B-shaped throughput (e.g. 4096,16384)
 #   bash scripts/gpu-run.sh BUNDLE_DIR profile LENGTH   one profiled prefill + decode
 #   bash scripts/gpu-run.sh BUNDLE_DIR pool RECIPE --gpus 0 --workers 2 --   a pooled run, GPU processes sampled
+#   bash scripts/gpu-run.sh BUNDLE_DIR sparse-check      every attention graph vs its float64 reference on WebGPU
+#   bash scripts/gpu-run.sh BUNDLE_DIR sparse LENGTHS    engine bench: dense and sparse attention, 7B shape (SPARSE_ARGS for flags)
 set -uo pipefail
 bundle="$(cd "$1" && pwd)"; shift
 out="${OUT:-$PWD/gpu-out}"; mkdir -p "$out"
@@ -89,6 +91,15 @@ while [ $# -gt 0 ]; do
       (cd /tmp && "$node" "$dist/bench/engine.js" --device webgpu --shape qwen2.5-7b --lengths "$length" --decode-steps 8 --profile /tmp/ort-profile 2>&1 | tail -3)
       "$node" "$dist/bench/engine-profile.js" /tmp/ort-profile*.json > "$out/profile-summary.txt" 2>&1; head -60 "$out/profile-summary.txt"
       xz -T0 -c /tmp/ort-profile*.json > "$out/ort-profile.json.xz"
+      ;;
+    sparse-check)
+      "$node" "$dist/scripts/gpu-sparse-check.js" --device webgpu --json "$out/sparse-check.json" 2> "$out/sparse-check.log" | tail -40
+      ;;
+    sparse)
+      lengths="$1"; shift
+      # shellcheck disable=SC2086
+      "$node" "$dist/cli/main.js" engine bench qwen2.5-7b --device webgpu --lengths "$lengths" ${SPARSE_ARGS:-} --json > "$out/sparse-bench-${lengths//,/_}.json" 2> "$out/sparse-bench-${lengths//,/_}.log"
+      echo "engine bench exit $?"; grep -v '^ ' "$out/sparse-bench-${lengths//,/_}.log" | tail -60
       ;;
     *) echo "unknown step $step" >&2; exit 2 ;;
   esac

@@ -199,6 +199,8 @@ export interface RunLayerOptions {
   maxPositions?: number;
   /** Also write the graph to this file (for inspection). */
   saveAs?: string;
+  /** Refuse the session when a node would fall back to the CPU provider (WebGPU placement check). */
+  disableCpuFallback?: boolean;
 }
 
 /**
@@ -214,7 +216,12 @@ export async function runLayerGraph(methodId: string, shape: LayerShape, inputs:
   const fp16 = precision === 'fp16';
   const built = buildLayerGraph(methodId, shape, { precision, maxPositions: options.maxPositions ?? P + S + 64, ...(options.params ? { params: options.params } : {}) });
   if (options.saveAs) writeFileSync(options.saveAs, built.model);
-  const session = await ort.InferenceSession.create(built.model, { executionProviders: [options.device ?? 'cpu'], graphOptimizationLevel: 'all', logSeverityLevel: 3 });
+  const session = await ort.InferenceSession.create(built.model, {
+    executionProviders: [options.device ?? 'cpu'],
+    graphOptimizationLevel: 'all',
+    logSeverityLevel: 3,
+    ...(options.disableCpuFallback ? { extra: { session: { disable_cpu_ep_fallback: '1' } } } : {}),
+  });
   try {
     const cache = (t: HeadTensor | undefined): ort.Tensor => floatTensor(t?.data ?? [], [1, kv, t?.length ?? 0, d], fp16);
     const feeds: Record<string, ort.Tensor> = {
