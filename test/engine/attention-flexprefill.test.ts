@@ -65,7 +65,7 @@ describe.each(SHAPES)('flexprefill graph, $numHeads query heads over $numKvHeads
     const { layer, chunk } = chunkCase(shape, 45, 155, 5);
     const budget = SPARSE_METHODS.flexprefill.budgetFor(1, 200);
     expect(budget).toEqual({ alpha: 1, minBudget: 200 });
-    const out = await runAttentionLayer('flexprefill', shape, layer, { inputs: flexPrefill.budgetInputs!(budget) });
+    const out = await runAttentionLayer('flexprefill', shape, layer, { inputs: flexPrefill.budgetInputs!({ ...budget }) });
     expect(maxHeadDiff(out.output, denseRows(shape, chunk))).toBeLessThan(1e-5);
   });
 });
@@ -88,7 +88,7 @@ describe('flexprefill graph', () => {
     const params = { scope: 'kv-head', forcedSlash: 1, forcedVertical: 1, lastQueries: 32 } as const;
     const ref = flexPrefillChunkAttention(chunk, budget, params);
     expect(counts(ref.selection.heads.slice(0, 1))).not.toEqual(counts(ref.selection.heads.slice(1, 2)));
-    const inputs = flexPrefill.budgetInputs!(budget);
+    const inputs = flexPrefill.budgetInputs!({ ...budget });
     expect(inputs).toEqual({ [FLEXPREFILL_IO.alphaPpm]: 250000, [FLEXPREFILL_IO.minBudget]: 2 });
     for (const headsPerPass of [1, 2]) {
       const out = await runAttentionLayer('flexprefill', shape, layer, { params: { ...params, headsPerPass }, inputs });
@@ -122,7 +122,7 @@ describe('flexprefill in the model (tiny qwen3 checkpoint, chunks of 7)', () => 
     const dir = writeFixtureCheckpoint('qwen3', root);
     const full = SPARSE_METHODS.flexprefill.budgetFor(1, PROMPT.length);
     const dense = await run(dir, {});
-    const sparse = await run(dir, { attention: { method: 'flexprefill' } }, flexPrefill.budgetInputs!(full));
+    const sparse = await run(dir, { attention: { method: 'flexprefill' } }, flexPrefill.budgetInputs!({ ...full }));
     expect(sparse.tokens).toEqual(dense.tokens);
     expect(sparse.logits).toHaveLength(dense.logits.length);
     sparse.logits.forEach((row, i) => expect(maxAbsDiff(row, dense.logits[i]!)).toBeLessThan(1e-5));

@@ -120,7 +120,7 @@ describe('vertical-slash in the model (tiny llama checkpoint, chunks of 7)', () 
     const full = m.budgetFor(1, PROMPT.length);
     expect(full).toEqual({ verticalCount: PROMPT.length, slashCount: PROMPT.length });
     const dense = await run(dir, {});
-    const sparse = await run(dir, { attention: { method: 'vertical-slash' } }, verticalSlashAttention.budgetInputs!(full));
+    const sparse = await run(dir, { attention: { method: 'vertical-slash' } }, verticalSlashAttention.budgetInputs!({ ...full }));
     expect(sparse.tokens).toEqual(dense.tokens);
     expect(sparse.logits).toHaveLength(dense.logits.length);
     sparse.logits.forEach((row, i) => expect(maxAbsDiff(row, dense.logits[i]!)).toBeLessThan(1e-5));

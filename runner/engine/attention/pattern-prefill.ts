@@ -13,8 +13,9 @@
 //    rows (reversed back), and the slash sum of offset o = query - key is the sum of F[r, o+n-1-r]:
 //    padding each row with n zeros and re-reading the flat buffer with a row stride one shorter
 //    (Pad, Reshape, Slice) lines the diagonals up as columns, so the slash sums are a ReduceSum too.
-//    Statistics in fp32 whatever the compute dtype. Cost: h x n x T scores (n = 64 for Vertical-
-//    Slash, 512 for FlexPrefill: 1.9e9 elements, under Gather's 2^31, for 28 heads at 128K).
+//    Statistics in fp32 whatever the compute dtype. Cost: h x n x T scores per chunk (n = 64 for
+//    Vertical-Slash, 512 for FlexPrefill), computed in passes of whole KV heads (see Memory): one
+//    KV head of a 7B shape (7 query heads) at n = 512, T = 128K is 4.7e8 scores.
 // 2. Selection (the callback): TopK over the T columns / offsets per head with the forced ones given
 //    +3e38 (ONNX TopK breaks ties by the lower index, as the reference does). TopK is a bitonic sort
 //    on WebGPU (log^2 T / 2 passes past 2048 columns); it runs once per head, layer and chunk, two
@@ -39,10 +40,16 @@
 // runner/engine/sparse/reference/vertical-slash.ts is the chunk-aware reference).
 //
 // Memory: the gathered keys of one pass are heads x ceil(S/t) x (|R| + verticals) x d elements and
-// must stay under 2^31 (Gather's limit on WebGPU). `headsPerPass` (param) splits the heads into
-// sequential passes; the default is one head per pass when the model reaches past 16K positions
-// (then a 4096-token chunk at 128K with d = 128 stays <= 64 x (2T + 63) x 128 ~ 2^31 even at full
-// budget, and about 2^28 at C = 5), else all heads in one pass.
+// must stay under 2^31 (Gather's limit on WebGPU); the scores of a pass are heads x Gs x
+// ceil(S/t) x t x (|R| + verticals). `headsPerPass` (param, selecting heads) splits the attention
+// into sequential passes, and the estimation into passes of max(1, floor(headsPerPass x Gs / G)) KV
+// heads. Default: one head per pass when the model reaches past 16K positions, else all heads at
+// once. With one query head per pass, a 4096-token chunk at 128K (d = 128) gathers at most
+// 64 x (2T + 63) x 128 ~ 2^31 elements even at the full budget (where |R| ~ T and every column is
+// kept, deduplicated by the mask but still gathered) and about 2^28 at C = 5; its scores are
+// 64 x 64 x (|R| + verticals) <= 1.1e9. Scope 'kv-head' multiplies the scores of a pass by G (7 on a
+// 7B shape: sparse budgets, or smaller chunks, at 128K). The cost is graph size: the per-pass nodes
+// repeat once per head and layer (about 30 nodes x 28 heads x 28 layers on a 7B shape).
 import { int, ints } from '../onnx/graph-builder.js';
 import type { AttentionContext } from './types.js';
 import { rotary } from './rotary.js';
@@ -171,17 +178,30 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
   const keysRevT = g.op('Reshape', [g.op('Transpose', [g.op('Gather', [keys, reversed], { axis: int(1) })], { perm: ints([0, 2, 1]) }), g.int64([KV, 1, d, -1])]);
   const firstCol = g.op('Reshape', [sub(sub(n, c(1)), range(c(0), n)), g.int64([-1, 1])]);
   const causal = g.op('GreaterOrEqual', [g.op('Reshape', [range(c(0), T), g.int64([1, -1])]), firstCol]);
-  let probs = g.op('Softmax', [g.op('Where', [causal, g.op('MatMul', [lastQ, keysRevT]), ctx.scalar(-65504)])], { axis: int(-1) });
-  if (ctx.valueType !== 'float') probs = g.op('Cast', [probs], { to: int(1) });
   const headAxes = kvScope ? [1, 2] : [2];
-  const toSelecting = (x: string): string => (kvScope ? x : g.op('Reshape', [x, g.int64([H, -1])]));
-  const vertical = g.op('Gather', [toSelecting(sum(probs, headAxes)), reversed], { axis: int(1) });
-  // Slash: pad rows with n zeros; element (r, o + n - 1 - r) sits at flat n - 1 + r (T + n - 1) + o.
-  const padded = g.op('Pad', [probs, g.op('Concat', [g.int64([0, 0, 0, 0, 0, 0, 0]), vec(n)], { axis: int(0) })]);
-  const width = sub(add(T, n), c(1));
-  const flat = g.op('Reshape', [padded, g.int64([KV, G, -1])]);
-  const skewed = g.op('Reshape', [slice(flat, sub(n, c(1)), add(sub(n, c(1)), mul(n, width)), 2), shape(KV, G, n, width)]);
-  const slash = toSelecting(sum(slice(skewed, 0, T, 3), headAxes));
+  const per = p.headsPerPass ?? (spec.maxPositionEmbeddings > 16384 ? 1 : Hs);
+  // Estimation in passes of whole KV heads (as many as the attention passes cover, at least one).
+  const kvPer = Math.max(1, Math.floor((per * Gs) / G));
+  const verticalParts: string[] = [];
+  const slashParts: string[] = [];
+  for (let k0 = 0; k0 < KV; k0 += kvPer) {
+    const k1 = Math.min(KV, k0 + kvPer);
+    const kvs = k1 - k0;
+    const part = (x: string): string => (k0 === 0 && k1 === KV ? x : slice(x, k0, k1, 0));
+    let probs = g.op('Softmax', [g.op('Where', [causal, g.op('MatMul', [part(lastQ), part(keysRevT)]), ctx.scalar(-65504)])], { axis: int(-1) });
+    if (ctx.valueType !== 'float') probs = g.op('Cast', [probs], { to: int(1) });
+    const toSelecting = (x: string): string => (kvScope ? x : g.op('Reshape', [x, g.int64([kvs * G, -1])]));
+    verticalParts.push(toSelecting(sum(probs, headAxes)));
+    // Slash: pad rows with n zeros; element (r, o + n - 1 - r) sits at flat n - 1 + r (T + n - 1) + o.
+    const padded = g.op('Pad', [probs, g.op('Concat', [g.int64([0, 0, 0, 0, 0, 0, 0]), vec(n)], { axis: int(0) })]);
+    const width = sub(add(T, n), c(1));
+    const flat = g.op('Reshape', [padded, g.int64([kvs, G, -1])]);
+    const skewed = g.op('Reshape', [slice(flat, sub(n, c(1)), add(sub(n, c(1)), mul(n, width)), 2), shape(kvs, G, n, width)]);
+    slashParts.push(toSelecting(sum(slice(skewed, 0, T, 3), headAxes)));
+  }
+  const joinParts = (parts: string[]): string => (parts.length === 1 ? parts[0]! : g.op('Concat', parts, { axis: int(0) }));
+  const vertical = g.op('Gather', [joinParts(verticalParts), reversed], { axis: int(1) });
+  const slash = joinParts(slashParts);
   const sel = select({ vertical, slash, total: T, rows: n, heads: Hs });
 
   // 3. Relative tiles: covered r in [-(t-1), T-1] when a kept offset lies in [r, r+t-1].
@@ -217,7 +237,6 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
   const rowPos = g.op('Reshape', [add(g.op('Reshape', [blockStart, g.int64([-1, 1])]), range(c(0), c(t))), g.int64([1, -1, 1, t, 1])]);
   const flatKeys = g.op('Reshape', [keys, g.int64([-1, d])]);
   const flatValues = g.op('Reshape', [values, g.int64([-1, d])]);
-  const per = p.headsPerPass ?? (spec.maxPositionEmbeddings > 16384 ? 1 : Hs);
   const outputs: string[] = [];
   for (let s0 = 0; s0 < Hs; s0 += per) {
     const s1 = Math.min(Hs, s0 + per);
