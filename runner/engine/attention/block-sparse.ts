@@ -24,8 +24,10 @@
 //   selecting head and query block.
 // - Attention over the selected blocks only: the keys and values of the K chosen blocks are gathered
 //   (`[heads, query blocks, K * B, d]`), scores are one MatMul per query block against them, the
-//   token-level causal mask (key position <= query position, int64) applies inside the diagonal
-//   block, then Softmax and a MatMul with the gathered values. Executed work is
+//   token-level causal mask applies inside the diagonal block (and masks filler blocks whole), as
+//   additive -30000 biases in the compute dtype built from the small [heads, blocks, K] block
+//   offsets (no int64 tensor of the scores' size), then Softmax and a MatMul with the gathered
+//   values. Executed work is
 //   heads x nQ x B x K x B x d: it scales with topBlocks, not with T. With scope 'kv-head' the KV
 //   group shares one selection and the MatMuls have group x B rows (the H100 note found that faster);
 //   'query-head' (the paper, the reference's default) gathers per query head.
@@ -48,6 +50,8 @@
 // - Budget: `attention.prefill.top_blocks` (int64 scalar input) unless params.topBlocks bakes it in;
 //   params.blockSize must equal the budget's blockSize (budgetInputs only feeds topBlocks).
 import { int, ints } from '../onnx/graph-builder.js';
+import { OnnxType } from '../onnx/proto.js';
+import { floatToHalf } from '../dtype.js';
 import type { AttentionBuilder, AttentionContext } from './types.js';
 import { rotary } from './rotary.js';
 
@@ -56,6 +60,16 @@ export const BLOCK_SPARSE_IO = { topBlocks: 'attention.prefill.top_blocks' } as 
 
 /** Default number of query-block groups per chunk (see the header). */
 export const DEFAULT_QUERY_GROUPS = 8;
+
+/** Additive mask: scores + MASK stay finite in fp16 (|score| < 35000) and exp() of them is 0. */
+const MASK = -30000;
+
+/** A constant tensor in the compute dtype (float or float16). */
+function computeConst(ctx: AttentionContext, values: readonly number[], dims: readonly number[]): string {
+  if (ctx.valueType === 'float') return ctx.graph.inline('c_mask', 'float', dims, new Uint8Array(Float32Array.from(values).buffer));
+  if (ctx.valueType === 'float16') return ctx.graph.inline('c_mask', 'float16', dims, new Uint8Array(Uint16Array.from(values, floatToHalf).buffer));
+  throw new Error(`block-sparse runs in float or float16; the compute dtype is ${ctx.valueType}.`);
+}
 
 const positiveInt = (ctx: AttentionContext, name: string, fallback: number): number => {
   const value = ctx.params[name] ?? fallback;
@@ -157,11 +171,10 @@ export function blockSparsePrefill(ctx: AttentionContext): string {
     ? g.op('Reshape', [g.op('Transpose', [g.op('Reshape', [qBlocks, g.int64([kv, group, -1, B, d])])], { perm: ints([0, 2, 1, 3, 4]) }), g.int64([kv, -1, R, d])])
     : qBlocks;
   const qScaled = g.op('Mul', [qRows, ctx.scalar(1 / Math.sqrt(d))]);
-  // Absolute query positions [nQ, R] and key offsets inside a block [B].
-  const rowInBlock = g.int64(Array.from({ length: R }, (_, r) => r % B), [1, R]);
-  const qPos = g.op('Add', [g.op('Mul', [a, bs]), rowInBlock]);
-  const keyInBlock = g.int64(Array.from({ length: B }, (_, c) => c), [B]);
-
+  // Token-level causal mask as additive biases in the compute dtype (no int64 tensor of the scores'
+  // size): `upper` [1, 1, R, 1, B] masks key c > row r mod B inside the diagonal block; a block after
+  // the query block (a filler) is masked whole.
+  const upper = computeConst(ctx, Array.from({ length: R * B }, (_, x) => (x % B > Math.floor(x / B) % B ? MASK : 0)), [1, 1, R, 1, B]);
   // Query-block groups: `per` blocks each, group i starting at min(i * per, nQ - per).
   const per = g.op('Div', [g.op('Add', [nQ, scalar(groups - 1)]), scalar(groups)]);
   const lastStart = g.op('Sub', [nQ, per]);
@@ -176,11 +189,14 @@ export function blockSparsePrefill(ctx: AttentionContext): string {
     const values = g.op('Reshape', [g.op('Gather', [vTable, idx], { axis: int(0) }), g.int64([0, 0, -1, d])]);
     const q = g.op('Slice', [qScaled, from, to, axis1]); // [Hs, per, R, d]
     const scores = g.op('MatMul', [q, g.op('Transpose', [keys], { perm: ints([0, 1, 3, 2]) })]); // [Hs, per, R, K * B]
-    const blockOfKey = g.op('Slice', [selected!, from, to, axis1]);
-    const kPos = g.op('Reshape', [g.op('Add', [g.op('Unsqueeze', [g.op('Mul', [blockOfKey, bs]), g.int64([3])]), keyInBlock]), g.int64([0, 0, 1, -1])]);
-    const rows = g.op('Unsqueeze', [g.op('Slice', [qPos, from, to, g.int64([0])]), g.int64([0, 3])]); // [1, per, R, 1]
-    const keep = g.op('LessOrEqual', [kPos, rows]);
-    const probs = g.op('Softmax', [g.op('Where', [keep, scores, ctx.scalar(-65504)])], { axis: int(-1) });
+    // Query block minus key block, [Hs, per, K]: 0 on the diagonal, < 0 for fillers.
+    const delta = g.op('Sub', [g.op('Reshape', [g.op('Slice', [qBlockIds, from, to, g.int64([0])]), g.int64([1, -1, 1])]), g.op('Slice', [selected!, from, to, axis1])]);
+    const toBias = (cond: string): string => g.op('Reshape', [g.op('Cast', [cond], { to: int(OnnxType[ctx.valueType]) }), g.int64([0, 0, 1, -1, 1])]);
+    const diagonal = toBias(g.op('Equal', [delta, scalar(0)])); // [Hs, per, 1, K, 1]
+    const filler = g.op('Mul', [toBias(g.op('Less', [delta, scalar(0)])), ctx.scalar(MASK)]);
+    const scores5 = g.op('Reshape', [scores, g.int64([0, 0, 0, -1, B])]); // [Hs, per, R, K, B]
+    const masked = g.op('Reshape', [g.op('Add', [g.op('Add', [scores5, filler]), g.op('Mul', [diagonal, upper])]), g.int64([0, 0, 0, -1])]);
+    const probs = g.op('Softmax', [masked], { axis: int(-1) });
     outputs.push(g.op('MatMul', [probs, values])); // [Hs, per, R, d]
   }
   let attended = outputs[0]!;
