@@ -13,7 +13,8 @@ import { blockSparseAttention, blockSparseChunkAttention, blockSparseSelect } fr
 import { SPARSE_METHODS } from '../../runner/engine/sparse/registry.js';
 import { headTensor, type HeadTensor, type PrefillInput } from '../../runner/engine/sparse/tensor.js';
 import { attentionMethod } from '../../runner/engine/attention/registry.js';
-import { BLOCK_SPARSE_IO } from '../../runner/engine/attention/block-sparse.js';
+import { BLOCK_SPARSE_IO, blockSparseQueryGroups } from '../../runner/engine/attention/block-sparse.js';
+import { blockSparseBudget } from '../../runner/engine/sparse/budget.js';
 import { Engine } from '../../runner/engine/engine.js';
 import { concatHeads, maxHeadDiff, randomCase, randomHeads, runAttentionLayer, sliceRows, type LayerCase, type LayerShape } from './attention-harness.js';
 import { PROMPT, maxAbsDiff, writeFixtureCheckpoint } from './helpers.js';
@@ -129,6 +130,30 @@ describe('block-sparse details', () => {
       expect(Array.from(chunk.output)).toEqual(Array.from(whole.output));
     }
     expect(() => blockSparseChunkAttention(input, { blockSize: 16, topBlocks: 3 }, {}, 70)).toThrow('past is 70; an integer in [0, 70) is required.');
+  });
+
+  it('blockSparseQueryGroups is the smallest group count whose gathered keys and scores stay under 2^31 elements', () => {
+    const qwen7b = { numHeads: 28, numKvHeads: 4, headDim: 128 };
+    for (const scope of SCOPES) {
+      for (const blockSize of [16, 64]) {
+        for (const compression of [1, 2, 5, 20]) {
+          const budget = blockSparseBudget(compression, 131072, blockSize);
+          const groups = blockSparseQueryGroups(qwen7b, 4096, budget, scope);
+          const heads = scope === 'kv-head' ? 4 : 28;
+          const rows = scope === 'kv-head' ? 7 * blockSize : blockSize;
+          const largest = (g: number): number => {
+            const per = Math.ceil((4096 / blockSize + 1) / g);
+            return Math.max(heads * per * budget.topBlocks * blockSize * 128, heads * per * rows * budget.topBlocks * blockSize);
+          };
+          expect(largest(groups)).toBeLessThan(2 ** 31);
+          if (groups > 1) expect(largest(groups - 1)).toBeGreaterThanOrEqual(2 ** 31);
+        }
+      }
+    }
+    // Dense at 128k in query-head scope needs many groups; C = 20 with 64-token blocks needs one.
+    expect(blockSparseQueryGroups(qwen7b, 4096, blockSparseBudget(1, 131072), 'query-head')).toBeGreaterThan(8);
+    expect(blockSparseQueryGroups(qwen7b, 4096, blockSparseBudget(20, 131072, 64), 'kv-head')).toBe(1);
+    expect(() => blockSparseQueryGroups(qwen7b, 4096, { blockSize: 16, topBlocks: 8192 }, 'query-head', 2 ** 20)).toThrow('One query block of block-sparse needs');
   });
 
   it('refuses bad params and budgets', async () => {

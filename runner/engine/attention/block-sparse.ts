@@ -27,20 +27,24 @@
 //   token-level causal mask applies inside the diagonal block (and masks filler blocks whole), as
 //   additive -30000 biases in the compute dtype built from the small [heads, blocks, K] block
 //   offsets (no int64 tensor of the scores' size), then Softmax and a MatMul with the gathered
-//   values. Executed work is
-//   heads x nQ x B x K x B x d: it scales with topBlocks, not with T. With scope 'kv-head' the KV
+//   values. Executed work is heads x nQ x B x K x B x d: it scales with topBlocks, not with T. With scope 'kv-head' the KV
 //   group shares one selection and the MatMuls have group x B rows (the H100 note found that faster);
 //   'query-head' (the paper, the reference's default) gathers per query head.
 // - Memory: the chunk's query blocks are processed in params.queryGroups groups (default 8),
 //   unrolled in the graph, of ceil(nQ / groups) blocks each (the last groups are shifted back to stay
 //   inside the chunk, so a short chunk recomputes a few blocks rather than making empty tensors).
-//   One group gathers selecting-heads x ceil(nQ / groups) x K x B x d elements for keys (and as many
-//   for values), which must stay under 2^31 for WebGPU's Gather; with 4096-token chunks that is
-//   heads x (4096 / groups) x K x d whatever B. Qwen2.5-7B shape (28 query heads, 4 KV heads, d 128),
-//   8 groups: kv-head scope 2^18 K elements, so every K below 8192 fits (at 128k even dense,
-//   K = 8000 blocks of 16; the score tensor of a group, 4 x 512 x 7 x K x B, stays under 2^31 too);
-//   query-head scope 7 times that, K < 1170: C >= 5 at 128k with B = 16 (K ~ 850), every C with
-//   B = 64 up to dense at 64k; raise params.queryGroups (16 for C = 2, 64 for dense at 128k, B 16).
+//   One group gathers selecting-heads x ceil(nQ / groups) x K x B x d elements for keys (as many for
+//   values) and its scores hold selecting-heads x ceil(nQ / groups) x R x K x B; both must stay under
+//   2^31 (WebGPU's Gather fails past it). blockSparseQueryGroups() gives the smallest group count
+//   for a shape, chunk and budget (counting one more block for a chunk that starts mid-block).
+//   Qwen2.5-7B shape (28 query heads, 4 KV heads, d 128), 4096-token chunks, C = 1 / 2 / 5 / 10 / 20:
+//   | L, B | K (blocks) | kv-head groups | query-head groups |
+//   | 65536, 16 | 4096 / 1200 / 432 / 210 / 104 | 5 / 2 / 1 / 1 / 1 | 29 / 9 / 3 / 2 / 1 |
+//   | 131072, 16 | 8192 / 2400 / 865 / 420 / 207 | 9 / 3 / 1 / 1 / 1 | 65 / 18 / 6 / 3 / 2 |
+//   | 65536, 64 | 1024 / 300 / 108 / 53 / 26 | 4 / 2 / 1 / 1 / 1 | 8 / 3 / 1 / 1 / 1 |
+//   | 131072, 64 | 2048 / 600 / 216 / 105 / 52 | 8 / 3 / 1 / 1 / 1 | 17 / 5 / 2 / 1 / 1 |
+//   The default of 8 covers every sparse C (C >= 2) in kv-head scope and C >= 5 in query-head scope
+//   at these lengths; more groups cost dispatches (about 20 nodes per group and layer), not FLOPs.
 // - Chunked prefill: the selection of a chunk's query blocks uses the pooled keys of all T positions,
 //   so with chunks aligned to B (the engine's 4096-token chunks) a chunked run equals the
 //   whole-prompt reference's rows P..T-1 (tested). A chunk that starts mid-block pools the
@@ -215,6 +219,30 @@ export function blockSparsePrefill(ctx: AttentionContext): string {
   const rowsOut = g.op('Reshape', [tokenMajor, g.int64([-1, H * d])]);
   const chunk = g.op('Slice', [rowsOut, vec(off), vec(padded), g.int64([0])]);
   return g.op('Reshape', [chunk, g.int64([1, -1, H * d])]);
+}
+
+/**
+ * The smallest params.queryGroups that keeps one group's gathered keys (heads x blocks x K x B x d)
+ * and scores (heads x blocks x R x K x B) under `limit` elements, for a chunk of `chunk` tokens.
+ * @throws RangeError when one query block alone exceeds the limit.
+ * @example blockSparseQueryGroups({ numHeads: 28, numKvHeads: 4, headDim: 128 }, 4096, { blockSize: 16, topBlocks: 865 }, 'query-head') // 8
+ */
+export function blockSparseQueryGroups(
+  shape: { numHeads: number; numKvHeads: number; headDim: number },
+  chunk: number,
+  budget: { blockSize: number; topBlocks: number },
+  scope: 'query-head' | 'kv-head' = 'query-head',
+  limit = 2 ** 31,
+): number {
+  const { blockSize: B, topBlocks: K } = budget;
+  const heads = scope === 'kv-head' ? shape.numKvHeads : shape.numHeads;
+  const rows = scope === 'kv-head' ? (shape.numHeads / shape.numKvHeads) * B : B;
+  // A chunk starting mid-block spans one more block.
+  const blocks = Math.ceil(chunk / B) + 1;
+  const perBlock = heads * K * B * Math.max(shape.headDim, rows);
+  const maxPer = Math.floor((limit - 1) / perBlock);
+  if (maxPer < 1) throw new RangeError(`One query block of block-sparse needs ${perBlock} elements, over the limit of ${limit}.`);
+  return Math.ceil(blocks / maxPer);
 }
 
 export const blockSparseAttention: AttentionBuilder = {
