@@ -176,8 +176,10 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
   const lastQ = g.op('Reshape', [slice(q, sub(S, n), S, 1), g.int64([KV, G, -1, d])]);
   const reversed = g.op('Range', [sub(T, c(1)), c(-1), c(-1)]);
   const keysRevT = g.op('Reshape', [g.op('Transpose', [g.op('Gather', [keys, reversed], { axis: int(1) })], { perm: ints([0, 2, 1]) }), g.int64([KV, 1, d, -1])]);
-  const firstCol = g.op('Reshape', [sub(sub(n, c(1)), range(c(0), n)), g.int64([-1, 1])]);
-  const causal = g.op('GreaterOrEqual', [g.op('Reshape', [range(c(0), T), g.int64([1, -1])]), firstCol]);
+  // Compared in fp32 (exact below 2^24): the [n, T] mask in a dtype WebGPU kernels take.
+  const toF = (x: string): string => g.op('Cast', [x], { to: int(1) });
+  const firstCol = toF(g.op('Reshape', [sub(sub(n, c(1)), range(c(0), n)), g.int64([-1, 1])]));
+  const causal = g.op('GreaterOrEqual', [toF(g.op('Reshape', [range(c(0), T), g.int64([1, -1])])), firstCol]);
   const headAxes = kvScope ? [1, 2] : [2];
   const per = p.headsPerPass ?? (spec.maxPositionEmbeddings > 16384 ? 1 : Hs);
   // Estimation in passes of whole KV heads (as many as the attention passes cover, at least one).
@@ -234,7 +236,9 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
     : g.op('Reshape', [qPadded, g.int64([H, -1, 1, t, d])]);
   const blockStart = mul(add(range(c(0), blocks), b0), c(t));
   const start3 = g.op('Reshape', [blockStart, g.int64([1, -1, 1])]);
-  const rowPos = g.op('Reshape', [add(g.op('Reshape', [blockStart, g.int64([-1, 1])]), range(c(0), c(t))), g.int64([1, -1, 1, t, 1])]);
+  // Row positions in fp32 (exact below 2^24), so the one comparison over [heads, blocks, t, keys] runs
+  // in a dtype WebGPU kernels take; index math itself stays int64.
+  const rowPos = g.op('Cast', [g.op('Reshape', [add(g.op('Reshape', [blockStart, g.int64([-1, 1])]), range(c(0), c(t))), g.int64([1, -1, 1, t, 1])])], { to: int(1) });
   const flatKeys = g.op('Reshape', [keys, g.int64([-1, d])]);
   const flatValues = g.op('Reshape', [values, g.int64([-1, d])]);
   const outputs: string[] = [];
@@ -256,8 +260,9 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
     const index = add(mul(kvBase, T), g.op('Where', [ok, blockKeys, c(0)]));
     const k = g.op('Reshape', [g.op('Transpose', [g.op('Gather', [flatKeys, index], { axis: int(0) })], { perm: ints([0, 1, 3, 2]) }), g.int64([0, 0, 1, d, -1])]);
     const v = g.op('Reshape', [g.op('Gather', [flatValues, index], { axis: int(0) }), g.int64([0, 0, 1, -1, d])]);
-    const to5 = (x: string): string => g.op('Reshape', [x, g.int64([0, 0, 1, 1, -1])]);
-    const mask = g.op('And', [to5(ok), g.op('LessOrEqual', [to5(blockKeys), rowPos])]);
+    // Masked keys get position 3e38: causal and validity in one comparison.
+    const keyPos = g.op('Where', [ok, g.op('Cast', [blockKeys], { to: int(1) }), f32(ctx, 3e38)]);
+    const mask = g.op('LessOrEqual', [g.op('Reshape', [keyPos, g.int64([0, 0, 1, 1, -1])]), rowPos]);
     const scores = g.op('MatMul', [part(qBlocks), k]);
     const attn = g.op('Softmax', [g.op('Where', [mask, scores, ctx.scalar(-65504)])], { axis: int(-1) });
     outputs.push(g.op('MatMul', [attn, v]));
