@@ -9,7 +9,8 @@ import { contextLimit, type ModelSpec } from './checkpoint/config.js';
 import { ensureGraph, defaultCacheDir, type CachedGraph } from './graph/graph-cache.js';
 import type { Precision } from './graph/model-graph.js';
 import { EngineSession } from './session/engine-session.js';
-import type { Device, GenerateResult } from './session/protocol.js';
+import type { Device, GenerateResult, LoadRequest } from './session/protocol.js';
+import { snapKvParams } from './attention/snapkv-io.js';
 
 /** Options of `Engine.load`. */
 export interface EngineOptions {
@@ -89,14 +90,31 @@ export class Engine {
     const maxLength = options.maxLength ?? contextLimit(spec);
     const log = options.log ?? (() => undefined);
     log(`engine: preparing graph (${spec.architecture}, ${precision}, attention ${options.attention?.method ?? 'dense'})`);
+    const decodeAttention = options.singleGraph ? undefined : (options.decodeAttention ?? (device === 'webgpu' ? { method: 'dense-decode-blocked' } : undefined));
+    // SnapKV / Ada-SnapKV: the prefill graph keeps the prompt's last queries; a compress graph runs before decoding.
+    const compress: LoadRequest['compress'] =
+      decodeAttention?.method === 'snapkv' || decodeAttention?.method === 'ada-snapkv'
+        ? {
+            variant: decodeAttention.method,
+            params: snapKvParams(decodeAttention.params),
+            numHeads: spec.numHeads,
+            ...(typeof decodeAttention.params?.['capacity'] === 'number' ? { capacity: decodeAttention.params['capacity'] } : {}),
+          }
+        : undefined;
     const graph = ensureGraph(
       spec,
       weights,
-      { precision, logits: options.allLogits ? 'all' : 'last', attention: options.attention ?? { method: 'dense' }, maxPositions: maxLength, ...(options.headPrecision ? { headPrecision: options.headPrecision } : {}) },
+      {
+        precision,
+        logits: options.allLogits ? 'all' : 'last',
+        attention: options.attention ?? { method: 'dense' },
+        maxPositions: maxLength,
+        ...(options.headPrecision ? { headPrecision: options.headPrecision } : {}),
+        ...(compress ? { windowQueries: compress.params.window } : {}),
+      },
       options.cacheDir ?? defaultCacheDir(),
     );
     log(graph.built ? `engine: built graph ${graph.key} in ${(graph.buildMs / 1000).toFixed(1)} s` : `engine: using cached graph ${graph.key}`);
-    const decodeAttention = options.singleGraph ? undefined : (options.decodeAttention ?? (device === 'webgpu' ? { method: 'dense-decode-blocked' } : undefined));
     const decodeGraph = decodeAttention
       ? ensureGraph(spec, weights, { precision, logits: 'last', attention: decodeAttention, maxPositions: maxLength, ...(options.headPrecision ? { headPrecision: options.headPrecision } : {}) }, options.cacheDir ?? defaultCacheDir())
       : null;
@@ -104,6 +122,7 @@ export class Engine {
     const session = await EngineSession.open({
       modelFile: graph.modelFile,
       ...(decodeGraph ? { decodeModelFile: decodeGraph.modelFile } : {}),
+      ...(compress ? { compress } : {}),
       ...(graph.states.length || decodeGraph?.states.length ? { states: [...graph.states, ...(decodeGraph?.states ?? [])] } : {}),
       ...(typeof decodeAttention?.params?.['block'] === 'number' ? { decodeBlock: decodeAttention.params['block'] } : {}),
       device,

@@ -5,11 +5,15 @@
 // Weights go to an external data file; small constants stay inline.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GraphBuilder, float, int, type Dim } from '../onnx/graph-builder.js';
+import { GraphBuilder, float, int, ints, type Dim } from '../onnx/graph-builder.js';
 import { encodeModel, type OnnxElementType } from '../onnx/proto.js';
 import type { ModelSpec } from '../checkpoint/config.js';
 import type { WeightSource } from '../checkpoint/checkpoint.js';
 import { attentionMethod } from '../attention/registry.js';
+import type { AttentionContext } from '../attention/types.js';
+import { rotary } from '../attention/rotary.js';
+import { attentionState } from '../attention/quest-state.js';
+import { SNAPKV_IO } from '../attention/snapkv-io.js';
 import { ropeTables } from '../rope.js';
 import { floatToHalf, type ElementType } from '../dtype.js';
 import { WeightFileWriter } from './weight-file.js';
@@ -34,6 +38,12 @@ export interface GraphSettings {
    * copy twice as large (1.1 GB more for Qwen2.5-7B).
    */
   headPrecision?: Precision;
+  /**
+   * Keep each layer's last `windowQueries` rotated queries of the prompt as the attention state
+   * `window_query` (`[1, kv, w, group x headDim]`, w = min(windowQueries, tokens so far)), carried
+   * across prefill chunks: SnapKV's observation window (attention/snapkv.ts).
+   */
+  windowQueries?: number;
 }
 
 /** Names of the graph's inputs and outputs, shared with the session code. */
@@ -58,6 +68,19 @@ export interface BuiltGraph {
   opCounts: Record<string, number>;
   /** Per-layer attention states the session threads from step to step (attention/quest-state.ts). */
   states: AttentionStateSpec[];
+}
+
+/** The last `window` rotated queries, appended to the `window_query` state (GraphSettings.windowQueries). */
+function windowState(ctx: AttentionContext, window: number, positions: string): void {
+  if (!Number.isInteger(window) || window < 1) throw new Error(`windowQueries must be a positive integer; got ${window}.`);
+  const { graph: g, spec } = ctx;
+  const kv = spec.numKvHeads;
+  const width = (spec.numHeads / kv) * spec.headDim;
+  const state = attentionState(ctx, SNAPKV_IO.windowState, [1, kv, 'window_rows', width]);
+  const last = (x: string, axis: number): string => g.op('Slice', [x, g.int64([-window]), g.int64([Number.MAX_SAFE_INTEGER]), g.int64([axis])]);
+  const rotated = rotary(ctx, last(positions, 1), last(ctx.query, 1), spec.numHeads);
+  const rows = g.op('Transpose', [g.op('Reshape', [rotated, g.int64([1, -1, kv, width])])], { perm: ints([0, 2, 1, 3]) });
+  state.update(last(g.op('Concat', [state.value, rows], { axis: int(2) }), 2));
 }
 
 /**
@@ -162,7 +185,7 @@ export function buildModelGraph(spec: ModelSpec, source: WeightSource, settings:
       }
       const pastKey = g.input(GRAPH_IO.pastKey(layer), ot, [1, spec.numKvHeads, 'past_sequence', spec.headDim]);
       const pastValue = g.input(GRAPH_IO.pastValue(layer), ot, [1, spec.numKvHeads, 'past_sequence', spec.headDim]);
-      const attended = method.build({
+      const context: AttentionContext = {
         graph: g,
         spec,
         layer,
@@ -182,7 +205,9 @@ export function buildModelGraph(spec: ModelSpec, source: WeightSource, settings:
         scalar,
         valueType: ot,
         sharedInput,
-      });
+      };
+      const attended = method.build(context);
+      if (settings.windowQueries !== undefined) windowState(context, settings.windowQueries, positionInput());
       g.output(GRAPH_IO.presentKey(layer), GRAPH_IO.presentKey(layer), ot, [1, spec.numKvHeads, 'total_sequence', spec.headDim]);
       g.output(GRAPH_IO.presentValue(layer), GRAPH_IO.presentValue(layer), ot, [1, spec.numKvHeads, 'total_sequence', spec.headDim]);
       let o = g.op('MatMul', [attended, linear([n.o], `${l}.o_proj`)]);

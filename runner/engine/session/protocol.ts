@@ -2,6 +2,8 @@
 // onnxruntime session and the KV cache (GPU buffers cannot leave the thread that made them), so
 // the unit of work it accepts is a whole generation: prefill in chunks, then greedy decode.
 import type { AttentionStateSpec } from '../attention/quest-state.js';
+import type { SnapKvParams } from '../sparse/reference/snapkv.js';
+import type { SnapKvVariant } from '../attention/snapkv-io.js';
 
 /** Execution provider of a session. */
 export type Device = 'cpu' | 'webgpu';
@@ -17,6 +19,11 @@ export interface LoadRequest {
    * session the states it declares (empty on the first step) and keeps what it outputs.
    */
   states?: AttentionStateSpec[];
+  /**
+   * SnapKV / Ada-SnapKV: compress the cache once between prefill and the first decode step
+   * (graph/snapkv-compress.ts). `capacity` is used when the request's attentionInputs give none.
+   */
+  compress?: { variant: SnapKvVariant; params: SnapKvParams; numHeads: number; capacity?: number };
   /** Block size of a blocked decode graph (`dense-decode-blocked`): tokens frozen or moved at once. */
   decodeBlock?: number;
   device: Device;

@@ -7,7 +7,9 @@ import * as ort from 'onnxruntime-node';
 import { GRAPH_IO } from '../graph/model-graph.js';
 import { FROZEN_IO, DEFAULT_BLOCK } from '../attention/dense-decode-blocked.js';
 import { CACHE_OUT, SPLIT_AT, freezeGraph, mergeGraph } from '../graph/cache-graphs.js';
-import type { AttentionStateSpec } from '../attention/quest-state.js';
+import { ATTENTION_STATE, type AttentionStateSpec } from '../attention/quest-state.js';
+import { SNAPKV_IO } from '../attention/snapkv-io.js';
+import { compressGraph } from '../graph/snapkv-compress.js';
 import type { GenerateRequest, LoadRequest, WorkerMessage, WorkerRequest } from './protocol.js';
 
 if (!parentPort) throw new Error('runner/engine/session/worker is a worker-thread entry point.');
@@ -18,6 +20,8 @@ let decodeSession: ort.InferenceSession | null = null;
 /** Cache-reshaping sessions of a blocked decode graph. */
 let freezeSession: ort.InferenceSession | null = null;
 let mergeSession: ort.InferenceSession | null = null;
+/** SnapKV / Ada-SnapKV cache compression, run once between prefill and decoding. */
+let compressSession: ort.InferenceSession | null = null;
 let loaded: LoadRequest | null = null;
 
 function post(message: WorkerMessage, transfer: ArrayBuffer[] = []): void {
@@ -58,6 +62,20 @@ async function load(request: LoadRequest): Promise<void> {
     }
     freezeSession = await ort.InferenceSession.create(freezeGraph(shape), cacheOptions);
     mergeSession = await ort.InferenceSession.create(mergeGraph(shape), cacheOptions);
+  }
+  if (request.compress) {
+    const { numLayers, numKvHeads, headDim } = request;
+    const valueType = request.precision === 'fp16' ? ('float16' as const) : ('float' as const);
+    const compressOptions = { ...options, enableProfiling: false };
+    if (webgpu) {
+      const all: Record<string, 'gpu-buffer'> = {};
+      for (let l = 0; l < numLayers; l++) {
+        for (const name of [SNAPKV_IO.key(l), SNAPKV_IO.value(l), SNAPKV_IO.kept(l), ATTENTION_STATE.output(l, SNAPKV_IO.maskState)]) all[name] = 'gpu-buffer';
+      }
+      compressOptions.preferredOutputLocation = all;
+    }
+    const graph = compressGraph({ numLayers, numHeads: request.compress.numHeads, numKvHeads, headDim, valueType }, request.compress.variant, request.compress.params);
+    compressSession = await ort.InferenceSession.create(graph, compressOptions);
   }
   loaded = request;
   post({ type: 'loaded', loadMs: performance.now() - started, inputNames: [...session.inputNames], outputNames: [...session.outputNames] });
@@ -127,12 +145,39 @@ async function generate(request: GenerateRequest): Promise<void> {
     pastValues = Array.from({ length: layers }, (_, l) => out[CACHE_OUT.tailValue(l)]!);
     frozenLength += n;
   };
+  /** SnapKV: replaces the prompt's cache by the kept tokens (the position counter stays absolute). */
+  let compressed = false;
+  const compress = async (): Promise<void> => {
+    const capacity = request.attentionInputs?.[SNAPKV_IO.capacity] ?? config.compress?.capacity;
+    if (capacity === undefined) throw new Error(`${config.compress!.variant} needs its budget: attentionInputs["${SNAPKV_IO.capacity}"] or params.capacity.`);
+    const feeds: Record<string, ort.Tensor> = { [SNAPKV_IO.capacity]: new ort.Tensor('int64', BigInt64Array.of(BigInt(capacity)), []) };
+    const windows = Array.from({ length: layers }, (_, l) => ATTENTION_STATE.input(l, SNAPKV_IO.windowState));
+    for (let l = 0; l < layers; l++) {
+      const window = states.get(windows[l]!);
+      if (!window) throw new Error(`The prefill graph kept no window queries (${windows[l]}); build it with windowQueries.`);
+      feeds[GRAPH_IO.pastKey(l)] = pastKeys[l]!;
+      feeds[GRAPH_IO.pastValue(l)] = pastValues[l]!;
+      feeds[windows[l]!] = window;
+    }
+    const out = await compressSession!.run(feeds);
+    dispose([...pastKeys, ...pastValues, ...windows.map((w) => states.get(w)!)]);
+    for (const w of windows) states.delete(w);
+    pastKeys = Array.from({ length: layers }, (_, l) => out[SNAPKV_IO.key(l)]!);
+    pastValues = Array.from({ length: layers }, (_, l) => out[SNAPKV_IO.value(l)]!);
+    for (let l = 0; l < layers; l++) {
+      dispose([out[SNAPKV_IO.kept(l)]!]);
+      const mask = out[ATTENTION_STATE.output(l, SNAPKV_IO.maskState)];
+      if (mask) states.set(ATTENTION_STATE.input(l, SNAPKV_IO.maskState), mask);
+    }
+    compressed = true;
+  };
   const chunkMs: number[] = [];
   const decodeMs: number[] = [];
 
   // The decode graph serves decode steps only; a one-token last prefill chunk stays in the prefill graph.
   const step = async (ids: readonly number[], decoding = false): Promise<Float32Array> => {
     let active = decoding && ids.length === 1 && decodeSession ? decodeSession : session!;
+    if (active === decodeSession && compressSession && !compressed) await compress();
     if (active === decodeSession && freezeSession) {
       // Keep at least one token in the tail; freeze or move whole blocks once the tail holds 2 blocks.
       const tail = position - frozenLength;
@@ -230,6 +275,8 @@ port.on('message', (request: WorkerRequest) => {
       await decodeSession?.release();
       await freezeSession?.release();
       await mergeSession?.release();
+      await compressSession?.release();
+      compressSession = null;
       session = null;
       decodeSession = null;
       freezeSession = null;
