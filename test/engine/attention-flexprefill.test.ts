@@ -16,6 +16,7 @@ import { SPARSE_METHODS } from '../../runner/engine/sparse/registry.js';
 import { attentionMethod } from '../../runner/engine/attention/registry.js';
 import { FLEXPREFILL_IO } from '../../runner/engine/attention/flexprefill.js';
 import { Engine } from '../../runner/engine/engine.js';
+import { runLayerGraph } from '../../runner/engine/attention/layer-graph.js';
 import { concatHeads, maxHeadDiff, randomCase, runAttentionLayer, sliceRows, type LayerCase, type LayerShape } from './attention-harness.js';
 import { PROMPT, maxAbsDiff, writeFixtureCheckpoint } from './helpers.js';
 
@@ -94,6 +95,16 @@ describe('flexprefill graph', () => {
       const out = await runAttentionLayer('flexprefill', shape, layer, { params: { ...params, headsPerPass }, inputs });
       expect(maxHeadDiff(out.output, asHeads(shape, 100, ref.output))).toBeLessThan(1e-5);
     }
+  });
+
+  it('builds an fp16 graph (the WebGPU compute dtype) that runs and selects as the reference', async () => {
+    const { layer, chunk } = chunkCase(shape, 40, 100, 3);
+    const budget = { alpha: 0.3, minBudget: 3 };
+    const params = { tileSize: 16, forcedSlash: 2 };
+    const out = await runLayerGraph('flexprefill', shape, layer, { precision: 'fp16', params: { ...params, ...budget } });
+    // fp16 inputs and arithmetic: ~1e-3; a different selection would be off by far more.
+    expect(maxHeadDiff(out.output, asHeads(shape, 100, flexPrefillChunkAttention(chunk, budget, params).output))).toBeLessThan(2e-3);
+    expect(maxHeadDiff(out.output, denseRows(shape, chunk))).toBeGreaterThan(2e-2);
   });
 
   it('refuses bad budgets', async () => {
