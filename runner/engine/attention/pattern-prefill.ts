@@ -32,7 +32,9 @@
 //    not count a key twice); the per-row causal mask is applied inside the gathered set. Keys and
 //    values are gathered ([heads, blocks, |R| + verticals, d]) and attended with MatMul / Softmax /
 //    MatMul, so executed work is blocks x t x (|R| + verticals) per head: it falls with the budget
-//    (the reference's kept pairs, plus the padding of R to the longest head), never L^2.
+//    (the reference's kept pairs, plus the padding of R and of the columns to the longest head of
+//    a pass, plus keys tb - r < 0 that early blocks gather and mask: up to 2x on a first chunk whose
+//    R spans it, ~1x for later chunks of a long context), never L^2.
 //
 // Chunked prefill: blocks are aligned to absolute positions (query padded in front by P mod t rows
 // and behind to a whole block), the pattern is estimated from the chunk's own last queries against
@@ -217,7 +219,8 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
   const covered = g.op('Greater', [count, f32(ctx, 0.5)]);
   const coveredF = g.op('Cast', [covered], { to: int(1) });
   const rank = sub(g.op('Cast', [g.op('CumSum', [coveredF, c(1)])], { to: int(7) }), c(1));
-  const rMax = g.op('Cast', [g.op('ReduceMax', [sum(coveredF, [1]), g.int64([0])], { keepdims: int(1) })], { to: int(7) });
+  const coveredCount = sum(coveredF, [1]);
+  const rMax = g.op('Cast', [g.op('ReduceMax', [coveredCount, g.int64([0])], { keepdims: int(1) })], { to: int(7) });
   const relList = g.op('ScatterElements', [
     g.op('Expand', [c(2 ** 40), shape(Hs, add(rMax, c(1)))]),
     g.op('Where', [covered, rank, rMax]),
@@ -241,18 +244,23 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
   const rowPos = g.op('Cast', [g.op('Reshape', [add(g.op('Reshape', [blockStart, g.int64([-1, 1])]), range(c(0), c(t))), g.int64([1, -1, 1, t, 1])])], { to: int(1) });
   const flatKeys = g.op('Reshape', [keys, g.int64([-1, d])]);
   const flatValues = g.op('Reshape', [values, g.int64([-1, d])]);
+  const verticalCount = sel.verticalValid ? sum(g.op('Cast', [sel.verticalValid], { to: int(1) }), [1]) : undefined;
   const outputs: string[] = [];
   for (let s0 = 0; s0 < Hs; s0 += per) {
     const s1 = Math.min(Hs, s0 + per);
-    const part = (x: string): string => (s0 === 0 && s1 === Hs ? x : slice(x, s0, s1, 0));
-    const slashKeys = sub(start3, g.op('Reshape', [part(relKept), g.int64([s1 - s0, 1, -1])]));
-    const vert = g.op('Reshape', [part(sel.vertical), g.int64([s1 - s0, 1, -1])]);
+    const whole = s0 === 0 && s1 === Hs;
+    const part = (x: string): string => (whole ? x : slice(x, s0, s1, 0));
+    // A pass pads its ragged lists to its own longest head (valid entries come first in both).
+    const trim = (x: string, counts: string): string =>
+      whole ? x : slice(part(x), 0, g.op('Cast', [g.op('ReduceMax', [part(counts), g.int64([0])], { keepdims: int(1) })], { to: int(7) }), 1);
+    const slashKeys = sub(start3, g.op('Reshape', [trim(relKept, coveredCount), g.int64([s1 - s0, 1, -1])]));
+    const vert = g.op('Reshape', [verticalCount ? trim(sel.vertical, verticalCount) : part(sel.vertical), g.int64([s1 - s0, 1, -1])]);
     const vertKeys = add(vert, mul(start3, c(0)));
     // A vertical already in a slash tile of this block is dropped.
     const relV = g.op('Reshape', [add(g.op('Min', [g.op('Max', [sub(start3, vert), c(1 - t)]), sub(T, c(1))]), c(t - 1)), g.int64([s1 - s0, -1])]);
     const dup = g.op('Reshape', [g.op('Greater', [g.op('GatherElements', [part(coveredF), relV], { axis: int(1) }), f32(ctx, 0.5)]), g.op('Shape', [vertKeys])]);
     let vertOk = g.op('Not', [dup]);
-    if (sel.verticalValid) vertOk = g.op('And', [vertOk, g.op('Reshape', [part(sel.verticalValid), g.int64([s1 - s0, 1, -1])])]);
+    if (sel.verticalValid && verticalCount) vertOk = g.op('And', [vertOk, g.op('Reshape', [trim(sel.verticalValid, verticalCount), g.int64([s1 - s0, 1, -1])])]);
     const blockKeys = g.op('Concat', [slashKeys, vertKeys], { axis: int(2) });
     const slashOk = g.op('And', [g.op('GreaterOrEqual', [slashKeys, c(0)]), g.op('Less', [slashKeys, T])]);
     const ok = g.op('Concat', [slashOk, vertOk], { axis: int(2) });
