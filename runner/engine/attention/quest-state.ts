@@ -4,8 +4,9 @@
 // so the one-layer test harness can feed it) and gives the updated tensor as the output
 // `attention_state_out.<layer>.<name>`; the session worker threads each output into the next step's
 // input (GPU buffers on WebGPU, like the cache) and feeds an empty tensor on the first step (the
-// growing axis 0). Generic: first used by Quest, hence the file name.
-import type { Dim } from '../onnx/graph-builder.js';
+// growing axis 0). Generic: first used by Quest, hence the file name. Also the token gather the
+// decode plug-ins share.
+import { int, type Dim, type GraphBuilder } from '../onnx/graph-builder.js';
 import type { OnnxElementType } from '../onnx/proto.js';
 import type { AttentionContext } from './types.js';
 
@@ -45,4 +46,17 @@ export function attentionState(ctx: AttentionContext, name: string, dims: readon
   const value = ctx.sharedInput(ATTENTION_STATE.input(ctx.layer, name), ctx.valueType, dims);
   const outDims = dims.map((x) => (typeof x === 'number' ? x : `${x}_out`));
   return { value, update: (v) => ctx.graph.output(v, ATTENTION_STATE.output(ctx.layer, name), ctx.valueType, outDims) };
+}
+
+/**
+ * Gathers tokens of a cache `[1, kv, T, d]` per KV head: `tokens` int64 `[1, kv, n]` -> `[1, kv, n, d]`.
+ * The cache is viewed as `[kv x T, d]` rows and read with a plain Gather (global row g x T + t), the
+ * most widely supported gather on the WebGPU provider (fine below 2^31 elements).
+ * @example gatherTokens(g, presentKey, tokens, kv, d)
+ */
+export function gatherTokens(g: GraphBuilder, cache: string, tokens: string, kv: number, d: number): string {
+  const length = g.op('Shape', [cache], { start: int(2), end: int(3) });
+  const offsets = g.op('Mul', [g.op('Range', [g.int64([0], []), g.int64([kv], []), g.int64([1], [])]), length]);
+  const rows = g.op('Add', [tokens, g.op('Reshape', [offsets, g.int64([1, kv, 1])])]);
+  return g.op('Gather', [g.op('Reshape', [cache, g.int64([-1, d])]), rows], { axis: int(0) });
 }

@@ -1,13 +1,14 @@
 // Quest decode (one new token): the cache is cut into 16-token pages; for each KV head and each
 // completed page the graph keeps the element-wise min and max of the page's keys as a per-layer
 // attention state (quest-state.ts), appending the pages completed since the state was last updated
-// (the first decode step after prefill computes all the prompt's pages once; later steps add at
-// most one page, reading 16 keys). The page score is the reference's upper bound
+// (the first decode step after prefill computes all the prompt's pages once; later steps
+// recompute the last completed page, reading 16 keys, so no step runs on empty tensors once the
+// context passes one page). The page score is the reference's upper bound
 // sum_d max(q_d min_d, q_d max_d), summed over the query heads of a KV head (scope 'kv-head'); it
 // is computed as two small MatMuls, (sum_h relu(q_h)) . max + (sum_h min(q_h, 0)) . min, which is
 // the same sum since min <= max. TopK picks `pageBudget` of the earlier pages (TopK over L/16
-// columns); with the current (partial) page they give token indices, and GatherND (batch_dims 2)
-// reads only those keys and values from the cache `[1, kv, T, d]`. Attention (q K^T, Softmax, P V)
+// columns); with the current (partial) page they give token indices, and a Gather over the cache
+// viewed as `[kv x T, d]` rows reads only those keys and values. Attention (q K^T, Softmax, P V)
 // then runs over at most (pageBudget + 1) x 16 tokens per KV head, shared by its query heads, so the
 // keys and values read per step fall with the budget; the selection reads 2 x L/16 bound rows.
 // The budget is the int64 graph input `attention.decode.page_budget` (QuestBudget.pageBudget), or
@@ -16,7 +17,7 @@
 import { int, ints } from '../onnx/graph-builder.js';
 import type { AttentionBuilder, AttentionContext } from './types.js';
 import { rotary } from './rotary.js';
-import { attentionState } from './quest-state.js';
+import { attentionState, gatherTokens } from './quest-state.js';
 
 /** The graph input of the page budget. */
 export const QUEST_IO = { pageBudget: 'attention.decode.page_budget' } as const;
@@ -54,12 +55,15 @@ function buildQuest(ctx: AttentionContext): string {
   const earlier = g.op('Div', [g.op('Sub', [total, g.int64([1])]), page]);
   const minState = attentionState(ctx, QUEST_STATE.min, [1, kv, 'quest_pages', d]);
   const maxState = attentionState(ctx, QUEST_STATE.max, [1, kv, 'quest_pages', d]);
-  // Pages completed since the state was last updated: [have, earlier).
+  // Pages [from, earlier) are (re)computed: all of them on the first step, else the last completed
+  // page (recomputed when unchanged, so no step works on empty tensors once a page is complete).
   const have = g.op('Shape', [minState.value], { start: int(2), end: int(3) });
-  const fresh = g.op('Reshape', [g.op('Slice', [presentKey!, g.op('Mul', [have, page]), g.op('Mul', [earlier, page]), axis2]), g.int64([1, kv, -1, pageSize, d])]);
+  const from = g.op('Max', [g.int64([0]), g.op('Min', [have, g.op('Sub', [earlier, g.int64([1])])])]);
+  const fresh = g.op('Reshape', [g.op('Slice', [presentKey!, g.op('Mul', [from, page]), g.op('Mul', [earlier, page]), axis2]), g.int64([1, kv, -1, pageSize, d])]);
   const axis3 = g.int64([3]);
-  const pageMin = g.op('Concat', [minState.value, g.op('ReduceMin', [fresh, axis3], { keepdims: int(0) })], { axis: int(2) });
-  const pageMax = g.op('Concat', [maxState.value, g.op('ReduceMax', [fresh, axis3], { keepdims: int(0) })], { axis: int(2) });
+  const kept = (state: string): string => g.op('Slice', [state, g.int64([0]), from, axis2]);
+  const pageMin = g.op('Concat', [kept(minState.value), g.op('ReduceMin', [fresh, axis3], { keepdims: int(0) })], { axis: int(2) });
+  const pageMax = g.op('Concat', [kept(maxState.value), g.op('ReduceMax', [fresh, axis3], { keepdims: int(0) })], { axis: int(2) });
   minState.update(pageMin);
   maxState.update(pageMax);
 
@@ -79,9 +83,9 @@ function buildQuest(ctx: AttentionContext): string {
   const scalar = (x: string): string => g.op('Reshape', [x, g.int64([], [0])]);
   const current = g.op('Range', [scalar(g.op('Mul', [earlier, page])), scalar(total), g.int64([1], [])]);
   const currentTokens = g.op('Expand', [g.op('Reshape', [current, g.int64([1, 1, -1])]), g.int64([1, kv, 1])]);
-  const tokens = g.op('Unsqueeze', [g.op('Concat', [pageTokens, currentTokens], { axis: int(2) }), g.int64([3])]);
-  const keys = g.op('GatherND', [presentKey!, tokens], { batch_dims: int(2) });
-  const values = g.op('GatherND', [presentValue!, tokens], { batch_dims: int(2) });
+  const tokens = g.op('Concat', [pageTokens, currentTokens], { axis: int(2) });
+  const keys = gatherTokens(g, presentKey!, tokens, kv, d);
+  const values = gatherTokens(g, presentValue!, tokens, kv, d);
   const attnScores = g.op('MatMul', [g.op('Mul', [q, ctx.scalar(1 / Math.sqrt(d))]), transpose(keys)]);
   const probs = g.op('Softmax', [attnScores], { axis: int(-1) });
   const out = g.op('MatMul', [probs, values]);

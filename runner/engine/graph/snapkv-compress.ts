@@ -12,7 +12,7 @@
 //   kept tokens are padded to the largest count M (TopK over the 0/1 selection puts a head's
 //   selected tokens first) and a validity bias `[1, kv, 1, M]` (0 or -65504) becomes the decode
 //   graph's `snapkv_mask` attention state;
-//   GatherND (batch_dims 2) of the kept keys and values: the compacted cache.
+//   a Gather of the kept keys and values (cache viewed as [kv x L, d] rows): the compacted cache.
 // Score, softmax and TopK over L per KV head are unavoidable here; the graph runs once per prompt.
 // The budget is the int64 input `attention.decode.capacity` (SnapKvBudget.capacity). Keys keep their
 // RoPE; the worker keeps feeding absolute positions. Reference: runner/engine/sparse/reference/snapkv.ts.
@@ -21,7 +21,7 @@ import { encodeModel, type OnnxElementType } from '../onnx/proto.js';
 import { floatToHalf } from '../dtype.js';
 import type { SnapKvParams } from '../sparse/reference/snapkv.js';
 import { SNAPKV_IO, type SnapKvVariant } from '../attention/snapkv-io.js';
-import { ATTENTION_STATE } from '../attention/quest-state.js';
+import { ATTENTION_STATE, gatherTokens } from '../attention/quest-state.js';
 import { GRAPH_IO } from './model-graph.js';
 
 /** What the compress graph needs. */
@@ -53,9 +53,8 @@ export function compressGraph(shape: CompressShape, variant: SnapKvVariant, para
   const selections: { all: string; key: string; value: string }[] = [];
   const counts: string[] = [];
   const gather = (l: number, key: string, value: string, kept: string): void => {
-    const index = g.op('Unsqueeze', [kept, g.int64([3])]);
-    g.output(g.op('GatherND', [key, index], { batch_dims: int(2) }), SNAPKV_IO.key(l), t, [1, kv, 'kept', d]);
-    g.output(g.op('GatherND', [value, index], { batch_dims: int(2) }), SNAPKV_IO.value(l), t, [1, kv, 'kept', d]);
+    g.output(gatherTokens(g, key, kept, kv, d), SNAPKV_IO.key(l), t, [1, kv, 'kept', d]);
+    g.output(gatherTokens(g, value, kept, kv, d), SNAPKV_IO.value(l), t, [1, kv, 'kept', d]);
     g.output(kept, SNAPKV_IO.kept(l), 'int64', [1, kv, 'kept']);
   };
   for (let l = 0; l < shape.numLayers; l++) {
@@ -75,12 +74,15 @@ export function compressGraph(shape: CompressShape, variant: SnapKvVariant, para
       ? g.op('ReduceMean', [g.op('ReduceSum', [probs, g.int64([3])], { keepdims: int(0) }), g.int64([2])], { keepdims: int(0) })
       : g.op('ReduceMax', [probs, g.int64([2, 3])], { keepdims: int(0) });
     // [1, kv, L] in fp32: pooled, forced tokens lifted above everything.
-    const pooled = g.op('AveragePool', [g.op('Cast', [raw], { to: int(1) })], {
-      kernel_shape: ints([params.kernel]),
-      pads: ints([(params.kernel - 1) / 2, (params.kernel - 1) / 2]),
+    // (2-D AveragePool over [1, kv, 1, L]: the common pooling path of every provider.)
+    const pad = (params.kernel - 1) / 2;
+    const pooled2d = g.op('AveragePool', [g.op('Unsqueeze', [g.op('Cast', [raw], { to: int(1) }), g.int64([2])])], {
+      kernel_shape: ints([1, params.kernel]),
+      pads: ints([0, pad, 0, pad]),
       count_include_pad: int(1),
-      strides: ints([1]),
+      strides: ints([1, 1]),
     });
+    const pooled = g.op('Squeeze', [pooled2d, g.int64([2])]);
     const pos = g.op('Range', [i64(0), L, i64(1)]);
     const forced = g.op('Or', [g.op('Less', [pos, i64(params.prefix)]), g.op('GreaterOrEqual', [pos, g.op('Sub', [L, i64(params.recent)])])]);
     const importance = g.op('Where', [forced, f32(BIG), pooled]);
