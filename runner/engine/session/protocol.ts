@@ -73,6 +73,8 @@ export interface GenerationTimings {
   chunkMs: number[];
   /** Each decode step's time (the step that produced token i+1). */
   decodeMs: number[];
+  /** SnapKV / Ada-SnapKV: the cache compression between prefill and the first decode step. */
+  compressMs?: number;
 }
 
 export interface GenerateResult {
