@@ -18,10 +18,13 @@
 //   order: block 0, then below, then diagonal) and non-causal blocks -1e30; TopK keeps
 //   K = min(topBlocks, nK) blocks per query block. Query blocks with fewer than K causal blocks get
 //   non-causal filler blocks; every key in those lies after every query of the block, so the
-//   token-level causal mask below drops them. TopK sorts all nK columns (a bitonic sort on WebGPU:
-//   nK = L / 16 = 8000 columns at 128k costs far more than at L / 64 = 2000; the note in
-//   /work/shared/notes/webgpu-on-h100.md finds TopK cheap only up to ~2048 columns), one row per
-//   selecting head and query block.
+//   token-level causal mask below drops them. TopK is a bitonic sort on WebGPU, one pass up to 2048
+//   columns and log2(n)^2 / 2 passes beyond (/work/shared/notes/webgpu-on-h100.md), and nK = L / 16
+//   reaches 8192 at 128k; so the selection runs as a tournament: params.topkLevels times (default
+//   2) the K best of each 2048-column slice (params.topkWidth) become the candidates, then one TopK
+//   keeps the K best of them, the same set. With B = 16 at 128k: K = 865 (C = 5) sorts 4 x 2048,
+//   2 x 2048 and 1730 columns, one pass each, instead of 8192 columns in ~84 passes; K = 420
+//   (C = 10) needs one level; K >= 1024 gains nothing (C = 2: the last TopK sorts 8192 columns).
 // - Attention over the selected blocks only: the keys and values of the K chosen blocks are gathered
 //   (`[heads, query blocks, K * B, d]`), scores are one MatMul per query block against them, the
 //   token-level causal mask applies inside the diagonal block (and masks filler blocks whole), as
@@ -96,6 +99,9 @@ export function blockSparsePrefill(ctx: AttentionContext): string {
   const d = spec.headDim;
   const B = positiveInt(ctx, 'blockSize', 16);
   const groups = positiveInt(ctx, 'queryGroups', DEFAULT_QUERY_GROUPS);
+  const topkWidth = positiveInt(ctx, 'topkWidth', 2048);
+  const topkLevels = ctx.params['topkLevels'] ?? 2;
+  if (typeof topkLevels !== 'number' || !Number.isInteger(topkLevels) || topkLevels < 0) throw new Error(`block-sparse needs params.topkLevels as an integer >= 0; got ${JSON.stringify(topkLevels)}.`);
   const scope = ctx.params['scope'] ?? 'query-head';
   if (scope !== 'query-head' && scope !== 'kv-head') throw new Error(`block-sparse needs params.scope 'query-head' or 'kv-head'; got ${JSON.stringify(scope)}.`);
   const shared = scope === 'kv-head';
@@ -163,10 +169,34 @@ export function blockSparsePrefill(ctx: AttentionContext): string {
     ]),
   ]);
   const k = g.op('Min', [vec(g.op('Max', [topBlocks, step])), vec(nK)]);
-  const [, selected] = g.node('TopK', [adjusted, k], { axis: int(-1), largest: int(1), sorted: int(1) }, { outputs: 2 });
+  // Tournament TopK: `levels` times, the K best of each W-column slice (W = params.topkWidth,
+  // default 2048: one bitonic pass on WebGPU) become the candidates; then the K best candidates. The
+  // same set as one TopK over nK columns (ties to the lower index at every level); padding scores
+  // -2e30, below every real column, and the real candidates never fall below K.
+  const W = g.int64([topkWidth], []);
+  const k1 = g.op('Min', [k, g.int64([topkWidth])]);
+  const rowsShape = g.int64([Hs, 0, -1]);
+  let candidates = adjusted; // [Hs, nQ, n] scores
+  let columns: string | null = null; // [Hs, nQ, n] their key blocks (null: the identity)
+  let n = nK;
+  for (let level = 0; level < topkLevels; level++) {
+    const slices = g.op('Div', [g.op('Add', [n, scalar(topkWidth - 1)]), W]);
+    const pads = g.op('Concat', [zero, zero, zero, zero, zero, vec(g.op('Sub', [g.op('Mul', [slices, W]), n]))], { axis: int(0) });
+    const sliceShape = g.op('Concat', [g.int64([Hs]), vec(nQ), vec(slices), g.int64([topkWidth])], { axis: int(0) });
+    const sliceOf = (x: string, fill: string): string => g.op('Reshape', [g.op('Pad', [x, pads, fill]), sliceShape]);
+    const [best, index] = g.node('TopK', [sliceOf(candidates, f32Const(-2e30)), k1], { axis: int(-1), largest: int(1), sorted: int(1) }, { outputs: 2 });
+    const picked = columns
+      ? g.op('GatherElements', [sliceOf(columns, scalar(0)), index!], { axis: int(-1) })
+      : g.op('Add', [index!, g.op('Unsqueeze', [g.op('Mul', [g.op('Range', [scalar(0), slices, step]), W]), g.int64([1])])]);
+    candidates = g.op('Reshape', [best!, rowsShape]);
+    columns = g.op('Reshape', [picked, rowsShape]);
+    n = g.op('Mul', [slices, g.op('Reshape', [k1, g.int64([], [0])])]);
+  }
+  const [, top] = g.node('TopK', [candidates, k], { axis: int(-1), largest: int(1), sorted: int(1) }, { outputs: 2 });
+  const selected = columns ? g.op('GatherElements', [columns, top!], { axis: int(-1) }) : top!; // [Hs, nQ, K]
   // Rows of the flat block tables [kv * nK, B, d]: selecting head s reads KV head s (kv-head) or s / group.
   const kvOf = g.int64(Array.from({ length: Hs }, (_, s) => (shared ? s : Math.floor(s / group))), [Hs, 1, 1]);
-  const flat = g.op('Add', [selected!, g.op('Mul', [kvOf, nK])]); // [Hs, nQ, K]
+  const flat = g.op('Add', [selected, g.op('Mul', [kvOf, nK])]); // [Hs, nQ, K]
   const kTable = g.op('Reshape', [kBlocks, g.int64([-1, B, d])]);
   const vTable = g.op('Reshape', [vBlocks, g.int64([-1, B, d])]);
 
@@ -194,7 +224,7 @@ export function blockSparsePrefill(ctx: AttentionContext): string {
     const q = g.op('Slice', [qScaled, from, to, axis1]); // [Hs, per, R, d]
     const scores = g.op('MatMul', [q, g.op('Transpose', [keys], { perm: ints([0, 1, 3, 2]) })]); // [Hs, per, R, K * B]
     // Query block minus key block, [Hs, per, K]: 0 on the diagonal, < 0 for fillers.
-    const delta = g.op('Sub', [g.op('Reshape', [g.op('Slice', [qBlockIds, from, to, g.int64([0])]), g.int64([1, -1, 1])]), g.op('Slice', [selected!, from, to, axis1])]);
+    const delta = g.op('Sub', [g.op('Reshape', [g.op('Slice', [qBlockIds, from, to, g.int64([0])]), g.int64([1, -1, 1])]), g.op('Slice', [selected, from, to, axis1])]);
     const toBias = (cond: string): string => g.op('Reshape', [g.op('Cast', [cond], { to: int(OnnxType[ctx.valueType]) }), g.int64([0, 0, 1, -1, 1])]);
     const diagonal = toBias(g.op('Equal', [delta, scalar(0)])); // [Hs, per, 1, K, 1]
     const filler = g.op('Mul', [toBias(g.op('Less', [delta, scalar(0)])), ctx.scalar(MASK)]);
