@@ -7,6 +7,7 @@
 #   bash scripts/gpu-run.sh BUNDLE_DIR bench LENGTHS    7B-shaped throughput (e.g. 4096,16384)
 #   bash scripts/gpu-run.sh BUNDLE_DIR profile LENGTH   one profiled prefill + decode
 #   bash scripts/gpu-run.sh BUNDLE_DIR pool RECIPE --gpus 0 --workers 2 --   a pooled run, GPU processes sampled
+#   bash scripts/gpu-run.sh BUNDLE_DIR matmul-precision  fp16 MatMul error vs fp32 and split-K (is accumulation fp16?)
 #   bash scripts/gpu-run.sh BUNDLE_DIR sparse-check      every attention graph vs its float64 reference on WebGPU
 #   bash scripts/gpu-run.sh BUNDLE_DIR sparse LENGTHS    engine bench: dense and sparse attention, 7B shape (SPARSE_ARGS for flags)
 set -uo pipefail
@@ -91,6 +92,9 @@ while [ $# -gt 0 ]; do
       (cd /tmp && "$node" "$dist/bench/engine.js" --device webgpu --shape qwen2.5-7b --lengths "$length" --decode-steps 8 --profile /tmp/ort-profile 2>&1 | tail -3)
       "$node" "$dist/bench/engine-profile.js" /tmp/ort-profile*.json > "$out/profile-summary.txt" 2>&1; head -60 "$out/profile-summary.txt"
       xz -T0 -c /tmp/ort-profile*.json > "$out/ort-profile.json.xz"
+      ;;
+    matmul-precision)
+      "$node" "$dist/scripts/gpu-matmul-precision.js" --device webgpu --json "$out/matmul-precision.json" 2>&1 | grep '^{"K'
       ;;
     sparse-check)
       "$node" "$dist/scripts/gpu-sparse-check.js" --device webgpu --json "$out/sparse-check.json" 2> "$out/sparse-check.log" | tail -40
