@@ -22,7 +22,10 @@ export interface EngineOptions {
   /**
    * A different method for single-token decode steps: a second graph and session (the weights are
    * then held twice), sharing the KV cache with the first. Default on WebGPU: `dense-decode-blocked`
-   * (6x faster decode at 64k on an H100); on CPU: none (one graph).
+   * (6x faster decode at 64k on an H100); on CPU: none (one graph). Sparse decode methods carry
+   * per-layer attention state between steps (Quest's page bounds); SnapKV and Ada-SnapKV also make
+   * the prefill graph keep the prompt's last `params.window` queries and compress the cache once
+   * before the first decode step.
    */
   decodeAttention?: { method: string; params?: Record<string, unknown> };
   /** One graph for prefill and decode (no decode graph, weights held once), whatever the device. */

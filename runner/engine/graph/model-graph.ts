@@ -12,12 +12,11 @@ import type { WeightSource } from '../checkpoint/checkpoint.js';
 import { attentionMethod } from '../attention/registry.js';
 import type { AttentionContext } from '../attention/types.js';
 import { rotary } from '../attention/rotary.js';
-import { attentionState } from '../attention/quest-state.js';
+import { attentionState, stateSpec, type AttentionStateSpec } from '../attention/quest-state.js';
 import { SNAPKV_IO } from '../attention/snapkv-io.js';
 import { ropeTables } from '../rope.js';
 import { floatToHalf, type ElementType } from '../dtype.js';
 import { WeightFileWriter } from './weight-file.js';
-import { stateSpec, type AttentionStateSpec } from '../attention/quest-state.js';
 import { EMBED, FINAL_NORM, LM_HEAD, layerNames, packBias, packLinear, readConverted } from './weight-layout.js';
 
 /** Numeric precision of a graph: fp16 on WebGPU, fp32 on the CPU provider. */
