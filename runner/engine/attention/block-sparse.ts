@@ -29,7 +29,7 @@
 //   (`[heads, query blocks, K * B, d]`), scores are one MatMul per query block against them, the
 //   token-level causal mask applies inside the diagonal block (and masks filler blocks whole), as
 //   additive -30000 biases in the compute dtype built from the small [heads, blocks, K] block
-//   offsets (no int64 tensor of the scores' size), then Softmax and a MatMul with the gathered
+//   offsets (no integer tensor of the scores' size), then Softmax and a MatMul with the gathered
 //   values. Executed work is heads x nQ x B x K x B x d: it scales with topBlocks, not with T. With scope 'kv-head' the KV
 //   group shares one selection and the MatMuls have group x B rows (the H100 note found that faster);
 //   'query-head' (the paper, the reference's default) gathers per query head.
@@ -54,6 +54,10 @@
 //   straddling block's query over this chunk's rows only (earlier queries are not kept), and the
 //   previous chunk pooled that block's keys over the part it had: blockSparseChunkAttention is the
 //   reference for that case; every row still attends causally to its own block.
+// - Integers: scalars (lengths, offsets) are int64; the per-block index tensors ([heads, nQ, K],
+//   TopK's indices cast) are int32, which WebGPU's elementwise ops support (int64 falls back to the
+//   CPU EP there), and fp32 inside the top-k tournament (block numbers < 2^24 are exact; WebGPU's
+//   GatherElements takes float data only). Nothing integer has the scores' size.
 // - Budget: `attention.prefill.top_blocks` (int64 scalar input) unless params.topBlocks bakes it in;
 //   params.blockSize must equal the budget's blockSize (budgetInputs only feeds topBlocks).
 import { int, ints } from '../onnx/graph-builder.js';
@@ -157,13 +161,20 @@ export function blockSparsePrefill(ctx: AttentionContext): string {
   const blockScores = shared
     ? g.op('ReduceSum', [perHead, g.int64([1])], { keepdims: int(0) })
     : g.op('Reshape', [perHead, g.op('Concat', [g.int64([H]), g.op('Slice', [g.op('Shape', [perHead]), g.int64([2]), g.int64([4])])], { axis: int(0) })]);
-  const a = g.op('Unsqueeze', [qBlockIds, g.int64([1])]); // [nQ, 1]
-  const b = g.op('Unsqueeze', [kBlockIds, g.int64([0])]); // [1, nK]
+  // Block indices in tensors of more than a few elements are int32 (block numbers and kv * nK are far
+  // below 2^31): WebGPU's elementwise ops take int32 but not int64, so int64 would run on the CPU.
+  const i32 = (x: string): string => g.op('Cast', [x], { to: int(6) });
+  const f32Of = (x: string): string => g.op('Cast', [x], { to: int(1) });
+  const one32 = g.int32([1], []);
+  const zero32 = g.int32([0], []);
+  const qBlocks32 = i32(qBlockIds);
+  const a = g.op('Unsqueeze', [qBlocks32, g.int64([1])]); // [nQ, 1]
+  const b = g.op('Unsqueeze', [i32(kBlockIds), g.int64([0])]); // [1, nK]
   const adjusted = g.op('Where', [
-    g.op('Equal', [b, scalar(0)]),
+    g.op('Equal', [b, zero32]),
     f32Const(3e30),
     g.op('Where', [
-      g.op('Equal', [b, g.op('Sub', [a, step])]),
+      g.op('Equal', [b, g.op('Sub', [a, one32])]),
       f32Const(2e30),
       g.op('Where', [g.op('Equal', [b, a]), f32Const(1e30), g.op('Where', [g.op('Greater', [b, a]), f32Const(-1e30), blockScores])]),
     ]),
@@ -177,7 +188,8 @@ export function blockSparsePrefill(ctx: AttentionContext): string {
   const k1 = g.op('Min', [k, g.int64([topkWidth])]);
   const rowsShape = g.int64([Hs, 0, -1]);
   let candidates = adjusted; // [Hs, nQ, n] scores
-  let columns: string | null = null; // [Hs, nQ, n] their key blocks (null: the identity)
+  // Their key blocks as fp32 (exact below 2^24; WebGPU's GatherElements takes float data only).
+  let columns: string | null = null; // [Hs, nQ, n] (null: the identity)
   let n = nK;
   for (let level = 0; level < topkLevels; level++) {
     const slices = g.op('Div', [g.op('Add', [n, scalar(topkWidth - 1)]), W]);
@@ -186,17 +198,17 @@ export function blockSparsePrefill(ctx: AttentionContext): string {
     const sliceOf = (x: string, fill: string): string => g.op('Reshape', [g.op('Pad', [x, pads, fill]), sliceShape]);
     const [best, index] = g.node('TopK', [sliceOf(candidates, f32Const(-2e30)), k1], { axis: int(-1), largest: int(1), sorted: int(1) }, { outputs: 2 });
     const picked = columns
-      ? g.op('GatherElements', [sliceOf(columns, scalar(0)), index!], { axis: int(-1) })
-      : g.op('Add', [index!, g.op('Unsqueeze', [g.op('Mul', [g.op('Range', [scalar(0), slices, step]), W]), g.int64([1])])]);
+      ? g.op('GatherElements', [sliceOf(columns, f32Const(0)), index!], { axis: int(-1) })
+      : g.op('Add', [f32Of(index!), f32Of(g.op('Unsqueeze', [g.op('Mul', [g.op('Range', [scalar(0), slices, step]), W]), g.int64([1])]))]);
     candidates = g.op('Reshape', [best!, rowsShape]);
     columns = g.op('Reshape', [picked, rowsShape]);
     n = g.op('Mul', [slices, g.op('Reshape', [k1, g.int64([], [0])])]);
   }
   const [, top] = g.node('TopK', [candidates, k], { axis: int(-1), largest: int(1), sorted: int(1) }, { outputs: 2 });
-  const selected = columns ? g.op('GatherElements', [columns, top!], { axis: int(-1) }) : top!; // [Hs, nQ, K]
+  const selected = i32(columns ? g.op('GatherElements', [columns, top!], { axis: int(-1) }) : top!); // [Hs, nQ, K] int32
   // Rows of the flat block tables [kv * nK, B, d]: selecting head s reads KV head s (kv-head) or s / group.
-  const kvOf = g.int64(Array.from({ length: Hs }, (_, s) => (shared ? s : Math.floor(s / group))), [Hs, 1, 1]);
-  const flat = g.op('Add', [selected, g.op('Mul', [kvOf, nK])]); // [Hs, nQ, K]
+  const kvOf = g.int32(Array.from({ length: Hs }, (_, s) => (shared ? s : Math.floor(s / group))), [Hs, 1, 1]);
+  const flat = g.op('Add', [selected, g.op('Mul', [kvOf, i32(nK)])]); // [Hs, nQ, K] int32
   const kTable = g.op('Reshape', [kBlocks, g.int64([-1, B, d])]);
   const vTable = g.op('Reshape', [vBlocks, g.int64([-1, B, d])]);
 
@@ -205,7 +217,7 @@ export function blockSparsePrefill(ctx: AttentionContext): string {
     ? g.op('Reshape', [g.op('Transpose', [g.op('Reshape', [qBlocks, g.int64([kv, group, -1, B, d])])], { perm: ints([0, 2, 1, 3, 4]) }), g.int64([kv, -1, R, d])])
     : qBlocks;
   const qScaled = g.op('Mul', [qRows, ctx.scalar(1 / Math.sqrt(d))]);
-  // Token-level causal mask as additive biases in the compute dtype (no int64 tensor of the scores'
+  // Token-level causal mask as additive biases in the compute dtype (no integer tensor of the scores'
   // size): `upper` [1, 1, R, 1, B] masks key c > row r mod B inside the diagonal block; a block after
   // the query block (a filler) is masked whole.
   const upper = computeConst(ctx, Array.from({ length: R * B }, (_, x) => (x % B > Math.floor(x / B) % B ? MASK : 0)), [1, 1, R, 1, B]);
@@ -224,10 +236,10 @@ export function blockSparsePrefill(ctx: AttentionContext): string {
     const q = g.op('Slice', [qScaled, from, to, axis1]); // [Hs, per, R, d]
     const scores = g.op('MatMul', [q, g.op('Transpose', [keys], { perm: ints([0, 1, 3, 2]) })]); // [Hs, per, R, K * B]
     // Query block minus key block, [Hs, per, K]: 0 on the diagonal, < 0 for fillers.
-    const delta = g.op('Sub', [g.op('Reshape', [g.op('Slice', [qBlockIds, from, to, g.int64([0])]), g.int64([1, -1, 1])]), g.op('Slice', [selected, from, to, axis1])]);
+    const delta = g.op('Sub', [g.op('Reshape', [g.op('Slice', [qBlocks32, from, to, g.int64([0])]), g.int64([1, -1, 1])]), g.op('Slice', [selected, from, to, axis1])]);
     const toBias = (cond: string): string => g.op('Reshape', [g.op('Cast', [cond], { to: int(OnnxType[ctx.valueType]) }), g.int64([0, 0, 1, -1, 1])]);
-    const diagonal = toBias(g.op('Equal', [delta, scalar(0)])); // [Hs, per, 1, K, 1]
-    const filler = g.op('Mul', [toBias(g.op('Less', [delta, scalar(0)])), ctx.scalar(MASK)]);
+    const diagonal = toBias(g.op('Equal', [delta, zero32])); // [Hs, per, 1, K, 1]
+    const filler = g.op('Mul', [toBias(g.op('Less', [delta, zero32])), ctx.scalar(MASK)]);
     const scores5 = g.op('Reshape', [scores, g.int64([0, 0, 0, -1, B])]); // [Hs, per, R, K, B]
     const masked = g.op('Reshape', [g.op('Add', [g.op('Add', [scores5, filler]), g.op('Mul', [diagonal, upper])]), g.int64([0, 0, 0, -1])]);
     const probs = g.op('Softmax', [masked], { axis: int(-1) });
