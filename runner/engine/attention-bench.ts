@@ -108,7 +108,9 @@ async function layerSession(method: string, spec: ModelSpec, device: Device, cha
     executionProviders: [device === 'webgpu' ? 'webgpu' : 'cpu'],
     graphOptimizationLevel: 'all',
     logSeverityLevel: 3,
-    ...(device === 'webgpu' ? { preferredOutputLocation: 'gpu-buffer' as const } : {}),
+    // The cache stays on the GPU; the attended values come back, which also waits for the GPU to
+    // finish (with every output on the GPU, run() returns once the work is queued).
+    ...(device === 'webgpu' ? { preferredOutputLocation: { [LAYER_IO.output]: 'cpu' as const, [LAYER_IO.presentKey]: 'gpu-buffer' as const, [LAYER_IO.presentValue]: 'gpu-buffer' as const } } : {}),
   });
   return { session, sharedInputs: built.sharedInputs };
 }
