@@ -139,11 +139,13 @@ export function blockSparsePrefill(ctx: AttentionContext): string {
 
   // Queries [H, nQ, B, d] (compute dtype, padded with zero rows), keys and values [kv, nK, B, d].
   const qHeads = g.op('Transpose', [g.op('Reshape', [rotate(ctx.query, H), g.int64([-1, H, d])])], { perm: ints([1, 0, 2]) });
-  const qPadded = g.op('Pad', [qHeads, g.op('Concat', [zero, vec(off), zero, zero, vec(padEnd), zero], { axis: int(0) })]);
+  // Pads get an explicit fill value: WebGPU's Pad reads its third input whenever pads are an input.
+  const fill = ctx.scalar(0);
+  const qPadded = g.op('Pad', [qHeads, g.op('Concat', [zero, vec(off), zero, zero, vec(padEnd), zero], { axis: int(0) }), fill]);
   const qBlocks = g.op('Reshape', [qPadded, g.int64([H, -1, B, d])]);
   const keyPads = g.op('Concat', [zero, zero, zero, zero, zero, zero, vec(keyPad), zero], { axis: int(0) });
-  const kBlocks = g.op('Reshape', [g.op('Pad', [presentKey!, keyPads]), g.int64([kv, -1, B, d])]);
-  const vBlocks = g.op('Reshape', [g.op('Pad', [presentValue!, keyPads]), g.int64([kv, -1, B, d])]);
+  const kBlocks = g.op('Reshape', [g.op('Pad', [presentKey!, keyPads, fill]), g.int64([kv, -1, B, d])]);
+  const vBlocks = g.op('Reshape', [g.op('Pad', [presentValue!, keyPads, fill]), g.int64([kv, -1, B, d])]);
 
   const f32 = (x: string): string => (ctx.valueType === 'float' ? x : g.op('Cast', [x], { to: int(1) }));
   const f32Const = (v: number): string => g.inline('c_f32', 'float', [], new Uint8Array(Float32Array.of(v).buffer));
