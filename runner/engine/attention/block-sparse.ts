@@ -24,15 +24,17 @@
 //   2) the K best of each 2048-column slice (params.topkWidth) become the candidates, then one TopK
 //   keeps the K best of them, the same set. With B = 16 at 128k: K = 865 (C = 5) sorts 4 x 2048,
 //   2 x 2048 and 1730 columns, one pass each, instead of 8192 columns in ~84 passes; K = 420
-//   (C = 10) needs one level; K >= 1024 gains nothing (C = 2: the last TopK sorts 8192 columns).
+//   (C = 10) needs one level; K above 1024 gains less and K >= 2048 nothing (C = 2, K = 2400: the
+//   last TopK sorts all 8192 columns, after two cheap levels).
 // - Attention over the selected blocks only: the keys and values of the K chosen blocks are gathered
 //   (`[heads, query blocks, K * B, d]`), scores are one MatMul per query block against them, the
 //   token-level causal mask applies inside the diagonal block (and masks filler blocks whole), as
 //   additive -30000 biases in the compute dtype built from the small [heads, blocks, K] block
 //   offsets (no integer tensor of the scores' size), then Softmax and a MatMul with the gathered
-//   values. Executed work is heads x nQ x B x K x B x d: it scales with topBlocks, not with T. With scope 'kv-head' the KV
-//   group shares one selection and the MatMuls have group x B rows (the H100 note found that faster);
-//   'query-head' (the paper, the reference's default) gathers per query head.
+//   values. Executed work is query heads x nQ x B x K x B x d (twice: scores and values): it scales
+//   with topBlocks, not with T. With scope 'kv-head' the KV group shares one selection and the
+//   MatMuls have group x B rows (the H100 note found that faster); 'query-head' (the paper, the
+//   reference's default) gathers per query head.
 // - Memory: the chunk's query blocks are processed in params.queryGroups groups (default 8),
 //   unrolled in the graph, of ceil(nQ / groups) blocks each (the last groups are shifted back to stay
 //   inside the chunk, so a short chunk recomputes a few blocks rather than making empty tensors).
