@@ -11,6 +11,9 @@
 // viewed as `[kv x T, d]` rows reads only those keys and values. Attention (q K^T, Softmax, P V)
 // then runs over at most (pageBudget + 1) x 16 tokens per KV head, shared by its query heads, so the
 // keys and values read per step fall with the budget; the selection reads 2 x L/16 bound rows.
+// Not falling with the budget: the Concat that appends the new token (past -> present) copies the
+// whole cache each step, as in dense-decode (Quest keeps the full cache), and the state Concat
+// copies the 2 x L/16 bound rows; a frozen cache as in dense-decode-blocked would remove the first.
 // The budget is the int64 graph input `attention.decode.page_budget` (QuestBudget.pageBudget), or
 // params.pageBudget baked in; params.pageSize (default 16) is a constant of the graph.
 // Reference: runner/engine/sparse/reference/quest.ts (pageBounds, updatePageBounds, questAttention).
