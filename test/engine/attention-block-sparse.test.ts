@@ -131,6 +131,16 @@ describe('block-sparse details', () => {
     }
   });
 
+  it('short chunks: one token after a cache (aligned or mid-block), a prompt shorter than a block', async () => {
+    for (const [past, length] of [[32, 1], [37, 1], [0, 5], [45, 3]] as const) {
+      const c = randomCase(shape, past, length, 85 + past);
+      const input = wholePrompt(shape, c, 3);
+      const expected = rows(shape, blockSparseChunkAttention(input, { blockSize: 16, topBlocks: 2 }, {}, past).output, length);
+      const out = await runAttentionLayer('block-sparse', shape, c, { params: { blockSize: 16, topBlocks: 2 } });
+      expect(maxHeadDiff(out.output, expected)).toBeLessThan(1e-5);
+    }
+  });
+
   it('the chunk reference at past = 0 is the whole-prompt reference', () => {
     const c = randomCase(shape, 0, 70, 81);
     const input = wholePrompt(shape, c, 0);
