@@ -24,6 +24,7 @@ interface BenchArgs {
   chain: number;
   repeat: number;
   'block-size'?: number;
+  params?: string;
   'whole-model': boolean;
   'cache-dir'?: string;
   json: boolean;
@@ -43,8 +44,24 @@ function list(value: string | undefined, all: readonly string[], flag: string): 
   if (value === undefined) return [...all];
   if (value === '' || value === 'none') return [];
   const items = value.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const item of items) if (!all.includes(item)) throw new CliError(`${flag}: "${item}" has no engine graph; allowed: ${all.join(', ')}.`);
+  for (const item of items) if (!all.includes(item.split('@')[0]!)) throw new CliError(`${flag}: "${item}" has no engine graph; allowed: ${all.join(', ')} (a variant is METHOD@NAME with --params).`);
   return items;
+}
+
+function parseParams(value: string | undefined, blockSize: number | undefined): Record<string, Record<string, unknown>> | undefined {
+  let params: Record<string, Record<string, unknown>> = {};
+  if (value !== undefined) {
+    try {
+      params = JSON.parse(value) as Record<string, Record<string, unknown>>;
+    } catch (error) {
+      throw new CliError(`--params: not JSON (${(error as Error).message}).`);
+    }
+    if (typeof params !== 'object' || params === null || Array.isArray(params) || Object.values(params).some((p) => typeof p !== 'object' || p === null || Array.isArray(p))) {
+      throw new CliError('--params: an object of parameter objects by method name is required, e.g. {"block-sparse":{"blockSize":64}}.');
+    }
+  }
+  if (blockSize !== undefined) params['block-sparse'] = { ...params['block-sparse'], blockSize };
+  return Object.keys(params).length ? params : undefined;
 }
 
 function ratios(value: string, flag: string): number[] {
@@ -71,6 +88,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       .option('chain', { type: 'number', default: 3, describe: 'Layers chained per timed graph (host copies cancel out)' })
       .option('repeat', { type: 'number', default: 3, describe: 'Timed runs per figure (median)' })
       .option('block-size', { type: 'number', describe: 'Block-Sparse block size (16 or 64; default 16)' })
+      .option('params', { type: 'string', describe: 'JSON of method parameters by method or variant name, e.g. \'{"a-shape@fused":{"formulation":"fused"}}\' with --attention a-shape,a-shape@fused' })
       .option('whole-model', { type: 'boolean', default: false, describe: 'Also measure the model\'s non-attention time (builds the full model with random fp16 weights) and print whole-prefill / decode-step times' })
       .option('cache-dir', { type: 'string', describe: 'Graph cache for --whole-model (default: a temp folder)' })
       .option('json', { type: 'boolean', default: false }) as Argv<BenchArgs>,
@@ -94,7 +112,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       chunk: args.chunk,
       chain: args.chain,
       repeat: args.repeat,
-      ...(args['block-size'] ? { params: { 'block-sparse': { blockSize: args['block-size'] } } } : {}),
+      ...(parseParams(args.params, args['block-size']) ? { params: parseParams(args.params, args['block-size'])! } : {}),
       log: (line: string) => void process.stderr.write(`${line}\n`),
     };
     const rows: (AttentionBenchRow & { wholeMs?: number; wholeSpeedup?: number })[] = await benchAttention(options);

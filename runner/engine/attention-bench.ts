@@ -22,7 +22,10 @@ export interface AttentionBenchOptions {
   spec: ModelSpec;
   device: Device;
   lengths: number[];
-  /** Prefill methods besides dense (always timed). */
+  /**
+   * Prefill methods besides dense (always timed). `id@label` times a variant of `id` with the
+   * parameters `params['id@label']` (e.g. `a-shape@fused`).
+   */
   prefill: string[];
   /** Decode methods besides the dense baselines. */
   decode: string[];
@@ -36,7 +39,7 @@ export interface AttentionBenchOptions {
   chain: number;
   /** Timed runs per figure (the median is reported), after one warm-up run. */
   repeat: number;
-  /** Per-method parameters (e.g. `{ 'block-sparse': { blockSize: 64 } }`). */
+  /** Per-method (or per-variant) parameters (e.g. `{ 'block-sparse': { blockSize: 64 } }`). */
   params?: Record<string, Record<string, unknown>>;
   log?: (line: string) => void;
 }
@@ -85,6 +88,12 @@ function randomTensor(fp16: boolean, dims: number[], seed: number, scale = 1): o
     data[i] = ((s / 2 ** 32) * 2 - 1) * scale;
   }
   return new ort.Tensor('float32', data, dims);
+}
+
+/** The method id of a name (`id` or `id@variant`) and its parameters. */
+function variant(name: string, params: AttentionBenchOptions['params']): { id: string; params: Record<string, unknown> | undefined } {
+  const id = name.split('@')[0]!;
+  return { id, params: params?.[name] ?? params?.[id] };
 }
 
 /** Budget, graph inputs, sparsity and bound of a method at (C, L). */
@@ -160,7 +169,8 @@ async function perLayerMs(method: string, o: AttentionBenchOptions, P: number, S
   const fp16 = o.device === 'webgpu';
   const times: number[] = [];
   for (const chain of [1, o.chain]) {
-    const { session, sharedInputs } = await layerSession(method, o.spec, o.device, chain, maxPositions, o.params?.[method]);
+    const v = variant(method, o.params);
+    const { session, sharedInputs } = await layerSession(v.id, o.spec, o.device, chain, maxPositions, v.params);
     try {
       const all = feedsFor(o.spec, fp16, P, S, inputs, sharedInputs, cache);
       const feeds = Object.fromEntries(Object.entries(all).filter(([name]) => session.inputNames.includes(name)));
@@ -220,7 +230,7 @@ export async function benchAttention(o: AttentionBenchOptions): Promise<Attentio
       for (const C of o.prefillCompressions) {
         let planned: ReturnType<typeof plan>;
         try {
-          planned = plan('prefill', method, C, L, o.spec, o.params?.[method]);
+          planned = plan('prefill', variant(method, o.params).id, C, L, o.spec, variant(method, o.params).params);
         } catch (e) {
           rows.push({ phase: 'prefill', method, length: L, compression: C, budget: null, msPerLayer: NaN, speedup: NaN, bound: NaN, sparsity: NaN, error: (e as Error).message });
           continue;
@@ -228,7 +238,7 @@ export async function benchAttention(o: AttentionBenchOptions): Promise<Attentio
         await record('prefill', method, C, method, densePrefill, planned, P, c, chunks, cache);
       }
     }
-    if (o.decode.length || o.decodeCompressions.length) {
+    if (o.decode.length) {
       const decodeCache = { key: randomTensor(fp16, [1, kv, L - 1, d], 6, 4 * scale), value: randomTensor(fp16, [1, kv, L - 1, d], 7) };
       const dense = await record('decode', 'dense-decode', 1, 'dense-decode', null, null, L - 1, 1, 1, decodeCache);
       await record('decode', 'dense (GroupQueryAttention)', 1, 'dense', dense, null, L - 1, 1, 1, decodeCache);
@@ -236,7 +246,7 @@ export async function benchAttention(o: AttentionBenchOptions): Promise<Attentio
         for (const C of o.decodeCompressions) {
           let planned: ReturnType<typeof plan>;
           try {
-            planned = plan('decode', method, C, L, o.spec, o.params?.[method]);
+            planned = plan('decode', variant(method, o.params).id, C, L, o.spec, variant(method, o.params).params);
           } catch (e) {
             rows.push({ phase: 'decode', method, length: L, compression: C, budget: null, msPerLayer: NaN, speedup: NaN, bound: NaN, sparsity: NaN, error: (e as Error).message });
             continue;

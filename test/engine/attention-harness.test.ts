@@ -35,3 +35,15 @@ describe.each(SHAPES)('one layer, $numHeads query heads over $numKvHeads KV head
     expect(maxHeadDiff(out.output, dense)).toBeGreaterThan(1e-3);
   });
 });
+
+describe.each(SHAPES)('a-shape through the fused kernel, $numHeads query heads over $numKvHeads KV heads', (shape) => {
+  it('equals the reference over a cache, with query blocks that do not divide the chunk', async () => {
+    for (const [past, length, budget, rows] of [[0, 45, { sink: 3, window: 6 }, 16], [29, 37, { sink: 4, window: 11 }, 8], [0, 40, { sink: 40, window: 40 }, 16]] as const) {
+      const c = randomCase(shape, past, length, 11 + past);
+      const out = await runAttentionLayer('a-shape', shape, c, { params: { ...budget, formulation: 'fused', rows } });
+      const full = { query: concatHeads(c.pastKey ? randomCase(shape, 0, past, 2).query : undefined, c.query), key: concatHeads(c.pastKey, c.key), value: concatHeads(c.pastValue, c.value) };
+      const ref = headTensor(shape.numHeads, past + length, shape.headDim, aShapeAttention(full, budget).output);
+      expect(maxHeadDiff(out.output, sliceRows(ref, past, length))).toBeLessThan(1e-5);
+    }
+  });
+});

@@ -5,7 +5,7 @@
 // inside that band (chunk x (sink + window + chunk - 1)), never over the whole context, so executed
 // work falls with the budget. Budgets come from runner/engine/sparse (aShapeBudget,
 // streamingLlmBudget); the float64 references are runner/engine/sparse/reference/{a-shape,streaming-llm}.ts.
-import { int, ints } from '../onnx/graph-builder.js';
+import { float, int, ints } from '../onnx/graph-builder.js';
 import type { AttentionBuilder, AttentionContext } from './types.js';
 import { rotary } from './rotary.js';
 
@@ -78,12 +78,93 @@ export function sinkWindowAttention(ctx: AttentionContext, sink: string, window:
   return g.op('Reshape', [g.op('Transpose', [out], { perm: ints([0, 3, 1, 2, 4]) }), g.int64([1, -1, spec.numHeads * d])]);
 }
 
+/**
+ * Sink + window prefill through the fused com.microsoft MultiHeadAttention kernel: the chunk's
+ * queries are cut into blocks of `rows` (the batch of the kernel); block b gathers its own keys,
+ * the sinks and the window reaching back from its first query up to its last (at most
+ * sink + window + rows - 1 keys, padded to that with an attention_bias of -inf), and the kernel
+ * attends with the exact per-row mask as attention_bias. Work per chunk is chunk x (sink + window +
+ * rows), so it falls with the budget until the window is about `rows`. Keys and values are repeated
+ * across the query heads of each KV head (the kernel has no GQA).
+ */
+export function sinkWindowFusedAttention(ctx: AttentionContext, sink: string, window: string, rows: number): string {
+  const { graph: g, spec } = ctx;
+  const kv = spec.numKvHeads;
+  const group = spec.numHeads / kv;
+  const d = spec.headDim;
+  const h = spec.numHeads;
+  const positions = ctx.positionIds();
+  const rotate = (x: string, heads: number): string => rotary(ctx, positions, x, heads);
+  const toHeads = (x: string): string => g.op('Transpose', [g.op('Reshape', [x, g.int64([1, 0, kv, d])])], { perm: ints([0, 2, 1, 3]) });
+  const [presentKey] = g.node('Concat', [ctx.pastKey, toHeads(rotate(ctx.key, kv))], { axis: int(2) }, { outputs: [ctx.presentKey] });
+  const [presentValue] = g.node('Concat', [ctx.pastValue, toHeads(ctx.value)], { axis: int(2) }, { outputs: [ctx.presentValue] });
+  const scalarShape = g.int64([], [0]);
+  const i64 = (x: string): string => g.op('Cast', [x], { to: int(7) });
+  const total = i64(ctx.totalSequenceLength);
+  const first = g.op('Reshape', [g.op('Slice', [positions, g.int64([0]), g.int64([1]), g.int64([1])]), scalarShape]);
+  const S = g.op('Sub', [total, first]);
+  const R = g.int64([rows], []);
+  // B = ceil(S / rows) query blocks; queries padded to B * rows.
+  const B = g.op('Div', [g.op('Add', [S, g.int64([rows - 1], [])]), R]);
+  const padded = g.op('Mul', [B, R]);
+  const vec = (x: string): string => g.op('Reshape', [x, g.int64([1])]);
+  const q = rotate(ctx.query, h); // [1, S, h*d]
+  const qPad = g.op('Pad', [q, g.op('Concat', [g.int64([0, 0, 0, 0]), vec(g.op('Sub', [padded, S])), g.int64([0])], { axis: int(0) })]);
+  const qBlocks = g.op('Reshape', [qPad, g.op('Concat', [vec(B), g.int64([rows, h * d])], { axis: int(0) })]); // [B, rows, h*d]
+  // Positions: query p = first + b * rows + r; keys of block b: j < sinkEnd, then from localStart_b on.
+  const sinkEnd = g.op('Min', [sink, total]);
+  const kMax = g.op('Min', [g.op('Add', [g.op('Add', [sink, window]), g.int64([rows - 1], [])]), total]);
+  const one = g.int64([1], []);
+  const zero = g.int64([0], []);
+  const blockStart = g.op('Add', [first, g.op('Mul', [g.op('Range', [zero, B, one]), R])]); // [B]
+  const localStart = g.op('Max', [sinkEnd, g.op('Add', [g.op('Sub', [blockStart, window]), one])]); // [B]
+  const j = g.op('Range', [zero, kMax, one]); // [K]
+  const col = (x: string): string => g.op('Unsqueeze', [x, g.int64([1])]);
+  const row = (x: string): string => g.op('Unsqueeze', [x, g.int64([0])]);
+  const isSink = g.op('Less', [row(j), sinkEnd]); // [1, K]
+  // Key position of slot j in block b: j for sinks, localStart_b + j - sinkEnd after.
+  const keyPos = g.op('Where', [isSink, row(j), g.op('Add', [col(localStart), g.op('Sub', [row(j), sinkEnd])])]); // [B, K]
+  const last = g.op('Sub', [total, one]);
+  const index = g.op('Min', [keyPos, last]);
+  const gather = (x: string): string => {
+    // [1, kv, T, d] -> [1, kv, B, K, d] -> [B, K, kv, d] -> [B, K, kv, group, d] -> [B, K, h*d]
+    const picked = g.op('Transpose', [g.op('Gather', [x, index], { axis: int(2) })], { perm: ints([0, 2, 3, 1, 4]) });
+    const shape = g.op('Shape', [picked]);
+    const bk = g.op('Slice', [shape, g.int64([1]), g.int64([3]), g.int64([0])]);
+    const expanded = g.op('Expand', [g.op('Unsqueeze', [g.op('Reshape', [picked, g.op('Concat', [bk, g.int64([kv, d])], { axis: int(0) })]), g.int64([3])]), g.op('Concat', [bk, g.int64([kv, group, d])], { axis: int(0) })]);
+    return g.op('Reshape', [expanded, g.op('Concat', [bk, g.int64([h * d])], { axis: int(0) })]);
+  };
+  const keys = gather(presentKey!);
+  const values = gather(presentValue!);
+  // Mask [B, 1, rows, K]: the key exists (slot within the block's range), causal, sink or in the window.
+  const qpos = g.op('Unsqueeze', [g.op('Add', [col(blockStart), row(g.op('Range', [zero, R, one]))]), g.int64([2])]); // [B, rows, 1]
+  const kpos = g.op('Unsqueeze', [keyPos, g.int64([1])]); // [B, 1, K]
+  const keep = g.op('And', [
+    g.op('And', [g.op('LessOrEqual', [kpos, qpos]), g.op('Less', [kpos, total])]),
+    g.op('Or', [g.op('Less', [kpos, sink]), g.op('Less', [g.op('Sub', [qpos, kpos]), window])]),
+  ]);
+  const bias = g.op('Unsqueeze', [g.op('Where', [keep, ctx.scalar(0), ctx.scalar(-65504)]), g.int64([1])]);
+  const [out] = g.node('MultiHeadAttention', [qBlocks, keys, values, '', '', bias], { num_heads: int(h), scale: float(1 / Math.sqrt(d)) }, { domain: 'com.microsoft', outputs: 1, name: `mha_sw_${ctx.layer}` });
+  // [B, rows, h*d] -> [1, B*rows, h*d] -> the chunk's S rows.
+  const flat = g.op('Reshape', [out!, g.int64([1, -1, h * d])]);
+  return g.op('Slice', [flat, g.int64([0]), vec(S), g.int64([1])]);
+}
+
 /** A-shape prefill: `params.sink` first tokens plus a local `params.window` (from aShapeBudget). */
 export const aShapeAttention: AttentionBuilder = {
   id: 'a-shape',
   phase: 'prefill',
   description: 'A-shape: sink tokens plus a local window; keys sliced to the two ranges (params sink, window from aShapeBudget, or graph inputs).',
-  build: (ctx) => sinkWindowAttention(ctx, budgetValue(ctx, 'sink', SINK_WINDOW_IO.prefill.sink, 'a-shape', 0), budgetValue(ctx, 'window', SINK_WINDOW_IO.prefill.window, 'a-shape', 1)),
+  build: (ctx) => {
+    const sink = budgetValue(ctx, 'sink', SINK_WINDOW_IO.prefill.sink, 'a-shape', 0);
+    const window = budgetValue(ctx, 'window', SINK_WINDOW_IO.prefill.window, 'a-shape', 1);
+    const formulation = ctx.params['formulation'] ?? 'band';
+    if (formulation === 'band') return sinkWindowAttention(ctx, sink, window);
+    if (formulation !== 'fused') throw new Error(`a-shape params.formulation must be "band" or "fused"; got ${JSON.stringify(formulation)}.`);
+    const rows = ctx.params['rows'] ?? 512;
+    if (typeof rows !== 'number' || !Number.isInteger(rows) || rows < 1) throw new Error(`a-shape params.rows must be a positive integer; got ${JSON.stringify(rows)}.`);
+    return sinkWindowFusedAttention(ctx, sink, window, rows);
+  },
   budgetInputs: (b) => ({ [SINK_WINDOW_IO.prefill.sink]: b['sink']!, [SINK_WINDOW_IO.prefill.window]: b['window']! }),
 };
 
