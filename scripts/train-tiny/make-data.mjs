@@ -21,6 +21,8 @@
 //        [--seed 1] [--workers N] [--samples 200000] [--shard 64] [--max-length 8192]
 //   node scripts/train-tiny/make-data.mjs --heldout --out DIR [--dist dist] [--tokenizer models/tiny]
 import process from 'node:process';
+import { performance } from 'node:perf_hooks';
+import { Buffer } from 'node:buffer';
 import { fork } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
