@@ -49,14 +49,13 @@ export function attentionState(ctx: AttentionContext, name: string, dims: readon
 }
 
 /**
- * Gathers tokens of a cache `[1, kv, T, d]` per KV head: `tokens` int64 `[1, kv, n]` -> `[1, kv, n, d]`.
- * The cache is viewed as `[kv x T, d]` rows and read with a plain Gather (global row g x T + t), the
- * most widely supported gather on the WebGPU provider (fine below 2^31 elements).
+ * Gathers tokens of a cache `[1, kv, T, d]` per KV head: `tokens` int32 `[1, kv, n]` -> `[1, kv, n, d]`.
+ * The cache is viewed as `[kv x T, d]` rows and read with a plain Gather (global row g x T + t, int32:
+ * WebGPU's elementwise kernels take int32, not int64; fine below 2^31 elements).
  * @example gatherTokens(g, presentKey, tokens, kv, d)
  */
 export function gatherTokens(g: GraphBuilder, cache: string, tokens: string, kv: number, d: number): string {
-  const length = g.op('Shape', [cache], { start: int(2), end: int(3) });
-  const offsets = g.op('Mul', [g.op('Range', [g.int64([0], []), g.int64([kv], []), g.int64([1], [])]), length]);
-  const rows = g.op('Add', [tokens, g.op('Reshape', [offsets, g.int64([1, kv, 1])])]);
-  return g.op('Gather', [g.op('Reshape', [cache, g.int64([-1, d])]), rows], { axis: int(0) });
+  const length = g.op('Cast', [g.op('Shape', [cache], { start: int(2), end: int(3) })], { to: int(6) });
+  const offsets = g.op('Mul', [g.int32(Array.from({ length: kv }, (_, i) => i), [1, kv, 1]), length]);
+  return g.op('Gather', [g.op('Reshape', [cache, g.int64([-1, d])]), g.op('Add', [tokens, offsets])], { axis: int(0) });
 }

@@ -78,13 +78,16 @@ function buildQuest(ctx: AttentionContext): string {
   const scores = g.op('Add', [g.op('MatMul', [positive, transpose(pageMax)]), g.op('MatMul', [negative, transpose(pageMin)])]);
   const k = g.op('Min', [budget, earlier]);
   const [, topPages] = g.node('TopK', [scores, k], { axis: int(-1), largest: int(1), sorted: int(1) }, { outputs: 2 });
-  // Token indices: the chosen pages' 16 tokens each, then the current page's [earlier x 16, T).
+  // Token indices (int32, as WebGPU's elementwise kernels take): the chosen pages' 16 tokens each,
+  // then the current page's [earlier x 16, T).
+  const i32 = (x: string): string => g.op('Cast', [x], { to: int(6) });
+  const arange = g.int32(Array.from({ length: pageSize }, (_, i) => i), [pageSize]);
   const pageTokens = g.op('Reshape', [
-    g.op('Add', [g.op('Mul', [g.op('Reshape', [topPages!, g.int64([1, kv, -1, 1])]), page]), g.op('Range', [g.int64([0], []), g.int64([pageSize], []), g.int64([1], [])])]),
+    g.op('Add', [g.op('Mul', [g.op('Reshape', [i32(topPages!), g.int64([1, kv, -1, 1])]), g.int32([pageSize], [])]), arange]),
     g.int64([1, kv, -1]),
   ]);
-  const scalar = (x: string): string => g.op('Reshape', [x, g.int64([], [0])]);
-  const current = g.op('Range', [scalar(g.op('Mul', [earlier, page])), scalar(total), g.int64([1], [])]);
+  const currentStart = g.op('Mul', [earlier, page]);
+  const current = g.op('Add', [g.op('Slice', [arange, g.int64([0]), g.op('Sub', [total, currentStart]), g.int64([0])]), i32(currentStart)]);
   const currentTokens = g.op('Expand', [g.op('Reshape', [current, g.int64([1, 1, -1])]), g.int64([1, kv, 1])]);
   const tokens = g.op('Concat', [pageTokens, currentTokens], { axis: int(2) });
   const keys = gatherTokens(g, presentKey!, tokens, kv, d);

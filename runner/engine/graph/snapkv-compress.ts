@@ -53,8 +53,9 @@ export function compressGraph(shape: CompressShape, variant: SnapKvVariant, para
   const selections: { all: string; key: string; value: string }[] = [];
   const counts: string[] = [];
   const gather = (l: number, key: string, value: string, kept: string): void => {
-    g.output(gatherTokens(g, key, kept, kv, d), SNAPKV_IO.key(l), t, [1, kv, 'kept', d]);
-    g.output(gatherTokens(g, value, kept, kv, d), SNAPKV_IO.value(l), t, [1, kv, 'kept', d]);
+    const tokens = g.op('Cast', [kept], { to: int(6) });
+    g.output(gatherTokens(g, key, tokens, kv, d), SNAPKV_IO.key(l), t, [1, kv, 'kept', d]);
+    g.output(gatherTokens(g, value, tokens, kv, d), SNAPKV_IO.value(l), t, [1, kv, 'kept', d]);
     g.output(kept, SNAPKV_IO.kept(l), 'int64', [1, kv, 'kept']);
   };
   for (let l = 0; l < shape.numLayers; l++) {
@@ -66,8 +67,11 @@ export function compressGraph(shape: CompressShape, variant: SnapKvVariant, para
     // [1, kv, group, w, d] x [1, kv, 1, d, L] -> [1, kv, group, w, L], causal inside the window.
     const q = g.op('Mul', [g.op('Transpose', [g.op('Reshape', [window, g.int64([1, kv, -1, group, d])])], { perm: ints([0, 1, 3, 2, 4]) }), scalar(1 / Math.sqrt(d))]);
     const keyT = g.op('Unsqueeze', [g.op('Transpose', [key], { perm: ints([0, 1, 3, 2]) }), g.int64([2])]);
-    const rowPos = g.op('Reshape', [g.op('Range', [g.op('Sub', [L, w]), L, i64(1)]), g.int64([-1, 1])]);
-    const keyPos = g.op('Reshape', [g.op('Range', [i64(0), L, i64(1)]), g.int64([1, -1])]);
+    // Positions in fp32 (exact below 2^24): WebGPU's comparison kernels take no int64.
+    const Lf = g.op('Cast', [L], { to: int(1) });
+    const pos = g.op('Range', [f32(0), Lf, f32(1)]);
+    const rowPos = g.op('Reshape', [g.op('Range', [g.op('Sub', [Lf, g.op('Cast', [w], { to: int(1) })]), Lf, f32(1)]), g.int64([-1, 1])]);
+    const keyPos = g.op('Reshape', [pos, g.int64([1, -1])]);
     const scores = g.op('Where', [g.op('LessOrEqual', [keyPos, rowPos]), g.op('MatMul', [q, keyT]), scalar(-65504)]);
     const probs = g.op('Softmax', [scores], { axis: int(-1) });
     const raw = variant === 'snapkv'
@@ -83,8 +87,7 @@ export function compressGraph(shape: CompressShape, variant: SnapKvVariant, para
       strides: ints([1, 1]),
     });
     const pooled = g.op('Squeeze', [pooled2d, g.int64([2])]);
-    const pos = g.op('Range', [i64(0), L, i64(1)]);
-    const forced = g.op('Or', [g.op('Less', [pos, i64(params.prefix)]), g.op('GreaterOrEqual', [pos, g.op('Sub', [L, i64(params.recent)])])]);
+    const forced = g.op('Or', [g.op('Less', [pos, f32(params.prefix)]), g.op('GreaterOrEqual', [pos, g.op('Sub', [Lf, f32(params.recent)])])]);
     const importance = g.op('Where', [forced, f32(BIG), pooled]);
     const capacity = g.op('Min', [capacityInput, L]);
     if (variant === 'snapkv') {
@@ -97,13 +100,13 @@ export function compressGraph(shape: CompressShape, variant: SnapKvVariant, para
     const floor = g.op('Min', [g.op('Min', [L, capacity]), g.op('Max', [ratioFloor, g.op('Min', [L, i64(params.recent + params.prefix)])])]);
     const chosen = g.node('TopK', [importance, vec(floor)], { axis: int(-1), largest: int(1), sorted: int(1) }, { outputs: 2 })[1]!;
     const zeros = g.op('Mul', [importance, f32(0)]);
-    const ones = g.op('Add', [g.op('Mul', [g.op('Cast', [chosen], { to: int(1) }), f32(0)]), f32(1)]);
+    const ones = g.op('Expand', [f32(1), g.op('Shape', [chosen])]);
     const selected = g.op('ScatterElements', [zeros, chosen, ones], { axis: int(2) });
     // The rest of the shared budget: best remaining (head, token) pairs over all heads.
     const flat = g.op('Reshape', [g.op('Where', [g.op('Greater', [selected, f32(0)]), f32(-BIG), importance]), g.int64([1, -1])]);
     const remaining = g.op('Mul', [g.op('Sub', [capacity, floor]), i64(kv)]);
     const extra = g.node('TopK', [flat, vec(remaining)], { axis: int(-1), largest: int(1), sorted: int(1) }, { outputs: 2 })[1]!;
-    const extraOnes = g.op('Add', [g.op('Mul', [g.op('Cast', [extra], { to: int(1) }), f32(0)]), f32(1)]);
+    const extraOnes = g.op('Expand', [f32(1), g.op('Shape', [extra])]);
     const all = g.op('Reshape', [g.op('ScatterElements', [g.op('Reshape', [selected, g.int64([1, -1])]), extra, extraOnes], { axis: int(1) }), g.int64([1, kv, -1])]);
     selections.push({ all, key, value });
     counts.push(g.op('Reshape', [g.op('ReduceMax', [g.op('ReduceSum', [all, g.int64([2])], { keepdims: int(0) })], { keepdims: int(0) }), g.int64([1])]));
