@@ -36,6 +36,8 @@ export interface EnginePlan {
   /** int64 graph inputs of the budgets. */
   inputs: Record<string, number>;
   params: Record<string, unknown>;
+  /** The setting's method parameters, given to the sparse graphs (a budget computed with a block size needs the graph built with it). */
+  graphParams?: Record<string, unknown>;
   sparsity: number;
   executed: Record<string, number>;
 }
@@ -87,7 +89,18 @@ export function planAttention(setting: AttentionSetting, shape: CostShape, lengt
   }
   const p = prefill?.method ?? 'dense';
   const d = decode?.method ?? 'dense';
-  return { key: `${p}/${d}`, prefill: p, decode: d, inputs, params, sparsity: prefill?.sparsity ?? decode?.sparsity ?? 0, executed };
+  // The setting's method parameters (block size, scope, ...) shape the graphs, so they are part of the key.
+  const graphParams = setting.params && Object.keys(setting.params).length && (prefill || decode) ? { ...setting.params } : undefined;
+  return {
+    key: `${p}/${d}${graphParams ? ` ${JSON.stringify(graphParams)}` : ''}`,
+    prefill: p,
+    decode: d,
+    inputs,
+    params,
+    ...(graphParams ? { graphParams } : {}),
+    sparsity: prefill?.sparsity ?? decode?.sparsity ?? 0,
+    executed,
+  };
 }
 
 /** Engine options of a plan's graphs on top of the model's own. */
@@ -97,8 +110,8 @@ function planOptions(base: EngineOptions, plan: EnginePlan): EngineOptions {
   const denseDecode = { method: base.device === 'webgpu' ? 'dense-decode-blocked' : 'dense-decode' };
   return {
     ...rest,
-    attention: plan.prefill === 'dense' ? (base.attention ?? { method: 'dense' }) : { method: plan.prefill },
-    decodeAttention: plan.decode === 'dense' ? (base.decodeAttention ?? denseDecode) : { method: plan.decode },
+    attention: plan.prefill === 'dense' ? (base.attention ?? { method: 'dense' }) : { method: plan.prefill, ...(plan.graphParams ? { params: plan.graphParams } : {}) },
+    decodeAttention: plan.decode === 'dense' ? (base.decodeAttention ?? denseDecode) : { method: plan.decode, ...(plan.graphParams ? { params: plan.graphParams } : {}) },
   };
 }
 

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkEngineOptions, createEngineBackend } from '../../runner/engine/backend.js';
+import { checkEngineOptions, createEngineBackend, ENGINE_SPARSE_METHODS } from '../../runner/engine/backend.js';
 import { openCheckpoint } from '../../runner/engine/checkpoint/checkpoint.js';
 import { ReferenceModel } from '../../runner/engine/reference/forward.js';
 import { loadHfTokenizer } from '../../generators/tokenizers/huggingface.js';
@@ -51,11 +51,14 @@ describe('engine backend', () => {
       expect(prediction.output).toBe(tok.decode(expected.filter((t) => t !== 257)));
       expect(prediction.attention).toMatchObject({ prefill: 'dense', decode: 'dense', compression: 1, sparsity: 0 });
 
-      const sparse = await backend.generate({ sample, maxOutputTokens: 5, attention: { prefill: 'vertical-slash', decode: 'dense', compression: 5 } });
+      const allowed = `the engine runs prefill: dense, ${ENGINE_SPARSE_METHODS.prefill.join(', ')}; decode: dense, ${ENGINE_SPARSE_METHODS.decode.join(', ')}`;
+      expect(ENGINE_SPARSE_METHODS.prefill).toContain('a-shape');
+      expect(ENGINE_SPARSE_METHODS.decode).toContain('streaming-llm');
+      const sparse = await backend.generate({ sample, maxOutputTokens: 5, attention: { prefill: 'magic', decode: 'dense', compression: 5 } });
       expect(sparse.finishReason).toBe('error');
-      expect(sparse.error).toBe('Prefill attention "vertical-slash" is not available in the engine yet; the engine runs prefill: dense, a-shape; decode: dense, streaming-llm.');
-      const quest = await backend.generate({ sample, maxOutputTokens: 5, attention: { prefill: 'dense', decode: 'quest', compression: 5 } });
-      expect(quest.error).toBe('Decode attention "quest" is not available in the engine yet; the engine runs prefill: dense, a-shape; decode: dense, streaming-llm.');
+      expect(sparse.error).toBe(`Prefill attention "magic" is not available in the engine yet; ${allowed}.`);
+      const decode = await backend.generate({ sample, maxOutputTokens: 5, attention: { prefill: 'dense', decode: 'magic', compression: 5 } });
+      expect(decode.error).toBe(`Decode attention "magic" is not available in the engine yet; ${allowed}.`);
 
       const tooLong = await backend.generate({ sample: { ...sample, messages: [{ role: 'user', content: 'x'.repeat(200) }] }, maxOutputTokens: 5 });
       expect(tooLong.error).toMatch(/exceed the engine's context of 128 tokens/);
