@@ -126,7 +126,7 @@ export class Engine {
       modelFile: graph.modelFile,
       ...(decodeGraph ? { decodeModelFile: decodeGraph.modelFile } : {}),
       ...(compress ? { compress } : {}),
-      ...(graph.states.length || decodeGraph?.states.length ? { states: [...graph.states, ...(decodeGraph?.states ?? [])] } : {}),
+      ...(graph.states.length || decodeGraph?.states.length ? { states: { prefill: graph.states, decode: decodeGraph?.states ?? [] } } : {}),
       ...(typeof decodeAttention?.params?.['block'] === 'number' ? { decodeBlock: decodeAttention.params['block'] } : {}),
       device,
       precision,

@@ -15,10 +15,11 @@ export interface LoadRequest {
   /** A second graph for single-token decode steps (another attention method), sharing the cache. */
   decodeModelFile?: string;
   /**
-   * Per-layer attention states of the graphs (attention/quest-state.ts): the worker feeds each
-   * session the states it declares (empty on the first step) and keeps what it outputs.
+   * Per-layer attention states of each graph (attention/quest-state.ts): the worker feeds each
+   * session the states it declares (empty on the first step) and keeps what it outputs. Separate
+   * per graph: on WebGPU each session's preferred output locations may only name its own outputs.
    */
-  states?: AttentionStateSpec[];
+  states?: { prefill: AttentionStateSpec[]; decode: AttentionStateSpec[] };
   /**
    * SnapKV / Ada-SnapKV: compress the cache once between prefill and the first decode step
    * (graph/snapkv-compress.ts). `capacity` is used when the request's attentionInputs give none.

@@ -37,7 +37,6 @@ async function load(request: LoadRequest): Promise<void> {
       preferred[GRAPH_IO.presentKey(layer)] = 'gpu-buffer';
       preferred[GRAPH_IO.presentValue(layer)] = 'gpu-buffer';
     }
-    for (const state of request.states ?? []) preferred[state.output] = 'gpu-buffer';
     preferred[GRAPH_IO.logits] = 'cpu';
   }
   const options: ort.InferenceSession.SessionOptions = {
@@ -49,9 +48,12 @@ async function load(request: LoadRequest): Promise<void> {
     ...(request.profilePrefix ? { enableProfiling: true, profileFilePrefix: request.profilePrefix } : {}),
     ...(request.disableCpuFallback ? { extra: { session: { disable_cpu_ep_fallback: '1' } } } : {}),
   };
-  session = await ort.InferenceSession.create(request.modelFile, options);
+  // Each session's own state outputs stay on the GPU too (a name the session lacks is an error).
+  const withStates = (specs: AttentionStateSpec[] | undefined): ort.InferenceSession.SessionOptions =>
+    webgpu && specs?.length ? { ...options, preferredOutputLocation: { ...preferred, ...Object.fromEntries(specs.map((s) => [s.output, 'gpu-buffer' as const])) } } : options;
+  session = await ort.InferenceSession.create(request.modelFile, withStates(request.states?.prefill));
   // Sessions are created and run one after the other on this thread, never at once.
-  decodeSession = request.decodeModelFile ? await ort.InferenceSession.create(request.decodeModelFile, options) : null;
+  decodeSession = request.decodeModelFile ? await ort.InferenceSession.create(request.decodeModelFile, withStates(request.states?.decode)) : null;
   if (decodeSession?.inputNames.includes(FROZEN_IO.length)) {
     const shape = { numLayers: request.numLayers, numKvHeads: request.numKvHeads, headDim: request.headDim, valueType: request.precision === 'fp16' ? ('float16' as const) : ('float' as const) };
     const cacheOptions = { ...options, enableProfiling: false };
@@ -70,7 +72,8 @@ async function load(request: LoadRequest): Promise<void> {
     if (webgpu) {
       const all: Record<string, 'gpu-buffer'> = {};
       for (let l = 0; l < numLayers; l++) {
-        for (const name of [SNAPKV_IO.key(l), SNAPKV_IO.value(l), SNAPKV_IO.kept(l), ATTENTION_STATE.output(l, SNAPKV_IO.maskState)]) all[name] = 'gpu-buffer';
+        for (const name of [SNAPKV_IO.key(l), SNAPKV_IO.value(l), SNAPKV_IO.kept(l)]) all[name] = 'gpu-buffer';
+        if (request.compress.variant === 'ada-snapkv') all[ATTENTION_STATE.output(l, SNAPKV_IO.maskState)] = 'gpu-buffer';
       }
       compressOptions.preferredOutputLocation = all;
     }
@@ -125,7 +128,7 @@ async function generate(request: GenerateRequest): Promise<void> {
   };
   // Attention states by input name (empty until a session outputs them).
   const states = new Map<string, ort.Tensor>();
-  const stateSpecs = config.states ?? [];
+  const stateSpecs = [...(config.states?.prefill ?? []), ...(config.states?.decode ?? [])];
   /** Moves the first `n` tokens of the current past into the frozen cache. */
   const freeze = async (n: number): Promise<void> => {
     const feeds: Record<string, ort.Tensor> = { [SPLIT_AT]: new ort.Tensor('int64', BigInt64Array.of(BigInt(n)), [1]) };
