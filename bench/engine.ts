@@ -4,7 +4,7 @@
 //
 //   node dist/bench/engine.js --device webgpu --shape qwen2.5-7b --lengths 4096,16384,32768 \
 //     [--decode-steps 16] [--chunk 8192] [--layers N] [--bandwidth-gbs 3350] [--json out.json] [--profile prefix]
-//     [--validation disabled|wgpuOnly|basic|full] [--decode-attention dense-decode] [--single-graph]
+//     [--validation disabled|wgpuOnly|basic|full] [--decode-attention dense-decode] [--single-graph] [--matmul-precision fp32]
 import { parseArgs } from 'node:util';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -33,6 +33,7 @@ const { values } = parseArgs({
     validation: { type: 'string' },
     'decode-attention': { type: 'string' },
     'single-graph': { type: 'boolean', default: false },
+    'matmul-precision': { type: 'string' },
   },
 });
 
@@ -96,6 +97,7 @@ const engine = await Engine.fromSource(spec, source, [], {
   ...(values.validation ? { webgpuValidation: values.validation as 'disabled' } : {}),
   ...(values['decode-attention'] ? { decodeAttention: { method: values['decode-attention'] } } : {}),
   ...(values['single-graph'] ? { singleGraph: true } : {}),
+  ...(values['matmul-precision'] ? { matmulPrecision: values['matmul-precision'] as 'fp32' } : {}),
 });
 const setupMs = performance.now() - t0;
 const afterLoad = memory.peak();

@@ -12,7 +12,7 @@ import type { Device } from '../runner/engine/session/protocol.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { device: { type: 'string', default: 'webgpu' }, precision: { type: 'string', default: 'fp16' }, head: { type: 'string' }, 'single-graph': { type: 'boolean', default: false }, json: { type: 'string' }, 'cache-dir': { type: 'string', default: join(tmpdir(), 'longweave-compare-cache') } },
+  options: { device: { type: 'string', default: 'webgpu' }, precision: { type: 'string', default: 'fp16' }, head: { type: 'string' }, matmul: { type: 'string' }, 'single-graph': { type: 'boolean', default: false }, json: { type: 'string' }, 'cache-dir': { type: 'string', default: join(tmpdir(), 'longweave-compare-cache') } },
 });
 const dir = positionals[0];
 if (!dir) throw new Error('usage: gpu-compare CHECKPOINT_DIR [--device webgpu] [--json out.json]');
@@ -23,7 +23,7 @@ const steps = reference.tokens.length;
 const fp16File = join(dir, 'hf_logits_fp16.f32');
 const hf16 = existsSync(fp16File) ? new Float32Array(readFileSync(fp16File).buffer.slice(0)) : null;
 const precision = values.precision as 'fp16' | 'fp32';
-const variant = { ...(values.head ? { headPrecision: values.head as 'fp32' } : {}), ...(values['single-graph'] ? { singleGraph: true } : {}) };
+const variant = { ...(values.head ? { headPrecision: values.head as 'fp32' } : {}), ...(values.matmul ? { matmulPrecision: values.matmul as 'fp32' } : {}), ...(values['single-graph'] ? { singleGraph: true } : {}) };
 const device = values.device as Device;
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
@@ -77,6 +77,7 @@ const report = {
   device,
   precision,
   headPrecision: values.head ?? precision,
+  matmulPrecision: values.matmul ?? precision,
   decodeGraph: values['single-graph'] ? 'none (one graph)' : 'default',
   placement,
   promptTokens: reference.prompt.length,

@@ -55,7 +55,7 @@ while [ $# -gt 0 ]; do
           name="${v%%:*}"; flags="${v#*:}"
           # shellcheck disable=SC2086
           "$node" "$dist/scripts/gpu-compare.js" "/tmp/hf-$shape" $flags --json "$out/compare-$shape-$name.json" 2> "/tmp/compare-$shape-$name.log" \
-            | grep -E '"(precision|headPrecision|decodeGraph|placement|greedyIdentical|firstDivergence|forcedArgmaxAgreement|maxAbsLogitDiff|maxAbsLogit|transformersFp16VsFp32MaxAbs)"'
+            | grep -E '"(precision|headPrecision|matmulPrecision|decodeGraph|placement|greedyIdentical|firstDivergence|forcedArgmaxAgreement|maxAbsLogitDiff|maxAbsLogit|transformersFp16VsFp32MaxAbs)"'
           tail -3 "/tmp/compare-$shape-$name.log"
         done
       done

@@ -7,7 +7,7 @@ import type { ChatMessage } from '../../generators/core/sample.js';
 import { openCheckpoint, type WeightSource } from './checkpoint/checkpoint.js';
 import { contextLimit, type ModelSpec } from './checkpoint/config.js';
 import { ensureGraph, defaultCacheDir, type CachedGraph } from './graph/graph-cache.js';
-import type { Precision } from './graph/model-graph.js';
+import { runtimeWeightCasts, type Precision } from './graph/model-graph.js';
 import { EngineSession } from './session/engine-session.js';
 import type { Device, GenerateResult, LoadRequest } from './session/protocol.js';
 import { snapKvParams } from './attention/snapkv-io.js';
@@ -32,6 +32,11 @@ export interface EngineOptions {
   singleGraph?: boolean;
   /** Precision of the vocabulary projection in fp16 graphs (see GraphSettings.headPrecision). */
   headPrecision?: Precision;
+  /**
+   * Precision of the weight MatMuls in fp16 graphs (see GraphSettings.matmulPrecision): `fp32`
+   * keeps fp16 weights in memory and accumulates in fp32. Default: fp16.
+   */
+  matmulPrecision?: Precision;
   /** Prefill chunk length in tokens (default 4096). */
   chunkSize?: number;
   /** Longest context to serve (default: the model's context limit). */
@@ -113,13 +118,14 @@ export class Engine {
         attention: options.attention ?? { method: 'dense' },
         maxPositions: maxLength,
         ...(options.headPrecision ? { headPrecision: options.headPrecision } : {}),
+        ...(options.matmulPrecision ? { matmulPrecision: options.matmulPrecision } : {}),
         ...(compress ? { windowQueries: compress.params.window } : {}),
       },
       options.cacheDir ?? defaultCacheDir(),
     );
     log(graph.built ? `engine: built graph ${graph.key} in ${(graph.buildMs / 1000).toFixed(1)} s` : `engine: using cached graph ${graph.key}`);
     const decodeGraph = decodeAttention
-      ? ensureGraph(spec, weights, { precision, logits: 'last', attention: decodeAttention, maxPositions: maxLength, ...(options.headPrecision ? { headPrecision: options.headPrecision } : {}) }, options.cacheDir ?? defaultCacheDir())
+      ? ensureGraph(spec, weights, { precision, logits: 'last', attention: decodeAttention, maxPositions: maxLength, ...(options.headPrecision ? { headPrecision: options.headPrecision } : {}), ...(options.matmulPrecision ? { matmulPrecision: options.matmulPrecision } : {}) }, options.cacheDir ?? defaultCacheDir())
       : null;
     if (decodeGraph) log(`engine: decode graph ${decodeGraph.key} (${decodeAttention!.method})`);
     const session = await EngineSession.open({
@@ -134,6 +140,7 @@ export class Engine {
       numKvHeads: spec.numKvHeads,
       headDim: spec.headDim,
       ...(options.disableCpuFallback ? { disableCpuFallback: true } : {}),
+      ...(runtimeWeightCasts({ precision, ...(options.matmulPrecision ? { matmulPrecision: options.matmulPrecision } : {}) }) ? { runtimeWeightCasts: true } : {}),
       ...(options.logSeverityLevel !== undefined ? { logSeverityLevel: options.logSeverityLevel } : {}),
       ...(options.profilePrefix ? { profilePrefix: options.profilePrefix } : {}),
       ...(options.intraOpThreads ? { intraOpThreads: options.intraOpThreads } : {}),

@@ -43,7 +43,18 @@ export interface GraphSettings {
    * across prefill chunks: SnapKV's observation window (attention/snapkv.ts).
    */
   windowQueries?: number;
+  /**
+   * Precision of the weight MatMuls in fp16 graphs. `fp32` casts activations and (at run time) the
+   * fp16 weights to fp32 around each projection: onnxruntime's WebGPU MatMul accumulates in fp16
+   * (measured on the H100: 40x the fp16 rounding error at K = 3584, 95x at K = 18944; fp32 exact
+   * and as fast at prefill sizes; scripts/gpu-matmul-precision.ts). The weights stay fp16 in memory
+   * only if the session does not constant-fold the casts (LoadRequest.runtimeWeightCasts).
+   */
+  matmulPrecision?: Precision;
 }
+
+/** Whether a graph casts its fp16 weights at run time (its session must not constant-fold them). */
+export const runtimeWeightCasts = (settings: Pick<GraphSettings, 'precision' | 'matmulPrecision'>): boolean => settings.precision === 'fp16' && settings.matmulPrecision === 'fp32';
 
 /** Names of the graph's inputs and outputs, shared with the session code. */
 export const GRAPH_IO = {
@@ -145,6 +156,10 @@ export function buildModelGraph(spec: ModelSpec, source: WeightSource, settings:
       }
       return declared;
     };
+    const fp32Matmul = runtimeWeightCasts(settings);
+    // x @ w, in fp32 with fp16 in and out when matmulPrecision is fp32 (see GraphSettings).
+    const project = (x: string, w: string): string =>
+      fp32Matmul ? g.op('Cast', [g.op('MatMul', [g.op('Cast', [x], { to: int(1) }), g.op('Cast', [w], { to: int(1) })])], { to: int(10) }) : g.op('MatMul', [x, w]);
     const eps = float(spec.rmsNormEps);
     const headShape = g.int64([0, 0, -1, spec.headDim], [4], 'head_shape');
     const flatShape = (width: number): string => g.int64([0, 0, width], [3], 'flat_shape');
@@ -168,7 +183,7 @@ export function buildModelGraph(spec: ModelSpec, source: WeightSource, settings:
       const n = layerNames(layer);
       const l = `layers.${layer}`;
       const hidden = normWith(vector(n.inputNorm, `${l}.input_norm`), `${l}.norm1`);
-      let qkv = g.op('MatMul', [hidden, linear([n.q, n.k, n.v], `${l}.qkv_proj`)]);
+      let qkv = project(hidden, linear([n.q, n.k, n.v], `${l}.qkv_proj`));
       if (spec.qkvBias) qkv = g.op('Add', [qkv, weight(`${l}.qkv_bias`, [qDim + 2 * kvDim], packBias(source, [n.q, n.k, n.v], wt))]);
       const [qProj, kProj, v] = g.node('Split', [qkv, g.int64([qDim, kvDim, kvDim])], { axis: int(-1) }, { outputs: 3 }) as [string, string, string];
       let q = qProj;
@@ -209,14 +224,14 @@ export function buildModelGraph(spec: ModelSpec, source: WeightSource, settings:
       if (settings.windowQueries !== undefined) windowState(context, settings.windowQueries, positionInput());
       g.output(GRAPH_IO.presentKey(layer), GRAPH_IO.presentKey(layer), ot, [1, spec.numKvHeads, 'total_sequence', spec.headDim]);
       g.output(GRAPH_IO.presentValue(layer), GRAPH_IO.presentValue(layer), ot, [1, spec.numKvHeads, 'total_sequence', spec.headDim]);
-      let o = g.op('MatMul', [attended, linear([n.o], `${l}.o_proj`)]);
+      let o = project(attended, linear([n.o], `${l}.o_proj`));
       if (spec.outputBias) o = g.op('Add', [o, weight(`${l}.o_bias`, [d], packBias(source, [n.o], wt))]);
       pendingAdd = o;
       const hidden2 = normWith(vector(n.postNorm, `${l}.post_norm`), `${l}.norm2`);
-      const gateUp = g.op('MatMul', [hidden2, linear([n.gate, n.up], `${l}.gate_up_proj`)]);
+      const gateUp = project(hidden2, linear([n.gate, n.up], `${l}.gate_up_proj`));
       const [gate, up] = g.node('Split', [gateUp, g.int64([spec.intermediateSize, spec.intermediateSize])], { axis: int(-1) }, { outputs: 2 }) as [string, string];
       const act = g.op('Mul', [g.op('Mul', [gate, g.op('Sigmoid', [gate])]), up]);
-      pendingAdd = g.op('MatMul', [act, linear([n.down], `${l}.down_proj`)]);
+      pendingAdd = project(act, linear([n.down], `${l}.down_proj`));
     }
 
     let finalHidden = normWith(vector(FINAL_NORM, 'final_norm'), 'final_norm');
@@ -231,13 +246,13 @@ export function buildModelGraph(spec: ModelSpec, source: WeightSource, settings:
       const head = g.external('lm_head', 'float', [packed.rows, packed.cols], writer.append(packed.bytes));
       logits = g.op('MatMul', [g.op('Cast', [finalHidden], { to: int(1) }), head]);
     } else {
-      logits = g.op('MatMul', [finalHidden, linear([headSource], 'lm_head')]);
+      logits = project(finalHidden, linear([headSource], 'lm_head'));
       if (settings.precision === 'fp16') logits = g.op('Cast', [logits], { to: int(1) });
     }
     g.output(logits, GRAPH_IO.logits, 'float', [1, settings.logits === 'last' ? 1 : 'sequence', spec.vocabSize]);
 
     const modelFile = join(dir, 'model.onnx');
-    writeFileSync(modelFile, encodeModel(g.toModel({ attention: settings.attention.method, precision: settings.precision })));
+    writeFileSync(modelFile, encodeModel(g.toModel({ attention: settings.attention.method, precision: settings.precision, matmul_precision: fp32Matmul ? 'fp32' : settings.precision })));
     return {
       modelFile,
       weightsFile: writer.path,

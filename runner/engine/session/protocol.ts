@@ -34,6 +34,11 @@ export interface LoadRequest {
   headDim: number;
   /** Fail session creation if any node would run on the CPU provider (WebGPU only). */
   disableCpuFallback?: boolean;
+  /**
+   * The graphs cast fp16 weights to fp32 at run time (matmulPrecision fp32): sessions must not
+   * constant-fold those casts (which would hold fp32 copies of the weights).
+   */
+  runtimeWeightCasts?: boolean;
   /** onnxruntime log level (0 verbose .. 4 fatal); verbose shows node placement. */
   logSeverityLevel?: 0 | 1 | 2 | 3 | 4;
   /** Writes an onnxruntime profile (JSON) with this prefix. */

@@ -41,12 +41,21 @@ async function load(request: LoadRequest): Promise<void> {
   }
   const options: ort.InferenceSession.SessionOptions = {
     executionProviders: [webgpu ? { name: 'webgpu', ...(request.webgpuValidation ? { validationMode: request.webgpuValidation } : {}) } : 'cpu'],
-    graphOptimizationLevel: 'all',
+    // Runtime weight casts: constant folding off, and 'extended' (at 'all', another CPU-side
+    // transformer also folds Cast of an initializer; checked with optimizedModelFilePath).
+    graphOptimizationLevel: request.runtimeWeightCasts ? 'extended' : 'all',
     logSeverityLevel: request.logSeverityLevel ?? 3,
     ...(webgpu ? { preferredOutputLocation: preferred } : {}),
     ...(request.intraOpThreads ? { intraOpNumThreads: request.intraOpThreads } : {}),
     ...(request.profilePrefix ? { enableProfiling: true, profileFilePrefix: request.profilePrefix } : {}),
-    ...(request.disableCpuFallback ? { extra: { session: { disable_cpu_ep_fallback: '1' } } } : {}),
+    ...(request.disableCpuFallback || request.runtimeWeightCasts
+      ? {
+          extra: {
+            ...(request.disableCpuFallback ? { session: { disable_cpu_ep_fallback: '1' } } : {}),
+            ...(request.runtimeWeightCasts ? { optimization: { disable_specified_optimizers: 'ConstantFolding' } } : {}),
+          },
+        }
+      : {}),
   };
   // Each session's own state outputs stay on the GPU too (a name the session lacks is an error).
   const withStates = (specs: AttentionStateSpec[] | undefined): ort.InferenceSession.SessionOptions =>
