@@ -41,17 +41,22 @@
 // all keys so far, and with P = 0 the result is the whole-prompt reference (chunkPatternReference in
 // runner/engine/sparse/reference/vertical-slash.ts is the chunk-aware reference).
 //
-// Memory: the gathered keys of one pass are heads x ceil(S/t) x (|R| + verticals) x d elements and
-// must stay under 2^31 (Gather's limit on WebGPU); the scores of a pass are heads x Gs x
-// ceil(S/t) x t x (|R| + verticals). `headsPerPass` (param, selecting heads) splits the attention
-// into sequential passes, and the estimation into passes of max(1, floor(headsPerPass x Gs / G)) KV
-// heads. Default: one head per pass when the model reaches past 16K positions, else all heads at
-// once. With one query head per pass, a 4096-token chunk at 128K (d = 128) gathers at most
-// 64 x (2T + 63) x 128 ~ 2^31 elements even at the full budget (where |R| ~ T and every column is
-// kept, deduplicated by the mask but still gathered) and about 2^28 at C = 5; its scores are
-// 64 x 64 x (|R| + verticals) <= 1.1e9. Scope 'kv-head' multiplies the scores of a pass by G (7 on a
-// 7B shape: sparse budgets, or smaller chunks, at 128K). The cost is graph size: the per-pass nodes
-// repeat once per head and layer (about 30 nodes x 28 heads x 28 layers on a 7B shape).
+// Memory and passes: the key indices of all heads and blocks ([heads, blocks, |R| + columns], int64)
+// are built once; the heavy part runs in sequential passes over the selecting heads, each slicing
+// its heads' indices (trimmed to its own longest tile list and column list), gathering keys and
+// values ([heads, blocks, M, d], M = |R| + columns) and attending (scores [heads, blocks, Gs, t, M]).
+// Gather fails past 2^31 elements on WebGPU, so a pass must keep heads x ceil(S/t) x M x d under
+// 2^31. `headsPerPass` (param) sets the pass size; the estimation runs in passes of
+// max(1, floor(headsPerPass x Gs / G)) KV heads. Default (defaultHeadsPerPass): the most heads
+// whose worst case fits for a 4096-token chunk at the full budget of the model's max positions
+// (M <= 2 x maxPositions: |R| ~ T and every column kept, deduplicated by the mask but gathered),
+// e.g. 4 query heads per pass for maxPositions 32768 and d = 128 (7 passes on a 28-head model), 1
+// at 131072, all heads for short-context models (one pass). At sparse budgets M is far smaller
+// (about 2^15 keys at 128K, C = 5), so larger passes fit; `headsPerPass` trades memory against
+// graph size: ONNX Runtime's session creation grows faster than linearly with the node count
+// (measured on CPU, FlexPrefill on a 28 x 128 / 4 KV-head layer repeated 28 times: one pass ~220
+// nodes a layer, 6.3k nodes, 4-11 s; 7 query heads per pass 10.4k nodes, 27 s; 3 per pass 15k
+// nodes, 52 s). Scope 'kv-head' multiplies a pass's scores by G.
 import { int, ints } from '../onnx/graph-builder.js';
 import type { AttentionContext } from './types.js';
 import { rotary } from './rotary.js';
