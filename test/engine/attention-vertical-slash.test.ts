@@ -15,6 +15,7 @@ import { headTensor, type HeadTensor } from '../../runner/engine/sparse/tensor.j
 import { SPARSE_METHODS } from '../../runner/engine/sparse/registry.js';
 import { attentionMethod } from '../../runner/engine/attention/registry.js';
 import { VERTICAL_SLASH_IO } from '../../runner/engine/attention/vertical-slash.js';
+import { defaultHeadsPerPass } from '../../runner/engine/attention/pattern-prefill.js';
 import { Engine } from '../../runner/engine/engine.js';
 import { runLayerGraph } from '../../runner/engine/attention/layer-graph.js';
 import { concatHeads, maxHeadDiff, randomCase, runAttentionLayer, sliceRows, type LayerCase, type LayerShape } from './attention-harness.js';
@@ -99,6 +100,15 @@ describe('vertical-slash graph', () => {
     // fp16 inputs and arithmetic: ~1e-3; a different selection would be off by far more.
     expect(maxHeadDiff(out.output, asHeads(shape, 100, verticalSlashChunkAttention(chunk, budget, params).output))).toBeLessThan(2e-3);
     expect(maxHeadDiff(out.output, denseRows(shape, chunk))).toBeGreaterThan(2e-2);
+  });
+
+  it('splits heads into passes whose worst-case gather stays under 2^31 elements', () => {
+    // 64 blocks x (2 x maxPositions) keys x d per head of a pass.
+    expect(defaultHeadsPerPass(32768, 128, 1, 28)).toBe(4);
+    expect(64 * 2 * 32768 * 128 * 4).toBeLessThanOrEqual(2 ** 31);
+    expect(defaultHeadsPerPass(131072, 128, 1, 28)).toBe(1);
+    expect(defaultHeadsPerPass(32768, 128, 7, 4)).toBe(1);
+    expect(defaultHeadsPerPass(2048, 64, 1, 28)).toBe(28);
   });
 
   it('refuses the diagonal slash mode and bad budgets', async () => {
