@@ -11,6 +11,7 @@ import { SPARSE_METHODS } from '../../runner/engine/sparse/registry.js';
 import { headTensor, type HeadTensor } from '../../runner/engine/sparse/tensor.js';
 import { ATTENTION_STATE } from '../../runner/engine/attention/quest-state.js';
 import { QUEST_IO, QUEST_STATE, questAttention as questBuilder } from '../../runner/engine/attention/quest.js';
+import { runLayerGraph } from '../../runner/engine/attention/layer-graph.js';
 import { concatHeads, maxHeadDiff, randomCase, runAttentionLayer, type LayerShape } from './attention-harness.js';
 
 const SHAPES: LayerShape[] = [
@@ -108,6 +109,19 @@ describe('quest builder', () => {
     // Exactly one full page before the new token: token 16 opens page 1.
     const edge = await decodeSteps(shape, 16, 2, 1, 4);
     for (const d of edge.diffs) expect(d).toBeLessThan(1e-5);
+  });
+
+  it('builds and runs in fp16 (the WebGPU compute dtype), near the float64 reference', async () => {
+    const shape = SHAPES[1]!;
+    const c = randomCase(shape, 43, 1, 21);
+    const emptyHalf = new ort.Tensor('float16', new Uint16Array(0), [1, shape.numKvHeads, 0, shape.headDim]);
+    const out = await runLayerGraph('quest', shape, c, { precision: 'fp16', inputs: { [QUEST_IO.pageBudget]: 1, [MIN]: emptyHalf, [MAX]: emptyHalf } });
+    const state = out.extra[ATTENTION_STATE.output(0, QUEST_STATE.min)]!;
+    expect(state.type).toBe('float16');
+    expect(state.dims).toEqual([1, shape.numKvHeads, 2, shape.headDim]);
+    const input = { query: c.query, key: concatHeads(c.pastKey, c.key), value: concatHeads(c.pastValue, c.value) };
+    const ref = questAttention(input, { pageSize: 16, pageBudget: 1 });
+    expect(maxHeadDiff(out.output, headTensor(shape.numHeads, 1, shape.headDim, ref.output))).toBeLessThan(2e-2);
   });
 
   it('maps the budget to its graph input and refuses other page sizes or bad params', async () => {

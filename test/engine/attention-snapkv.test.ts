@@ -14,6 +14,7 @@ import { SNAPKV_IO, snapKvParams, type SnapKvVariant } from '../../runner/engine
 import { attentionMethod } from '../../runner/engine/attention/registry.js';
 import { compressGraph } from '../../runner/engine/graph/snapkv-compress.js';
 import { GRAPH_IO } from '../../runner/engine/graph/model-graph.js';
+import { floatToHalf, halfToFloat } from '../../runner/engine/dtype.js';
 import { concatHeads, maxHeadDiff, randomCase, randomHeads, runAttentionLayer, type LayerShape } from './attention-harness.js';
 
 const SHAPES: LayerShape[] = [
@@ -135,6 +136,37 @@ describe.each(SHAPES)('$numHeads query heads over $numKvHeads KV heads', (shape)
     expect(run.compressed.key.length).toBe(37);
     for (const d of run.diffs) expect(d).toBeLessThan(1e-5);
     expect(run.denseDiff).toBeLessThan(1e-5);
+  });
+});
+
+describe('snapkv compress graph in fp16 (the WebGPU compute dtype)', () => {
+  it.each(['snapkv', 'ada-snapkv'] as const)('%s keeps the reference tokens of fp16 inputs', async (variant) => {
+    const shape = SHAPES[1]!;
+    const half = (t: HeadTensor): HeadTensor => headTensor(t.heads, t.length, t.headDim, Float64Array.from(t.data, (x) => halfToFloat(floatToHalf(x))));
+    const c = randomCase(shape, 0, 45, 77);
+    const prefill = { query: half(c.query), key: half(c.key), value: half(c.value) };
+    const bytes = compressGraph({ numLayers: 1, numHeads: shape.numHeads, numKvHeads: shape.numKvHeads, headDim: shape.headDim, valueType: 'float16' }, variant, PARAMS);
+    const session = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'], logSeverityLevel: 3 });
+    const f16 = (t: ort.Tensor): ort.Tensor => new ort.Tensor('float16', Uint16Array.from(t.data as Float32Array, (x) => floatToHalf(x)), t.dims);
+    try {
+      const out = await session.run({
+        [GRAPH_IO.pastKey(0)]: f16(f32(prefill.key)),
+        [GRAPH_IO.pastValue(0)]: f16(f32(prefill.value)),
+        [ATTENTION_STATE.input(0, SNAPKV_IO.windowState)]: f16(windowState(prefill.query, shape.numKvHeads, PARAMS.window)),
+        [SNAPKV_IO.capacity]: new ort.Tensor('int64', BigInt64Array.of(12n), []),
+      });
+      const kept = out[SNAPKV_IO.kept(0)]!;
+      const mask = out[ATTENTION_STATE.output(0, SNAPKV_IO.maskState)];
+      const M = kept.dims[2]!;
+      const heads = Array.from({ length: shape.numKvHeads }, (_, g) =>
+        Int32Array.from(Array.from({ length: M }, (_, i) => i).filter((i) => !mask || halfToFloat((mask.data as Uint16Array)[g * M + i]!) === 0).map((i) => Number((kept.data as BigInt64Array)[g * M + i]))).sort(),
+      );
+      expect(out[SNAPKV_IO.key(0)]!.type).toBe('float16');
+      if (mask) expect(mask.type).toBe('float16');
+      expect(heads).toEqual((variant === 'snapkv' ? snapKvSelect : adaSnapKvSelect)(prefill, { capacity: 12 }, PARAMS).kept);
+    } finally {
+      await session.release();
+    }
   });
 });
 
