@@ -57,7 +57,7 @@
 // (measured on CPU, FlexPrefill on a 28 x 128 / 4 KV-head layer repeated 28 times: one pass ~220
 // nodes a layer, 6.3k nodes, 4-11 s; 7 query heads per pass 10.4k nodes, 27 s; 3 per pass 15k
 // nodes, 52 s). Scope 'kv-head' multiplies a pass's scores by G.
-import { int, ints } from '../onnx/graph-builder.js';
+import { int, ints, type Attribute, type GraphBuilder } from '../onnx/graph-builder.js';
 import type { AttentionContext } from './types.js';
 import { rotary } from './rotary.js';
 
@@ -153,16 +153,26 @@ export function topK(ctx: AttentionContext, scores: string, k: string): { values
  * Adds pattern (vertical + slash tile) prefill attention for one layer and returns
  * `[1, S, numHeads * headDim]`; also produces the present cache.
  */
+/** Per graph: constants and nodes patternPrefill has built (see patternPrefill). */
+const BUILT = new WeakMap<GraphBuilder, Map<string, string>>();
+
 export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: (stats: PatternStats) => PatternSelection): string {
   const { graph: g, spec } = ctx;
-  // One initializer per distinct int64 constant (session creation slows with thousands of them).
-  const constants = new Map<string, string>();
-  const i64 = (values: readonly number[], dims: readonly number[] = [values.length]): string => {
-    const key = `${values.join(',')}|${dims.join(',')}`;
-    let name = constants.get(key);
-    if (!name) constants.set(key, (name = g.int64(values, dims)));
+  // Built once per graph: equal constants and equal nodes over equal inputs (the shape arithmetic
+  // every layer repeats) are shared across layers; session creation slows with the node count.
+  let built = BUILT.get(g);
+  if (!built) BUILT.set(g, (built = new Map()));
+  const memo = built;
+  const once = (key: string, make: () => string): string => {
+    let name = memo.get(key);
+    if (!name) memo.set(key, (name = make()));
     return name;
   };
+  const i64 = (values: readonly number[], dims: readonly number[] = [values.length]): string => once(`i64|${values.join(',')}|${dims.join(',')}`, () => g.int64(values, dims));
+  const op = (type: string, inputs: readonly string[], attributes: Record<string, Attribute> = {}): string =>
+    once(`${type}|${inputs.join(',')}|${JSON.stringify(attributes)}`, () => g.op(type, inputs, attributes));
+  const f32c = (x: number): string => once(`f32|${x}`, () => f32(ctx, x));
+  const scalar = (x: number): string => once(`scalar|${x}`, () => ctx.scalar(x));
   const H = spec.numHeads;
   const KV = spec.numKvHeads;
   const G = H / KV;
@@ -173,123 +183,118 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
   const Gs = kvScope ? G : 1;
   const positions = ctx.positionIds();
   const c = (v: number): string => i64([v], []);
-  const vectors = new Map<string, string>();
-  const vec = (x: string): string => {
-    let v = vectors.get(x);
-    if (!v) vectors.set(x, (v = g.op('Reshape', [x, i64([1])])));
-    return v;
-  };
-  const shape = (...parts: (number | string)[]): string => g.op('Concat', parts.map((x) => (typeof x === 'number' ? i64([x]) : vec(x))), { axis: int(0) });
+  const vec = (x: string): string => op('Reshape', [x, i64([1])]);
+  const shape = (...parts: (number | string)[]): string => op('Concat', parts.map((x) => (typeof x === 'number' ? i64([x]) : vec(x))), { axis: int(0) });
   const slice = (x: string, start: string | number, end: string | number, axis: number): string =>
-    g.op('Slice', [x, typeof start === 'number' ? i64([start]) : vec(start), typeof end === 'number' ? i64([end]) : vec(end), i64([axis])]);
-  const range = (start: string, end: string): string => g.op('Range', [start, end, c(1)]);
-  const add = (a: string, b: string): string => g.op('Add', [a, b]);
-  const sub = (a: string, b: string): string => g.op('Sub', [a, b]);
-  const mul = (a: string, b: string): string => g.op('Mul', [a, b]);
-  const sum = (x: string, axes: number[]): string => g.op('ReduceSum', [x, i64(axes)], { keepdims: int(0) });
+    op('Slice', [x, typeof start === 'number' ? i64([start]) : vec(start), typeof end === 'number' ? i64([end]) : vec(end), i64([axis])]);
+  const range = (start: string, end: string): string => op('Range', [start, end, c(1)]);
+  const add = (a: string, b: string): string => op('Add', [a, b]);
+  const sub = (a: string, b: string): string => op('Sub', [a, b]);
+  const mul = (a: string, b: string): string => op('Mul', [a, b]);
+  const sum = (x: string, axes: number[]): string => op('ReduceSum', [x, i64(axes)], { keepdims: int(0) });
 
   // RoPE, the present cache, queries [H, S, d] with the softmax scale folded in.
-  const toHeads = (x: string): string => g.op('Transpose', [g.op('Reshape', [x, i64([1, 0, KV, d])])], { perm: ints([0, 2, 1, 3]) });
+  const toHeads = (x: string): string => op('Transpose', [op('Reshape', [x, i64([1, 0, KV, d])])], { perm: ints([0, 2, 1, 3]) });
   const [presentKey] = g.node('Concat', [ctx.pastKey, toHeads(rotary(ctx, positions, ctx.key, KV))], { axis: int(2) }, { outputs: [ctx.presentKey] });
   const [presentValue] = g.node('Concat', [ctx.pastValue, toHeads(ctx.value)], { axis: int(2) }, { outputs: [ctx.presentValue] });
-  const q = mul(g.op('Transpose', [g.op('Reshape', [rotary(ctx, positions, ctx.query, H), i64([-1, H, d])])], { perm: ints([1, 0, 2]) }), ctx.scalar(1 / Math.sqrt(d)));
-  const keys = g.op('Reshape', [presentKey!, i64([KV, -1, d])]);
-  const values = g.op('Reshape', [presentValue!, i64([KV, -1, d])]);
-  const scalarShape = i64([], [0]);
-  const S = g.op('Reshape', [g.op('Shape', [ctx.query], { start: int(1), end: int(2) }), scalarShape]);
-  const P = g.op('Reshape', [g.op('Shape', [ctx.pastKey], { start: int(2), end: int(3) }), scalarShape]);
-  const T = add(P, S);
+  const q = mul(op('Transpose', [op('Reshape', [rotary(ctx, positions, ctx.query, H), i64([-1, H, d])])], { perm: ints([1, 0, 2]) }), scalar(1 / Math.sqrt(d)));
+  const keys = op('Reshape', [presentKey!, i64([KV, -1, d])]);
+  const values = op('Reshape', [presentValue!, i64([KV, -1, d])]);
+  // S from the positions input and T from total_sequence_length: graph inputs every layer shares.
+  const S = op('Reshape', [op('Shape', [positions], { start: int(1), end: int(2) }), i64([], [0])]);
+  const T = op('Cast', [ctx.totalSequenceLength], { to: int(7) });
+  const P = sub(T, S);
 
   // 1. Estimation: F[kv, g, r, c] = softmax row r (query T-n+r) at key T-1-c, causal: c >= n-1-r.
-  const n = g.op('Min', [S, c(p.lastQueries)]);
-  const lastQ = g.op('Reshape', [slice(q, sub(S, n), S, 1), i64([KV, G, -1, d])]);
-  const reversed = g.op('Range', [sub(T, c(1)), c(-1), c(-1)]);
-  const keysRevT = g.op('Reshape', [g.op('Transpose', [g.op('Gather', [keys, reversed], { axis: int(1) })], { perm: ints([0, 2, 1]) }), i64([KV, 1, d, -1])]);
+  const n = op('Min', [S, c(p.lastQueries)]);
+  const lastQ = op('Reshape', [slice(q, sub(S, n), S, 1), i64([KV, G, -1, d])]);
+  const reversed = op('Range', [sub(T, c(1)), c(-1), c(-1)]);
+  const keysRevT = op('Reshape', [op('Transpose', [op('Gather', [keys, reversed], { axis: int(1) })], { perm: ints([0, 2, 1]) }), i64([KV, 1, d, -1])]);
   // Compared in fp32 (exact below 2^24): the [n, T] mask in a dtype WebGPU kernels take.
-  const toF = (x: string): string => g.op('Cast', [x], { to: int(1) });
-  const firstCol = toF(g.op('Reshape', [sub(sub(n, c(1)), range(c(0), n)), i64([-1, 1])]));
-  const causal = g.op('GreaterOrEqual', [toF(g.op('Reshape', [range(c(0), T), i64([1, -1])])), firstCol]);
+  const toF = (x: string): string => op('Cast', [x], { to: int(1) });
+  const firstCol = toF(op('Reshape', [sub(sub(n, c(1)), range(c(0), n)), i64([-1, 1])]));
+  const causal = op('GreaterOrEqual', [toF(op('Reshape', [range(c(0), T), i64([1, -1])])), firstCol]);
   const headAxes = kvScope ? [1, 2] : [2];
   const per = Math.min(Hs, p.headsPerPass ?? defaultHeadsPerPass(spec.maxPositionEmbeddings, d, Gs, Hs));
   // Estimation in passes of whole KV heads (as many as the attention passes cover, at least one).
   const kvPer = Math.max(1, Math.floor((per * Gs) / G));
   // Slash: pad rows with n zeros; element (r, o + n - 1 - r) sits at flat n - 1 + r (T + n - 1) + o.
-  const pads = g.op('Concat', [i64([0, 0, 0, 0, 0, 0, 0]), vec(n)], { axis: int(0) });
+  const pads = op('Concat', [i64([0, 0, 0, 0, 0, 0, 0]), vec(n)], { axis: int(0) });
   const width = sub(add(T, n), c(1));
   const skewStart = sub(n, c(1));
   const skewEnd = add(skewStart, mul(n, width));
-  const skewShape = g.op('Concat', [i64([0, 0]), vec(n), vec(width)], { axis: int(0) });
+  const skewShape = op('Concat', [i64([0, 0]), vec(n), vec(width)], { axis: int(0) });
   const verticalParts: string[] = [];
   const slashParts: string[] = [];
   for (let k0 = 0; k0 < KV; k0 += kvPer) {
     const k1 = Math.min(KV, k0 + kvPer);
     const part = (x: string): string => (k0 === 0 && k1 === KV ? x : slice(x, k0, k1, 0));
-    let probs = g.op('Softmax', [g.op('Where', [causal, g.op('MatMul', [part(lastQ), part(keysRevT)]), ctx.scalar(-65504)])], { axis: int(-1) });
-    if (ctx.valueType !== 'float') probs = g.op('Cast', [probs], { to: int(1) });
-    const toSelecting = (x: string): string => (kvScope ? x : g.op('Flatten', [x], { axis: int(2) }));
+    let probs = op('Softmax', [op('Where', [causal, op('MatMul', [part(lastQ), part(keysRevT)]), scalar(-65504)])], { axis: int(-1) });
+    if (ctx.valueType !== 'float') probs = op('Cast', [probs], { to: int(1) });
+    const toSelecting = (x: string): string => (kvScope ? x : op('Flatten', [x], { axis: int(2) }));
     verticalParts.push(toSelecting(sum(probs, headAxes)));
-    const flat = g.op('Reshape', [g.op('Pad', [probs, pads]), i64([0, 0, -1])]);
-    const skewed = g.op('Reshape', [slice(flat, skewStart, skewEnd, 2), skewShape]);
+    const flat = op('Reshape', [op('Pad', [probs, pads]), i64([0, 0, -1])]);
+    const skewed = op('Reshape', [slice(flat, skewStart, skewEnd, 2), skewShape]);
     slashParts.push(toSelecting(sum(slice(skewed, 0, T, 3), headAxes)));
   }
-  const joinParts = (parts: string[]): string => (parts.length === 1 ? parts[0]! : g.op('Concat', parts, { axis: int(0) }));
-  const vertical = g.op('Gather', [joinParts(verticalParts), reversed], { axis: int(1) });
+  const joinParts = (parts: string[]): string => (parts.length === 1 ? parts[0]! : op('Concat', parts, { axis: int(0) }));
+  const vertical = op('Gather', [joinParts(verticalParts), reversed], { axis: int(1) });
   const slash = joinParts(slashParts);
   const sel = select({ vertical, slash, total: T, rows: n, heads: Hs });
 
   // 3. Relative tiles: covered r in [-(t-1), T-1] when a kept offset lies in [r, r+t-1].
-  const keptIndex = sel.slashValid ? g.op('Where', [sel.slashValid, sel.slash, T]) : sel.slash;
-  const zerosT1 = g.op('Expand', [f32(ctx, 0), shape(Hs, add(T, c(1)))]);
-  const kept = slice(g.op('ScatterElements', [zerosT1, keptIndex, g.op('Expand', [f32(ctx, 1), g.op('Shape', [keptIndex])])], { axis: int(1) }), 0, T, 1);
-  const prefix = g.op('Concat', [g.op('Expand', [f32(ctx, 0), i64([Hs, 1])]), g.op('CumSum', [kept, c(1)])], { axis: int(1) });
+  const keptIndex = sel.slashValid ? op('Where', [sel.slashValid, sel.slash, T]) : sel.slash;
+  const zerosT1 = op('Expand', [f32c(0), shape(Hs, add(T, c(1)))]);
+  const kept = slice(op('ScatterElements', [zerosT1, keptIndex, op('Expand', [f32c(1), op('Shape', [keptIndex])])], { axis: int(1) }), 0, T, 1);
+  const prefix = op('Concat', [op('Expand', [f32c(0), i64([Hs, 1])]), op('CumSum', [kept, c(1)])], { axis: int(1) });
   const rel = range(c(1 - t), T);
-  const clampT = (x: string): string => g.op('Min', [g.op('Max', [x, c(0)]), T]);
-  const count = sub(g.op('Gather', [prefix, clampT(add(rel, c(t)))], { axis: int(1) }), g.op('Gather', [prefix, clampT(rel)], { axis: int(1) }));
-  const covered = g.op('Greater', [count, f32(ctx, 0.5)]);
-  const coveredF = g.op('Cast', [covered], { to: int(1) });
-  const rank = sub(g.op('Cast', [g.op('CumSum', [coveredF, c(1)])], { to: int(7) }), c(1));
+  const clampT = (x: string): string => op('Min', [op('Max', [x, c(0)]), T]);
+  const count = sub(op('Gather', [prefix, clampT(add(rel, c(t)))], { axis: int(1) }), op('Gather', [prefix, clampT(rel)], { axis: int(1) }));
+  const covered = op('Greater', [count, f32c(0.5)]);
+  const coveredF = op('Cast', [covered], { to: int(1) });
+  const rank = sub(op('Cast', [op('CumSum', [coveredF, c(1)])], { to: int(7) }), c(1));
   const coveredCount = sum(coveredF, [1]);
-  const rMax = g.op('Cast', [g.op('ReduceMax', [coveredCount, i64([0])], { keepdims: int(1) })], { to: int(7) });
-  const relList = g.op('ScatterElements', [
-    g.op('Expand', [c(2 ** 40), shape(Hs, add(rMax, c(1)))]),
-    g.op('Where', [covered, rank, rMax]),
-    g.op('Expand', [g.op('Reshape', [rel, i64([1, -1])]), g.op('Shape', [covered])]),
+  const rMax = op('Cast', [op('ReduceMax', [coveredCount, i64([0])], { keepdims: int(1) })], { to: int(7) });
+  const relList = op('ScatterElements', [
+    op('Expand', [c(2 ** 40), shape(Hs, add(rMax, c(1)))]),
+    op('Where', [covered, rank, rMax]),
+    op('Expand', [op('Reshape', [rel, i64([1, -1])]), op('Shape', [covered])]),
   ], { axis: int(1) });
   const relKept = slice(relList, 0, rMax, 1);
 
   // 4. Query blocks at absolute positions: the chunk padded to rows t*b0 .. t*(b0+nb)-1.
-  const b0 = g.op('Div', [P, c(t)]);
-  const blocks = sub(add(g.op('Div', [sub(T, c(1)), c(t)]), c(1)), b0);
+  const b0 = op('Div', [P, c(t)]);
+  const blocks = sub(add(op('Div', [sub(T, c(1)), c(t)]), c(1)), b0);
   const front = sub(P, mul(b0, c(t)));
   const back = sub(sub(mul(blocks, c(t)), S), front);
-  const qPadded = g.op('Pad', [q, g.op('Concat', [i64([0]), vec(front), i64([0, 0]), vec(back), i64([0])], { axis: int(0) })]);
+  const qPadded = op('Pad', [q, op('Concat', [i64([0]), vec(front), i64([0, 0]), vec(back), i64([0])], { axis: int(0) })]);
   const qBlocks = kvScope
-    ? g.op('Transpose', [g.op('Reshape', [qPadded, i64([KV, G, -1, t, d])])], { perm: ints([0, 2, 1, 3, 4]) })
-    : g.op('Reshape', [qPadded, i64([H, -1, 1, t, d])]);
+    ? op('Transpose', [op('Reshape', [qPadded, i64([KV, G, -1, t, d])])], { perm: ints([0, 2, 1, 3, 4]) })
+    : op('Reshape', [qPadded, i64([H, -1, 1, t, d])]);
   const blockStart = mul(add(range(c(0), blocks), b0), c(t));
-  const start3 = g.op('Reshape', [blockStart, i64([1, -1, 1])]);
+  const start3 = op('Reshape', [blockStart, i64([1, -1, 1])]);
   // Row positions in fp32 (exact below 2^24), so the one comparison over [heads, blocks, t, keys] runs
   // in a dtype WebGPU kernels take; index math itself stays int64.
-  const rowPos = g.op('Cast', [g.op('Reshape', [add(g.op('Reshape', [blockStart, i64([-1, 1])]), range(c(0), c(t))), i64([1, -1, 1, t, 1])])], { to: int(1) });
-  const flatKeys = g.op('Reshape', [keys, i64([-1, d])]);
-  const flatValues = g.op('Reshape', [values, i64([-1, d])]);
+  const rowPos = op('Cast', [op('Reshape', [add(op('Reshape', [blockStart, i64([-1, 1])]), range(c(0), c(t))), i64([1, -1, 1, t, 1])])], { to: int(1) });
+  const flatKeys = op('Reshape', [keys, i64([-1, d])]);
+  const flatValues = op('Reshape', [values, i64([-1, d])]);
   // Key indices of every (head, block) at once: the slash tiles tb - R, then the columns.
-  const slashKeys = sub(start3, g.op('Reshape', [relKept, i64([Hs, 1, -1])]));
-  const vert = g.op('Reshape', [sel.vertical, i64([Hs, 1, -1])]);
+  const slashKeys = sub(start3, op('Reshape', [relKept, i64([Hs, 1, -1])]));
+  const vert = op('Reshape', [sel.vertical, i64([Hs, 1, -1])]);
   const vertKeys = add(vert, mul(start3, c(0)));
   // A column already in a slash tile of the block is dropped (coverage of r = tb - v).
-  const relV = g.op('Reshape', [add(g.op('Min', [g.op('Max', [sub(start3, vert), c(1 - t)]), sub(T, c(1))]), c(t - 1)), i64([Hs, -1])]);
-  const dup = g.op('Reshape', [g.op('Greater', [g.op('GatherElements', [coveredF, relV], { axis: int(1) }), f32(ctx, 0.5)]), g.op('Shape', [vertKeys])]);
-  let vertOk = g.op('Not', [dup]);
-  if (sel.verticalValid) vertOk = g.op('And', [vertOk, g.op('Reshape', [sel.verticalValid, i64([Hs, 1, -1])])]);
-  const blockKeys = g.op('Concat', [slashKeys, vertKeys], { axis: int(2) });
-  const ok = g.op('Concat', [g.op('And', [g.op('GreaterOrEqual', [slashKeys, c(0)]), g.op('Less', [slashKeys, T])]), vertOk], { axis: int(2) });
+  const relV = op('Reshape', [add(op('Min', [op('Max', [sub(start3, vert), c(1 - t)]), sub(T, c(1))]), c(t - 1)), i64([Hs, -1])]);
+  const dup = op('Reshape', [op('Greater', [op('GatherElements', [coveredF, relV], { axis: int(1) }), f32c(0.5)]), op('Shape', [vertKeys])]);
+  let vertOk = op('Not', [dup]);
+  if (sel.verticalValid) vertOk = op('And', [vertOk, op('Reshape', [sel.verticalValid, i64([Hs, 1, -1])])]);
+  const blockKeys = op('Concat', [slashKeys, vertKeys], { axis: int(2) });
+  const ok = op('Concat', [op('And', [op('GreaterOrEqual', [slashKeys, c(0)]), op('Less', [slashKeys, T])]), vertOk], { axis: int(2) });
   const kvBase = i64(Array.from({ length: Hs }, (_, h) => (kvScope ? h : Math.floor(h / G))), [Hs, 1, 1]);
-  const index = add(mul(kvBase, T), g.op('Where', [ok, blockKeys, c(0)]));
+  const index = add(mul(kvBase, T), op('Where', [ok, blockKeys, c(0)]));
   // Masked keys get position 3e38: causal and validity in one comparison.
-  const keyPos = g.op('Where', [ok, g.op('Cast', [blockKeys], { to: int(1) }), f32(ctx, 3e38)]);
-  const columns = g.op('Shape', [sel.vertical], { start: int(1), end: int(2) });
-  const verticalCount = sel.verticalValid ? sum(g.op('Cast', [sel.verticalValid], { to: int(1) }), [1]) : undefined;
+  const keyPos = op('Where', [ok, op('Cast', [blockKeys], { to: int(1) }), f32c(3e38)]);
+  const columns = op('Shape', [sel.vertical], { start: int(1), end: int(2) });
+  const verticalCount = sel.verticalValid ? sum(op('Cast', [sel.verticalValid], { to: int(1) }), [1]) : undefined;
   const outputs: string[] = [];
   for (let s0 = 0; s0 < Hs; s0 += per) {
     const s1 = Math.min(Hs, s0 + per);
@@ -297,28 +302,28 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
     let pos = keyPos;
     if (s0 !== 0 || s1 !== Hs) {
       // A pass pads its ragged lists to its own longest head (valid entries come first in both).
-      const longest = (counts: string): string => g.op('Cast', [g.op('ReduceMax', [slice(counts, s0, s1, 0), i64([0])], { keepdims: int(1) })], { to: int(7) });
+      const longest = (counts: string): string => op('Cast', [op('ReduceMax', [slice(counts, s0, s1, 0), i64([0])], { keepdims: int(1) })], { to: int(7) });
       const slashWidth = longest(coveredCount);
       const columnWidth = verticalCount ? longest(verticalCount) : columns;
       const axes = i64([0, 2]);
-      const slashEnd = g.op('Concat', [i64([s1]), slashWidth], { axis: int(0) });
-      const columnStart = g.op('Concat', [i64([s0]), rMax], { axis: int(0) });
-      const columnEnd = g.op('Concat', [i64([s1]), add(rMax, columnWidth)], { axis: int(0) });
+      const slashEnd = op('Concat', [i64([s1]), slashWidth], { axis: int(0) });
+      const columnStart = op('Concat', [i64([s0]), rMax], { axis: int(0) });
+      const columnEnd = op('Concat', [i64([s1]), add(rMax, columnWidth)], { axis: int(0) });
       const pick = (x: string): string =>
-        g.op('Concat', [g.op('Slice', [x, i64([s0, 0]), slashEnd, axes]), g.op('Slice', [x, columnStart, columnEnd, axes])], { axis: int(2) });
+        op('Concat', [op('Slice', [x, i64([s0, 0]), slashEnd, axes]), op('Slice', [x, columnStart, columnEnd, axes])], { axis: int(2) });
       idx = pick(index);
       pos = pick(keyPos);
     }
-    const k = g.op('Reshape', [g.op('Transpose', [g.op('Gather', [flatKeys, idx], { axis: int(0) })], { perm: ints([0, 1, 3, 2]) }), i64([0, 0, 1, d, -1])]);
-    const v = g.op('Reshape', [g.op('Gather', [flatValues, idx], { axis: int(0) }), i64([0, 0, 1, -1, d])]);
-    const mask = g.op('LessOrEqual', [g.op('Reshape', [pos, i64([0, 0, 1, 1, -1])]), rowPos]);
-    const scores = g.op('MatMul', [s0 === 0 && s1 === Hs ? qBlocks : slice(qBlocks, s0, s1, 0), k]);
-    const attn = g.op('Softmax', [g.op('Where', [mask, scores, ctx.scalar(-65504)])], { axis: int(-1) });
-    outputs.push(g.op('MatMul', [attn, v]));
+    const k = op('Reshape', [op('Transpose', [op('Gather', [flatKeys, idx], { axis: int(0) })], { perm: ints([0, 1, 3, 2]) }), i64([0, 0, 1, d, -1])]);
+    const v = op('Reshape', [op('Gather', [flatValues, idx], { axis: int(0) }), i64([0, 0, 1, -1, d])]);
+    const mask = op('LessOrEqual', [op('Reshape', [pos, i64([0, 0, 1, 1, -1])]), rowPos]);
+    const scores = op('MatMul', [s0 === 0 && s1 === Hs ? qBlocks : slice(qBlocks, s0, s1, 0), k]);
+    const attn = op('Softmax', [op('Where', [mask, scores, scalar(-65504)])], { axis: int(-1) });
+    outputs.push(op('MatMul', [attn, v]));
   }
   // [Hs, nb, Gs, t, d] -> [H, rows, d] -> the chunk's rows -> [1, S, H * d].
-  const all = outputs.length === 1 ? outputs[0]! : g.op('Concat', outputs, { axis: int(0) });
-  const headMajor = Gs > 1 ? g.op('Transpose', [all], { perm: ints([0, 2, 1, 3, 4]) }) : all;
-  const rows = slice(g.op('Reshape', [headMajor, i64([H, -1, d])]), front, add(front, S), 1);
-  return g.op('Reshape', [g.op('Transpose', [rows], { perm: ints([1, 0, 2]) }), i64([1, -1, H * d])]);
+  const all = outputs.length === 1 ? outputs[0]! : op('Concat', outputs, { axis: int(0) });
+  const headMajor = Gs > 1 ? op('Transpose', [all], { perm: ints([0, 2, 1, 3, 4]) }) : all;
+  const rows = slice(op('Reshape', [headMajor, i64([H, -1, d])]), front, add(front, S), 1);
+  return op('Reshape', [op('Transpose', [rows], { perm: ints([1, 0, 2]) }), i64([1, -1, H * d])]);
 }
