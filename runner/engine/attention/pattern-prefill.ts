@@ -54,9 +54,10 @@
 // at 131072, all heads for short-context models (one pass). At sparse budgets M is far smaller
 // (about 2^15 keys at 128K, C = 5), so larger passes fit; `headsPerPass` trades memory against
 // graph size: ONNX Runtime's session creation grows faster than linearly with the node count
-// (measured on CPU, FlexPrefill on a 28 x 128 / 4 KV-head layer repeated 28 times: one pass ~220
-// nodes a layer, 6.3k nodes, 4-11 s; 7 query heads per pass 10.4k nodes, 27 s; 3 per pass 15k
-// nodes, 52 s). Scope 'kv-head' multiplies a pass's scores by G.
+// (measured on this CPU, FlexPrefill on a 28 x 128 / 4 KV-head layer repeated 28 times, fp32: one
+// pass 4.3k nodes, 1.9 s; 7 query heads per pass 8.4k nodes, 7.4 s; 4 per pass 10.8k nodes, 11.5 s).
+// Equal constants and pure nodes over equal inputs are built once per graph, so the shape
+// arithmetic is shared by all layers. Scope 'kv-head' multiplies a pass's scores by G.
 import { int, ints, type Attribute, type GraphBuilder } from '../onnx/graph-builder.js';
 import type { AttentionContext } from './types.js';
 import { rotary } from './rotary.js';
