@@ -150,13 +150,14 @@ export function topK(ctx: AttentionContext, scores: string, k: string): { values
   return { values: values!, indices: indices! };
 }
 
-/**
- * Adds pattern (vertical + slash tile) prefill attention for one layer and returns
- * `[1, S, numHeads * headDim]`; also produces the present cache.
- */
 /** Per graph: constants and nodes patternPrefill has built (see patternPrefill). */
 const BUILT = new WeakMap<GraphBuilder, Map<string, string>>();
 
+/**
+ * Adds pattern (vertical + slash tile) prefill attention for one layer and returns
+ * `[1, S, numHeads * headDim]`; also produces the present cache. `select` turns the per-head
+ * statistics into kept columns and offsets (Vertical-Slash: fixed counts; FlexPrefill: coverage).
+ */
 export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: (stats: PatternStats) => PatternSelection): string {
   const { graph: g, spec } = ctx;
   // Built once per graph: equal constants and equal nodes over equal inputs (the shape arithmetic
