@@ -10,7 +10,8 @@
 // are composed from the measured parts.
 import * as ort from 'onnxruntime-node';
 import type { ModelSpec } from './checkpoint/config.js';
-import { buildLayerGraph, LAYER_IO } from './attention/layer-graph.js';
+import { buildLayerGraph, emptyState, LAYER_IO } from './attention/layer-graph.js';
+import type { AttentionStateSpec } from './attention/quest-state.js';
 import { attentionMethod } from './attention/registry.js';
 import { floatToHalf } from './dtype.js';
 import { SPARSE_METHODS } from './sparse/registry.js';
@@ -96,6 +97,11 @@ function variant(name: string, params: AttentionBenchOptions['params']): { id: s
   return { id, params: params?.[name] ?? params?.[id] };
 }
 
+const zeros = (fp16: boolean, dims: number[]): ort.Tensor => {
+  const n = dims.reduce((a, b) => a * b, 1);
+  return fp16 ? new ort.Tensor('float16', new Uint16Array(n), dims) : new ort.Tensor('float32', new Float32Array(n), dims);
+};
+
 /** Budget, graph inputs, sparsity and bound of a method at (C, L). */
 function plan(phase: 'prefill' | 'decode', method: string, compression: number, length: number, shape: CostShape, params?: Record<string, unknown>): { budget: Record<string, number>; inputs: Record<string, number>; sparsity: number; bound: number } {
   const entry = (SPARSE_METHODS as Record<string, { budgetFor: (c: number, l: number, p?: Record<string, unknown>) => unknown; expectedSparsity: (b: never, l: number, c: number) => number; cost: (...a: never[]) => unknown }>)[method];
@@ -111,31 +117,42 @@ function plan(phase: 'prefill' | 'decode', method: string, compression: number, 
 }
 
 /** A session of a chained layer graph, ready to time. */
-async function layerSession(method: string, spec: ModelSpec, device: Device, chain: number, maxPositions: number, params?: Record<string, unknown>): Promise<{ session: ort.InferenceSession; sharedInputs: string[] }> {
+async function layerSession(method: string, spec: ModelSpec, device: Device, chain: number, maxPositions: number, params?: Record<string, unknown>): Promise<{ session: ort.InferenceSession; sharedInputs: string[]; states: AttentionStateSpec[] }> {
   const built = buildLayerGraph(method, spec, { precision: device === 'webgpu' ? 'fp16' : 'fp32', maxPositions, layers: chain, ...(params ? { params } : {}) });
   const session = await ort.InferenceSession.create(built.model, {
     executionProviders: [device === 'webgpu' ? 'webgpu' : 'cpu'],
     graphOptimizationLevel: 'all',
     logSeverityLevel: 3,
-    // The cache stays on the GPU; the attended values come back, which also waits for the GPU to
-    // finish (with every output on the GPU, run() returns once the work is queued).
-    ...(device === 'webgpu' ? { preferredOutputLocation: { [LAYER_IO.output]: 'cpu' as const, [LAYER_IO.presentKey]: 'gpu-buffer' as const, [LAYER_IO.presentValue]: 'gpu-buffer' as const } } : {}),
+    // The cache and states stay on the GPU; the attended values come back, which also waits for the
+    // GPU to finish (with every output on the GPU, run() returns once the work is queued).
+    ...(device === 'webgpu'
+      ? { preferredOutputLocation: { [LAYER_IO.output]: 'cpu' as const, [LAYER_IO.presentKey]: 'gpu-buffer' as const, [LAYER_IO.presentValue]: 'gpu-buffer' as const, ...Object.fromEntries(built.states.map((st) => [st.output, 'gpu-buffer' as const])) } }
+      : {}),
   });
-  return { session, sharedInputs: built.sharedInputs };
+  return { session, sharedInputs: built.sharedInputs, states: built.states };
 }
 
-/** Median ms of `run` over `repeat` timed calls after one warm-up. */
-async function timeRuns(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>, repeat: number): Promise<number> {
-  const once = async (): Promise<number> => {
-    const t0 = performance.now();
-    const out = await session.run(feeds);
-    const ms = performance.now() - t0;
-    for (const t of Object.values(out)) if (t.location === 'gpu-buffer') t.dispose();
-    return ms;
+/**
+ * Median ms of `run` over `repeat` timed calls after one warm-up. A graph with attention states
+ * (Quest's page bounds) is timed in its steady state: the warm-up starts from empty states and the
+ * timed calls are fed the states it produced.
+ */
+async function timeRuns(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>, repeat: number, states: AttentionStateSpec[], fixedStates?: Record<string, ort.Tensor>): Promise<number> {
+  const release = (out: ort.InferenceSession.OnnxValueMapType, keep: Set<string>): void => {
+    for (const [name, t] of Object.entries(out)) if (!keep.has(name) && t.location === 'gpu-buffer') t.dispose();
   };
-  await once();
+  const stateOutputs = new Set(fixedStates ? [] : states.map((st) => st.output));
+  const first = await session.run({ ...feeds, ...(fixedStates ?? Object.fromEntries(states.map((st) => [st.input, emptyState(st)]))) });
+  const steady = { ...feeds, ...(fixedStates ?? Object.fromEntries(states.map((st) => [st.input, first[st.output]!]))) };
+  release(first, stateOutputs);
   const times: number[] = [];
-  for (let i = 0; i < repeat; i++) times.push(await once());
+  for (let i = 0; i < repeat; i++) {
+    const t0 = performance.now();
+    const out = await session.run(steady);
+    times.push(performance.now() - t0);
+    release(out, new Set());
+  }
+  if (!fixedStates) for (const st of states) if (steady[st.input]!.location === 'gpu-buffer') steady[st.input]!.dispose();
   return median(times);
 }
 
@@ -170,11 +187,14 @@ async function perLayerMs(method: string, o: AttentionBenchOptions, P: number, S
   const times: number[] = [];
   for (const chain of [1, o.chain]) {
     const v = variant(method, o.params);
-    const { session, sharedInputs } = await layerSession(v.id, o.spec, o.device, chain, maxPositions, v.params);
+    const { session, sharedInputs, states } = await layerSession(v.id, o.spec, o.device, chain, maxPositions, v.params);
     try {
-      const all = feedsFor(o.spec, fp16, P, S, inputs, sharedInputs, cache);
+      const stateInputs = new Set(states.map((st) => st.input));
+      const all = feedsFor(o.spec, fp16, P, S, inputs, sharedInputs.filter((name) => !stateInputs.has(name)), cache);
       const feeds = Object.fromEntries(Object.entries(all).filter(([name]) => session.inputNames.includes(name)));
-      times.push(await timeRuns(session, feeds, o.repeat));
+      // Ada-SnapKV's validity mask covers the compacted cache: all valid, fed as is every run.
+      const fixed = v.id === 'ada-snapkv' ? Object.fromEntries(states.map((st) => [st.input, zeros(fp16, st.emptyDims.map((x) => (x === 0 ? P : x)))])) : undefined;
+      times.push(await timeRuns(session, feeds, o.repeat, states, fixed));
     } finally {
       await session.release();
     }
@@ -251,7 +271,12 @@ export async function benchAttention(o: AttentionBenchOptions): Promise<Attentio
             rows.push({ phase: 'decode', method, length: L, compression: C, budget: null, msPerLayer: NaN, speedup: NaN, bound: NaN, sparsity: NaN, error: (e as Error).message });
             continue;
           }
-          await record('decode', method, C, method, dense, planned, L - 1, 1, 1, decodeCache);
+          // SnapKV and Ada-SnapKV decode over the compacted cache (capacity tokens; the one-time compression is not in the step).
+          const capacity = planned.budget['capacity'];
+          if (capacity !== undefined) {
+            const compacted = { key: randomTensor(fp16, [1, kv, capacity, d], 8, 4 * scale), value: randomTensor(fp16, [1, kv, capacity, d], 9) };
+            await record('decode', method, C, method, dense, planned, capacity, 1, 1, compacted);
+          } else await record('decode', method, C, method, dense, planned, L - 1, 1, 1, decodeCache);
         }
       }
     }

@@ -12,6 +12,7 @@ import { encodeModel, type OnnxElementType } from '../onnx/proto.js';
 import { floatToHalf, halfToFloat } from '../dtype.js';
 import { headTensor, type HeadTensor } from '../sparse/tensor.js';
 import { attentionMethod } from './registry.js';
+import { stateSpec, type AttentionStateSpec } from './quest-state.js';
 
 /** Head sizes of one layer. */
 export interface LayerShape {
@@ -40,6 +41,8 @@ export interface LayerGraph {
   model: Uint8Array;
   /** Graph inputs the method declared (budgets, state), besides LAYER_IO's. */
   sharedInputs: string[];
+  /** Per-layer attention states among them (attention/quest-state.ts): fed empty on a first step. */
+  states: AttentionStateSpec[];
   opCounts: Record<string, number>;
 }
 
@@ -94,6 +97,7 @@ export function buildLayerGraph(
   const sin = g.inline('sin', t, [rows, d / 2], table(0));
   let positionIds: string | null = null;
   const shared = new Map<string, string>();
+  const states: AttentionStateSpec[] = [];
   const spec: ModelSpec = { ...SPEC_DEFAULTS, numHeads: h, numKvHeads: kv, headDim: d, hiddenSize: h * d, dtype: fp16 ? 'float16' : 'float32' };
   const method = attentionMethod(methodId);
   let attended = query;
@@ -119,7 +123,11 @@ export function buildLayerGraph(
       valueType: t,
       sharedInput: (name: string, type: OnnxElementType, dims: readonly Dim[]) => {
         let declared = shared.get(name);
-        if (!declared) shared.set(name, (declared = g.input(name, type, dims)));
+        if (!declared) {
+          shared.set(name, (declared = g.input(name, type, dims)));
+          const state = stateSpec(name, type, dims);
+          if (state) states.push(state);
+        }
         return declared;
       },
     });
@@ -127,7 +135,7 @@ export function buildLayerGraph(
   g.output(attended, LAYER_IO.output, t, [1, 'sequence', h * d]);
   g.output(LAYER_IO.presentKey, LAYER_IO.presentKey, t, [1, kv, 'total', d]);
   g.output(LAYER_IO.presentValue, LAYER_IO.presentValue, t, [1, kv, 'total', d]);
-  return { model: encodeModel(g.toModel({ attention: methodId, precision: options.precision })), sharedInputs: [...shared.keys()], opCounts: Object.fromEntries(g.opCounts) };
+  return { model: encodeModel(g.toModel({ attention: methodId, precision: options.precision })), sharedInputs: [...shared.keys()], states, opCounts: Object.fromEntries(g.opCounts) };
 }
 
 /** A layer's inputs: the new tokens' q/k/v and an optional cache of earlier positions. */
@@ -187,13 +195,23 @@ function toFloat64Values(t: ort.Tensor): Float64Array {
   return t.type === 'float16' ? Float64Array.from(t.data as Uint16Array, (h) => halfToFloat(h)) : Float64Array.from(t.data as Float32Array);
 }
 
+/** The empty first-step value of an attention state. */
+export function emptyState(state: AttentionStateSpec): ort.Tensor {
+  const dims = state.emptyDims;
+  if (state.type === 'float16') return new ort.Tensor('float16', new Uint16Array(0), dims);
+  if (state.type === 'float') return new ort.Tensor('float32', new Float32Array(0), dims);
+  if (state.type === 'int32') return new ort.Tensor('int32', new Int32Array(0), dims);
+  if (state.type === 'int64') return new ort.Tensor('int64', new BigInt64Array(0), dims);
+  throw new Error(`Attention state "${state.input}" has type ${state.type}, which has no empty value here.`);
+}
+
 /** Options of runLayerGraph. */
 export interface RunLayerOptions {
   device?: 'cpu' | 'webgpu';
   precision?: 'fp32' | 'fp16';
   /** Method parameters (ctx.params). */
   params?: Record<string, unknown>;
-  /** Values of graph inputs the method declares with sharedInput: numbers become int64 scalars. */
+  /** Values of graph inputs the method declares with sharedInput: numbers become int64 scalars; attention states left out are fed empty. */
   inputs?: Record<string, number | ort.Tensor>;
   /** Rows of the identity RoPE tables (default P + S + 64). */
   maxPositions?: number;
@@ -235,7 +253,8 @@ export async function runLayerGraph(methodId: string, shape: LayerShape, inputs:
     };
     if (session.inputNames.includes(LAYER_IO.positionIds)) feeds[LAYER_IO.positionIds] = new ort.Tensor('int64', BigInt64Array.from({ length: S }, (_, i) => BigInt(P + i)), [1, S]);
     for (const name of built.sharedInputs) {
-      const given = options.inputs?.[name];
+      const state = built.states.find((x) => x.input === name);
+      const given = options.inputs?.[name] ?? (state ? emptyState(state) : undefined);
       if (given === undefined) throw new Error(`Graph input "${name}" declared by ${methodId} has no value in options.inputs.`);
       feeds[name] = typeof given === 'number' ? new ort.Tensor('int64', BigInt64Array.of(BigInt(given)), []) : given;
     }
