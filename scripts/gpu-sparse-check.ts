@@ -1,7 +1,8 @@
 // Every attention graph against its float64 reference on the device a GPU host has (WebGPU), in
 // fp32 and fp16, for GQA groups 1, 4 and 7 at lengths that are not multiples of a block: one layer
 // graph per (method, shape, length, budget), random inputs, the reference of runner/engine/sparse.
-// Also reports whether each graph loads with session.disable_cpu_ep_fallback (no node on the CPU).
+// Also reports whether each graph loads with session.disable_cpu_ep_fallback (no node on the CPU)
+// and, when not, logs onnxruntime's verbose node placement to stderr (`grep -A40 '=== placement'`).
 //
 //   node dist/scripts/gpu-sparse-check.js [--device webgpu|cpu] [--json out.json]
 import { parseArgs } from 'node:util';
@@ -42,6 +43,8 @@ const TOLERANCE = { fp32: 1e-4, fp16: 2e-2 };
 
 type Entry = { reference: (input: unknown, budget: unknown) => { output: Float64Array }; budgetFor: (c: number, l: number) => unknown };
 const rows: Record<string, unknown>[] = [];
+const placement: Record<string, string> = {};
+const placementChecked = new Set<string>();
 const only = values.methods?.split(',');
 const methods = Object.values(ATTENTION_METHODS).filter((m) => m.budgetInputs && (!only || only.includes(m.id)) && !['snapkv', 'ada-snapkv'].includes(m.id));
 for (const method of methods) {
@@ -72,13 +75,27 @@ for (const method of methods) {
         for (const precision of ['fp32', 'fp16'] as const) {
           const row: Record<string, unknown> = { method: method.id, phase: method.phase, heads: shape.numHeads, kvHeads: shape.numKvHeads, headDim: shape.headDim, length: L, compression, budget, precision };
           try {
-            const out = await runLayerGraph(method.id, shape, layer, { device, precision, inputs, disableCpuFallback: device === 'webgpu' });
+            const out = await runLayerGraph(method.id, shape, layer, { device, precision, inputs });
             const diff = maxDiff(out.output.data, expected);
             row['maxAbsDiff'] = +diff.toExponential(3);
             row['pass'] = diff <= TOLERANCE[precision];
           } catch (error) {
             row['error'] = (error as Error).message.split('\n')[0]!.slice(0, 300);
             row['pass'] = false;
+          }
+          if (device === 'webgpu' && !placementChecked.has(method.id)) {
+            // Placement: does the graph load with CPU fallback disabled? If not, a verbose session
+            // prints onnxruntime's node placement (which nodes run on the CPU) to stderr.
+            placementChecked.add(method.id);
+            try {
+              await runLayerGraph(method.id, shape, layer, { device, precision, inputs, disableCpuFallback: true });
+              placement[method.id] = 'every node on WebGPU (session.disable_cpu_ep_fallback accepted)';
+            } catch (error) {
+              placement[method.id] = `some nodes on the CPU: ${(error as Error).message.split('\n')[0]!.slice(0, 160)}`;
+              process.stderr.write(`=== placement of ${method.id} (verbose session) ===\n`);
+              await runLayerGraph(method.id, shape, layer, { device, precision, inputs, logSeverityLevel: 0 }).catch(() => undefined);
+              process.stderr.write(`=== end placement of ${method.id} ===\n`);
+            }
           }
           rows.push(row);
           process.stderr.write(`${JSON.stringify(row)}\n`);
@@ -92,6 +109,7 @@ const summary = {
   tolerance: TOLERANCE,
   checked: rows.length,
   passed: rows.filter((r) => r['pass']).length,
+  placement,
   failed: rows.filter((r) => !r['pass']).map((r) => `${r['method']} ${r['heads']}/${r['kvHeads']} L=${r['length']} C=${r['compression']} ${r['precision']}: ${r['error'] ?? r['maxAbsDiff']}`),
 };
 console.log(JSON.stringify(summary, null, 2));

@@ -219,6 +219,8 @@ export interface RunLayerOptions {
   saveAs?: string;
   /** Refuse the session when a node would fall back to the CPU provider (WebGPU placement check). */
   disableCpuFallback?: boolean;
+  /** onnxruntime log level (0 verbose: prints node placement). */
+  logSeverityLevel?: 0 | 1 | 2 | 3 | 4;
 }
 
 /**
@@ -237,7 +239,8 @@ export async function runLayerGraph(methodId: string, shape: LayerShape, inputs:
   const session = await ort.InferenceSession.create(built.model, {
     executionProviders: [options.device ?? 'cpu'],
     graphOptimizationLevel: 'all',
-    logSeverityLevel: 3,
+    logSeverityLevel: options.logSeverityLevel ?? 3,
+    ...(options.logSeverityLevel === 0 ? { logVerbosityLevel: 1 } : {}),
     ...(options.disableCpuFallback ? { extra: { session: { disable_cpu_ep_fallback: '1' } } } : {}),
   });
   try {
