@@ -41,7 +41,7 @@ const infoCommand: CommandModule<object, InfoArgs> = {
   describe: 'Architecture, parameter count, dtype, context limit and GPU memory at a length',
   builder: (y) =>
     y
-      .positional('model', { type: 'string', demandOption: true, describe: 'Hugging Face checkpoint directory' })
+      .positional('model', { type: 'string', demandOption: true, describe: 'Hugging Face checkpoint directory, or builtin:tiny (the shipped reference model)' })
       .option('length', { type: 'number', describe: 'Context length to size memory for (default: the context limit)' })
       .option('yarn', { type: 'number', describe: 'YaRN factor over max_position_embeddings (Qwen2.5 beyond 32k)' })
       .option('json', { type: 'boolean', default: false }) as Argv<InfoArgs>,
@@ -93,7 +93,7 @@ const generateCommand: CommandModule<object, GenerateArgs> = {
   describe: 'Greedy generation from a prompt (chat-templated unless --raw), for a quick check',
   builder: (y) =>
     y
-      .positional('model', { type: 'string', demandOption: true, describe: 'Hugging Face checkpoint directory' })
+      .positional('model', { type: 'string', demandOption: true, describe: 'Hugging Face checkpoint directory, or builtin:tiny (the shipped reference model)' })
       .option('prompt', { type: 'string', demandOption: true, describe: 'User message (or raw text with --raw)' })
       .option('device', { choices: ['cpu', 'webgpu'] as const, default: 'cpu' as const })
       .option('max-tokens', { type: 'number', default: 64 })
@@ -101,8 +101,8 @@ const generateCommand: CommandModule<object, GenerateArgs> = {
       .option('yarn', { type: 'number', describe: 'YaRN factor over max_position_embeddings' })
       .option('json', { type: 'boolean', default: false }) as Argv<GenerateArgs>,
   handler: async (args) => {
-    open(args.model);
-    const engine = await Engine.load(args.model, { device: args.device, ...(args.yarn ? { yarnFactor: args.yarn } : {}), log: (l) => void process.stderr.write(`${l}\n`) });
+    const ckpt = open(args.model);
+    const engine = await Engine.load(ckpt.dir, { device: args.device, ...(args.yarn ? { yarnFactor: args.yarn } : {}), log: (l) => void process.stderr.write(`${l}\n`) });
     try {
       const tok = engine.tokenizer;
       const ids = args.raw ? tok.encode(args.prompt) : engine.encodeChat([{ role: 'user', content: args.prompt }]);

@@ -1,13 +1,14 @@
 // The runner's `engine` backend: one sample in, one greedy prediction out, through the embedded
 // engine. Requests run one at a time (the engine's worker serialises them anyway).
 import { existsSync } from 'node:fs';
-import { basename, isAbsolute, join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { AttentionSetting, Backend, BackendRequest, Prediction } from '../types.js';
 import type { ModelSpec as RecipeModel } from '../recipe/types.js';
 import type { BackendContext } from '../backends/entry.js';
 import type { ValidationIssue } from '../../schemas/index.js';
 import { Engine, type EngineOptions } from './engine.js';
 import { openCheckpoint } from './checkpoint/checkpoint.js';
+import { resolveModelPath } from './checkpoint/builtin.js';
 import { renderChat } from '../../generators/tokenizers/chat-template.js';
 import { ATTENTION_METHODS, attentionMethod } from './attention/registry.js';
 import { resolveAttention, SPARSE_METHODS } from './sparse/registry.js';
@@ -117,7 +118,7 @@ function planOptions(base: EngineOptions, plan: EnginePlan): EngineOptions {
 
 /** Recipe `options` of an engine model, as the run recipe writes them. */
 const OPTION_KEYS = {
-  path: 'checkpoint directory (relative to the recipe); default: the model name',
+  path: 'checkpoint directory (relative to the recipe) or a builtin model ("builtin:tiny"); default: the model name',
   device: '"cpu" or "webgpu" (default cpu)',
   precision: '"fp32" or "fp16" (default fp16 on webgpu, fp32 on cpu)',
   chunkSize: 'prefill chunk length in tokens (default 4096)',
@@ -131,7 +132,7 @@ function recipeOptions(model: RecipeModel, context: BackendContext): EngineBacke
   const o = model.options ?? {};
   const path = typeof o['path'] === 'string' ? o['path'] : model.name;
   return {
-    model: isAbsolute(path) ? path : resolve(context.baseDir, path),
+    model: resolveModelPath(path, context.baseDir),
     modelName: model.name,
     ...(o['device'] === 'webgpu' || o['device'] === 'cpu' ? { device: o['device'] } : {}),
     ...(o['precision'] === 'fp16' || o['precision'] === 'fp32' ? { precision: o['precision'] } : {}),
@@ -162,8 +163,15 @@ export function checkEngineOptions(options: Record<string, unknown>, context: Ba
   if (options['singleGraph'] !== undefined && typeof options['singleGraph'] !== 'boolean') issue('singleGraph', `must be true or false, got ${JSON.stringify(options['singleGraph'])}`);
   if (options['yarnFactor'] !== undefined && !(typeof options['yarnFactor'] === 'number' && options['yarnFactor'] > 1)) issue('yarnFactor', `must be a number greater than 1, got ${JSON.stringify(options['yarnFactor'])}`);
   if (typeof options['path'] === 'string') {
-    const dir = isAbsolute(options['path']) ? options['path'] : resolve(context.baseDir, options['path']);
-    if (!existsSync(join(dir, 'config.json'))) issue('path', `${dir} has no config.json (a Hugging Face checkpoint directory is required)`);
+    let dir: string | undefined;
+    try {
+      dir = resolveModelPath(options['path'], context.baseDir);
+    } catch (error) {
+      issue('path', (error as Error).message);
+    }
+    if (dir === undefined) {
+      // the builtin name's error is already reported
+    } else if (!existsSync(join(dir, 'config.json'))) issue('path', `${dir} has no config.json (a Hugging Face checkpoint directory is required)`);
     else {
       try {
         openCheckpoint(dir);
@@ -184,7 +192,8 @@ export function checkEngineOptions(options: Record<string, unknown>, context: Ba
  */
 export async function createEngineBackend(spec: EngineBackendOptions | RecipeModel, context?: BackendContext): Promise<Backend> {
   const options = 'backend' in spec ? recipeOptions(spec, context ?? { baseDir: process.cwd(), env: {} }) : spec;
-  const { model, modelName, ...engineOptions } = options;
+  const { modelName, ...engineOptions } = options;
+  const model = resolveModelPath(options.model);
   // One engine at a time: the dense one, or the graphs of a sparse plan (loaded on first use; the
   // previous one is closed so weights are not held twice). Requests are serialised.
   let current: { key: string; engine: Engine } = { key: 'dense/dense', engine: await Engine.load(model, engineOptions) };

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseConfig, type ModelSpec } from './config.js';
+import { resolveModelPath } from './builtin.js';
 import { readSafetensorsHeader, readTensorBytes, type TensorEntry } from './safetensors.js';
 import type { ElementType } from '../dtype.js';
 
@@ -81,12 +82,12 @@ export class SafetensorsSource implements WeightSource {
 }
 
 /**
- * Opens a checkpoint directory.
+ * Opens a checkpoint directory, or a builtin model by name (`builtin:tiny`).
  * @throws Error naming the missing file, or UnsupportedConfigError naming a config field.
  * @example const ckpt = openCheckpoint('/models/Qwen2.5-7B-Instruct'); ckpt.spec.numLayers // 28
  */
 export function openCheckpoint(dir: string): Checkpoint {
-  const root = resolve(dir);
+  const root = resolveModelPath(dir);
   if (!existsSync(root) || !statSync(root).isDirectory()) throw new Error(`Checkpoint ${dir}: not a directory.`);
   const configFile = join(root, 'config.json');
   if (!existsSync(configFile)) throw new Error(`Checkpoint ${dir}: config.json is missing.`);
