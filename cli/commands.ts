@@ -8,6 +8,7 @@ import { runCommand } from './run.js';
 import { reportCommand } from './report.js';
 import { engineCommand } from './engine.js';
 import { showCommand } from './show.js';
+import { demoCommand } from './demo.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [generateCommand, tasksCommand, validateCommand, scoreCommand, runCommand, reportCommand, engineCommand, showCommand];
+export const commands: CommandModule<any, any>[] = [generateCommand, tasksCommand, validateCommand, scoreCommand, runCommand, reportCommand, engineCommand, showCommand, demoCommand];
