@@ -137,11 +137,14 @@ export function sinkWindowFusedAttention(ctx: AttentionContext, sink: string, wi
   const keys = gather(presentKey!);
   const values = gather(presentValue!);
   // Mask [B, 1, rows, K]: the key exists (slot within the block's range), causal, sink or in the window.
-  const qpos = g.op('Unsqueeze', [g.op('Add', [col(blockStart), row(g.op('Range', [zero, R, one]))]), g.int64([2])]); // [B, rows, 1]
-  const kpos = g.op('Unsqueeze', [keyPos, g.int64([1])]); // [B, 1, K]
+  // Compared as fp32 positions (exact below 2^24): WebGPU's elementwise kernels take no int64, and
+  // this mask is the one large tensor of the index math (it would run on the CPU and be copied).
+  const f32 = (x: string): string => g.op('Cast', [x], { to: int(1) });
+  const qpos = f32(g.op('Unsqueeze', [g.op('Add', [col(blockStart), row(g.op('Range', [zero, R, one]))]), g.int64([2])])); // [B, rows, 1]
+  const kpos = f32(g.op('Unsqueeze', [keyPos, g.int64([1])])); // [B, 1, K]
   const keep = g.op('And', [
-    g.op('And', [g.op('LessOrEqual', [kpos, qpos]), g.op('Less', [kpos, total])]),
-    g.op('Or', [g.op('Less', [kpos, sink]), g.op('Less', [g.op('Sub', [qpos, kpos]), window])]),
+    g.op('And', [g.op('LessOrEqual', [kpos, qpos]), g.op('Less', [kpos, f32(total)])]),
+    g.op('Or', [g.op('Less', [kpos, f32(sink)]), g.op('Less', [g.op('Sub', [qpos, kpos]), f32(window)])]),
   ]);
   const bias = g.op('Unsqueeze', [g.op('Where', [keep, ctx.scalar(0), ctx.scalar(-65504)]), g.int64([1])]);
   const [out] = g.node('MultiHeadAttention', [qBlocks, keys, values, '', '', bias], { num_heads: int(h), scale: float(1 / Math.sqrt(d)) }, { domain: 'com.microsoft', outputs: 1, name: `mha_sw_${ctx.layer}` });
