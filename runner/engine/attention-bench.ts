@@ -133,26 +133,41 @@ async function layerSession(method: string, spec: ModelSpec, device: Device, cha
 }
 
 /**
- * Median ms of `run` over `repeat` timed calls after one warm-up. A graph with attention states
- * (Quest's page bounds) is timed in its steady state: the warm-up starts from empty states and the
- * timed calls are fed the states it produced.
+ * Median ms of `run` over `repeat` timed calls after one warm-up. Attention states (Quest's page
+ * bounds, Ada-SnapKV's mask) are threaded from each run's outputs into the next, starting from
+ * `initialStates` (default: empty). With `resident` (decode steps), each run's new cache (kept on
+ * the GPU) is the next run's past, as in the engine, so no cache is uploaded inside the timing.
  */
-async function timeRuns(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>, repeat: number, states: AttentionStateSpec[], fixedStates?: Record<string, ort.Tensor>): Promise<number> {
-  const release = (out: ort.InferenceSession.OnnxValueMapType, keep: Set<string>): void => {
-    for (const [name, t] of Object.entries(out)) if (!keep.has(name) && t.location === 'gpu-buffer') t.dispose();
-  };
-  const stateOutputs = new Set(fixedStates ? [] : states.map((st) => st.output));
-  const first = await session.run({ ...feeds, ...(fixedStates ?? Object.fromEntries(states.map((st) => [st.input, emptyState(st)]))) });
-  const steady = { ...feeds, ...(fixedStates ?? Object.fromEntries(states.map((st) => [st.input, first[st.output]!]))) };
-  release(first, stateOutputs);
+async function timeRuns(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>, repeat: number, states: AttentionStateSpec[], initialStates: Record<string, ort.Tensor> | undefined, resident: { past: number; tokens: number } | null): Promise<number> {
+  let current: Record<string, ort.Tensor> = { ...feeds, ...(initialStates ?? Object.fromEntries(states.map((st) => [st.input, emptyState(st)]))) };
+  let past = resident?.past ?? 0;
+  const owned = new Set<ort.Tensor>(); // GPU tensors we fed from outputs and must free
+  let out = await session.run(current);
   const times: number[] = [];
   for (let i = 0; i < repeat; i++) {
+    const next: Record<string, ort.Tensor> = { ...feeds };
+    for (const st of states) next[st.input] = out[st.output]!;
+    if (resident) {
+      past += resident.tokens;
+      const S = resident.tokens;
+      next[LAYER_IO.pastKey] = out[LAYER_IO.presentKey]!;
+      next[LAYER_IO.pastValue] = out[LAYER_IO.presentValue]!;
+      next[LAYER_IO.seqlensK] = new ort.Tensor('int32', Int32Array.of(past + S - 1), [1]);
+      next[LAYER_IO.totalSequenceLength] = new ort.Tensor('int32', Int32Array.of(past + S), []);
+      if (LAYER_IO.positionIds in feeds) next[LAYER_IO.positionIds] = new ort.Tensor('int64', BigInt64Array.from({ length: S }, (_, j) => BigInt(past + j)), [1, S]);
+    }
+    const carried = new Set(Object.values(next));
+    for (const t of Object.values(out)) if (t.location === 'gpu-buffer' && !carried.has(t)) t.dispose();
+    for (const t of owned) if (!carried.has(t)) t.dispose();
+    owned.clear();
+    for (const t of carried) if (t.location === 'gpu-buffer') owned.add(t);
+    current = next;
     const t0 = performance.now();
-    const out = await session.run(steady);
+    out = await session.run(current);
     times.push(performance.now() - t0);
-    release(out, new Set());
   }
-  if (!fixedStates) for (const st of states) if (steady[st.input]!.location === 'gpu-buffer') steady[st.input]!.dispose();
+  for (const t of Object.values(out)) if (t.location === 'gpu-buffer') t.dispose();
+  for (const t of owned) t.dispose();
   return median(times);
 }
 
@@ -192,9 +207,11 @@ async function perLayerMs(method: string, o: AttentionBenchOptions, P: number, S
       const stateInputs = new Set(states.map((st) => st.input));
       const all = feedsFor(o.spec, fp16, P, S, inputs, sharedInputs.filter((name) => !stateInputs.has(name)), cache);
       const feeds = Object.fromEntries(Object.entries(all).filter(([name]) => session.inputNames.includes(name)));
-      // Ada-SnapKV's validity mask covers the compacted cache: all valid, fed as is every run.
-      const fixed = v.id === 'ada-snapkv' ? Object.fromEntries(states.map((st) => [st.input, zeros(fp16, st.emptyDims.map((x) => (x === 0 ? P : x)))])) : undefined;
-      times.push(await timeRuns(session, feeds, o.repeat, states, fixed));
+      // Ada-SnapKV's validity mask covers the compacted cache: all valid at first.
+      const initial = v.id === 'ada-snapkv' ? Object.fromEntries(states.map((st) => [st.input, zeros(fp16, st.emptyDims.map((x) => (x === 0 ? P : x)))])) : undefined;
+      // Decode steps feed each run's new cache (on the GPU with WebGPU) to the next; prefill chunks re-feed theirs.
+      const resident = S === 1 ? { past: P, tokens: S } : null;
+      times.push(await timeRuns(session, feeds, o.repeat, states, initial, resident));
     } finally {
       await session.release();
     }
