@@ -153,7 +153,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       .option('compression', { type: 'string', default: '2,5,10', describe: 'Compression ratios of the sparse methods' })
       .option('progress', { type: 'boolean', default: true, describe: 'Progress on stderr (--no-progress to hide)' })
       .option('json', { type: 'boolean', default: false, describe: 'Print summary.json instead of the table' })
-      .example('$0 demo', 'about 3 minutes on a 2-core CPU; then open runs/demo/run/report.html') as Argv<DemoArgs>,
+      .example('$0 demo', 'about 90 s on a 2-core CPU; then open runs/demo/run/report.html') as Argv<DemoArgs>,
   handler: async (args) => {
     const started = performance.now();
     const result = await runDemo(args);
