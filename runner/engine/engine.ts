@@ -34,7 +34,8 @@ export interface EngineOptions {
   headPrecision?: Precision;
   /**
    * Precision of the weight MatMuls in fp16 graphs (see GraphSettings.matmulPrecision): `fp32`
-   * keeps fp16 weights in memory and accumulates in fp32. Default: fp16.
+   * keeps fp16 weights in memory and accumulates in fp32. Default: fp32 (WebGPU's fp16 MatMul
+   * accumulates in fp16; with fp32 the engine's greedy tokens equal transformers' on the H100).
    */
   matmulPrecision?: Precision;
   /** Prefill chunk length in tokens (default 4096). */
@@ -95,6 +96,7 @@ export class Engine {
     const spec = options.yarnFactor ? withYarn(spec0, options.yarnFactor) : spec0;
     const device = options.device ?? 'cpu';
     const precision = options.precision ?? (device === 'webgpu' ? 'fp16' : 'fp32');
+    options = { ...options, matmulPrecision: options.matmulPrecision ?? 'fp32' };
     const maxLength = options.maxLength ?? contextLimit(spec);
     const log = options.log ?? (() => undefined);
     log(`engine: preparing graph (${spec.architecture}, ${precision}, attention ${options.attention?.method ?? 'dense'})`);

@@ -15,7 +15,7 @@ import { PROMPT, maxAbsDiff, writeFixtureCheckpoint } from './helpers.js';
 const root = mkdtempSync(join(tmpdir(), 'lw-engine-mm-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-async function run(dir: string, matmulPrecision?: 'fp32'): Promise<{ logits: Float32Array[]; engine: Engine }> {
+async function run(dir: string, matmulPrecision?: 'fp32' | 'fp16'): Promise<{ logits: Float32Array[]; engine: Engine }> {
   const engine = await Engine.load(dir, { device: 'cpu', precision: 'fp16', allLogits: true, chunkSize: 9, cacheDir: join(root, 'cache'), maxLength: 64, ...(matmulPrecision ? { matmulPrecision } : {}) });
   try {
     const result = await engine.generateIds(PROMPT, 3, { returnLogits: true, stopTokenIds: [] });
@@ -25,12 +25,12 @@ async function run(dir: string, matmulPrecision?: 'fp32'): Promise<{ logits: Flo
   }
 }
 
-describe('matmulPrecision fp32 in fp16 graphs', () => {
+describe('matmulPrecision fp32 in fp16 graphs (the default)', () => {
   it('casts around every projection, keeps fp16 weights, and stays within fp16 tolerance of the reference', async () => {
     const dir = writeFixtureCheckpoint('llama', root);
     const ckpt = openCheckpoint(dir);
-    const fp32mm = await run(dir, 'fp32');
-    const plain = await run(dir);
+    const fp32mm = await run(dir); // the default
+    const plain = await run(dir, 'fp16');
     const counts = fp32mm.engine.graph.opCounts;
     const layers = ckpt.spec.numLayers;
     // Per layer qkv, o, gate/up and down, plus the vocabulary projection: 3 Casts each.
