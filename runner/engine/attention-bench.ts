@@ -262,16 +262,20 @@ export async function benchAttention(o: AttentionBenchOptions): Promise<Attentio
       log(`${phase} ${method} L=${L} C=${compression}: ${error ? `error: ${error}` : `${row.msPerLayer} ms/layer, ${row.speedup}x dense (bound ${row.bound}x)`}`);
       return ms;
     };
+    /** The method's plan at C, or null after recording why it has none. */
+    const planFor = (phase: 'prefill' | 'decode', method: string, C: number): ReturnType<typeof plan> | null => {
+      try {
+        return plan(phase, variant(method, o.params).id, C, L, o.spec, variant(method, o.params).params);
+      } catch (e) {
+        rows.push({ phase, method, length: L, compression: C, budget: null, msPerLayer: NaN, speedup: NaN, bound: NaN, sparsity: NaN, error: (e as Error).message });
+        return null;
+      }
+    };
     const densePrefill = await record('prefill', 'dense', 1, 'dense', null, null, P, c, chunks, cache);
     for (const method of o.prefill) {
       for (const C of o.prefillCompressions) {
-        let planned: ReturnType<typeof plan>;
-        try {
-          planned = plan('prefill', variant(method, o.params).id, C, L, o.spec, variant(method, o.params).params);
-        } catch (e) {
-          rows.push({ phase: 'prefill', method, length: L, compression: C, budget: null, msPerLayer: NaN, speedup: NaN, bound: NaN, sparsity: NaN, error: (e as Error).message });
-          continue;
-        }
+        const planned = planFor('prefill', method, C);
+        if (!planned) continue;
         await record('prefill', method, C, method, densePrefill, planned, P, c, chunks, cache);
       }
     }
@@ -281,13 +285,8 @@ export async function benchAttention(o: AttentionBenchOptions): Promise<Attentio
       await record('decode', 'dense (GroupQueryAttention)', 1, 'dense', dense, null, L - 1, 1, 1, decodeCache);
       for (const method of o.decode) {
         for (const C of o.decodeCompressions) {
-          let planned: ReturnType<typeof plan>;
-          try {
-            planned = plan('decode', variant(method, o.params).id, C, L, o.spec, variant(method, o.params).params);
-          } catch (e) {
-            rows.push({ phase: 'decode', method, length: L, compression: C, budget: null, msPerLayer: NaN, speedup: NaN, bound: NaN, sparsity: NaN, error: (e as Error).message });
-            continue;
-          }
+          const planned = planFor('decode', method, C);
+          if (!planned) continue;
           // SnapKV and Ada-SnapKV decode over the compacted cache (capacity tokens; the one-time compression is not in the step).
           const capacity = planned.budget['capacity'];
           if (capacity !== undefined) {

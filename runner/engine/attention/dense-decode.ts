@@ -5,7 +5,7 @@
 // are ignored), so its decode step reads the cache slowly; plain MatMuls read it at bandwidth.
 import { int, ints } from '../onnx/graph-builder.js';
 import type { AttentionBuilder, AttentionContext } from './types.js';
-import { rotary } from './rotary.js';
+import { decodeStep } from './rotary.js';
 
 export const denseDecodeAttention: AttentionBuilder = {
   id: 'dense-decode',
@@ -13,20 +13,12 @@ export const denseDecodeAttention: AttentionBuilder = {
   description: 'Full attention for one new token from MatMul/Softmax (decode graphs only).',
   build(ctx: AttentionContext): string {
     const { graph: g, spec } = ctx;
-    const kv = spec.numKvHeads;
-    const group = spec.numHeads / kv;
     const d = spec.headDim;
-    const positions = ctx.positionIds();
-    const rotate = (x: string, heads: number): string => rotary(ctx, positions, x, heads);
-    const q = g.op('Reshape', [rotate(ctx.query, spec.numHeads), g.int64([1, kv, group, d])]);
-    const kNew = g.op('Reshape', [rotate(ctx.key, kv), g.int64([1, kv, 1, d])]);
-    const vNew = g.op('Reshape', [ctx.value, g.int64([1, kv, 1, d])]);
-    const [presentKey] = g.node('Concat', [ctx.pastKey, kNew], { axis: int(2) }, { outputs: [ctx.presentKey] });
-    const [presentValue] = g.node('Concat', [ctx.pastValue, vNew], { axis: int(2) }, { outputs: [ctx.presentValue] });
-    const keysT = g.op('Transpose', [presentKey!], { perm: ints([0, 1, 3, 2]) });
+    const { q, presentKey, presentValue } = decodeStep(ctx);
+    const keysT = g.op('Transpose', [presentKey], { perm: ints([0, 1, 3, 2]) });
     const scores = g.op('Mul', [g.op('MatMul', [q, keysT]), ctx.scalar(1 / Math.sqrt(d))]);
     const probs = g.op('Softmax', [scores], { axis: int(-1) });
-    const out = g.op('MatMul', [probs, presentValue!]);
+    const out = g.op('MatMul', [probs, presentValue]);
     return g.op('Reshape', [out, g.int64([1, 1, spec.numHeads * d])]);
   },
 };

@@ -19,7 +19,7 @@
 // Reference: runner/engine/sparse/reference/quest.ts (pageBounds, updatePageBounds, questAttention).
 import { int, ints } from '../onnx/graph-builder.js';
 import type { AttentionBuilder, AttentionContext } from './types.js';
-import { rotary } from './rotary.js';
+import { decodeStep } from './rotary.js';
 import { attentionState, gatherTokens } from './quest-state.js';
 
 /** The graph input of the page budget. */
@@ -38,18 +38,11 @@ function integerParam(ctx: AttentionContext, name: string, fallback: number | un
 function buildQuest(ctx: AttentionContext): string {
   const { graph: g, spec } = ctx;
   const kv = spec.numKvHeads;
-  const group = spec.numHeads / kv;
   const d = spec.headDim;
   const pageSize = integerParam(ctx, 'pageSize', 16, 1)!;
   const fixedBudget = integerParam(ctx, 'pageBudget', undefined, 0);
   const budget = fixedBudget === undefined ? g.op('Reshape', [ctx.sharedInput(QUEST_IO.pageBudget, 'int64', []), g.int64([1])]) : g.int64([fixedBudget]);
-  const positions = ctx.positionIds();
-  const rotate = (x: string, heads: number): string => rotary(ctx, positions, x, heads);
-  const q = g.op('Reshape', [rotate(ctx.query, spec.numHeads), g.int64([1, kv, group, d])]);
-  const kNew = g.op('Reshape', [rotate(ctx.key, kv), g.int64([1, kv, 1, d])]);
-  const vNew = g.op('Reshape', [ctx.value, g.int64([1, kv, 1, d])]);
-  const [presentKey] = g.node('Concat', [ctx.pastKey, kNew], { axis: int(2) }, { outputs: [ctx.presentKey] });
-  const [presentValue] = g.node('Concat', [ctx.pastValue, vNew], { axis: int(2) }, { outputs: [ctx.presentValue] });
+  const { q, presentKey, presentValue } = decodeStep(ctx);
 
   // T tokens; `earlier` completed pages before the current one (the page of token T - 1).
   const axis2 = g.int64([2]);

@@ -11,7 +11,7 @@
 // or params.capacity. Reference: runner/engine/sparse/reference/snapkv.ts (snapKvSelect, snapKvDecode).
 import { int, ints } from '../onnx/graph-builder.js';
 import type { AttentionBuilder, AttentionContext } from './types.js';
-import { rotary } from './rotary.js';
+import { decodeStep } from './rotary.js';
 import { attentionState } from './quest-state.js';
 import { SNAPKV_IO, snapKvParams } from './snapkv-io.js';
 
@@ -23,15 +23,10 @@ export function compactedDecode(ctx: AttentionContext, masked: boolean): string 
   const { graph: g, spec } = ctx;
   snapKvParams(ctx.params);
   const kv = spec.numKvHeads;
-  const group = spec.numHeads / kv;
   const d = spec.headDim;
-  const positions = ctx.positionIds();
-  const rotate = (x: string, heads: number): string => rotary(ctx, positions, x, heads);
-  const q = g.op('Mul', [g.op('Reshape', [rotate(ctx.query, spec.numHeads), g.int64([1, kv, group, d])]), ctx.scalar(1 / Math.sqrt(d))]);
-  const kNew = g.op('Reshape', [rotate(ctx.key, kv), g.int64([1, kv, 1, d])]);
-  const vNew = g.op('Reshape', [ctx.value, g.int64([1, kv, 1, d])]);
-  const [presentKey] = g.node('Concat', [ctx.pastKey, kNew], { axis: int(2) }, { outputs: [ctx.presentKey] });
-  const [presentValue] = g.node('Concat', [ctx.pastValue, vNew], { axis: int(2) }, { outputs: [ctx.presentValue] });
+  const step = decodeStep(ctx);
+  const q = g.op('Mul', [step.q, ctx.scalar(1 / Math.sqrt(d))]);
+  const { presentKey, presentValue } = step;
   let scores = g.op('MatMul', [q, g.op('Transpose', [presentKey!], { perm: ints([0, 1, 3, 2]) })]);
   if (masked) {
     const mask = attentionState(ctx, SNAPKV_IO.maskState, [1, kv, 1, 'snapkv_kept']);
