@@ -126,6 +126,7 @@ const OPTION_KEYS = {
   yarnFactor: 'YaRN factor over max_position_embeddings (Qwen2.5 beyond 32k)',
   cacheDir: 'graph cache folder',
   singleGraph: 'one graph for prefill and decode (weights held once; slower decode on WebGPU)',
+  matmulPrecision: '"fp32" (default: fp16 weights, fp32 accumulation) or "fp16" (WebGPU\'s fp16 MatMul accumulates in fp16) for fp16 graphs',
 } as const;
 
 function recipeOptions(model: RecipeModel, context: BackendContext): EngineBackendOptions {
@@ -141,6 +142,7 @@ function recipeOptions(model: RecipeModel, context: BackendContext): EngineBacke
     ...(typeof o['yarnFactor'] === 'number' ? { yarnFactor: o['yarnFactor'] } : {}),
     ...(typeof o['cacheDir'] === 'string' ? { cacheDir: resolve(context.baseDir, o['cacheDir']) } : {}),
     ...(o['singleGraph'] === true ? { singleGraph: true } : {}),
+    ...(o['matmulPrecision'] === 'fp16' || o['matmulPrecision'] === 'fp32' ? { matmulPrecision: o['matmulPrecision'] } : {}),
     log: (line) => void process.stderr.write(`${line}\n`),
   };
 }
@@ -160,6 +162,7 @@ export function checkEngineOptions(options: Record<string, unknown>, context: Ba
     const v = options[key];
     if (v !== undefined && !(typeof v === 'number' && Number.isInteger(v) && v > 0)) issue(key, `must be a positive integer, got ${JSON.stringify(v)}`);
   }
+  if (options['matmulPrecision'] !== undefined && options['matmulPrecision'] !== 'fp16' && options['matmulPrecision'] !== 'fp32') issue('matmulPrecision', `must be "fp16" or "fp32", got ${JSON.stringify(options['matmulPrecision'])}`);
   if (options['singleGraph'] !== undefined && typeof options['singleGraph'] !== 'boolean') issue('singleGraph', `must be true or false, got ${JSON.stringify(options['singleGraph'])}`);
   if (options['yarnFactor'] !== undefined && !(typeof options['yarnFactor'] === 'number' && options['yarnFactor'] > 1)) issue('yarnFactor', `must be a number greater than 1, got ${JSON.stringify(options['yarnFactor'])}`);
   if (typeof options['path'] === 'string') {

@@ -70,8 +70,9 @@ describe('engine backend', () => {
   it('checks recipe options and names each bad field', () => {
     const dir = writeFixtureCheckpoint('qwen3', root);
     expect(checkEngineOptions({ path: dir, device: 'webgpu', chunkSize: 512 }, { baseDir: root, env: {} })).toEqual([]);
-    const issues = checkEngineOptions({ path: 'missing', device: 'cuda', chunkSize: 0, yarnFactor: 1, extra: true }, { baseDir: root, env: {} });
-    expect(issues.map((i) => i.path).sort()).toEqual(['chunkSize', 'device', 'extra', 'path', 'yarnFactor']);
+    expect(checkEngineOptions({ path: dir, matmulPrecision: 'fp16' }, { baseDir: root, env: {} })).toEqual([]);
+    const issues = checkEngineOptions({ path: 'missing', device: 'cuda', chunkSize: 0, yarnFactor: 1, matmulPrecision: 'bf16', extra: true }, { baseDir: root, env: {} });
+    expect(issues.map((i) => i.path).sort()).toEqual(['chunkSize', 'device', 'extra', 'matmulPrecision', 'path', 'yarnFactor']);
     expect(issues.find((i) => i.path === 'device')!.message).toBe('must be "cpu" or "webgpu", got "cuda"');
   });
 });
