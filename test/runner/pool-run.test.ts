@@ -53,7 +53,9 @@ describe('pooled runs', () => {
     for (const workers of [2, 3]) {
       const dir = join(root, `workers-${workers}`);
       const ready: WorkerReady[] = [];
-      const outcome = await runGrid(resolved, { dir, pool: { workers, onWorkerReady: (w) => ready.push(w) } });
+      // Paced (25 ms a request) so that every worker has started before one alone could finish the grid.
+      const paced = { ...resolved, models: resolved.models.map((m) => ({ ...m, options: { ...m.options, delayMs: 25, concurrency: 2 } })) };
+      const outcome = await runGrid(paced, { dir, pool: { workers, onWorkerReady: (w) => ready.push(w) } });
       expect(outcome).toMatchObject({ total: TOTAL, answered: TOTAL, alreadyDone: 0, failed: [], interrupted: false });
       expect(ready.map((w) => w.slot).sort()).toEqual(Array.from({ length: workers }, (_, i) => i));
       expect(new Set(ready.map((w) => w.pid)).size).toBe(workers);
