@@ -12,7 +12,9 @@ import { encodeModel, type OnnxElementType } from '../onnx/proto.js';
 import { floatToHalf, halfToFloat } from '../dtype.js';
 import { headTensor, type HeadTensor } from '../sparse/tensor.js';
 import { attentionMethod } from './registry.js';
-import { stateSpec, type AttentionStateSpec } from './quest-state.js';
+import { emptyState, stateSpec, type AttentionStateSpec } from './quest-state.js';
+
+export { emptyState };
 
 /** Head sizes of one layer. */
 export interface LayerShape {
@@ -193,16 +195,6 @@ function floatTensor(values: ArrayLike<number>, dims: number[], fp16: boolean): 
 /** A float tensor's values as float64 (fp16 decoded). */
 function toFloat64Values(t: ort.Tensor): Float64Array {
   return t.type === 'float16' ? Float64Array.from(t.data as Uint16Array, (h) => halfToFloat(h)) : Float64Array.from(t.data as Float32Array);
-}
-
-/** The empty first-step value of an attention state. */
-export function emptyState(state: AttentionStateSpec): ort.Tensor {
-  const dims = state.emptyDims;
-  if (state.type === 'float16') return new ort.Tensor('float16', new Uint16Array(0), dims);
-  if (state.type === 'float') return new ort.Tensor('float32', new Float32Array(0), dims);
-  if (state.type === 'int32') return new ort.Tensor('int32', new Int32Array(0), dims);
-  if (state.type === 'int64') return new ort.Tensor('int64', new BigInt64Array(0), dims);
-  throw new Error(`Attention state "${state.input}" has type ${state.type}, which has no empty value here.`);
 }
 
 /** Options of runLayerGraph. */

@@ -6,6 +6,7 @@
 // input (GPU buffers on WebGPU, like the cache) and feeds an empty tensor on the first step (the
 // growing axis 0). Generic: first used by Quest, hence the file name. Also the token gather the
 // decode plug-ins share.
+import * as ort from 'onnxruntime-node';
 import { int, type Dim, type GraphBuilder } from '../onnx/graph-builder.js';
 import type { OnnxElementType } from '../onnx/proto.js';
 import type { AttentionContext } from './types.js';
@@ -35,6 +36,16 @@ export interface AttentionStateSpec {
 export function stateSpec(name: string, type: OnnxElementType, dims: readonly Dim[]): AttentionStateSpec | null {
   if (!name.startsWith(ATTENTION_STATE.inputPrefix)) return null;
   return { input: name, output: ATTENTION_STATE.outputOf(name), type, emptyDims: dims.map((x) => (typeof x === 'number' ? x : 0)) };
+}
+
+/** The empty first-step value of a state (its growing axis 0). @throws Error for a type with no empty value here. */
+export function emptyState(state: AttentionStateSpec): ort.Tensor {
+  const dims = state.emptyDims;
+  if (state.type === 'float16') return new ort.Tensor('float16', new Uint16Array(0), dims);
+  if (state.type === 'float') return new ort.Tensor('float32', new Float32Array(0), dims);
+  if (state.type === 'int32') return new ort.Tensor('int32', new Int32Array(0), dims);
+  if (state.type === 'int64') return new ort.Tensor('int64', new BigInt64Array(0), dims);
+  throw new Error(`Attention state "${state.input}" has type ${state.type}, which has no empty value here.`);
 }
 
 /**

@@ -7,7 +7,7 @@ import * as ort from 'onnxruntime-node';
 import { GRAPH_IO } from '../graph/model-graph.js';
 import { FROZEN_IO, DEFAULT_BLOCK } from '../attention/dense-decode-blocked.js';
 import { CACHE_OUT, SPLIT_AT, freezeGraph, mergeGraph } from '../graph/cache-graphs.js';
-import { ATTENTION_STATE, type AttentionStateSpec } from '../attention/quest-state.js';
+import { ATTENTION_STATE, emptyState, type AttentionStateSpec } from '../attention/quest-state.js';
 import { SNAPKV_IO } from '../attention/snapkv-io.js';
 import { compressGraph } from '../graph/snapkv-compress.js';
 import type { GenerateRequest, LoadRequest, WorkerMessage, WorkerRequest } from './protocol.js';
@@ -96,14 +96,6 @@ async function load(request: LoadRequest): Promise<void> {
 function emptyCache(request: LoadRequest): ort.Tensor {
   const dims = [1, request.numKvHeads, 0, request.headDim];
   return request.precision === 'fp16' ? new ort.Tensor('float16', new Uint16Array(0), dims) : new ort.Tensor('float32', new Float32Array(0), dims);
-}
-
-/** The empty first value of an attention state. */
-function emptyState(spec: AttentionStateSpec): ort.Tensor {
-  if (spec.type === 'float16') return new ort.Tensor('float16', new Uint16Array(0), spec.emptyDims);
-  if (spec.type === 'float') return new ort.Tensor('float32', new Float32Array(0), spec.emptyDims);
-  if (spec.type === 'int64') return new ort.Tensor('int64', new BigInt64Array(0), spec.emptyDims);
-  throw new Error(`Attention state ${spec.input} has type ${spec.type}; float, float16 or int64 is supported.`);
 }
 
 function argmax(row: Float32Array): number {
