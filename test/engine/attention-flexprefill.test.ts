@@ -9,15 +9,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { flexPrefillAttention as flexPrefillReference, flexPrefillChunkAttention } from '../../runner/engine/sparse/reference/flexprefill.js';
-import type { ChunkInput } from '../../runner/engine/sparse/reference/vertical-slash.js';
-import { denseCausalAttention } from '../../runner/engine/sparse/reference/dense.js';
-import { headTensor, type HeadTensor } from '../../runner/engine/sparse/tensor.js';
 import { SPARSE_METHODS } from '../../runner/engine/sparse/registry.js';
 import { attentionMethod } from '../../runner/engine/attention/registry.js';
 import { FLEXPREFILL_IO } from '../../runner/engine/attention/flexprefill.js';
 import { Engine } from '../../runner/engine/engine.js';
 import { runLayerGraph } from '../../runner/engine/attention/layer-graph.js';
-import { concatHeads, maxHeadDiff, randomCase, runAttentionLayer, sliceRows, type LayerCase, type LayerShape } from './attention-harness.js';
+import { asHeads, chunkCase, denseRows, maxHeadDiff, runAttentionLayer, type LayerShape } from './attention-harness.js';
 import { PROMPT, maxAbsDiff, writeFixtureCheckpoint } from './helpers.js';
 
 const SHAPES: LayerShape[] = [
@@ -28,21 +25,6 @@ const SHAPES: LayerShape[] = [
 
 const flexPrefill = attentionMethod('flexprefill');
 
-/** A random chunk of `length` queries over `past` cached positions; scale 2 sharpens the softmax. */
-function chunkCase(shape: LayerShape, past: number, length: number, seed: number): { layer: LayerCase; chunk: ChunkInput } {
-  const layer = randomCase(shape, past, length, seed, 2);
-  return { layer, chunk: { query: layer.query, key: concatHeads(layer.pastKey, layer.key), value: concatHeads(layer.pastValue, layer.value) } };
-}
-
-/** Dense causal attention of the chunk's rows. */
-function denseRows(shape: LayerShape, chunk: ChunkInput): HeadTensor {
-  const T = chunk.key.length;
-  const S = chunk.query.length;
-  const query = concatHeads(T > S ? headTensor(shape.numHeads, T - S, shape.headDim) : undefined, chunk.query);
-  return sliceRows(headTensor(shape.numHeads, T, shape.headDim, denseCausalAttention({ query, key: chunk.key, value: chunk.value })), T - S, S);
-}
-
-const asHeads = (shape: LayerShape, length: number, data: Float64Array): HeadTensor => headTensor(shape.numHeads, length, shape.headDim, data);
 const counts = (heads: { vertical: Int32Array; slash: Int32Array }[]): number[] => heads.flatMap((h) => [h.vertical.length, h.slash.length]);
 
 describe.each(SHAPES)('flexprefill graph, $numHeads query heads over $numKvHeads KV heads', (shape) => {

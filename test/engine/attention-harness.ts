@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import { runLayerGraph, type LayerShape } from '../../runner/engine/attention/layer-graph.js';
 import { headTensor, type HeadTensor } from '../../runner/engine/sparse/tensor.js';
+import { denseCausalAttention } from '../../runner/engine/sparse/reference/dense.js';
+import type { ChunkInput } from '../../runner/engine/sparse/reference/vertical-slash.js';
 
 export type { LayerShape };
 
@@ -110,3 +112,20 @@ export function sliceRows(t: HeadTensor, from: number, n: number): HeadTensor {
   for (let h = 0; h < t.heads; h++) out.data.set(t.data.subarray((h * t.length + from) * t.headDim, (h * t.length + from + n) * t.headDim), h * n * t.headDim);
   return out;
 }
+
+/** A random chunk of `length` queries over `past` cached positions; scale 2 sharpens the softmax. */
+export function chunkCase(shape: LayerShape, past: number, length: number, seed: number): { layer: LayerCase; chunk: ChunkInput } {
+  const layer = randomCase(shape, past, length, seed, 2);
+  return { layer, chunk: { query: layer.query, key: concatHeads(layer.pastKey, layer.key), value: concatHeads(layer.pastValue, layer.value) } };
+}
+
+/** Dense causal attention of the chunk's rows (earlier queries are not needed: their rows are dropped). */
+export function denseRows(shape: LayerShape, chunk: ChunkInput): HeadTensor {
+  const T = chunk.key.length;
+  const S = chunk.query.length;
+  const query = concatHeads(T > S ? headTensor(shape.numHeads, T - S, shape.headDim) : undefined, chunk.query);
+  return sliceRows(headTensor(shape.numHeads, T, shape.headDim, denseCausalAttention({ query, key: chunk.key, value: chunk.value })), T - S, S);
+}
+
+/** A reference's `[numHeads, length, headDim]` output as a head tensor. */
+export const asHeads = (shape: LayerShape, length: number, data: Float64Array): HeadTensor => headTensor(shape.numHeads, length, shape.headDim, data);

@@ -9,16 +9,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { verticalSlashAttention as verticalSlashReference, verticalSlashChunkAttention, type ChunkInput } from '../../runner/engine/sparse/reference/vertical-slash.js';
-import { denseCausalAttention } from '../../runner/engine/sparse/reference/dense.js';
-import { headTensor, type HeadTensor } from '../../runner/engine/sparse/tensor.js';
+import { verticalSlashAttention as verticalSlashReference, verticalSlashChunkAttention } from '../../runner/engine/sparse/reference/vertical-slash.js';
 import { SPARSE_METHODS } from '../../runner/engine/sparse/registry.js';
 import { attentionMethod } from '../../runner/engine/attention/registry.js';
 import { VERTICAL_SLASH_IO } from '../../runner/engine/attention/vertical-slash.js';
 import { defaultHeadsPerPass } from '../../runner/engine/attention/pattern-prefill.js';
 import { Engine } from '../../runner/engine/engine.js';
 import { runLayerGraph } from '../../runner/engine/attention/layer-graph.js';
-import { concatHeads, maxHeadDiff, randomCase, runAttentionLayer, sliceRows, type LayerCase, type LayerShape } from './attention-harness.js';
+import { asHeads, chunkCase, denseRows, maxHeadDiff, runAttentionLayer, type LayerShape } from './attention-harness.js';
 import { PROMPT, maxAbsDiff, writeFixtureCheckpoint } from './helpers.js';
 
 const SHAPES: LayerShape[] = [
@@ -27,21 +25,6 @@ const SHAPES: LayerShape[] = [
   { numHeads: 7, numKvHeads: 1, headDim: 16 },
 ];
 
-/** A random chunk of `length` queries over `past` cached positions; scale 2 sharpens the softmax. */
-function chunkCase(shape: LayerShape, past: number, length: number, seed: number): { layer: LayerCase; chunk: ChunkInput } {
-  const layer = randomCase(shape, past, length, seed, 2);
-  return { layer, chunk: { query: layer.query, key: concatHeads(layer.pastKey, layer.key), value: concatHeads(layer.pastValue, layer.value) } };
-}
-
-/** Dense causal attention of the chunk's rows (earlier queries are not needed: their rows are dropped). */
-function denseRows(shape: LayerShape, chunk: ChunkInput): HeadTensor {
-  const T = chunk.key.length;
-  const S = chunk.query.length;
-  const query = concatHeads(T > S ? headTensor(shape.numHeads, T - S, shape.headDim) : undefined, chunk.query);
-  return sliceRows(headTensor(shape.numHeads, T, shape.headDim, denseCausalAttention({ query, key: chunk.key, value: chunk.value })), T - S, S);
-}
-
-const asHeads = (shape: LayerShape, length: number, data: Float64Array): HeadTensor => headTensor(shape.numHeads, length, shape.headDim, data);
 
 describe.each(SHAPES)('vertical-slash graph, $numHeads query heads over $numKvHeads KV heads', (shape) => {
   it('equals the chunk reference over no cache and over a cache, and differs from dense', async () => {
