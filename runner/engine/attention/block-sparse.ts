@@ -65,6 +65,7 @@
 import { int, ints } from '../onnx/graph-builder.js';
 import { OnnxType } from '../onnx/proto.js';
 import { floatToHalf } from '../dtype.js';
+import { budgetKnob } from './budget-knob.js';
 import type { AttentionBuilder, AttentionContext } from './types.js';
 import { rotary } from './rotary.js';
 
@@ -111,7 +112,7 @@ export function blockSparsePrefill(ctx: AttentionContext): string {
   const scope = ctx.params['scope'] ?? 'query-head';
   if (scope !== 'query-head' && scope !== 'kv-head') throw new Error(`block-sparse needs params.scope 'query-head' or 'kv-head'; got ${JSON.stringify(scope)}.`);
   const shared = scope === 'kv-head';
-  const topBlocks = ctx.params['topBlocks'] === undefined ? ctx.sharedInput(BLOCK_SPARSE_IO.topBlocks, 'int64', []) : g.int64([positiveInt(ctx, 'topBlocks', 1)], []);
+  const topBlocks = budgetKnob(ctx, 'topBlocks', BLOCK_SPARSE_IO.topBlocks, 'block-sparse', 1);
   // Selecting heads and query rows per block in the attention MatMuls.
   const Hs = shared ? kv : H;
   const R = shared ? group * B : B;

@@ -11,7 +11,8 @@
 import { int } from '../onnx/graph-builder.js';
 import { FLEXPREFILL_DEFAULTS } from '../sparse/reference/flexprefill.js';
 import type { AttentionBuilder, AttentionContext } from './types.js';
-import { f32, forcedScores, knob, patternParams, patternPrefill, topK } from './pattern-prefill.js';
+import { f32, forcedScores, patternParams, patternPrefill, topK } from './pattern-prefill.js';
+import { budgetKnob } from './budget-knob.js';
 
 /** Graph inputs (int64 scalars) of the budget when params do not bake it in. */
 export const FLEXPREFILL_IO = { alphaPpm: 'attention.prefill.alpha_ppm', minBudget: 'attention.prefill.min_budget' } as const;
@@ -30,7 +31,7 @@ export const flexPrefillAttention: AttentionBuilder = {
   build: (ctx) => {
     const p = patternParams('flexprefill', FLEXPREFILL_DEFAULTS, ctx.params);
     const alpha = alphaValue(ctx);
-    const minBudget = knob(ctx, 'minBudget', FLEXPREFILL_IO.minBudget, 'flexprefill', 0);
+    const minBudget = budgetKnob(ctx, 'minBudget', FLEXPREFILL_IO.minBudget, 'flexprefill', 0);
     const g = ctx.graph;
     const G = ctx.spec.numHeads / ctx.spec.numKvHeads;
     return patternPrefill(ctx, p, (stats) => {

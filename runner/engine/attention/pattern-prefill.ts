@@ -96,16 +96,6 @@ export interface PatternSelection {
 /** A float32 scalar constant. */
 export const f32 = (ctx: AttentionContext, x: number): string => ctx.graph.inline('c_f32', 'float', [], new Uint8Array(Float32Array.of(x).buffer));
 
-/** A scalar knob: a constant from params (checked) or the int64 graph input `input`. */
-export function knob(ctx: AttentionContext, name: string, input: string, method: string, min: number): string {
-  const value = ctx.params[name];
-  if (value === undefined) return ctx.sharedInput(input, 'int64', []);
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new Error(`${method} needs params.${name} as an integer >= ${min}; got ${JSON.stringify(value)}.`);
-  }
-  return ctx.graph.int64([value], []);
-}
-
 /**
  * Selecting heads per attention pass by default: the most whose gathered keys stay under 2^31
  * elements for a 4096-token chunk (64 blocks of 64) at the full budget (2 x maxPositions keys per

@@ -18,6 +18,7 @@
 // params.pageBudget baked in; params.pageSize (default 16) is a constant of the graph.
 // Reference: runner/engine/sparse/reference/quest.ts (pageBounds, updatePageBounds, questAttention).
 import { int, ints } from '../onnx/graph-builder.js';
+import { budgetKnob } from './budget-knob.js';
 import type { AttentionBuilder, AttentionContext } from './types.js';
 import { decodeStep } from './rotary.js';
 import { attentionState, gatherTokens } from './quest-state.js';
@@ -28,9 +29,8 @@ export const QUEST_IO = { pageBudget: 'attention.decode.page_budget' } as const;
 /** Names of Quest's per-layer states: min and max keys of the completed pages, `[1, kv, pages, d]`. */
 export const QUEST_STATE = { min: 'quest_min', max: 'quest_max' } as const;
 
-function integerParam(ctx: AttentionContext, name: string, fallback: number | undefined, min: number): number | undefined {
+function integerParam(ctx: AttentionContext, name: string, fallback: number, min: number): number {
   const value = ctx.params[name] ?? fallback;
-  if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) throw new Error(`quest needs params.${name} as an integer >= ${min}; got ${JSON.stringify(value)}.`);
   return value;
 }
@@ -39,9 +39,8 @@ function buildQuest(ctx: AttentionContext): string {
   const { graph: g, spec } = ctx;
   const kv = spec.numKvHeads;
   const d = spec.headDim;
-  const pageSize = integerParam(ctx, 'pageSize', 16, 1)!;
-  const fixedBudget = integerParam(ctx, 'pageBudget', undefined, 0);
-  const budget = fixedBudget === undefined ? g.op('Reshape', [ctx.sharedInput(QUEST_IO.pageBudget, 'int64', []), g.int64([1])]) : g.int64([fixedBudget]);
+  const pageSize = integerParam(ctx, 'pageSize', 16, 1);
+  const budget = g.op('Reshape', [budgetKnob(ctx, 'pageBudget', QUEST_IO.pageBudget, 'quest', 0), g.int64([1])]);
   const { q, presentKey, presentValue } = decodeStep(ctx);
 
   // T tokens; `earlier` completed pages before the current one (the page of token T - 1).

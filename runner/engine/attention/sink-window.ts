@@ -8,6 +8,7 @@
 import { float, int, ints } from '../onnx/graph-builder.js';
 import type { AttentionBuilder, AttentionContext } from './types.js';
 import { rotary } from './rotary.js';
+import { budgetKnob } from './budget-knob.js';
 
 /**
  * Graph inputs (int64 scalars) of the budgets when they are not baked in as params, so one graph
@@ -17,16 +18,6 @@ export const SINK_WINDOW_IO = {
   prefill: { sink: 'attention.prefill.sink', window: 'attention.prefill.window' },
   decode: { sink: 'attention.decode.sink', window: 'attention.decode.window' },
 } as const;
-
-/** A baked-in budget (a constant) from params, or the phase's graph input when params leave it out. */
-function budgetValue(ctx: AttentionContext, name: string, input: string, method: string, min: number): string {
-  const value = ctx.params[name];
-  if (value === undefined) return ctx.sharedInput(input, 'int64', []);
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new Error(`${method} needs params.${name} as an integer >= ${min}; got ${JSON.stringify(value)}.`);
-  }
-  return ctx.graph.int64([value], []);
-}
 
 /**
  * Adds sink + window attention for one layer and returns `[1, S, numHeads * headDim]`.
@@ -159,8 +150,8 @@ export const aShapeAttention: AttentionBuilder = {
   phase: 'prefill',
   description: 'A-shape: sink tokens plus a local window; per 512-query block the fused attention kernel over the gathered sink and window keys (params sink, window from aShapeBudget, or graph inputs; formulation fused|band, rows).',
   build: (ctx) => {
-    const sink = budgetValue(ctx, 'sink', SINK_WINDOW_IO.prefill.sink, 'a-shape', 0);
-    const window = budgetValue(ctx, 'window', SINK_WINDOW_IO.prefill.window, 'a-shape', 1);
+    const sink = budgetKnob(ctx, 'sink', SINK_WINDOW_IO.prefill.sink, 'a-shape', 0);
+    const window = budgetKnob(ctx, 'window', SINK_WINDOW_IO.prefill.window, 'a-shape', 1);
     // 'fused' (default) runs the fused attention kernel per query block; 'band' is the generic-op form
     // (H100, 7B shape, 64k: fused 1.1x / 2.7x / 4.3x dense at C = 5 / 10 / 20, band 0.3-0.5x; docs/sparse-attention.md).
     const formulation = ctx.params['formulation'] ?? 'fused';
@@ -178,6 +169,6 @@ export const streamingLlmAttention: AttentionBuilder = {
   id: 'streaming-llm',
   phase: 'decode',
   description: 'StreamingLLM: sink tokens plus the most recent ones; keys sliced to the two ranges (params sinks, recent from streamingLlmBudget, or graph inputs).',
-  build: (ctx) => sinkWindowAttention(ctx, budgetValue(ctx, 'sinks', SINK_WINDOW_IO.decode.sink, 'streaming-llm', 0), budgetValue(ctx, 'recent', SINK_WINDOW_IO.decode.window, 'streaming-llm', 1)),
+  build: (ctx) => sinkWindowAttention(ctx, budgetKnob(ctx, 'sinks', SINK_WINDOW_IO.decode.sink, 'streaming-llm', 0), budgetKnob(ctx, 'recent', SINK_WINDOW_IO.decode.window, 'streaming-llm', 1)),
   budgetInputs: (b) => ({ [SINK_WINDOW_IO.decode.sink]: b['sinks']!, [SINK_WINDOW_IO.decode.window]: b['recent']! }),
 };

@@ -9,7 +9,8 @@
 // runner/engine/sparse/reference/vertical-slash.ts (verticalSlashChunkAttention for chunks).
 import { VERTICAL_SLASH_DEFAULTS } from '../sparse/reference/vertical-slash.js';
 import type { AttentionBuilder } from './types.js';
-import { forcedScores, knob, patternParams, patternPrefill, topK } from './pattern-prefill.js';
+import { forcedScores, patternParams, patternPrefill, topK } from './pattern-prefill.js';
+import { budgetKnob } from './budget-knob.js';
 
 /** Graph inputs (int64 scalars) of the budget when params do not bake it in. */
 export const VERTICAL_SLASH_IO = { vertical: 'attention.prefill.vertical', slash: 'attention.prefill.slash' } as const;
@@ -20,8 +21,8 @@ export const verticalSlashAttention: AttentionBuilder = {
   description: 'Vertical-Slash (MInference): last-query estimation, top columns and diagonals per head, slash tiles plus columns gathered per 64-query block (params verticalCount, slashCount from verticalSlashBudget, or graph inputs).',
   build: (ctx) => {
     const p = patternParams('vertical-slash', VERTICAL_SLASH_DEFAULTS, ctx.params);
-    const verticalCount = knob(ctx, 'verticalCount', VERTICAL_SLASH_IO.vertical, 'vertical-slash', 0);
-    const slashCount = knob(ctx, 'slashCount', VERTICAL_SLASH_IO.slash, 'vertical-slash', 0);
+    const verticalCount = budgetKnob(ctx, 'verticalCount', VERTICAL_SLASH_IO.vertical, 'vertical-slash', 0);
+    const slashCount = budgetKnob(ctx, 'slashCount', VERTICAL_SLASH_IO.slash, 'vertical-slash', 0);
     return patternPrefill(ctx, p, (stats) => {
       const g = ctx.graph;
       const pick = (scores: string, count: string, forced: number): string =>
