@@ -3,6 +3,9 @@
 // transformers tokens forced. Session creation with CPU fallback disabled proves node placement.
 //
 //   node dist/scripts/gpu-compare.js CHECKPOINT_DIR [--device webgpu] [--json out.json]
+//
+// --reference DIR reads transformers' files from DIR instead of CHECKPOINT_DIR: for an existing
+// checkpoint (gpu-hf-reference.py pretrained, e.g. models/tiny on a real task prompt).
 import { parseArgs } from 'node:util';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,15 +15,16 @@ import type { Device } from '../runner/engine/session/protocol.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { device: { type: 'string', default: 'webgpu' }, precision: { type: 'string', default: 'fp16' }, head: { type: 'string' }, matmul: { type: 'string' }, 'single-graph': { type: 'boolean', default: false }, json: { type: 'string' }, 'cache-dir': { type: 'string', default: join(tmpdir(), 'longweave-compare-cache') } },
+  options: { device: { type: 'string', default: 'webgpu' }, precision: { type: 'string', default: 'fp16' }, head: { type: 'string' }, matmul: { type: 'string' }, 'single-graph': { type: 'boolean', default: false }, json: { type: 'string' }, reference: { type: 'string' }, 'cache-dir': { type: 'string', default: join(tmpdir(), 'longweave-compare-cache') } },
 });
 const dir = positionals[0];
-if (!dir) throw new Error('usage: gpu-compare CHECKPOINT_DIR [--device webgpu] [--json out.json]');
-const reference = JSON.parse(readFileSync(join(dir, 'hf_reference.json'), 'utf8')) as { prompt: number[]; tokens: number[]; vocab: number; shape: string; layers: number; transformers: string };
-const raw = readFileSync(join(dir, 'hf_logits.f32'));
+if (!dir) throw new Error('usage: gpu-compare CHECKPOINT_DIR [--device webgpu] [--json out.json] [--reference DIR]');
+const refDir = values.reference ?? dir;
+const reference = JSON.parse(readFileSync(join(refDir, 'hf_reference.json'), 'utf8')) as { prompt: number[]; tokens: number[]; vocab: number; shape: string; layers: number; transformers: string; device?: string };
+const raw = readFileSync(join(refDir, 'hf_logits.f32'));
 const hfLogits = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
 const steps = reference.tokens.length;
-const fp16File = join(dir, 'hf_logits_fp16.f32');
+const fp16File = join(refDir, 'hf_logits_fp16.f32');
 const hf16 = existsSync(fp16File) ? new Float32Array(readFileSync(fp16File).buffer.slice(0)) : null;
 const precision = values.precision as 'fp16' | 'fp32';
 const variant = { ...(values.head ? { headPrecision: values.head as 'fp32' } : {}), ...(values.matmul ? { matmulPrecision: values.matmul as 'fp32' } : {}), ...(values['single-graph'] ? { singleGraph: true } : {}) };
@@ -74,6 +78,7 @@ const report = {
   shape: reference.shape,
   layers: reference.layers,
   transformers: reference.transformers,
+  transformersDevice: reference.device ?? null,
   device,
   precision,
   headPrecision: values.head ?? precision,

@@ -4,6 +4,7 @@
 #
 #   bash scripts/gpu-run.sh BUNDLE_DIR fixtures         transformers logits of the tiny test checkpoints
 #   bash scripts/gpu-run.sh BUNDLE_DIR check            real-width checkpoints: engine (WebGPU) vs transformers
+#   bash scripts/gpu-run.sh BUNDLE_DIR tiny-check       builtin:tiny (models/tiny) on a real 1k ruler/niah prompt: engine (WebGPU) vs transformers
 #   bash scripts/gpu-run.sh BUNDLE_DIR bench LENGTHS    7B-shaped throughput (e.g. 4096,16384)
 #   bash scripts/gpu-run.sh BUNDLE_DIR profile LENGTH   one profiled prefill + decode
 #   bash scripts/gpu-run.sh BUNDLE_DIR pool RECIPE --gpus 0 --workers 2 --   a pooled run, GPU processes sampled
@@ -58,6 +59,25 @@ while [ $# -gt 0 ]; do
             | grep -E '"(precision|headPrecision|matmulPrecision|decodeGraph|placement|greedyIdentical|firstDivergence|forcedArgmaxAgreement|maxAbsLogitDiff|maxAbsLogit|transformersFp16VsFp32MaxAbs)"'
           tail -3 "/tmp/compare-$shape-$name.log"
         done
+      done
+      ;;
+    tiny-check)
+      # The trained reference model models/tiny (builtin:tiny, by its folder: the tree is here, the
+      # bundle's dist is not) on the prompt of test/fixtures/tiny-niah-1k.json: transformers' greedy
+      # tokens and logits (fp32 compute) and its own fp16 run, then the engine on WebGPU per
+      # CHECK_VARIANTS (default fp16 and fp32) into compare-tiny-NAME.json.
+      export PYTHONUNBUFFERED=1
+      tiny="$(cd "$here/.." && pwd)/models/tiny"
+      rm -rf /tmp/hf-tiny
+      python3 "$here/gpu-hf-reference.py" pretrained "$tiny" /tmp/hf-tiny "$here/../test/fixtures/tiny-niah-1k.json" 2>&1 | tail -3
+      cp /tmp/hf-tiny/hf_reference.json "$out/hf-tiny-reference.json"
+      IFS=';' read -ra variants <<< "${CHECK_VARIANTS:-fp16:--precision fp16;fp32:--precision fp32}"
+      for v in "${variants[@]}"; do
+        name="${v%%:*}"; flags="${v#*:}"
+        # shellcheck disable=SC2086
+        "$node" "$dist/scripts/gpu-compare.js" "$tiny" --reference /tmp/hf-tiny $flags --json "$out/compare-tiny-$name.json" 2> "/tmp/compare-tiny-$name.log" \
+          | grep -E '"(transformersDevice|precision|placement|greedyIdentical|firstDivergence|forcedArgmaxAgreement|maxAbsLogitDiff|maxAbsLogit|transformersFp16VsFp32MaxAbs)"'
+        tail -3 "/tmp/compare-tiny-$name.log"
       done
       ;;
     kv)
