@@ -1,7 +1,9 @@
 // A grid run: every (cell, sample) pair of the shard is sent to its model once, its prediction
 // appended to predictions.jsonl, scored, and its result appended to results.jsonl. What is on
 // disk is the state: a resumed run skips answered pairs, scores answered-but-unscored ones from
-// the stored prediction, and asks again for pairs that failed or were never sent.
+// the stored prediction, and asks again for pairs that failed or were never sent. Pairs are asked
+// in grid order (runner/grid.ts): per model, one attention setting at a time over every dataset,
+// settings sharing engine graphs back to back; results.jsonl is sorted at the end, whatever the order.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../cli/io.js';
 import type { Sample } from '../generators/core/sample.js';

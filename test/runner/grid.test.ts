@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { cellKey, expandGrid, inShard, parseShard } from '../../runner/grid.js';
 
 describe('grid', () => {
-  it('orders cells model, dataset, setting and keys them readably', () => {
+  it('orders cells model, setting, dataset and keys them readably', () => {
     const dataset = (name: string, length: number) => ({ name, task: name, length, path: `/d/${name}/${length}` });
     const cells = expandGrid({
       models: [
@@ -17,12 +17,12 @@ describe('grid', () => {
     });
     expect(cells.map((c) => c.key)).toEqual([
       'a|ruler/niah|1024|dense|dense|1',
-      'a|ruler/niah|1024|dense|quest|5',
       'a|ruler/vt|1024|dense|dense|1',
+      'a|ruler/niah|1024|dense|quest|5',
       'a|ruler/vt|1024|dense|quest|5',
       'b|ruler/niah|1024|dense|dense|1',
-      'b|ruler/niah|1024|dense|quest|5',
       'b|ruler/vt|1024|dense|dense|1',
+      'b|ruler/niah|1024|dense|quest|5',
       'b|ruler/vt|1024|dense|quest|5',
     ]);
     expect(cellKey('m', 't', 1, { prefill: 'block-sparse', decode: 'dense', compression: 10, params: { blockSize: 64 } })).toMatch(/^m\|t\|1\|block-sparse\|dense\|10\|[0-9a-f]{8}$/);
