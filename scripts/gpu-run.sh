@@ -9,6 +9,7 @@
 #   bash scripts/gpu-run.sh BUNDLE_DIR profile LENGTH   one profiled prefill + decode
 #   bash scripts/gpu-run.sh BUNDLE_DIR pool RECIPE --gpus 0 --workers 2 --   a pooled run, GPU processes sampled
 #   bash scripts/gpu-run.sh BUNDLE_DIR matmul-precision  fp16 MatMul error vs fp32 and split-K (is accumulation fp16?)
+#   bash scripts/gpu-run.sh BUNDLE_DIR kernels           attention kernel paths (MultiHeadAttention forms) timed
 #   bash scripts/gpu-run.sh BUNDLE_DIR sparse-check      every attention graph vs its float64 reference on WebGPU
 #   bash scripts/gpu-run.sh BUNDLE_DIR sparse LENGTHS    engine bench: dense and sparse attention, 7B shape (SPARSE_ARGS for flags)
 set -uo pipefail
@@ -79,6 +80,9 @@ while [ $# -gt 0 ]; do
           | grep -E '"(transformersDevice|precision|placement|greedyIdentical|firstDivergence|forcedArgmaxAgreement|maxAbsLogitDiff|maxAbsLogit|transformersFp16VsFp32MaxAbs)"'
         tail -3 "/tmp/compare-tiny-$name.log"
       done
+      ;;
+    kernels)
+      "$node" "$dist/scripts/gpu-attention-kernels.js" --json "$out/attention-kernels.json" > /dev/null
       ;;
     kv)
       "$node" "$dist/bench/engine-kv.js" --lengths "$1" 2>&1 | tee "$out/kv.json"; shift

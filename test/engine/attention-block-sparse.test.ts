@@ -97,6 +97,44 @@ describe.each(SHAPES)('block-sparse, $numHeads query heads over $numKvHeads KV h
   });
 });
 
+// The fused formulation (query blocks x query heads as the heads of one MultiHeadAttention node per
+// pass) selects the same blocks and must give the same rows.
+describe.each(SHAPES)('block-sparse fused, $numHeads query heads over $numKvHeads KV heads', (shape) => {
+  it.each(SCOPES)('scope %s: no cache (150 tokens, one pass padded to 64 blocks), aligned and mid-block caches (passes of 2 blocks) equal the references', async (scope) => {
+    const c0 = randomCase(shape, 0, 150, 11);
+    const input0 = wholePrompt(shape, c0, 0);
+    const out0 = await runAttentionLayer('block-sparse', shape, c0, { params: { blockSize: 16, scope, formulation: 'fused' }, inputs: { [BLOCK_SPARSE_IO.topBlocks]: 4 } });
+    const ref0 = blockSparseAttention(input0, { blockSize: 16, topBlocks: 4 }, { scope });
+    expect(maxHeadDiff(out0.output, rows(shape, ref0.output, 150))).toBeLessThan(1e-5);
+    expect(maxHeadDiff(out0.output, rows(shape, denseCausalAttention(input0), 150))).toBeGreaterThan(1e-3);
+    expect(maxHeadDiff(out0.presentKey, input0.key)).toBe(0);
+
+    const c1 = randomCase(shape, 64, 136, 21);
+    const input1 = wholePrompt(shape, c1, 5);
+    // 9 query blocks in 5 passes of 2 (the last pass shifted back by one block).
+    const out1 = await runAttentionLayer('block-sparse', shape, c1, { params: { blockSize: 16, scope, topBlocks: 5, formulation: 'fused', rowsPerPass: 32, passes: 5, topkWidth: 4 } });
+    expect(maxHeadDiff(out1.output, rows(shape, blockSparseChunkAttention(input1, { blockSize: 16, topBlocks: 5 }, { scope }, 64).output, 136))).toBeLessThan(1e-5);
+
+    const c2 = randomCase(shape, 37, 113, 31);
+    const input2 = wholePrompt(shape, c2, 6);
+    const out2 = await runAttentionLayer('block-sparse', shape, c2, { params: { blockSize: 16, scope, formulation: 'fused', rowsPerPass: 48, passes: 3 }, inputs: { [BLOCK_SPARSE_IO.topBlocks]: 3 } });
+    expect(maxHeadDiff(out2.output, rows(shape, blockSparseChunkAttention(input2, { blockSize: 16, topBlocks: 3 }, { scope }, 37).output, 113))).toBeLessThan(1e-5);
+  });
+
+  it('blocks of 64 over 300 tokens with a 128-token cache, and a full budget equals dense', async () => {
+    const c = randomCase(shape, 128, 172, 169);
+    const input = wholePrompt(shape, c, 7);
+    const out = await runAttentionLayer('block-sparse', shape, c, { params: { blockSize: 64, formulation: 'fused' }, inputs: { [BLOCK_SPARSE_IO.topBlocks]: 2 } });
+    expect(maxHeadDiff(out.output, sliceRows(rows(shape, blockSparseAttention(input, { blockSize: 64, topBlocks: 2 }).output, 300), 128, 172))).toBeLessThan(1e-5);
+    const full = await runAttentionLayer('block-sparse', shape, c, { params: { blockSize: 64, formulation: 'fused' }, inputs: { [BLOCK_SPARSE_IO.topBlocks]: 5 } });
+    expect(maxHeadDiff(full.output, sliceRows(rows(shape, denseCausalAttention(input), 300), 128, 172))).toBeLessThan(1e-5);
+  });
+
+  it('rejects an unknown formulation', async () => {
+    await expect(runAttentionLayer('block-sparse', shape, randomCase(shape, 0, 20, 1), { params: { formulation: 'dense' }, inputs: { [BLOCK_SPARSE_IO.topBlocks]: 2 } })).rejects.toThrow("block-sparse needs params.formulation 'matmul' or 'fused'; got \"dense\".");
+  });
+});
+
 describe('block-sparse details', () => {
   const shape = { numHeads: 4, numKvHeads: 2, headDim: 16 };
 

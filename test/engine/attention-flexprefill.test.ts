@@ -53,6 +53,20 @@ describe.each(SHAPES)('flexprefill graph, $numHeads query heads over $numKvHeads
   });
 });
 
+describe.each(SHAPES)('flexprefill fused, $numHeads query heads over $numKvHeads KV heads', (shape) => {
+  it.each(['query-head', 'kv-head'] as const)('scope %s: equals the chunk reference (ragged per-head counts; passes over a cache)', async (scope) => {
+    for (const [past, length, tileSize, passParams] of [[0, 150, 64, {}], [37, 113, 16, { rowsPerPass: 32, passes: 4 }]] as const) {
+      const { layer, chunk } = chunkCase(shape, past, length, 21 + past);
+      const budget = { alpha: 0.3, minBudget: 3 };
+      const params = { forcedSlash: 2, forcedVertical: 2, lastQueries: 48, tileSize, scope };
+      const out = await runAttentionLayer('flexprefill', shape, layer, { params: { ...params, ...budget, formulation: 'fused', ...passParams } });
+      const ref = flexPrefillChunkAttention(chunk, budget, params);
+      expect(maxHeadDiff(out.output, asHeads(shape, length, ref.output))).toBeLessThan(1e-5);
+      expect(maxHeadDiff(out.output, denseRows(shape, chunk))).toBeGreaterThan(1e-3);
+    }
+  });
+});
+
 describe('flexprefill graph', () => {
   const shape = SHAPES[1]!;
 

@@ -49,8 +49,41 @@ describe.each(SHAPES)('vertical-slash graph, $numHeads query heads over $numKvHe
   });
 });
 
+// The fused formulation (query blocks x selecting heads as the heads of one MultiHeadAttention node per
+// pass, the mask as attention_bias) selects the same keys and must give the same rows.
+describe.each(SHAPES)('vertical-slash fused, $numHeads query heads over $numKvHeads KV heads', (shape) => {
+  it.each(['query-head', 'kv-head'] as const)('scope %s: equals the chunk reference (one padded pass; passes of 2 tiles over a cache; 16-token tiles mid-block)', async (scope) => {
+    for (const [past, length, tileSize, slashCount, passParams] of [
+      [0, 150, 64, 70, {}],
+      [70, 130, 64, 70, { rowsPerPass: 128, passes: 2 }],
+      [37, 113, 16, 12, { rowsPerPass: 32, passes: 4 }],
+    ] as const) {
+      const { layer, chunk } = chunkCase(shape, past, length, 11 + past);
+      const budget = { verticalCount: 9, slashCount };
+      const params = { forcedSlash: 3, lastQueries: 40, tileSize, scope };
+      const out = await runAttentionLayer('vertical-slash', shape, layer, { params: { ...params, ...budget, formulation: 'fused', ...passParams } });
+      const ref = verticalSlashChunkAttention(chunk, budget, params);
+      expect(maxHeadDiff(out.output, asHeads(shape, length, ref.output))).toBeLessThan(1e-5);
+      expect(maxHeadDiff(out.output, denseRows(shape, chunk))).toBeGreaterThan(1e-3);
+      expect(maxHeadDiff(out.presentKey, chunk.key)).toBe(0);
+    }
+  });
+
+  it('with a full budget equals dense attention', async () => {
+    const { layer, chunk } = chunkCase(shape, 45, 155, 5);
+    const out = await runAttentionLayer('vertical-slash', shape, layer, { params: { verticalCount: 200, slashCount: 200, formulation: 'fused' } });
+    expect(maxHeadDiff(out.output, denseRows(shape, chunk))).toBeLessThan(1e-5);
+  });
+});
+
 describe('vertical-slash graph', () => {
   const shape = SHAPES[1]!;
+
+  it('rejects an unknown formulation or pass size', async () => {
+    const { layer } = chunkCase(shape, 0, 30, 1);
+    await expect(runAttentionLayer('vertical-slash', shape, layer, { params: { verticalCount: 4, slashCount: 4, formulation: 'flash' } })).rejects.toThrow("vertical-slash needs params.formulation 'matmul' or 'fused'; got \"flash\".");
+    await expect(runAttentionLayer('vertical-slash', shape, layer, { params: { verticalCount: 4, slashCount: 4, formulation: 'fused', rowsPerPass: 0 } })).rejects.toThrow('vertical-slash needs params.rowsPerPass as an integer >= 1; got 0.');
+  });
 
   it('over the whole prompt (P = 0) is the whole-prompt reference, with the default params', async () => {
     const { layer, chunk } = chunkCase(shape, 0, 200, 3);

@@ -62,7 +62,7 @@
 //   GatherElements takes float data only). Nothing integer has the scores' size.
 // - Budget: `attention.prefill.top_blocks` (int64 scalar input) unless params.topBlocks bakes it in;
 //   params.blockSize must equal the budget's blockSize (budgetInputs only feeds topBlocks).
-import { int, ints } from '../onnx/graph-builder.js';
+import { float, int, ints } from '../onnx/graph-builder.js';
 import { OnnxType } from '../onnx/proto.js';
 import { floatToHalf } from '../dtype.js';
 import { budgetKnob } from './budget-knob.js';
@@ -112,6 +112,15 @@ export function blockSparsePrefill(ctx: AttentionContext): string {
   const scope = ctx.params['scope'] ?? 'query-head';
   if (scope !== 'query-head' && scope !== 'kv-head') throw new Error(`block-sparse needs params.scope 'query-head' or 'kv-head'; got ${JSON.stringify(scope)}.`);
   const shared = scope === 'kv-head';
+  const formulation = ctx.params['formulation'] ?? 'matmul';
+  if (formulation !== 'matmul' && formulation !== 'fused') throw new Error(`block-sparse needs params.formulation 'matmul' or 'fused'; got ${JSON.stringify(formulation)}.`);
+  const fused = formulation === 'fused';
+  // Fused: query blocks per MultiHeadAttention pass (static: they become the kernel's heads) and the
+  // number of passes, which together must cover a chunk's blocks (4096-token chunks by default).
+  // Pseudo-heads per pass: perPass query blocks x the selecting heads (query heads, or KV heads whose
+  // G query heads become rows); WebGPU's MultiHeadAttention takes at most 1024 heads.
+  const perPass = fused ? Math.max(1, Math.min(Math.floor(positiveInt(ctx, 'rowsPerPass', 1024) / B), Math.floor(1024 / (shared ? kv : H)))) : 0;
+  const passes = fused ? positiveInt(ctx, 'passes', Math.ceil((Math.ceil(4096 / B) + 1) / perPass)) : groups;
   const topBlocks = budgetKnob(ctx, 'topBlocks', BLOCK_SPARSE_IO.topBlocks, 'block-sparse', 1);
   // Selecting heads and query rows per block in the attention MatMuls.
   const Hs = shared ? kv : H;
@@ -134,7 +143,9 @@ export function blockSparsePrefill(ctx: AttentionContext): string {
   const a0 = g.op('Div', [P, bs]);
   const ceilDiv = (x: string): string => g.op('Div', [g.op('Add', [x, scalar(B - 1)]), bs]);
   const padded = g.op('Add', [off, S]);
-  const nQ = ceilDiv(padded);
+  // Fused passes take perPass blocks each: a shorter chunk is padded to that many (zero queries whose
+  // rows are dropped at the end).
+  const nQ = fused ? g.op('Max', [ceilDiv(padded), scalar(perPass)]) : ceilDiv(padded);
   const nK = ceilDiv(total);
   const padEnd = g.op('Sub', [g.op('Mul', [nQ, bs]), padded]);
   const keyPad = g.op('Sub', [g.op('Mul', [nK, bs]), total]);
@@ -227,14 +238,21 @@ export function blockSparsePrefill(ctx: AttentionContext): string {
   // the query block (a filler) is masked whole.
   const upper = computeConst(ctx, Array.from({ length: R * B }, (_, x) => (x % B > Math.floor(x / B) % B ? MASK : 0)), [1, 1, R, 1, B]);
   // Query-block groups: `per` blocks each, group i starting at min(i * per, nQ - per).
-  const per = g.op('Div', [g.op('Add', [nQ, scalar(groups - 1)]), scalar(groups)]);
+  const per = fused ? scalar(perPass) : g.op('Div', [g.op('Add', [nQ, scalar(groups - 1)]), scalar(groups)]);
   const lastStart = g.op('Sub', [nQ, per]);
   const axis1 = g.int64([1]);
   const outputs: string[] = [];
-  for (let i = 0; i < groups; i++) {
-    const start = groups === 1 ? scalar(0) : g.op('Min', [g.op('Mul', [scalar(i), per]), lastStart]);
+  // Fused: rows of the flat key and value tables, [(kv * nK + block) * B + c, d].
+  const keyRows = fused ? g.op('Reshape', [kBlocks, g.int64([-1, d])]) : '';
+  const valueRows = fused ? g.op('Reshape', [vBlocks, g.int64([-1, d])]) : '';
+  for (let i = 0; i < passes; i++) {
+    const start = passes === 1 ? scalar(0) : g.op('Min', [g.op('Mul', [scalar(i), per]), lastStart]);
     const from = vec(start);
     const to = vec(g.op('Add', [start, per]));
+    if (fused) {
+      outputs.push(fusedPass(ctx, { qBlocks, qBlocks32, flat, selected, keyRows, valueRows, from, to, perPass, B, shared }));
+      continue;
+    }
     const idx = g.op('Slice', [flat, from, to, axis1]); // [Hs, per, K]
     const keys = g.op('Reshape', [g.op('Gather', [kTable, idx], { axis: int(0) }), g.int64([0, 0, -1, d])]); // [Hs, per, K * B, d]
     const values = g.op('Reshape', [g.op('Gather', [vTable, idx], { axis: int(0) }), g.int64([0, 0, -1, d])]);
@@ -251,7 +269,7 @@ export function blockSparsePrefill(ctx: AttentionContext): string {
     outputs.push(g.op('MatMul', [probs, values])); // [Hs, per, R, d]
   }
   let attended = outputs[0]!;
-  if (groups > 1) {
+  if (passes > 1) {
     // Query block j comes from group floor(j / per), at offset j - that group's start.
     const j = g.op('Range', [scalar(0), nQ, step]);
     const owner = g.op('Div', [j, per]);
@@ -260,12 +278,71 @@ export function blockSparsePrefill(ctx: AttentionContext): string {
     attended = g.op('Gather', [g.op('Concat', outputs, { axis: int(1) }), rowOf], { axis: int(1) });
   }
   // Back to token-major [nQ * B, H * d], without the padding rows.
-  const tokenMajor = shared
+  const tokenMajor = shared && !fused
     ? g.op('Transpose', [g.op('Reshape', [attended, g.int64([kv, -1, group, B, d])])], { perm: ints([1, 3, 0, 2, 4]) })
     : g.op('Transpose', [attended], { perm: ints([1, 2, 0, 3]) });
   const rowsOut = g.op('Reshape', [tokenMajor, g.int64([-1, H * d])]);
   const chunk = g.op('Slice', [rowsOut, vec(off), vec(padded), g.int64([0])]);
   return g.op('Reshape', [chunk, g.int64([1, -1, H * d])]);
+}
+
+/**
+ * One pass of the fused formulation: `perPass` query blocks x the selecting heads become the heads
+ * ("pseudo-heads") of one com.microsoft MultiHeadAttention node (batch 1, so WebGPU runs its flash
+ * kernel). A pseudo-head's query rows are its block's B rows, times the G query heads of the KV head
+ * in scope 'kv-head' (they share the selection, so G x B rows share one key set: the kernel's
+ * throughput grows with rows per head, about 1.5 TFLOP/s at 64 rows and 6 at 512 on the H100,
+ * docs/sparse-attention.md); its keys are its K selected blocks (K x B keys, gathered row by row
+ * into [1, pseudo-heads, K * B, d]); the token-level causal mask of the diagonal block and the
+ * filler blocks are the attention_bias. Returns `[H, perPass, B, d]` like the MatMul form.
+ */
+function fusedPass(
+  ctx: AttentionContext,
+  t: { qBlocks: string; qBlocks32: string; flat: string; selected: string; keyRows: string; valueRows: string; from: string; to: string; perPass: number; B: number; shared: boolean },
+): string {
+  const { graph: g, spec } = ctx;
+  const H = spec.numHeads;
+  const kv = spec.numKvHeads;
+  const G = H / kv;
+  const d = spec.headDim;
+  const { B, perPass, shared } = t;
+  const Hs = shared ? kv : H;
+  const P = perPass * Hs; // pseudo-heads, block-major: p = j * Hs + s
+  const R = shared ? G * B : B; // rows per pseudo-head: (query head in the group, row)
+  const axis1 = g.int64([1]);
+  // Token rows [per, Hs, K, B] of the flat tables: (kv * nK + block) * B + c.
+  const idx = g.op('Transpose', [g.op('Slice', [t.flat, t.from, t.to, axis1])], { perm: ints([1, 0, 2]) }); // [per, Hs, K]
+  const within = g.int32(Array.from({ length: B }, (_, c) => c), [1, 1, 1, B]);
+  const tokens = g.op('Add', [g.op('Mul', [g.op('Unsqueeze', [idx, g.int64([3])]), g.int32([B], [])]), within]);
+  const bnsh = g.int64([1, P, -1, d]);
+  const keys = g.op('Reshape', [g.op('Gather', [t.keyRows, tokens], { axis: int(0) }), bnsh]); // [1, P, K * B, d]
+  const values = g.op('Reshape', [g.op('Gather', [t.valueRows, tokens], { axis: int(0) }), bnsh]);
+  const q = g.op('Slice', [t.qBlocks, t.from, t.to, axis1]); // [H, per, B, d]
+  // [H, per, B, d] -> [R, per, Hs, d] with R = (g, row): [kv, G, per, B, d] -> [G, B, per, kv, d].
+  const query = shared
+    ? g.op('Reshape', [g.op('Transpose', [g.op('Reshape', [q, g.int64([kv, G, perPass, B, d])])], { perm: ints([1, 3, 2, 0, 4]) }), g.int64([1, R, P * d])])
+    : g.op('Reshape', [g.op('Transpose', [q], { perm: ints([2, 1, 0, 3]) }), g.int64([1, R, P * d])]);
+  // Bias [1, P, R, K * B]: fillers (key block after the query block) masked whole, the diagonal block
+  // masked above the diagonal (key c > row r mod B).
+  const sel = g.op('Transpose', [g.op('Slice', [t.selected, t.from, t.to, axis1])], { perm: ints([1, 0, 2]) }); // [per, Hs, K]
+  const a = g.op('Reshape', [g.op('Slice', [t.qBlocks32, t.from, t.to, g.int64([0])]), g.int64([-1, 1, 1])]); // [per, 1, 1]
+  const delta = g.op('Reshape', [g.op('Sub', [a, sel]), g.int64([P, 1, -1, 1])]); // [P, 1, K, 1]
+  const asBias = (cond: string): string => g.op('Cast', [cond], { to: int(OnnxType[ctx.valueType]) });
+  const zero32 = g.int32([0], []);
+  const upper = computeConst(ctx, Array.from({ length: R * B }, (_, x) => (x % B > Math.floor(x / B) % B ? MASK : 0)), [1, R, 1, B]);
+  const bias = g.op('Add', [g.op('Mul', [asBias(g.op('Less', [delta, zero32])), ctx.scalar(MASK)]), g.op('Mul', [asBias(g.op('Equal', [delta, zero32])), upper])]); // [P, R, K, B]
+  const [out] = g.node(
+    'MultiHeadAttention',
+    [query, keys, values, '', '', g.op('Reshape', [bias, g.int64([1, P, R, -1])])],
+    { num_heads: int(P), scale: float(1 / Math.sqrt(d)) },
+    // The present outputs are requested because WebGPU's MultiHeadAttention takes its flash-attention
+    // path only when they are.
+    { domain: 'com.microsoft', outputs: 3, name: `mha_bs_${ctx.layer}` },
+  );
+  // [1, R, P * d] -> [H, per, B, d].
+  return shared
+    ? g.op('Reshape', [g.op('Transpose', [g.op('Reshape', [out!, g.int64([G, B, perPass, kv, d])])], { perm: ints([3, 0, 2, 1, 4]) }), g.int64([H, perPass, B, d])])
+    : g.op('Transpose', [g.op('Reshape', [out!, g.int64([B, perPass, H, d])])], { perm: ints([2, 1, 0, 3]) });
 }
 
 /**

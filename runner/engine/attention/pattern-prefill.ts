@@ -58,7 +58,7 @@
 // pass 4.3k nodes, 1.9 s; 7 query heads per pass 8.4k nodes, 7.4 s; 4 per pass 10.8k nodes, 11.5 s).
 // Equal constants and pure nodes over equal inputs are built once per graph, so the shape
 // arithmetic is shared by all layers. Scope 'kv-head' multiplies a pass's scores by G.
-import { int, ints, type Attribute, type GraphBuilder } from '../onnx/graph-builder.js';
+import { float, int, ints, type Attribute, type GraphBuilder } from '../onnx/graph-builder.js';
 import type { AttentionContext } from './types.js';
 import { rotary } from './rotary.js';
 
@@ -71,6 +71,11 @@ export interface PatternParams {
   scope: 'query-head' | 'kv-head';
   /** Selecting heads per attention pass (see the header); default by the model's max positions. */
   headsPerPass?: number;
+  /** 'matmul' (Gather, MatMul, Softmax, MatMul) or 'fused' (MultiHeadAttention over pseudo-heads). */
+  formulation: 'matmul' | 'fused';
+  /** Fused: query rows per MultiHeadAttention pass (rounded down to whole tiles) and the number of passes. */
+  rowsPerPass: number;
+  passes?: number;
 }
 
 /** Per-head statistics (float32 `[Hs, T]`) and the scalars a selection needs (int64 scalars). */
@@ -114,6 +119,12 @@ export function patternParams(method: string, defaults: object, params: Record<s
   }
   if (p['slashMode'] !== 'tile') throw new Error(`${method}'s graph computes slashes as tiles (slashMode 'tile'); got ${JSON.stringify(p['slashMode'])}.`);
   if (p['scope'] !== 'query-head' && p['scope'] !== 'kv-head') throw new Error(`${method} needs params.scope 'query-head' or 'kv-head'; got ${JSON.stringify(p['scope'])}.`);
+  const formulation = p['formulation'] ?? 'matmul';
+  if (formulation !== 'matmul' && formulation !== 'fused') throw new Error(`${method} needs params.formulation 'matmul' or 'fused'; got ${JSON.stringify(formulation)}.`);
+  for (const name of ['rowsPerPass', 'passes']) {
+    const v = p[name];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 1)) throw new Error(`${method} needs params.${name} as an integer >= 1; got ${JSON.stringify(v)}.`);
+  }
   const hp = p['headsPerPass'];
   if (hp !== undefined && (typeof hp !== 'number' || !Number.isInteger(hp) || hp < 1)) throw new Error(`${method} needs params.headsPerPass as an integer >= 1; got ${JSON.stringify(hp)}.`);
   return {
@@ -123,6 +134,9 @@ export function patternParams(method: string, defaults: object, params: Record<s
     tileSize: p['tileSize'] as number,
     scope: p['scope'],
     ...(hp !== undefined ? { headsPerPass: hp as number } : {}),
+    formulation,
+    rowsPerPass: (p['rowsPerPass'] as number | undefined) ?? 512,
+    ...(p['passes'] !== undefined ? { passes: p['passes'] as number } : {}),
   };
 }
 
@@ -256,7 +270,13 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
 
   // 4. Query blocks at absolute positions: the chunk padded to rows t*b0 .. t*(b0+nb)-1.
   const b0 = op('Div', [P, c(t)]);
-  const blocks = sub(add(op('Div', [sub(T, c(1)), c(t)]), c(1)), b0);
+  const fused = p.formulation === 'fused';
+  // Fused: query blocks per pass (static: they become the kernel's heads, at most 1024) and passes
+  // (enough for a 4096-token chunk by default); a shorter chunk is padded to one pass of blocks.
+  const perPass = Math.max(1, Math.min(Math.floor(p.rowsPerPass / t), Math.floor(1024 / Hs)));
+  const passes = p.passes ?? Math.ceil((Math.ceil(4096 / t) + 1) / perPass);
+  const realBlocks = sub(add(op('Div', [sub(T, c(1)), c(t)]), c(1)), b0);
+  const blocks = fused ? op('Max', [realBlocks, c(perPass)]) : realBlocks;
   const front = sub(P, mul(b0, c(t)));
   const back = sub(sub(mul(blocks, c(t)), S), front);
   const qPadded = op('Pad', [q, op('Concat', [i64([0]), vec(front), i64([0, 0]), vec(back), i64([0])], { axis: int(0) })]);
@@ -287,6 +307,45 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
   const keyPos = op('Where', [ok, op('Cast', [blockKeys], { to: int(1) }), f32c(3e38)]);
   const columns = op('Shape', [sel.vertical], { start: int(1), end: int(2) });
   const verticalCount = sel.verticalValid ? sum(op('Cast', [sel.verticalValid], { to: int(1) }), [1]) : undefined;
+  if (fused) {
+    // Pseudo-heads (query block, selecting head), block-major; rows (query head of the group, row).
+    const PH = perPass * Hs;
+    const rows = Gs * t;
+    const perC = c(perPass);
+    const lastStart = sub(blocks, perC);
+    const posF = op('Transpose', [keyPos], { perm: ints([1, 0, 2]) }); // [nb, Hs, M]
+    const idxT = op('Transpose', [index], { perm: ints([1, 0, 2]) });
+    const rowPosF = op('Reshape', [rowPos, i64([-1, 1, 1, t, 1])]); // [nb, 1, 1, t, 1]
+    const zeros = op('Expand', [scalar(0), i64([1, 1, Gs, 1, 1])]);
+    const bnsh = i64([1, PH, -1, d]);
+    const passOutputs: string[] = [];
+    for (let i = 0; i < passes; i++) {
+      const start = passes === 1 ? c(0) : op('Min', [mul(c(i), perC), lastStart]);
+      const end = add(start, perC);
+      const idx = slice(idxT, start, end, 0); // [per, Hs, M]
+      const k = op('Reshape', [op('Gather', [flatKeys, idx], { axis: int(0) }), bnsh]);
+      const v = op('Reshape', [op('Gather', [flatValues, idx], { axis: int(0) }), bnsh]);
+      // [Hs, per, Gs, t, d] -> [Gs, t, per, Hs, d] -> [1, rows, PH * d] (the scale is folded into q).
+      const qPass = op('Reshape', [op('Transpose', [slice(qBlocks, start, end, 1)], { perm: ints([2, 3, 1, 0, 4]) }), i64([1, rows, PH * d])]);
+      const keep = op('LessOrEqual', [op('Reshape', [slice(posF, start, end, 0), i64([0, 0, 1, 1, -1])]), slice(rowPosF, start, end, 0)]); // [per, Hs, 1, t, M]
+      const bias = op('Reshape', [op('Where', [keep, zeros, scalar(-65504)]), i64([1, PH, rows, -1])]);
+      const [out] = g.node('MultiHeadAttention', [qPass, k, v, '', '', bias], { num_heads: int(PH), scale: float(1) }, { domain: 'com.microsoft', outputs: 3, name: `mha_vs_${ctx.layer}` });
+      // [1, rows, PH * d] -> [Gs, t, per, Hs, d] -> [Hs, per, Gs, t, d].
+      passOutputs.push(op('Transpose', [op('Reshape', [out!, i64([Gs, t, perPass, Hs, d])])], { perm: ints([3, 2, 0, 1, 4]) }));
+    }
+    let attended = passOutputs[0]!;
+    if (passes > 1) {
+      // Block j comes from pass floor(j / per), at offset j - that pass's start.
+      const j = range(c(0), blocks);
+      const owner = op('Div', [j, perC]);
+      const ownerStart = op('Min', [mul(owner, perC), lastStart]);
+      const rowOf = add(mul(owner, perC), sub(j, ownerStart));
+      attended = op('Gather', [op('Concat', passOutputs, { axis: int(1) }), rowOf], { axis: int(1) });
+    }
+    const headMajor = Gs > 1 ? op('Transpose', [attended], { perm: ints([0, 2, 1, 3, 4]) }) : attended;
+    const rowsOut = slice(op('Reshape', [headMajor, i64([H, -1, d])]), front, add(front, S), 1);
+    return op('Reshape', [op('Transpose', [rowsOut], { perm: ints([1, 0, 2]) }), i64([1, -1, H * d])]);
+  }
   const outputs: string[] = [];
   for (let s0 = 0; s0 < Hs; s0 += per) {
     const s1 = Math.min(Hs, s0 + per);
