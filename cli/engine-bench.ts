@@ -22,6 +22,7 @@ interface BenchArgs {
   device: 'cpu' | 'webgpu';
   chunk: number;
   chain: number;
+  'decode-chain': number;
   repeat: number;
   'block-size'?: number;
   params?: string;
@@ -85,7 +86,8 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       .option('decode-compression', { type: 'string', default: '5,20', describe: 'Compression ratios of the decode methods' })
       .option('device', { choices: ['cpu', 'webgpu'] as const, default: 'webgpu' as const })
       .option('chunk', { type: 'number', default: 4096, describe: 'Prefill chunk length (the engine default)' })
-      .option('chain', { type: 'number', default: 3, describe: 'Layers chained per timed graph (host copies cancel out)' })
+      .option('chain', { type: 'number', default: 3, describe: 'Layers chained per timed prefill graph (host copies cancel out)' })
+      .option('decode-chain', { type: 'number', default: 28, describe: 'Layers chained per timed decode graph (a decode layer takes well under a millisecond)' })
       .option('repeat', { type: 'number', default: 3, describe: 'Timed runs per figure (median)' })
       .option('block-size', { type: 'number', describe: 'Block-Sparse block size (16 or 64; default 16)' })
       .option('params', { type: 'string', describe: 'JSON of method parameters by method or variant name, e.g. \'{"a-shape@fused":{"formulation":"fused"}}\' with --attention a-shape,a-shape@fused' })
@@ -101,6 +103,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       throw new CliError(`--lengths: ${(error as Error).message}`);
     }
     if (!(Number.isInteger(args.chain) && args.chain >= 2)) throw new CliError(`--chain must be an integer of at least 2, got ${args.chain}.`);
+    if (!(Number.isInteger(args['decode-chain']) && args['decode-chain'] >= 2)) throw new CliError(`--decode-chain must be an integer of at least 2, got ${args['decode-chain']}.`);
     const options = {
       spec,
       device: args.device,
@@ -111,6 +114,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       decodeCompressions: ratios(args['decode-compression'], '--decode-compression'),
       chunk: args.chunk,
       chain: args.chain,
+      decodeChain: args['decode-chain'],
       repeat: args.repeat,
       ...(parseParams(args.params, args['block-size']) ? { params: parseParams(args.params, args['block-size'])! } : {}),
       log: (line: string) => void process.stderr.write(`${line}\n`),
@@ -119,7 +123,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
     const parts = args['whole-model'] ? await measureModelParts(options, args['cache-dir'] ?? join(tmpdir(), 'longweave-bench-graphs')) : null;
     const out = parts ? wholeTimes(rows, parts, spec, args.chunk) : rows;
     if (args.json) {
-      process.stdout.write(`${JSON.stringify({ model: args.model, device: args.device, layers: spec.numLayers, heads: spec.numHeads, kvHeads: spec.numKvHeads, headDim: spec.headDim, chunk: args.chunk, chain: args.chain, repeat: args.repeat, modelParts: parts, rows: out }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ model: args.model, device: args.device, layers: spec.numLayers, heads: spec.numHeads, kvHeads: spec.numKvHeads, headDim: spec.headDim, chunk: args.chunk, chain: args.chain, decodeChain: args['decode-chain'], repeat: args.repeat, modelParts: parts, rows: out }, null, 2)}\n`);
       return;
     }
     const header = ['phase', 'method', 'length', 'C', 'ms/layer', 'speedup', 'bound', ...(parts ? ['whole ms', 'whole speedup'] : []), 'sparsity', 'budget'];

@@ -36,8 +36,10 @@ export interface AttentionBenchOptions {
   decodeCompressions: number[];
   /** Prefill chunk length (the engine's default is 4096). */
   chunk: number;
-  /** Layers chained per graph (at least 2). */
+  /** Layers chained per prefill graph (at least 2). */
   chain: number;
+  /** Layers chained per decode graph (default DEFAULT_DECODE_CHAIN, at least 2). */
+  decodeChain?: number;
   /** Timed runs per figure (the median is reported), after one warm-up run. */
   repeat: number;
   /** Per-method (or per-variant) parameters (e.g. `{ 'block-sparse': { blockSize: 64 } }`). */
@@ -193,6 +195,9 @@ function feedsFor(spec: ModelSpec, fp16: boolean, P: number, S: number, inputs: 
   return feeds;
 }
 
+/** Decode layers chained per timed graph by default: a 7B model's 28. */
+export const DEFAULT_DECODE_CHAIN = 28;
+
 /**
  * Per-layer time of `method` with `inputs`: (t_chain - t_1) / (chain - 1), host copies cancelled.
  * @throws Error from onnxruntime when the graph fails (the caller records it).
@@ -200,9 +205,13 @@ function feedsFor(spec: ModelSpec, fp16: boolean, P: number, S: number, inputs: 
 async function perLayerMs(method: string, o: AttentionBenchOptions, P: number, S: number, inputs: Record<string, number>, cache: { key: ort.Tensor; value: ort.Tensor }, maxPositions: number): Promise<number> {
   const fp16 = o.device === 'webgpu';
   const times: number[] = [];
-  for (const chain of [1, o.chain]) {
+  // A decode step of one layer is well under a millisecond: it is timed over a whole model's worth of
+  // chained layers (decodeChain) and more runs, or run-to-run noise swamps the difference.
+  const chain = S === 1 ? (o.decodeChain ?? DEFAULT_DECODE_CHAIN) : o.chain;
+  const repeat = S === 1 ? Math.max(o.repeat, 7) : o.repeat;
+  for (const layers of [1, chain]) {
     const v = variant(method, o.params);
-    const { session, sharedInputs, states } = await layerSession(v.id, o.spec, o.device, chain, maxPositions, v.params);
+    const { session, sharedInputs, states } = await layerSession(v.id, o.spec, o.device, layers, maxPositions, v.params);
     try {
       const stateInputs = new Set(states.map((st) => st.input));
       const all = feedsFor(o.spec, fp16, P, S, inputs, sharedInputs.filter((name) => !stateInputs.has(name)), cache);
@@ -211,12 +220,12 @@ async function perLayerMs(method: string, o: AttentionBenchOptions, P: number, S
       const initial = v.id === 'ada-snapkv' ? Object.fromEntries(states.map((st) => [st.input, zeros(fp16, st.emptyDims.map((x) => (x === 0 ? P : x)))])) : undefined;
       // Decode steps feed each run's new cache (on the GPU with WebGPU) to the next; prefill chunks re-feed theirs.
       const resident = S === 1 ? { past: P, tokens: S } : null;
-      times.push(await timeRuns(session, feeds, o.repeat, states, initial, resident));
+      times.push(await timeRuns(session, feeds, repeat, states, initial, resident));
     } finally {
       await session.release();
     }
   }
-  return Math.max(0, (times[1]! - times[0]!) / (o.chain - 1));
+  return Math.max(0, (times[1]! - times[0]!) / (chain - 1));
 }
 
 /**

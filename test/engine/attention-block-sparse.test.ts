@@ -40,7 +40,7 @@ describe.each(SHAPES)('block-sparse, $numHeads query heads over $numKvHeads KV h
     const c = randomCase(shape, 0, 150, 11);
     const input = wholePrompt(shape, c, 0);
     const budget = { blockSize: 16, topBlocks: 4 };
-    const out = await runAttentionLayer('block-sparse', shape, c, { params: { blockSize: 16, scope }, inputs: { [BLOCK_SPARSE_IO.topBlocks]: budget.topBlocks } });
+    const out = await runAttentionLayer('block-sparse', shape, c, { params: { blockSize: 16, scope, formulation: 'matmul' }, inputs: { [BLOCK_SPARSE_IO.topBlocks]: budget.topBlocks } });
     const ref = blockSparseAttention(input, budget, { scope });
     // The selection keeps fewer than all causal blocks somewhere (10 blocks, 4 kept).
     expect(ref.sparsity).toBeGreaterThan(0.3);
@@ -56,7 +56,7 @@ describe.each(SHAPES)('block-sparse, $numHeads query heads over $numKvHeads KV h
     const budget = { blockSize: 16, topBlocks: 5 };
     // topBlocks baked in as a param here; 3 query-block groups over 9 blocks; the top-k tournament
     // over slices of 4 of the 13 key blocks (K = 5 > 4).
-    const out = await runAttentionLayer('block-sparse', shape, c, { params: { blockSize: 16, scope, topBlocks: 5, queryGroups: 3, topkWidth: 4 } });
+    const out = await runAttentionLayer('block-sparse', shape, c, { params: { blockSize: 16, scope, topBlocks: 5, queryGroups: 3, topkWidth: 4, formulation: 'matmul' } });
     const ref = blockSparseAttention(input, budget, { scope });
     expect(maxHeadDiff(out.output, sliceRows(rows(shape, ref.output, 200), 64, 136))).toBeLessThan(1e-5);
     const chunk = blockSparseChunkAttention(input, budget, { scope }, 64);
@@ -69,7 +69,7 @@ describe.each(SHAPES)('block-sparse, $numHeads query heads over $numKvHeads KV h
     const input = wholePrompt(shape, c, 6);
     const budget = { blockSize: 16, topBlocks: 3 };
     // Top-k tournament over slices of 4 of the 10 key blocks (K = 3), three levels.
-    const out = await runAttentionLayer('block-sparse', shape, c, { params: { blockSize: 16, scope: 'kv-head', topkWidth: 4, topkLevels: 3 }, inputs: { [BLOCK_SPARSE_IO.topBlocks]: 3 } });
+    const out = await runAttentionLayer('block-sparse', shape, c, { params: { blockSize: 16, scope: 'kv-head', topkWidth: 4, topkLevels: 3, formulation: 'matmul' }, inputs: { [BLOCK_SPARSE_IO.topBlocks]: 3 } });
     const chunk = blockSparseChunkAttention(input, budget, { scope: 'kv-head' }, 37);
     expect(maxHeadDiff(out.output, rows(shape, chunk.output, 113))).toBeLessThan(1e-5);
   });

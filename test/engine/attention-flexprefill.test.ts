@@ -87,8 +87,9 @@ describe('flexprefill graph', () => {
     expect(counts(ref.selection.heads.slice(0, 1))).not.toEqual(counts(ref.selection.heads.slice(1, 2)));
     const inputs = flexPrefill.budgetInputs!({ ...budget });
     expect(inputs).toEqual({ [FLEXPREFILL_IO.alphaPpm]: 250000, [FLEXPREFILL_IO.minBudget]: 2 });
-    for (const headsPerPass of [1, 2]) {
-      const out = await runAttentionLayer('flexprefill', shape, layer, { params: { ...params, headsPerPass }, inputs });
+    // The MatMul form in head passes, and the fused form (the kv-head default).
+    for (const extra of [{ headsPerPass: 1, formulation: 'matmul' }, { headsPerPass: 2, formulation: 'matmul' }, {}]) {
+      const out = await runAttentionLayer('flexprefill', shape, layer, { params: { ...params, ...extra }, inputs });
       expect(maxHeadDiff(out.output, asHeads(shape, 100, ref.output))).toBeLessThan(1e-5);
     }
   });

@@ -102,7 +102,7 @@ describe('vertical-slash graph', () => {
     // The two KV heads select differently.
     expect(ref.selection.heads[0]!.slash).not.toEqual(ref.selection.heads[1]!.slash);
     for (const headsPerPass of [1, 2]) {
-      const out = await runAttentionLayer('vertical-slash', shape, layer, { params: { ...params, headsPerPass }, inputs: verticalSlashAttention.budgetInputs!(budget) });
+      const out = await runAttentionLayer('vertical-slash', shape, layer, { params: { ...params, headsPerPass, formulation: 'matmul' }, inputs: verticalSlashAttention.budgetInputs!(budget) });
       expect(maxHeadDiff(out.output, asHeads(shape, 100, ref.output))).toBeLessThan(1e-5);
     }
     expect(verticalSlashAttention.budgetInputs!(budget)).toEqual({ [VERTICAL_SLASH_IO.vertical]: 7, [VERTICAL_SLASH_IO.slash]: 5 });

@@ -21,10 +21,11 @@ describe('longweave engine bench', () => {
   it('times dense, a-shape and streaming-llm per layer with the cost model\'s bounds', () => {
     const dir = writeFixtureCheckpoint('llama', root);
     const spec = openCheckpoint(dir).spec;
-    const result = cli(['engine', 'bench', dir, '--device', 'cpu', '--lengths', '256', '--attention', 'a-shape', '--decode-attention', 'streaming-llm', '--compression', '2,4', '--decode-compression', '4', '--chunk', '128', '--repeat', '1', '--json']);
+    const result = cli(['engine', 'bench', dir, '--device', 'cpu', '--lengths', '256', '--attention', 'a-shape', '--decode-attention', 'streaming-llm', '--compression', '2,4', '--decode-compression', '4', '--chunk', '128', '--repeat', '1', '--decode-chain', '4', '--json']);
     expect(result.status, result.stderr).toBe(0);
-    const report = JSON.parse(result.stdout) as { rows: Row[]; layers: number };
+    const report = JSON.parse(result.stdout) as { rows: Row[]; layers: number; decodeChain: number };
     expect(report.layers).toBe(spec.numLayers);
+    expect(report.decodeChain).toBe(4);
     expect(report.rows.map((r) => `${r.phase} ${r.method} ${r.compression}`)).toEqual([
       'prefill dense 1', 'prefill a-shape 2', 'prefill a-shape 4',
       'decode dense-decode 1', 'decode dense (GroupQueryAttention) 1', 'decode streaming-llm 4',
@@ -54,6 +55,9 @@ describe('longweave engine bench', () => {
     const ratio = cli(['engine', 'bench', dir, '--device', 'cpu', '--compression', '1']);
     expect(ratio.status).toBe(1);
     expect(ratio.stderr).toContain('--compression: compression ratios must be numbers greater than 1');
+    const chain = cli(['engine', 'bench', dir, '--device', 'cpu', '--decode-chain', '1']);
+    expect(chain.status).toBe(1);
+    expect(chain.stderr).toContain('--decode-chain must be an integer of at least 2, got 1.');
     const length = cli(['engine', 'bench', dir, '--device', 'cpu', '--lengths', 'ten']);
     expect(length.status).toBe(1);
     expect(length.stderr).toContain('--lengths');

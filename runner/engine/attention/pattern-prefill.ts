@@ -119,7 +119,9 @@ export function patternParams(method: string, defaults: object, params: Record<s
   }
   if (p['slashMode'] !== 'tile') throw new Error(`${method}'s graph computes slashes as tiles (slashMode 'tile'); got ${JSON.stringify(p['slashMode'])}.`);
   if (p['scope'] !== 'query-head' && p['scope'] !== 'kv-head') throw new Error(`${method} needs params.scope 'query-head' or 'kv-head'; got ${JSON.stringify(p['scope'])}.`);
-  const formulation = p['formulation'] ?? 'matmul';
+  // Default: fused for the kv-head scope (G x tile rows per kernel head), MatMul for the query-head
+  // scope (64-row heads run the fused kernel at ~1.5 TFLOP/s); docs/sparse-attention.md has the figures.
+  const formulation = p['formulation'] ?? (p['scope'] === 'kv-head' ? 'fused' : 'matmul');
   if (formulation !== 'matmul' && formulation !== 'fused') throw new Error(`${method} needs params.formulation 'matmul' or 'fused'; got ${JSON.stringify(formulation)}.`);
   for (const name of ['rowsPerPass', 'passes']) {
     const v = p[name];
