@@ -4,7 +4,7 @@
 //
 //   node dist/bench/engine.js --device webgpu --shape qwen2.5-7b --lengths 4096,16384,32768 \
 //     [--decode-steps 16] [--chunk 8192] [--layers N] [--bandwidth-gbs 3350] [--json out.json] [--profile prefix]
-//     [--validation disabled|wgpuOnly|basic|full] [--decode-attention dense-decode] [--single-graph] [--matmul-precision fp32]
+//     [--validation disabled|wgpuOnly|basic|full] [--decode-attention dense-decode] [--single-graph] [--matmul-precision fp32] [--weight-casts decode-folded|folded|runtime]
 import { parseArgs } from 'node:util';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -34,6 +34,7 @@ const { values } = parseArgs({
     'decode-attention': { type: 'string' },
     'single-graph': { type: 'boolean', default: false },
     'matmul-precision': { type: 'string' },
+    'weight-casts': { type: 'string' },
   },
 });
 
@@ -98,6 +99,7 @@ const engine = await Engine.fromSource(spec, source, [], {
   ...(values['decode-attention'] ? { decodeAttention: { method: values['decode-attention'] } } : {}),
   ...(values['single-graph'] ? { singleGraph: true } : {}),
   ...(values['matmul-precision'] ? { matmulPrecision: values['matmul-precision'] as 'fp32' } : {}),
+  ...(values['weight-casts'] ? { weightCasts: values['weight-casts'] as 'folded' } : {}),
 });
 const setupMs = performance.now() - t0;
 const afterLoad = memory.peak();

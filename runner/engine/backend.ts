@@ -127,7 +127,9 @@ const OPTION_KEYS = {
   cacheDir: 'graph cache folder',
   singleGraph: 'one graph for prefill and decode (weights held once; slower decode on WebGPU)',
   matmulPrecision: '"fp32" (default: fp16 weights, fp32 accumulation) or "fp16" (WebGPU\'s fp16 MatMul accumulates in fp16) for fp16 graphs',
+  weightCasts: 'with fp32 MatMuls: "decode-folded" (default: the decode session holds fp32 weights), "folded" (every session) or "runtime" (cast every run; weights held once, slow)',
 } as const;
+const WEIGHT_CASTS = ['runtime', 'decode-folded', 'folded'] as const;
 
 function recipeOptions(model: RecipeModel, context: BackendContext): EngineBackendOptions {
   const o = model.options ?? {};
@@ -143,6 +145,7 @@ function recipeOptions(model: RecipeModel, context: BackendContext): EngineBacke
     ...(typeof o['cacheDir'] === 'string' ? { cacheDir: resolve(context.baseDir, o['cacheDir']) } : {}),
     ...(o['singleGraph'] === true ? { singleGraph: true } : {}),
     ...(o['matmulPrecision'] === 'fp16' || o['matmulPrecision'] === 'fp32' ? { matmulPrecision: o['matmulPrecision'] } : {}),
+    ...(WEIGHT_CASTS.includes(o['weightCasts'] as never) ? { weightCasts: o['weightCasts'] as (typeof WEIGHT_CASTS)[number] } : {}),
     log: (line) => void process.stderr.write(`${line}\n`),
   };
 }
@@ -163,6 +166,7 @@ export function checkEngineOptions(options: Record<string, unknown>, context: Ba
     if (v !== undefined && !(typeof v === 'number' && Number.isInteger(v) && v > 0)) issue(key, `must be a positive integer, got ${JSON.stringify(v)}`);
   }
   if (options['matmulPrecision'] !== undefined && options['matmulPrecision'] !== 'fp16' && options['matmulPrecision'] !== 'fp32') issue('matmulPrecision', `must be "fp16" or "fp32", got ${JSON.stringify(options['matmulPrecision'])}`);
+  if (options['weightCasts'] !== undefined && !WEIGHT_CASTS.includes(options['weightCasts'] as never)) issue('weightCasts', `must be one of ${WEIGHT_CASTS.map((w) => `"${w}"`).join(', ')}, got ${JSON.stringify(options['weightCasts'])}`);
   if (options['singleGraph'] !== undefined && typeof options['singleGraph'] !== 'boolean') issue('singleGraph', `must be true or false, got ${JSON.stringify(options['singleGraph'])}`);
   if (options['yarnFactor'] !== undefined && !(typeof options['yarnFactor'] === 'number' && options['yarnFactor'] > 1)) issue('yarnFactor', `must be a number greater than 1, got ${JSON.stringify(options['yarnFactor'])}`);
   if (typeof options['path'] === 'string') {

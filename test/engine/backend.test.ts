@@ -71,8 +71,10 @@ describe('engine backend', () => {
     const dir = writeFixtureCheckpoint('qwen3', root);
     expect(checkEngineOptions({ path: dir, device: 'webgpu', chunkSize: 512 }, { baseDir: root, env: {} })).toEqual([]);
     expect(checkEngineOptions({ path: dir, matmulPrecision: 'fp16' }, { baseDir: root, env: {} })).toEqual([]);
-    const issues = checkEngineOptions({ path: 'missing', device: 'cuda', chunkSize: 0, yarnFactor: 1, matmulPrecision: 'bf16', extra: true }, { baseDir: root, env: {} });
-    expect(issues.map((i) => i.path).sort()).toEqual(['chunkSize', 'device', 'extra', 'matmulPrecision', 'path', 'yarnFactor']);
+    expect(checkEngineOptions({ path: dir, weightCasts: 'folded' }, { baseDir: root, env: {} })).toEqual([]);
+    const issues = checkEngineOptions({ path: 'missing', device: 'cuda', chunkSize: 0, yarnFactor: 1, matmulPrecision: 'bf16', weightCasts: 'never', extra: true }, { baseDir: root, env: {} });
+    expect(issues.map((i) => i.path).sort()).toEqual(['chunkSize', 'device', 'extra', 'matmulPrecision', 'path', 'weightCasts', 'yarnFactor']);
+    expect(issues.find((i) => i.path === 'weightCasts')!.message).toBe('must be one of "runtime", "decode-folded", "folded", got "never"');
     expect(issues.find((i) => i.path === 'device')!.message).toBe('must be "cpu" or "webgpu", got "cuda"');
   });
 });

@@ -15,8 +15,8 @@ import { PROMPT, maxAbsDiff, writeFixtureCheckpoint } from './helpers.js';
 const root = mkdtempSync(join(tmpdir(), 'lw-engine-mm-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-async function run(dir: string, matmulPrecision?: 'fp32' | 'fp16'): Promise<{ logits: Float32Array[]; engine: Engine }> {
-  const engine = await Engine.load(dir, { device: 'cpu', precision: 'fp16', allLogits: true, chunkSize: 9, cacheDir: join(root, 'cache'), maxLength: 64, ...(matmulPrecision ? { matmulPrecision } : {}) });
+async function run(dir: string, matmulPrecision?: 'fp32' | 'fp16', weightCasts?: 'runtime' | 'decode-folded' | 'folded'): Promise<{ logits: Float32Array[]; engine: Engine }> {
+  const engine = await Engine.load(dir, { device: 'cpu', precision: 'fp16', allLogits: true, chunkSize: 9, cacheDir: join(root, 'cache'), maxLength: 64, ...(matmulPrecision ? { matmulPrecision } : {}), ...(weightCasts ? { weightCasts } : {}) });
   try {
     const result = await engine.generateIds(PROMPT, 3, { returnLogits: true, stopTokenIds: [] });
     return { logits: result.logits!, engine };
@@ -50,5 +50,18 @@ describe('matmulPrecision fp32 in fp16 graphs (the default)', () => {
     const worst = (rows: Float32Array[]): number => Math.max(...expected.map((row, i) => maxAbsDiff(rows[i]!, row)));
     expect(worst(fp32mm.logits)).toBeLessThan(2e-2);
     expect(worst(fp32mm.logits)).toBeLessThanOrEqual(worst(plain.logits) + 1e-3);
+  }, 60_000);
+
+  it('weightCasts: folding the casts at load gives the same logits as casting every run, with fp32 weights in the folded session', async () => {
+    const dir = writeFixtureCheckpoint('qwen2', root);
+    const runtime = await run(dir, 'fp32', 'runtime');
+    const folded = await run(dir, 'fp32', 'folded');
+    expect(Math.max(...runtime.logits.map((row, i) => maxAbsDiff(row, folded.logits[i]!)))).toBe(0);
+    // What a folding session does with the graph (the worker's options without the exclusion).
+    const optimized = join(root, 'folded.onnx');
+    const session = await ort.InferenceSession.create(folded.engine.graph.modelFile, { graphOptimizationLevel: 'all', optimizedModelFilePath: optimized, logSeverityLevel: 3 });
+    await session.release();
+    const after = decodeModel(readFileSync(optimized)) as { graph: { initializer: { name: string; dataType: number }[] } };
+    expect(after.graph.initializer.filter((t) => t.dataType === 10).map((t) => t.name).filter((n) => n.endsWith('_proj'))).toEqual([]);
   }, 60_000);
 });

@@ -39,6 +39,11 @@ export interface LoadRequest {
    * constant-fold those casts (which would hold fp32 copies of the weights).
    */
   runtimeWeightCasts?: boolean;
+  /**
+   * With runtimeWeightCasts: which sessions fold the casts at load instead, holding fp32 copies of
+   * the weights on the device (see EngineOptions.weightCasts). Default 'none'.
+   */
+  foldWeightCasts?: 'none' | 'decode' | 'all';
   /** onnxruntime log level (0 verbose .. 4 fatal); verbose shows node placement. */
   logSeverityLevel?: 0 | 1 | 2 | 3 | 4;
   /** Writes an onnxruntime profile (JSON) with this prefix. */

@@ -39,30 +39,37 @@ async function load(request: LoadRequest): Promise<void> {
     }
     preferred[GRAPH_IO.logits] = 'cpu';
   }
-  const options: ort.InferenceSession.SessionOptions = {
+  // Options of a session that keeps (runtime) or folds (at load) the graph's weight casts.
+  const optionsFor = (runtimeCasts: boolean): ort.InferenceSession.SessionOptions => ({
     executionProviders: [webgpu ? { name: 'webgpu', ...(request.webgpuValidation ? { validationMode: request.webgpuValidation } : {}) } : 'cpu'],
     // Runtime weight casts: constant folding off, and 'extended' (at 'all', another CPU-side
     // transformer also folds Cast of an initializer; checked with optimizedModelFilePath).
-    graphOptimizationLevel: request.runtimeWeightCasts ? 'extended' : 'all',
+    graphOptimizationLevel: runtimeCasts ? 'extended' : 'all',
     logSeverityLevel: request.logSeverityLevel ?? 3,
     ...(webgpu ? { preferredOutputLocation: preferred } : {}),
     ...(request.intraOpThreads ? { intraOpNumThreads: request.intraOpThreads } : {}),
     ...(request.profilePrefix ? { enableProfiling: true, profileFilePrefix: request.profilePrefix } : {}),
-    ...(request.disableCpuFallback || request.runtimeWeightCasts
+    ...(request.disableCpuFallback || runtimeCasts
       ? {
           extra: {
             ...(request.disableCpuFallback ? { session: { disable_cpu_ep_fallback: '1' } } : {}),
-            ...(request.runtimeWeightCasts ? { optimization: { disable_specified_optimizers: 'ConstantFolding' } } : {}),
+            ...(runtimeCasts ? { optimization: { disable_specified_optimizers: 'ConstantFolding' } } : {}),
           },
         }
       : {}),
-  };
+  });
+  const fold = request.foldWeightCasts ?? 'none';
+  const runtime = request.runtimeWeightCasts === true;
+  // The prefill session serves decode steps too when there is no decode graph.
+  const options = optionsFor(runtime && !(fold === 'all' || (fold === 'decode' && !request.decodeModelFile)));
+  const decodeOptions = optionsFor(runtime && fold === 'none');
   // Each session's own state outputs stay on the GPU too (a name the session lacks is an error).
-  const withStates = (specs: AttentionStateSpec[] | undefined): ort.InferenceSession.SessionOptions =>
-    webgpu && specs?.length ? { ...options, preferredOutputLocation: { ...preferred, ...Object.fromEntries(specs.map((s) => [s.output, 'gpu-buffer' as const])) } } : options;
+  const withStatesOf = (base: ort.InferenceSession.SessionOptions, specs: AttentionStateSpec[] | undefined): ort.InferenceSession.SessionOptions =>
+    webgpu && specs?.length ? { ...base, preferredOutputLocation: { ...preferred, ...Object.fromEntries(specs.map((s) => [s.output, 'gpu-buffer' as const])) } } : base;
+  const withStates = (specs: AttentionStateSpec[] | undefined): ort.InferenceSession.SessionOptions => withStatesOf(options, specs);
   session = await ort.InferenceSession.create(request.modelFile, withStates(request.states?.prefill));
   // Sessions are created and run one after the other on this thread, never at once.
-  decodeSession = request.decodeModelFile ? await ort.InferenceSession.create(request.decodeModelFile, withStates(request.states?.decode)) : null;
+  decodeSession = request.decodeModelFile ? await ort.InferenceSession.create(request.decodeModelFile, withStatesOf(decodeOptions, request.states?.decode)) : null;
   if (decodeSession?.inputNames.includes(FROZEN_IO.length)) {
     const shape = { numLayers: request.numLayers, numKvHeads: request.numKvHeads, headDim: request.headDim, valueType: request.precision === 'fp16' ? ('float16' as const) : ('float' as const) };
     const cacheOptions = { ...options, enableProfiling: false };
