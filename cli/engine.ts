@@ -53,6 +53,8 @@ const infoCommand: CommandModule<object, InfoArgs> = {
     if (!(length > 0)) throw new CliError(`--length must be a positive number of tokens, got ${args.length}.`);
     const memory = memoryNeeded(spec, length);
     const twoGraphs = memoryNeeded(spec, length, 4096, 2, 2);
+    // The default on WebGPU: fp32 MatMuls with their weight casts folded at load in both sessions.
+    const folded = memoryNeeded(spec, length, 4096, 2, 2, 4);
     const info = {
       architecture: spec.architecture,
       family: spec.family,
@@ -67,7 +69,7 @@ const infoCommand: CommandModule<object, InfoArgs> = {
       rope: spec.rope,
       contextLimit: limit,
       stopTokenIds: ckpt.stopTokenIds,
-      memoryAtLength: { length, fp16SingleGraph: memory, fp16WithDecodeGraph: twoGraphs, exceedsContext: length > limit },
+      memoryAtLength: { length, fp16SingleGraph: memory, fp16WithDecodeGraph: twoGraphs, webgpuDefault: folded, exceedsContext: length > limit },
     };
     if (args.json) {
       process.stdout.write(`${JSON.stringify(info, null, 2)}\n`);
@@ -81,7 +83,8 @@ const infoCommand: CommandModule<object, InfoArgs> = {
       `rope           ${JSON.stringify(info.rope)}`,
       `context limit  ${limit} tokens`,
       `memory at ${length} tokens (fp16): weights ${gib(memory.weights)} + KV cache ${gib(memory.kvCache)} + activations ${gib(memory.activations)} = ${gib(memory.total)}`,
-      `               with WebGPU's default decode graph (weights held twice): ${gib(twoGraphs.total)}`,
+      `               with a decode graph (weights held twice): ${gib(twoGraphs.total)}`,
+      `               WebGPU default (fp32 MatMul weights folded at load, held twice): ${gib(folded.total)}`,
     ];
     if (length > limit) lines.push(`warning: ${length} tokens exceed the context limit of ${limit}`);
     process.stdout.write(`${lines.join('\n')}\n`);

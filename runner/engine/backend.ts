@@ -127,7 +127,7 @@ const OPTION_KEYS = {
   cacheDir: 'graph cache folder',
   singleGraph: 'one graph for prefill and decode (weights held once; slower decode on WebGPU)',
   matmulPrecision: '"fp32" (default: fp16 weights, fp32 accumulation) or "fp16" (WebGPU\'s fp16 MatMul accumulates in fp16) for fp16 graphs',
-  weightCasts: 'with fp32 MatMuls: "decode-folded" (default: the decode session holds fp32 weights), "folded" (every session) or "runtime" (cast every run; weights held once, slow)',
+  weightCasts: 'with fp32 MatMuls: "folded" (default: sessions hold fp32 weights), "decode-folded" (only the decode session) or "runtime" (cast every run; weights held once in fp16, slow)',
 } as const;
 const WEIGHT_CASTS = ['runtime', 'decode-folded', 'folded'] as const;
 

@@ -43,10 +43,11 @@ export function decodeBytes(spec: ModelSpec, length: number, bytesPerValue = 2, 
 
 /**
  * GPU memory a run at L tokens needs, in bytes (weights, KV cache, peak activations of one chunk).
- * `weightCopies` is 2 when a separate decode graph holds the weights again (WebGPU's default).
+ * `weightCopies` is 2 when a separate decode graph holds the weights again (WebGPU's default);
+ * `weightBytes` is 4 when fp32 MatMuls' weight casts are folded at load (weightCasts 'folded').
  */
-export function memoryNeeded(spec: ModelSpec, length: number, chunkSize = 4096, bytesPerValue = 2, weightCopies = 1): { weights: number; kvCache: number; activations: number; total: number } {
-  const weights = weightCopies * (parameterCount(spec) * bytesPerValue + (spec.tieWordEmbeddings ? spec.vocabSize * spec.hiddenSize * bytesPerValue : 0));
+export function memoryNeeded(spec: ModelSpec, length: number, chunkSize = 4096, bytesPerValue = 2, weightCopies = 1, weightBytes = bytesPerValue): { weights: number; kvCache: number; activations: number; total: number } {
+  const weights = weightCopies * (parameterCount(spec) * weightBytes + (spec.tieWordEmbeddings ? spec.vocabSize * spec.hiddenSize * weightBytes : 0));
   // The cache of the previous step and the new one are alive together while a step runs.
   const kvCache = 2 * spec.numLayers * 2 * length * spec.numKvHeads * spec.headDim * bytesPerValue;
   const S = Math.min(chunkSize, length);

@@ -39,11 +39,13 @@ export interface EngineOptions {
    */
   matmulPrecision?: Precision;
   /**
-   * With fp32 MatMuls in an fp16 graph, where the fp16 weights become fp32: `runtime` casts them in
-   * every run (weights held once, in fp16; on the H100 a 7B decode step took 1.7 s, a 4096-token
-   * prefill chunk 4.1 s, from the per-run fp32 buffers), `decode-folded` (default) folds the casts
-   * at load in the decode session only (fp32 copies there: 2x its weight memory), `folded` in every
-   * session. The graphs are the same; only the sessions differ.
+   * With fp32 MatMuls in an fp16 graph, where the fp16 weights become fp32 (H100, Qwen2.5-7B shape,
+   * docs/engine.md): `folded` (default) folds the casts at load, so each session holds fp32 weights
+   * (4k prefill 2.9 s, decode 47 ms/step, 59 GB at 16k with the decode graph); `decode-folded` only
+   * in the decode session (the prefill's per-run fp32 copies made it slower, 4.5 s, and larger:
+   * 73 GB at 4k, out of memory at 64k); `runtime` casts in every run (weights held once in fp16,
+   * but per-run fp32 buffers: 1.7 s per decode step, 4.1 s per 4k chunk). The graphs are the same;
+   * only the sessions differ.
    */
   weightCasts?: 'runtime' | 'decode-folded' | 'folded';
   /** Prefill chunk length in tokens (default 4096). */
@@ -151,7 +153,7 @@ export class Engine {
       headDim: spec.headDim,
       ...(options.disableCpuFallback ? { disableCpuFallback: true } : {}),
       ...(runtimeWeightCasts({ precision, ...(options.matmulPrecision ? { matmulPrecision: options.matmulPrecision } : {}) })
-        ? { runtimeWeightCasts: true, foldWeightCasts: ({ runtime: 'none', 'decode-folded': 'decode', folded: 'all' } as const)[options.weightCasts ?? 'decode-folded'] }
+        ? { runtimeWeightCasts: true, foldWeightCasts: ({ runtime: 'none', 'decode-folded': 'decode', folded: 'all' } as const)[options.weightCasts ?? 'folded'] }
         : {}),
       ...(options.logSeverityLevel !== undefined ? { logSeverityLevel: options.logSeverityLevel } : {}),
       ...(options.profilePrefix ? { profilePrefix: options.profilePrefix } : {}),

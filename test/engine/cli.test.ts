@@ -18,6 +18,8 @@ describe('longweave engine info', () => {
     const info = JSON.parse(out) as Record<string, unknown>;
     expect(info).toMatchObject({ architecture: 'Qwen3ForCausalLM', family: 'qwen3', dtype: 'bfloat16', layers: 2, headDim: 32, contextLimit: 512, stopTokenIds: [257] });
     expect(info['memoryAtLength']).toMatchObject({ length: 300, exceedsContext: false, fp16SingleGraph: { kvCache: 2 * 2 * 2 * 300 * 2 * 32 * 2 } });
+    const at = info['memoryAtLength'] as Record<string, { weights: number }>;
+    expect(at['webgpuDefault']!.weights).toBe(4 * at['fp16SingleGraph']!.weights);
   });
 
   it('sizes a 7B model at 128k with YaRN (config only: info reads no weights)', () => {

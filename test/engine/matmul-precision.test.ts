@@ -1,6 +1,7 @@
 // fp16 graphs with fp32 weight MatMuls (matmulPrecision 'fp32'): every projection is cast to fp32
-// around its MatMul, the weights stay fp16 in the graph (casts at run time, never folded into fp32
-// copies), and the logits agree with the float64 reference at least as well as the fp16 graph's.
+// around its MatMul, the weights stay fp16 in the graph file, a session with weightCasts 'runtime'
+// keeps the casts (fp16 weights in memory) while the default folds them at load (fp32 weights), both
+// give the same logits, and those agree with the float64 reference at least as well as the fp16 graph's.
 import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
