@@ -41,9 +41,9 @@ export interface EngineOptions {
   /**
    * With fp32 MatMuls in an fp16 graph, where the fp16 weights become fp32 (H100, Qwen2.5-7B shape,
    * docs/engine.md): `folded` (default) folds the casts at load, so each session holds fp32 weights
-   * (4k prefill 2.9 s, decode 47 ms/step, 59 GB at 16k with the decode graph); `decode-folded` only
+   * (4k prefill 2.9 s, decode 47 ms/step, 69 GB at 64k with the decode graph); `decode-folded` only
    * in the decode session (the prefill's per-run fp32 copies made it slower, 4.5 s, and larger:
-   * 73 GB at 4k, out of memory at 64k); `runtime` casts in every run (weights held once in fp16,
+   * 71 GB at 4k, out of memory at 64k); `runtime` casts in every run (weights held once in fp16,
    * but per-run fp32 buffers: 1.7 s per decode step, 4.1 s per 4k chunk). The graphs are the same;
    * only the sessions differ.
    */
