@@ -60,6 +60,9 @@
 //   TopK's indices cast) are int32, which WebGPU's elementwise ops support (int64 falls back to the
 //   CPU EP there), and fp32 inside the top-k tournament (block numbers < 2^24 are exact; WebGPU's
 //   GatherElements takes float data only). Nothing integer has the scores' size.
+// - params.formulation 'fused' (the default with scope 'kv-head'; 'matmul' is the form above, the
+//   default with 'query-head'): the attention over the selected blocks runs in the fused
+//   MultiHeadAttention kernel instead, with query blocks x selecting heads as its heads (fusedPass).
 // - Budget: `attention.prefill.top_blocks` (int64 scalar input) unless params.topBlocks bakes it in;
 //   params.blockSize must equal the budget's blockSize (budgetInputs only feeds topBlocks).
 import { float, int, ints } from '../onnx/graph-builder.js';
@@ -375,7 +378,7 @@ export const blockSparseAttention: AttentionBuilder = {
   id: 'block-sparse',
   phase: 'prefill',
   description:
-    'Block-Sparse (MInference): mean-pooled blocks (params.blockSize 16 or 64), top-k key blocks per query block with sink, diagonal and the block below forced; gathers the selected blocks (params scope, queryGroups; topBlocks from blockSparseBudget or a graph input).',
+    'Block-Sparse (MInference): mean-pooled blocks (params.blockSize 16 or 64), top-k key blocks per query block with sink, diagonal and the block below forced; gathers the selected blocks (params scope, formulation fused|matmul, queryGroups, rowsPerPass; topBlocks from blockSparseBudget or a graph input).',
   build: blockSparsePrefill,
   budgetInputs: (budget) => {
     const topBlocks = budget['topBlocks'];

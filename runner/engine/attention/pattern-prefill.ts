@@ -36,6 +36,15 @@
 //    a pass, plus keys tb - r < 0 that early blocks gather and mask: up to 2x on a first chunk whose
 //    R spans it, ~1x for later chunks of a long context), never L^2.
 //
+// Fused formulation (params.formulation 'fused', the default with scope 'kv-head'): step 4's
+// attention runs in com.microsoft MultiHeadAttention instead of MatMul / Softmax / MatMul. Each
+// (query block, selecting head) pair is one of the kernel's heads (batch 1, present outputs
+// requested: WebGPU's flash path), with its Gs x t query rows, its gathered keys [1, heads, M, d] and
+// the mask as a per-head attention_bias; passes of params.rowsPerPass (512) query rows (at most 1024
+// kernel heads), a static params.passes of them (enough for a 4096-token chunk; a shorter chunk is
+// padded to one pass). The kernel is fast only with many rows per head (H100: 1.5 TFLOP/s at 64
+// rows, 6 at 448-512), hence the kv-head default (docs/sparse-attention.md).
+//
 // Chunked prefill: blocks are aligned to absolute positions (query padded in front by P mod t rows
 // and behind to a whole block), the pattern is estimated from the chunk's own last queries against
 // all keys so far, and with P = 0 the result is the whole-prompt reference (chunkPatternReference in
