@@ -69,6 +69,7 @@ import { float, int, ints } from '../onnx/graph-builder.js';
 import { OnnxType } from '../onnx/proto.js';
 import { floatToHalf } from '../dtype.js';
 import { budgetKnob } from './budget-knob.js';
+import { blockPasses } from './block-passes.js';
 import type { AttentionBuilder, AttentionContext } from './types.js';
 import { rotary } from './rotary.js';
 
@@ -124,12 +125,10 @@ export function blockSparsePrefill(ctx: AttentionContext): string {
   // number of passes, which together must cover a chunk's blocks (4096-token chunks by default).
   // Pseudo-heads per pass: perPass query blocks x the selecting heads (query heads, or KV heads whose
   // G query heads become rows); WebGPU's MultiHeadAttention takes at most 1024 heads.
-  const perPass = fused ? Math.max(1, Math.min(Math.floor(positiveInt(ctx, 'rowsPerPass', 1024) / B), Math.floor(1024 / (shared ? kv : H)))) : 0;
+  const Hs = shared ? kv : H; // selecting heads
+  const perPass = fused ? Math.max(1, Math.min(Math.floor(positiveInt(ctx, 'rowsPerPass', 1024) / B), Math.floor(1024 / Hs))) : 0;
   const passes = fused ? positiveInt(ctx, 'passes', Math.ceil((Math.ceil(4096 / B) + 1) / perPass)) : groups;
   const topBlocks = budgetKnob(ctx, 'topBlocks', BLOCK_SPARSE_IO.topBlocks, 'block-sparse', 1);
-  // Selecting heads and query rows per block in the attention MatMuls.
-  const Hs = shared ? kv : H;
-  const R = shared ? group * B : B;
 
   const positions = ctx.positionIds();
   const rotate = (x: string, heads: number): string => rotary(ctx, positions, x, heads);
@@ -230,58 +229,12 @@ export function blockSparsePrefill(ctx: AttentionContext): string {
   // Rows of the flat block tables [kv * nK, B, d]: selecting head s reads KV head s (kv-head) or s / group.
   const kvOf = g.int32(Array.from({ length: Hs }, (_, s) => (shared ? s : Math.floor(s / group))), [Hs, 1, 1]);
   const flat = g.op('Add', [selected, g.op('Mul', [kvOf, i32(nK)])]); // [Hs, nQ, K] int32
-  const kTable = g.op('Reshape', [kBlocks, g.int64([-1, B, d])]);
-  const vTable = g.op('Reshape', [vBlocks, g.int64([-1, B, d])]);
-
-  // Queries per selecting head [Hs, nQ, R, d], softmax scale folded in.
-  const qRows = shared
-    ? g.op('Reshape', [g.op('Transpose', [g.op('Reshape', [qBlocks, g.int64([kv, group, -1, B, d])])], { perm: ints([0, 2, 1, 3, 4]) }), g.int64([kv, -1, R, d])])
-    : qBlocks;
-  const qScaled = g.op('Mul', [qRows, ctx.scalar(1 / Math.sqrt(d))]);
-  // Token-level causal mask as additive biases in the compute dtype (no integer tensor of the scores'
-  // size): `upper` [1, 1, R, 1, B] masks key c > row r mod B inside the diagonal block; a block after
-  // the query block (a filler) is masked whole.
-  const upper = computeConst(ctx, Array.from({ length: R * B }, (_, x) => (x % B > Math.floor(x / B) % B ? MASK : 0)), [1, 1, R, 1, B]);
-  // Query-block groups: `per` blocks each, group i starting at min(i * per, nQ - per).
+  // Query-block groups (MatMul) or passes (fused): `per` blocks each (blockPasses).
   const per = fused ? scalar(perPass) : g.op('Div', [g.op('Add', [nQ, scalar(groups - 1)]), scalar(groups)]);
-  const lastStart = g.op('Sub', [nQ, per]);
-  const axis1 = g.int64([1]);
-  const outputs: string[] = [];
-  // Fused: rows of the flat key and value tables, [(kv * nK + block) * B + c, d].
-  const keyRows = fused ? g.op('Reshape', [kBlocks, g.int64([-1, d])]) : '';
-  const valueRows = fused ? g.op('Reshape', [vBlocks, g.int64([-1, d])]) : '';
-  for (let i = 0; i < passes; i++) {
-    const start = passes === 1 ? scalar(0) : g.op('Min', [g.op('Mul', [scalar(i), per]), lastStart]);
-    const from = vec(start);
-    const to = vec(g.op('Add', [start, per]));
-    if (fused) {
-      outputs.push(fusedPass(ctx, { qBlocks, qBlocks32, flat, selected, keyRows, valueRows, from, to, perPass, B, shared }));
-      continue;
-    }
-    const idx = g.op('Slice', [flat, from, to, axis1]); // [Hs, per, K]
-    const keys = g.op('Reshape', [g.op('Gather', [kTable, idx], { axis: int(0) }), g.int64([0, 0, -1, d])]); // [Hs, per, K * B, d]
-    const values = g.op('Reshape', [g.op('Gather', [vTable, idx], { axis: int(0) }), g.int64([0, 0, -1, d])]);
-    const q = g.op('Slice', [qScaled, from, to, axis1]); // [Hs, per, R, d]
-    const scores = g.op('MatMul', [q, g.op('Transpose', [keys], { perm: ints([0, 1, 3, 2]) })]); // [Hs, per, R, K * B]
-    // Query block minus key block, [Hs, per, K]: 0 on the diagonal, < 0 for fillers.
-    const delta = g.op('Sub', [g.op('Reshape', [g.op('Slice', [qBlocks32, from, to, g.int64([0])]), g.int64([1, -1, 1])]), g.op('Slice', [selected, from, to, axis1])]);
-    const toBias = (cond: string): string => g.op('Reshape', [g.op('Cast', [cond], { to: int(OnnxType[ctx.valueType]) }), g.int64([0, 0, 1, -1, 1])]);
-    const diagonal = toBias(g.op('Equal', [delta, zero32])); // [Hs, per, 1, K, 1]
-    const filler = g.op('Mul', [toBias(g.op('Less', [delta, zero32])), ctx.scalar(MASK)]);
-    const scores5 = g.op('Reshape', [scores, g.int64([0, 0, 0, -1, B])]); // [Hs, per, R, K, B]
-    const masked = g.op('Reshape', [g.op('Add', [g.op('Add', [scores5, filler]), g.op('Mul', [diagonal, upper])]), g.int64([0, 0, 0, -1])]);
-    const probs = g.op('Softmax', [masked], { axis: int(-1) });
-    outputs.push(g.op('MatMul', [probs, values])); // [Hs, per, R, d]
-  }
-  let attended = outputs[0]!;
-  if (passes > 1) {
-    // Query block j comes from group floor(j / per), at offset j - that group's start.
-    const j = g.op('Range', [scalar(0), nQ, step]);
-    const owner = g.op('Div', [j, per]);
-    const ownerStart = g.op('Min', [g.op('Mul', [owner, per]), lastStart]);
-    const rowOf = g.op('Add', [g.op('Mul', [owner, per]), g.op('Sub', [j, ownerStart])]);
-    attended = g.op('Gather', [g.op('Concat', outputs, { axis: int(1) }), rowOf], { axis: int(1) });
-  }
+  const pass = fused
+    ? fusedPasses(ctx, { qBlocks, qBlocks32, flat, selected, kBlocks, vBlocks, perPass, B, shared })
+    : matmulPasses(ctx, { qBlocks, qBlocks32, flat, selected, kBlocks, vBlocks, B, shared });
+  const attended = blockPasses({ op: (type, inputs, attributes) => g.op(type, inputs, attributes), int64: scalar }, nQ, per, passes, 1, (start, end) => pass(vec(start), vec(end)));
   // Back to token-major [nQ * B, H * d], without the padding rows.
   const tokenMajor = shared && !fused
     ? g.op('Transpose', [g.op('Reshape', [attended, g.int64([kv, -1, group, B, d])])], { perm: ints([1, 3, 0, 2, 4]) })
@@ -291,20 +244,77 @@ export function blockSparsePrefill(ctx: AttentionContext): string {
   return g.op('Reshape', [chunk, g.int64([1, -1, H * d])]);
 }
 
+/** Block tensors both formulations attend over (see blockSparsePrefill). */
+interface PassInputs {
+  /** Queries [H, nQ, B, d]. */
+  qBlocks: string;
+  /** Absolute query block numbers [nQ], int32. */
+  qBlocks32: string;
+  /** Rows of the flat block tables [Hs, nQ, K] (kv * nK + block), and the selected blocks [Hs, nQ, K]. */
+  flat: string;
+  selected: string;
+  /** Keys and values [kv, nK, B, d]. */
+  kBlocks: string;
+  vBlocks: string;
+  B: number;
+  shared: boolean;
+}
+
 /**
- * One pass of the fused formulation: `perPass` query blocks x the selecting heads become the heads
+ * The MatMul formulation: returns one group's attention, `[Hs, per, R, d]` for the blocks
+ * [from, to) (1-element int64 vectors). Gathers the group's K selected blocks, one MatMul per query
+ * block against them, the token-level causal mask as additive biases in the compute dtype (no
+ * integer tensor of the scores' size), Softmax and a MatMul with the gathered values.
+ */
+function matmulPasses(ctx: AttentionContext, t: PassInputs): (from: string, to: string) => string {
+  const { graph: g, spec } = ctx;
+  const kv = spec.numKvHeads;
+  const group = spec.numHeads / kv;
+  const d = spec.headDim;
+  const { B, shared } = t;
+  const R = shared ? group * B : B;
+  const axis1 = g.int64([1]);
+  const zero32 = g.int32([0], []);
+  const kTable = g.op('Reshape', [t.kBlocks, g.int64([-1, B, d])]);
+  const vTable = g.op('Reshape', [t.vBlocks, g.int64([-1, B, d])]);
+  // Queries per selecting head [Hs, nQ, R, d], softmax scale folded in.
+  const qRows = shared
+    ? g.op('Reshape', [g.op('Transpose', [g.op('Reshape', [t.qBlocks, g.int64([kv, group, -1, B, d])])], { perm: ints([0, 2, 1, 3, 4]) }), g.int64([kv, -1, R, d])])
+    : t.qBlocks;
+  const qScaled = g.op('Mul', [qRows, ctx.scalar(1 / Math.sqrt(d))]);
+  // `upper` [1, 1, R, 1, B] masks key c > row r mod B inside the diagonal block; a block after the
+  // query block (a filler) is masked whole.
+  const upper = computeConst(ctx, Array.from({ length: R * B }, (_, x) => (x % B > Math.floor(x / B) % B ? MASK : 0)), [1, 1, R, 1, B]);
+  return (from, to) => {
+    const idx = g.op('Slice', [t.flat, from, to, axis1]); // [Hs, per, K]
+    const keys = g.op('Reshape', [g.op('Gather', [kTable, idx], { axis: int(0) }), g.int64([0, 0, -1, d])]); // [Hs, per, K * B, d]
+    const values = g.op('Reshape', [g.op('Gather', [vTable, idx], { axis: int(0) }), g.int64([0, 0, -1, d])]);
+    const q = g.op('Slice', [qScaled, from, to, axis1]); // [Hs, per, R, d]
+    const scores = g.op('MatMul', [q, g.op('Transpose', [keys], { perm: ints([0, 1, 3, 2]) })]); // [Hs, per, R, K * B]
+    // Query block minus key block, [Hs, per, K]: 0 on the diagonal, < 0 for fillers.
+    const delta = g.op('Sub', [g.op('Reshape', [g.op('Slice', [t.qBlocks32, from, to, g.int64([0])]), g.int64([1, -1, 1])]), g.op('Slice', [t.selected, from, to, axis1])]);
+    const toBias = (cond: string): string => g.op('Reshape', [g.op('Cast', [cond], { to: int(OnnxType[ctx.valueType]) }), g.int64([0, 0, 1, -1, 1])]);
+    const diagonal = toBias(g.op('Equal', [delta, zero32])); // [Hs, per, 1, K, 1]
+    const filler = g.op('Mul', [toBias(g.op('Less', [delta, zero32])), ctx.scalar(MASK)]);
+    const scores5 = g.op('Reshape', [scores, g.int64([0, 0, 0, -1, B])]); // [Hs, per, R, K, B]
+    const masked = g.op('Reshape', [g.op('Add', [g.op('Add', [scores5, filler]), g.op('Mul', [diagonal, upper])]), g.int64([0, 0, 0, -1])]);
+    const probs = g.op('Softmax', [masked], { axis: int(-1) });
+    return g.op('MatMul', [probs, values]); // [Hs, per, R, d]
+  };
+}
+
+/**
+ * The fused formulation: returns, for the `perPass` query blocks [from, to) (1-element int64
+ * vectors), their attention `[H, perPass, B, d]`. The blocks x the selecting heads become the heads
  * ("pseudo-heads") of one com.microsoft MultiHeadAttention node (batch 1, so WebGPU runs its flash
  * kernel). A pseudo-head's query rows are its block's B rows, times the G query heads of the KV head
  * in scope 'kv-head' (they share the selection, so G x B rows share one key set: the kernel's
  * throughput grows with rows per head, about 1.5 TFLOP/s at 64 rows and 6 at 512 on the H100,
  * docs/sparse-attention.md); its keys are its K selected blocks (K x B keys, gathered row by row
  * into [1, pseudo-heads, K * B, d]); the token-level causal mask of the diagonal block and the
- * filler blocks are the attention_bias. Returns `[H, perPass, B, d]` like the MatMul form.
+ * filler blocks are the attention_bias.
  */
-function fusedPass(
-  ctx: AttentionContext,
-  t: { qBlocks: string; qBlocks32: string; flat: string; selected: string; keyRows: string; valueRows: string; from: string; to: string; perPass: number; B: number; shared: boolean },
-): string {
+function fusedPasses(ctx: AttentionContext, t: PassInputs & { perPass: number }): (from: string, to: string) => string {
   const { graph: g, spec } = ctx;
   const H = spec.numHeads;
   const kv = spec.numKvHeads;
@@ -315,39 +325,44 @@ function fusedPass(
   const P = perPass * Hs; // pseudo-heads, block-major: p = j * Hs + s
   const R = shared ? G * B : B; // rows per pseudo-head: (query head in the group, row)
   const axis1 = g.int64([1]);
-  // Token rows [per, Hs, K, B] of the flat tables: (kv * nK + block) * B + c.
-  const idx = g.op('Transpose', [g.op('Slice', [t.flat, t.from, t.to, axis1])], { perm: ints([1, 0, 2]) }); // [per, Hs, K]
+  // Rows of the flat key and value tables, [(kv * nK + block) * B + c, d].
+  const keyRows = g.op('Reshape', [t.kBlocks, g.int64([-1, d])]);
+  const valueRows = g.op('Reshape', [t.vBlocks, g.int64([-1, d])]);
   const within = g.int32(Array.from({ length: B }, (_, c) => c), [1, 1, 1, B]);
-  const tokens = g.op('Add', [g.op('Mul', [g.op('Unsqueeze', [idx, g.int64([3])]), g.int32([B], [])]), within]);
-  const bnsh = g.int64([1, P, -1, d]);
-  const keys = g.op('Reshape', [g.op('Gather', [t.keyRows, tokens], { axis: int(0) }), bnsh]); // [1, P, K * B, d]
-  const values = g.op('Reshape', [g.op('Gather', [t.valueRows, tokens], { axis: int(0) }), bnsh]);
-  const q = g.op('Slice', [t.qBlocks, t.from, t.to, axis1]); // [H, per, B, d]
-  // [H, per, B, d] -> [R, per, Hs, d] with R = (g, row): [kv, G, per, B, d] -> [G, B, per, kv, d].
-  const query = shared
-    ? g.op('Reshape', [g.op('Transpose', [g.op('Reshape', [q, g.int64([kv, G, perPass, B, d])])], { perm: ints([1, 3, 2, 0, 4]) }), g.int64([1, R, P * d])])
-    : g.op('Reshape', [g.op('Transpose', [q], { perm: ints([2, 1, 0, 3]) }), g.int64([1, R, P * d])]);
-  // Bias [1, P, R, K * B]: fillers (key block after the query block) masked whole, the diagonal block
-  // masked above the diagonal (key c > row r mod B).
-  const sel = g.op('Transpose', [g.op('Slice', [t.selected, t.from, t.to, axis1])], { perm: ints([1, 0, 2]) }); // [per, Hs, K]
-  const a = g.op('Reshape', [g.op('Slice', [t.qBlocks32, t.from, t.to, g.int64([0])]), g.int64([-1, 1, 1])]); // [per, 1, 1]
-  const delta = g.op('Reshape', [g.op('Sub', [a, sel]), g.int64([P, 1, -1, 1])]); // [P, 1, K, 1]
-  const asBias = (cond: string): string => g.op('Cast', [cond], { to: int(OnnxType[ctx.valueType]) });
   const zero32 = g.int32([0], []);
   const upper = computeConst(ctx, Array.from({ length: R * B }, (_, x) => (x % B > Math.floor(x / B) % B ? MASK : 0)), [1, R, 1, B]);
-  const bias = g.op('Add', [g.op('Mul', [asBias(g.op('Less', [delta, zero32])), ctx.scalar(MASK)]), g.op('Mul', [asBias(g.op('Equal', [delta, zero32])), upper])]); // [P, R, K, B]
-  const [out] = g.node(
-    'MultiHeadAttention',
-    [query, keys, values, '', '', g.op('Reshape', [bias, g.int64([1, P, R, -1])])],
-    { num_heads: int(P), scale: float(1 / Math.sqrt(d)) },
-    // The present outputs are requested because WebGPU's MultiHeadAttention takes its flash-attention
-    // path only when they are.
-    { domain: 'com.microsoft', outputs: 3, name: `mha_bs_${ctx.layer}` },
-  );
-  // [1, R, P * d] -> [H, per, B, d].
-  return shared
-    ? g.op('Reshape', [g.op('Transpose', [g.op('Reshape', [out!, g.int64([G, B, perPass, kv, d])])], { perm: ints([3, 0, 2, 1, 4]) }), g.int64([H, perPass, B, d])])
-    : g.op('Transpose', [g.op('Reshape', [out!, g.int64([B, perPass, H, d])])], { perm: ints([2, 1, 0, 3]) });
+  const bnsh = g.int64([1, P, -1, d]);
+  return (from, to) => {
+    // Token rows [per, Hs, K, B] of the flat tables: (kv * nK + block) * B + c.
+    const idx = g.op('Transpose', [g.op('Slice', [t.flat, from, to, axis1])], { perm: ints([1, 0, 2]) }); // [per, Hs, K]
+    const tokens = g.op('Add', [g.op('Mul', [g.op('Unsqueeze', [idx, g.int64([3])]), g.int32([B], [])]), within]);
+    const keys = g.op('Reshape', [g.op('Gather', [keyRows, tokens], { axis: int(0) }), bnsh]); // [1, P, K * B, d]
+    const values = g.op('Reshape', [g.op('Gather', [valueRows, tokens], { axis: int(0) }), bnsh]);
+    const q = g.op('Slice', [t.qBlocks, from, to, axis1]); // [H, per, B, d]
+    // [H, per, B, d] -> [R, per, Hs, d] with R = (g, row): [kv, G, per, B, d] -> [G, B, per, kv, d].
+    const query = shared
+      ? g.op('Reshape', [g.op('Transpose', [g.op('Reshape', [q, g.int64([kv, G, perPass, B, d])])], { perm: ints([1, 3, 2, 0, 4]) }), g.int64([1, R, P * d])])
+      : g.op('Reshape', [g.op('Transpose', [q], { perm: ints([2, 1, 0, 3]) }), g.int64([1, R, P * d])]);
+    // Bias [1, P, R, K * B]: fillers (key block after the query block) masked whole, the diagonal block
+    // masked above the diagonal (key c > row r mod B).
+    const sel = g.op('Transpose', [g.op('Slice', [t.selected, from, to, axis1])], { perm: ints([1, 0, 2]) }); // [per, Hs, K]
+    const a = g.op('Reshape', [g.op('Slice', [t.qBlocks32, from, to, g.int64([0])]), g.int64([-1, 1, 1])]); // [per, 1, 1]
+    const delta = g.op('Reshape', [g.op('Sub', [a, sel]), g.int64([P, 1, -1, 1])]); // [P, 1, K, 1]
+    const asBias = (cond: string): string => g.op('Cast', [cond], { to: int(OnnxType[ctx.valueType]) });
+    const bias = g.op('Add', [g.op('Mul', [asBias(g.op('Less', [delta, zero32])), ctx.scalar(MASK)]), g.op('Mul', [asBias(g.op('Equal', [delta, zero32])), upper])]); // [P, R, K, B]
+    const [out] = g.node(
+      'MultiHeadAttention',
+      [query, keys, values, '', '', g.op('Reshape', [bias, g.int64([1, P, R, -1])])],
+      { num_heads: int(P), scale: float(1 / Math.sqrt(d)) },
+      // The present outputs are requested because WebGPU's MultiHeadAttention takes its flash-attention
+      // path only when they are.
+      { domain: 'com.microsoft', outputs: 3, name: `mha_bs_${ctx.layer}` },
+    );
+    // [1, R, P * d] -> [H, per, B, d].
+    return shared
+      ? g.op('Reshape', [g.op('Transpose', [g.op('Reshape', [out!, g.int64([G, B, perPass, kv, d])])], { perm: ints([3, 0, 2, 1, 4]) }), g.int64([H, perPass, B, d])])
+      : g.op('Transpose', [g.op('Reshape', [out!, g.int64([B, perPass, H, d])])], { perm: ints([2, 1, 0, 3]) });
+  };
 }
 
 /**

@@ -70,6 +70,7 @@
 import { float, int, ints, type Attribute, type GraphBuilder } from '../onnx/graph-builder.js';
 import type { AttentionContext } from './types.js';
 import { rotary } from './rotary.js';
+import { blockPasses } from './block-passes.js';
 
 /** The pattern parameters a graph bakes in (the references' VerticalSlashParams, tile mode). */
 export interface PatternParams {
@@ -316,76 +317,66 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
   const index = add(mul(kvBase, T), op('Where', [ok, blockKeys, c(0)]));
   // Masked keys get position 3e38: causal and validity in one comparison.
   const keyPos = op('Where', [ok, op('Cast', [blockKeys], { to: int(1) }), f32c(3e38)]);
-  const columns = op('Shape', [sel.vertical], { start: int(1), end: int(2) });
-  const verticalCount = sel.verticalValid ? sum(op('Cast', [sel.verticalValid], { to: int(1) }), [1]) : undefined;
-  if (fused) {
+  const attended = fused ? fusedAttention() : matmulAttention(); // [Hs, nb, Gs, t, d]
+  // [Hs, nb, Gs, t, d] -> [H, rows, d] -> the chunk's rows -> [1, S, H * d].
+  const headMajor = Gs > 1 ? op('Transpose', [attended], { perm: ints([0, 2, 1, 3, 4]) }) : attended;
+  const rows = slice(op('Reshape', [headMajor, i64([H, -1, d])]), front, add(front, S), 1);
+  return op('Reshape', [op('Transpose', [rows], { perm: ints([1, 0, 2]) }), i64([1, -1, H * d])]);
+
+  /** Passes of perPass query blocks, each one MultiHeadAttention over (query block, selecting head) pseudo-heads. */
+  function fusedAttention(): string {
     // Pseudo-heads (query block, selecting head), block-major; rows (query head of the group, row).
     const PH = perPass * Hs;
-    const rows = Gs * t;
-    const perC = c(perPass);
-    const lastStart = sub(blocks, perC);
+    const rowCount = Gs * t;
     const posF = op('Transpose', [keyPos], { perm: ints([1, 0, 2]) }); // [nb, Hs, M]
     const idxT = op('Transpose', [index], { perm: ints([1, 0, 2]) });
     const rowPosF = op('Reshape', [rowPos, i64([-1, 1, 1, t, 1])]); // [nb, 1, 1, t, 1]
     const zeros = op('Expand', [scalar(0), i64([1, 1, Gs, 1, 1])]);
     const bnsh = i64([1, PH, -1, d]);
-    const passOutputs: string[] = [];
-    for (let i = 0; i < passes; i++) {
-      const start = passes === 1 ? c(0) : op('Min', [mul(c(i), perC), lastStart]);
-      const end = add(start, perC);
+    return blockPasses({ op, int64: c }, blocks, c(perPass), passes, 1, (start, end) => {
       const idx = slice(idxT, start, end, 0); // [per, Hs, M]
       const k = op('Reshape', [op('Gather', [flatKeys, idx], { axis: int(0) }), bnsh]);
       const v = op('Reshape', [op('Gather', [flatValues, idx], { axis: int(0) }), bnsh]);
       // [Hs, per, Gs, t, d] -> [Gs, t, per, Hs, d] -> [1, rows, PH * d] (the scale is folded into q).
-      const qPass = op('Reshape', [op('Transpose', [slice(qBlocks, start, end, 1)], { perm: ints([2, 3, 1, 0, 4]) }), i64([1, rows, PH * d])]);
+      const qPass = op('Reshape', [op('Transpose', [slice(qBlocks, start, end, 1)], { perm: ints([2, 3, 1, 0, 4]) }), i64([1, rowCount, PH * d])]);
       const keep = op('LessOrEqual', [op('Reshape', [slice(posF, start, end, 0), i64([0, 0, 1, 1, -1])]), slice(rowPosF, start, end, 0)]); // [per, Hs, 1, t, M]
-      const bias = op('Reshape', [op('Where', [keep, zeros, scalar(-65504)]), i64([1, PH, rows, -1])]);
+      const bias = op('Reshape', [op('Where', [keep, zeros, scalar(-65504)]), i64([1, PH, rowCount, -1])]);
       const [out] = g.node('MultiHeadAttention', [qPass, k, v, '', '', bias], { num_heads: int(PH), scale: float(1) }, { domain: 'com.microsoft', outputs: 3, name: `mha_vs_${ctx.layer}` });
       // [1, rows, PH * d] -> [Gs, t, per, Hs, d] -> [Hs, per, Gs, t, d].
-      passOutputs.push(op('Transpose', [op('Reshape', [out!, i64([Gs, t, perPass, Hs, d])])], { perm: ints([3, 2, 0, 1, 4]) }));
-    }
-    let attended = passOutputs[0]!;
-    if (passes > 1) {
-      // Block j comes from pass floor(j / per), at offset j - that pass's start.
-      const j = range(c(0), blocks);
-      const owner = op('Div', [j, perC]);
-      const ownerStart = op('Min', [mul(owner, perC), lastStart]);
-      const rowOf = add(mul(owner, perC), sub(j, ownerStart));
-      attended = op('Gather', [op('Concat', passOutputs, { axis: int(1) }), rowOf], { axis: int(1) });
-    }
-    const headMajor = Gs > 1 ? op('Transpose', [attended], { perm: ints([0, 2, 1, 3, 4]) }) : attended;
-    const rowsOut = slice(op('Reshape', [headMajor, i64([H, -1, d])]), front, add(front, S), 1);
-    return op('Reshape', [op('Transpose', [rowsOut], { perm: ints([1, 0, 2]) }), i64([1, -1, H * d])]);
+      return op('Transpose', [op('Reshape', [out!, i64([Gs, t, perPass, Hs, d])])], { perm: ints([3, 2, 0, 1, 4]) });
+    });
   }
-  const outputs: string[] = [];
-  for (let s0 = 0; s0 < Hs; s0 += per) {
-    const s1 = Math.min(Hs, s0 + per);
-    let idx = index;
-    let pos = keyPos;
-    if (s0 !== 0 || s1 !== Hs) {
-      // A pass pads its ragged lists to its own longest head (valid entries come first in both).
-      const longest = (counts: string): string => op('Cast', [op('ReduceMax', [slice(counts, s0, s1, 0), i64([0])], { keepdims: int(1) })], { to: int(7) });
-      const slashWidth = longest(coveredCount);
-      const columnWidth = verticalCount ? longest(verticalCount) : columns;
-      const axes = i64([0, 2]);
-      const slashEnd = op('Concat', [i64([s1]), slashWidth], { axis: int(0) });
-      const columnStart = op('Concat', [i64([s0]), rMax], { axis: int(0) });
-      const columnEnd = op('Concat', [i64([s1]), add(rMax, columnWidth)], { axis: int(0) });
-      const pick = (x: string): string =>
-        op('Concat', [op('Slice', [x, i64([s0, 0]), slashEnd, axes]), op('Slice', [x, columnStart, columnEnd, axes])], { axis: int(2) });
-      idx = pick(index);
-      pos = pick(keyPos);
+
+  /** Passes of `per` selecting heads, each MatMul / Softmax / MatMul over all query blocks. */
+  function matmulAttention(): string {
+    const columns = op('Shape', [sel.vertical], { start: int(1), end: int(2) });
+    const verticalCount = sel.verticalValid ? sum(op('Cast', [sel.verticalValid], { to: int(1) }), [1]) : undefined;
+    const outputs: string[] = [];
+    for (let s0 = 0; s0 < Hs; s0 += per) {
+      const s1 = Math.min(Hs, s0 + per);
+      let idx = index;
+      let pos = keyPos;
+      if (s0 !== 0 || s1 !== Hs) {
+        // A pass pads its ragged lists to its own longest head (valid entries come first in both).
+        const longest = (counts: string): string => op('Cast', [op('ReduceMax', [slice(counts, s0, s1, 0), i64([0])], { keepdims: int(1) })], { to: int(7) });
+        const slashWidth = longest(coveredCount);
+        const columnWidth = verticalCount ? longest(verticalCount) : columns;
+        const axes = i64([0, 2]);
+        const slashEnd = op('Concat', [i64([s1]), slashWidth], { axis: int(0) });
+        const columnStart = op('Concat', [i64([s0]), rMax], { axis: int(0) });
+        const columnEnd = op('Concat', [i64([s1]), add(rMax, columnWidth)], { axis: int(0) });
+        const pick = (x: string): string =>
+          op('Concat', [op('Slice', [x, i64([s0, 0]), slashEnd, axes]), op('Slice', [x, columnStart, columnEnd, axes])], { axis: int(2) });
+        idx = pick(index);
+        pos = pick(keyPos);
+      }
+      const k = op('Reshape', [op('Transpose', [op('Gather', [flatKeys, idx], { axis: int(0) })], { perm: ints([0, 1, 3, 2]) }), i64([0, 0, 1, d, -1])]);
+      const v = op('Reshape', [op('Gather', [flatValues, idx], { axis: int(0) }), i64([0, 0, 1, -1, d])]);
+      const mask = op('LessOrEqual', [op('Reshape', [pos, i64([0, 0, 1, 1, -1])]), rowPos]);
+      const scores = op('MatMul', [s0 === 0 && s1 === Hs ? qBlocks : slice(qBlocks, s0, s1, 0), k]);
+      const attn = op('Softmax', [op('Where', [mask, scores, scalar(-65504)])], { axis: int(-1) });
+      outputs.push(op('MatMul', [attn, v]));
     }
-    const k = op('Reshape', [op('Transpose', [op('Gather', [flatKeys, idx], { axis: int(0) })], { perm: ints([0, 1, 3, 2]) }), i64([0, 0, 1, d, -1])]);
-    const v = op('Reshape', [op('Gather', [flatValues, idx], { axis: int(0) }), i64([0, 0, 1, -1, d])]);
-    const mask = op('LessOrEqual', [op('Reshape', [pos, i64([0, 0, 1, 1, -1])]), rowPos]);
-    const scores = op('MatMul', [s0 === 0 && s1 === Hs ? qBlocks : slice(qBlocks, s0, s1, 0), k]);
-    const attn = op('Softmax', [op('Where', [mask, scores, scalar(-65504)])], { axis: int(-1) });
-    outputs.push(op('MatMul', [attn, v]));
+    return outputs.length === 1 ? outputs[0]! : op('Concat', outputs, { axis: int(0) });
   }
-  // [Hs, nb, Gs, t, d] -> [H, rows, d] -> the chunk's rows -> [1, S, H * d].
-  const all = outputs.length === 1 ? outputs[0]! : op('Concat', outputs, { axis: int(0) });
-  const headMajor = Gs > 1 ? op('Transpose', [all], { perm: ints([0, 2, 1, 3, 4]) }) : all;
-  const rows = slice(op('Reshape', [headMajor, i64([H, -1, d])]), front, add(front, S), 1);
-  return op('Reshape', [op('Transpose', [rows], { perm: ints([1, 0, 2]) }), i64([1, -1, H * d])]);
 }
