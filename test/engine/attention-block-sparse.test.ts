@@ -17,7 +17,7 @@ import { BLOCK_SPARSE_IO, blockSparseQueryGroups } from '../../runner/engine/att
 import { blockSparseBudget } from '../../runner/engine/sparse/budget.js';
 import { Engine } from '../../runner/engine/engine.js';
 import { concatHeads, maxHeadDiff, randomCase, randomHeads, runAttentionLayer, sliceRows, type LayerCase, type LayerShape } from './attention-harness.js';
-import { PROMPT, maxAbsDiff, writeFixtureCheckpoint } from './helpers.js';
+import { PROMPT, maxAbsDiff, writeFixtureCheckpoint, generateWithLogits } from './helpers.js';
 
 const SHAPES: LayerShape[] = [
   { numHeads: 2, numKvHeads: 2, headDim: 16 },
@@ -230,15 +230,7 @@ describe('block-sparse in the engine (tiny fixture checkpoints)', () => {
   const root = mkdtempSync(join(tmpdir(), 'lw-engine-bs-'));
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-  async function run(dir: string, options: Parameters<typeof Engine.load>[1], attentionInputs?: Record<string, number>): Promise<{ tokens: number[]; logits: Float32Array[] }> {
-    const engine = await Engine.load(dir, { device: 'cpu', allLogits: true, chunkSize: 7, cacheDir: join(root, 'cache'), maxLength: 128, ...options });
-    try {
-      const result = await engine.generateIds(PROMPT, 4, { returnLogits: true, stopTokenIds: [], ...(attentionInputs ? { attentionInputs } : {}) });
-      return { tokens: result.tokens, logits: result.logits! };
-    } finally {
-      await engine.close();
-    }
-  }
+  const run = (dir: string, options: Parameters<typeof Engine.load>[1], attentionInputs?: Record<string, number>): ReturnType<typeof generateWithLogits> => generateWithLogits(dir, root, 4, options ?? {}, attentionInputs);
 
   // One family (qwen3: q/k norms, GQA group 2) keeps the file fast; the graph is family-independent.
   it('qwen3: C = 1 fed as a graph input equals dense; a small budget with 4-token blocks does not', async () => {

@@ -15,7 +15,7 @@ import { FLEXPREFILL_IO } from '../../runner/engine/attention/flexprefill.js';
 import { Engine } from '../../runner/engine/engine.js';
 import { runLayerGraph } from '../../runner/engine/attention/layer-graph.js';
 import { asHeads, chunkCase, denseRows, maxHeadDiff, runAttentionLayer, type LayerShape } from './attention-harness.js';
-import { PROMPT, maxAbsDiff, writeFixtureCheckpoint } from './helpers.js';
+import { PROMPT, maxAbsDiff, writeFixtureCheckpoint, generateWithLogits } from './helpers.js';
 
 const SHAPES: LayerShape[] = [
   { numHeads: 2, numKvHeads: 2, headDim: 16 },
@@ -116,15 +116,7 @@ describe('flexprefill in the model (tiny qwen3 checkpoint, chunks of 7)', () => 
   const root = mkdtempSync(join(tmpdir(), 'lw-engine-fp-'));
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-  async function run(dir: string, options: Parameters<typeof Engine.load>[1], attentionInputs?: Record<string, number>): Promise<{ tokens: number[]; logits: Float32Array[] }> {
-    const engine = await Engine.load(dir, { device: 'cpu', allLogits: true, chunkSize: 7, cacheDir: join(root, 'cache'), maxLength: 128, ...options });
-    try {
-      const result = await engine.generateIds(PROMPT, 3, { returnLogits: true, stopTokenIds: [], ...(attentionInputs ? { attentionInputs } : {}) });
-      return { tokens: result.tokens, logits: result.logits! };
-    } finally {
-      await engine.close();
-    }
-  }
+  const run = (dir: string, options: Parameters<typeof Engine.load>[1], attentionInputs?: Record<string, number>): ReturnType<typeof generateWithLogits> => generateWithLogits(dir, root, 3, options ?? {}, attentionInputs);
 
   it('at C = 1 (budget as graph inputs) equals dense attention; a small budget changes the logits', async () => {
     const dir = writeFixtureCheckpoint('qwen3', root);

@@ -12,21 +12,13 @@ import { ReferenceModel } from '../../runner/engine/reference/forward.js';
 import { SPARSE_METHODS } from '../../runner/engine/sparse/registry.js';
 import { attentionMethod } from '../../runner/engine/attention/registry.js';
 import { SINK_WINDOW_IO } from '../../runner/engine/attention/sink-window.js';
-import { PROMPT, maxAbsDiff, writeFixtureCheckpoint } from './helpers.js';
+import { PROMPT, maxAbsDiff, writeFixtureCheckpoint, generateWithLogits } from './helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'lw-engine-sw-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 const STEPS = 5;
 
-async function run(dir: string, options: Parameters<typeof Engine.load>[1], attentionInputs?: Record<string, number>): Promise<{ tokens: number[]; logits: Float32Array[] }> {
-  const engine = await Engine.load(dir, { device: 'cpu', allLogits: true, chunkSize: 7, cacheDir: join(root, 'cache'), maxLength: 128, ...options });
-  try {
-    const result = await engine.generateIds(PROMPT, STEPS, { returnLogits: true, stopTokenIds: [], ...(attentionInputs ? { attentionInputs } : {}) });
-    return { tokens: result.tokens, logits: result.logits! };
-  } finally {
-    await engine.close();
-  }
-}
+const run = (dir: string, options: Parameters<typeof Engine.load>[1], attentionInputs?: Record<string, number>): ReturnType<typeof generateWithLogits> => generateWithLogits(dir, root, STEPS, options ?? {}, attentionInputs);
 
 describe.each(['llama', 'qwen3'] as const)('%s tiny checkpoint', (family) => {
   it('a-shape at C = 1 equals dense attention', async () => {
