@@ -13,6 +13,7 @@ import type { ModelSpec } from './checkpoint/config.js';
 import { buildLayerGraph, emptyState, LAYER_IO } from './attention/layer-graph.js';
 import type { AttentionStateSpec } from './attention/quest-state.js';
 import { attentionMethod } from './attention/registry.js';
+import { DEFAULT_BLOCK, FROZEN_IO } from './attention/dense-decode-blocked.js';
 import { floatToHalf } from './dtype.js';
 import { SPARSE_METHODS } from './sparse/registry.js';
 import { decodeTraffic, prefillCost, type CostShape } from './sparse/cost.js';
@@ -119,7 +120,7 @@ function plan(phase: 'prefill' | 'decode', method: string, compression: number, 
 }
 
 /** A session of a chained layer graph, ready to time. */
-async function layerSession(method: string, spec: ModelSpec, device: Device, chain: number, maxPositions: number, params?: Record<string, unknown>): Promise<{ session: ort.InferenceSession; sharedInputs: string[]; states: AttentionStateSpec[] }> {
+async function layerSession(method: string, spec: ModelSpec, device: Device, chain: number, maxPositions: number, params?: Record<string, unknown>): Promise<{ session: ort.InferenceSession; sharedInputs: string[]; layerInputs: string[]; states: AttentionStateSpec[] }> {
   const built = buildLayerGraph(method, spec, { precision: device === 'webgpu' ? 'fp16' : 'fp32', maxPositions, layers: chain, ...(params ? { params } : {}) });
   const session = await ort.InferenceSession.create(built.model, {
     executionProviders: [device === 'webgpu' ? 'webgpu' : 'cpu'],
@@ -131,7 +132,16 @@ async function layerSession(method: string, spec: ModelSpec, device: Device, cha
       ? { preferredOutputLocation: { [LAYER_IO.output]: 'cpu' as const, [LAYER_IO.presentKey]: 'gpu-buffer' as const, [LAYER_IO.presentValue]: 'gpu-buffer' as const, ...Object.fromEntries(built.states.map((st) => [st.output, 'gpu-buffer' as const])) } }
       : {}),
   });
-  return { session, sharedInputs: built.sharedInputs, states: built.states };
+  return { session, sharedInputs: built.sharedInputs, layerInputs: built.layerInputs, states: built.states };
+}
+
+/** A frozen cache for a blocked decode graph (dense-decode-blocked's layout, or Quest's rows). */
+interface FrozenCache {
+  length: number;
+  /** `[1, kv, d, F]` (transposed) and `[1, kv, F, d]` (rows): a graph reads the one its layout names. */
+  keyT: ort.Tensor;
+  key: ort.Tensor;
+  value: ort.Tensor;
 }
 
 /**
@@ -195,6 +205,26 @@ function feedsFor(spec: ModelSpec, fp16: boolean, P: number, S: number, inputs: 
   return feeds;
 }
 
+/**
+ * A `tokens`-token cache as the engine's blocked decode holds it: a frozen part of whole blocks
+ * (at least one token left in the tail) and the tail; with `pages` (Quest's layout) whole 16-token
+ * pages are frozen as soon as one is complete (the worker's rule).
+ */
+function blockedCache(spec: ModelSpec, fp16: boolean, tokens: number, seed: number, pages = false): { frozen: FrozenCache; tail: { key: ort.Tensor; value: ort.Tensor }; tailLength: number } {
+  const { numKvHeads: kv, headDim: d } = spec;
+  const scale = 1 / Math.sqrt(Math.sqrt(d));
+  const blocks = Math.floor((tokens - 1) / DEFAULT_BLOCK) * DEFAULT_BLOCK;
+  const F = pages && blocks === 0 ? Math.floor(tokens / 16) * 16 : blocks;
+  const key = randomTensor(fp16, [1, kv, F, d], seed, 4 * scale);
+  // The same random values as the transposed layout: only the shape matters here.
+  const keyT = new ort.Tensor(key.type as 'float16', key.data as Uint16Array, [1, kv, d, F]);
+  return {
+    frozen: { length: F, key, keyT, value: randomTensor(fp16, [1, kv, F, d], seed + 1) },
+    tail: { key: randomTensor(fp16, [1, kv, tokens - F, d], seed + 2, 4 * scale), value: randomTensor(fp16, [1, kv, tokens - F, d], seed + 3) },
+    tailLength: tokens - F,
+  };
+}
+
 /** Decode layers chained per timed graph by default: a 7B model's 28. */
 export const DEFAULT_DECODE_CHAIN = 28;
 
@@ -202,7 +232,7 @@ export const DEFAULT_DECODE_CHAIN = 28;
  * Per-layer time of `method` with `inputs`: (t_chain - t_1) / (chain - 1), host copies cancelled.
  * @throws Error from onnxruntime when the graph fails (the caller records it).
  */
-async function perLayerMs(method: string, o: AttentionBenchOptions, P: number, S: number, inputs: Record<string, number>, cache: { key: ort.Tensor; value: ort.Tensor }, maxPositions: number): Promise<number> {
+async function perLayerMs(method: string, o: AttentionBenchOptions, P: number, S: number, inputs: Record<string, number>, cache: { key: ort.Tensor; value: ort.Tensor }, maxPositions: number, frozen?: FrozenCache): Promise<number> {
   const fp16 = o.device === 'webgpu';
   const times: number[] = [];
   // A decode step of one layer is well under a millisecond: it is timed over a whole model's worth of
@@ -211,13 +241,23 @@ async function perLayerMs(method: string, o: AttentionBenchOptions, P: number, S
   const repeat = S === 1 ? Math.max(o.repeat, 7) : o.repeat;
   for (const layers of [1, chain]) {
     const v = variant(method, o.params);
-    const { session, sharedInputs, states } = await layerSession(v.id, o.spec, o.device, layers, maxPositions, v.params);
+    const params = frozen ? { cache: 'blocked', ...v.params } : v.params;
+    const { session, sharedInputs, layerInputs, states } = await layerSession(v.id, o.spec, o.device, layers, maxPositions, params);
     try {
       const stateInputs = new Set(states.map((st) => st.input));
-      const all = feedsFor(o.spec, fp16, P, S, inputs, sharedInputs.filter((name) => !stateInputs.has(name)), cache);
+      const all = feedsFor(o.spec, fp16, P, S, inputs, sharedInputs.filter((name) => !stateInputs.has(name) && name !== FROZEN_IO.length), cache);
+      if (frozen) {
+        // Every chained layer reads layer 0's frozen inputs (layer-graph.ts).
+        all[FROZEN_IO.length] = new ort.Tensor('int64', BigInt64Array.of(BigInt(frozen.length)), [1]);
+        all[FROZEN_IO.keyT(0)] = frozen.keyT;
+        all[FROZEN_IO.key(0)] = frozen.key;
+        all[FROZEN_IO.value(0)] = frozen.value;
+        for (const name of layerInputs) if (!(name in all)) throw new Error(`Layer input "${name}" of ${method} has no value.`);
+      }
       const feeds = Object.fromEntries(Object.entries(all).filter(([name]) => session.inputNames.includes(name)));
-      // Ada-SnapKV's validity mask covers the compacted cache: all valid at first.
-      const initial = v.id === 'ada-snapkv' ? Object.fromEntries(states.map((st) => [st.input, zeros(fp16, st.emptyDims.map((x) => (x === 0 ? P : x)))])) : undefined;
+      // Ada-SnapKV's validity mask covers the compacted cache (frozen part and tail): all valid at first.
+      const cached = P + (frozen?.length ?? 0);
+      const initial = v.id === 'ada-snapkv' ? Object.fromEntries(states.map((st) => [st.input, zeros(fp16, st.emptyDims.map((x) => (x === 0 ? cached : x)))])) : undefined;
       // Decode steps feed each run's new cache (on the GPU with WebGPU) to the next; prefill chunks re-feed theirs.
       const resident = S === 1 ? { past: P, tokens: S } : null;
       times.push(await timeRuns(session, feeds, repeat, states, initial, resident));
@@ -247,11 +287,11 @@ export async function benchAttention(o: AttentionBenchOptions): Promise<Attentio
     // The middle chunk: positions P..P+c-1 with P = (L - c) / 2 on a 64-token boundary.
     const P = Math.floor((L - c) / 2 / 64) * 64;
     const cache = { key: randomTensor(fp16, [1, kv, P, d], 4, 4 * scale), value: randomTensor(fp16, [1, kv, P, d], 5) };
-    const record = async (phase: 'prefill' | 'decode', method: string, compression: number, graph: string, dense: number | null, planned: ReturnType<typeof plan> | null, p: number, s: number, factor: number, useCache: { key: ort.Tensor; value: ort.Tensor }): Promise<number> => {
+    const record = async (phase: 'prefill' | 'decode', method: string, compression: number, graph: string, dense: number | null, planned: ReturnType<typeof plan> | null, p: number, s: number, factor: number, useCache: { key: ort.Tensor; value: ort.Tensor }, frozen?: FrozenCache): Promise<number> => {
       let ms = NaN;
       let error: string | undefined;
       try {
-        ms = factor * (await perLayerMs(graph, o, p, s, planned?.inputs ?? {}, useCache, maxPositions));
+        ms = factor * (await perLayerMs(graph, o, p, s, planned?.inputs ?? {}, useCache, maxPositions, frozen));
       } catch (e) {
         error = e instanceof Error ? e.message.split('\n')[0]! : String(e);
       }
@@ -289,19 +329,18 @@ export async function benchAttention(o: AttentionBenchOptions): Promise<Attentio
       }
     }
     if (o.decode.length) {
-      const decodeCache = { key: randomTensor(fp16, [1, kv, L - 1, d], 6, 4 * scale), value: randomTensor(fp16, [1, kv, L - 1, d], 7) };
-      const dense = await record('decode', 'dense-decode', 1, 'dense-decode', null, null, L - 1, 1, 1, decodeCache);
-      await record('decode', 'dense (GroupQueryAttention)', 1, 'dense', dense, null, L - 1, 1, 1, decodeCache);
+      // Decode steps run over the blocked cache, as the engine's WebGPU decode does: a frozen part
+      // (a multiple of the block, never rewritten) and a tail of 1 to 2 blocks that each step appends to.
+      const full = blockedCache(o.spec, fp16, L - 1, 6);
+      const dense = await record('decode', 'dense-decode-blocked', 1, 'dense-decode-blocked', null, null, full.tailLength, 1, 1, full.tail, full.frozen);
       for (const method of o.decode) {
         for (const C of o.decodeCompressions) {
           const planned = planFor('decode', method, C);
           if (!planned) continue;
           // SnapKV and Ada-SnapKV decode over the compacted cache (capacity tokens; the one-time compression is not in the step).
           const capacity = planned.budget['capacity'];
-          if (capacity !== undefined) {
-            const compacted = { key: randomTensor(fp16, [1, kv, capacity, d], 8, 4 * scale), value: randomTensor(fp16, [1, kv, capacity, d], 9) };
-            await record('decode', method, C, method, dense, planned, capacity, 1, 1, compacted);
-          } else await record('decode', method, C, method, dense, planned, L - 1, 1, 1, decodeCache);
+          const cache = capacity !== undefined ? blockedCache(o.spec, fp16, capacity, 8) : variant(method, o.params).id === 'quest' && full.frozen.length === 0 ? blockedCache(o.spec, fp16, L - 1, 6, true) : full;
+          await record('decode', method, C, method, dense, planned, cache.tailLength, 1, 1, cache.tail, cache.frozen);
         }
       }
     }
@@ -335,7 +374,8 @@ export async function measureModelParts(o: AttentionBenchOptions, cacheDir: stri
   const log = o.log ?? (() => undefined);
   const c = o.chunk;
   const source = new SyntheticSource(o.spec, { seed: 'bench', dtype: 'F16', mode: 'fast', scale: 0.02 });
-  const engine = await Engine.fromSource(o.spec, source, [], { device: o.device, chunkSize: c, maxLength: c + 64, singleGraph: true, cacheDir, log });
+  // The engine's defaults: on WebGPU decode steps run in the blocked decode graph.
+  const engine = await Engine.fromSource(o.spec, source, [], { device: o.device, chunkSize: c, maxLength: c + 64, cacheDir, log });
   let chunkMs: number;
   let stepMs: number;
   try {
@@ -351,9 +391,15 @@ export async function measureModelParts(o: AttentionBenchOptions, cacheDir: stri
   const fp16 = o.device === 'webgpu';
   const { numKvHeads: kv, headDim: d } = o.spec;
   const empty = { key: randomTensor(fp16, [1, kv, 0, d], 4), value: randomTensor(fp16, [1, kv, 0, d], 5) };
-  const cache = { key: randomTensor(fp16, [1, kv, c, d], 6), value: randomTensor(fp16, [1, kv, c, d], 7) };
   const denseChunkAttentionMs = await perLayerMs('dense', o, 0, c, {}, empty, c + 64);
-  const denseStepAttentionMs = await perLayerMs('dense', o, c, 1, {}, cache, c + 64);
+  let denseStepAttentionMs: number;
+  if (fp16) {
+    const blocked = blockedCache(o.spec, fp16, c, 6);
+    denseStepAttentionMs = await perLayerMs('dense-decode-blocked', o, blocked.tailLength, 1, {}, blocked.tail, c + 64, blocked.frozen);
+  } else {
+    const cache = { key: randomTensor(fp16, [1, kv, c, d], 6), value: randomTensor(fp16, [1, kv, c, d], 7) };
+    denseStepAttentionMs = await perLayerMs('dense', o, c, 1, {}, cache, c + 64);
+  }
   const N = o.spec.numLayers;
   const parts = {
     nonAttentionChunkMs: +(chunkMs - N * denseChunkAttentionMs).toFixed(2),

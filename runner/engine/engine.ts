@@ -25,7 +25,8 @@ export interface EngineOptions {
    * (6x faster decode at 64k on an H100); on CPU: none (one graph). Sparse decode methods carry
    * per-layer attention state between steps (Quest's page bounds); SnapKV and Ada-SnapKV also make
    * the prefill graph keep the prompt's last `params.window` queries and compress the cache once
-   * before the first decode step.
+   * before the first decode step. On WebGPU, Quest, SnapKV, Ada-SnapKV and StreamingLLM read the
+   * blocked cache as dense-decode-blocked does (`params.cache: 'blocked'`, the default there).
    */
   decodeAttention?: { method: string; params?: Record<string, unknown> };
   /** One graph for prefill and decode (no decode graph, weights held once), whatever the device. */
@@ -78,6 +79,18 @@ export function withYarn(spec: ModelSpec, factor: number): ModelSpec {
 }
 
 /** A loaded model ready to generate. */
+/** Sparse decode methods that read the blocked cache (`params.cache: 'blocked'`), as dense-decode-blocked does. */
+export const BLOCKED_DECODE_METHODS: readonly string[] = ['quest', 'snapkv', 'ada-snapkv', 'streaming-llm'];
+
+/**
+ * On WebGPU a sparse decode method reads the blocked cache unless its params say otherwise (a flat
+ * cache is copied whole by every step's append); on the CPU the flat cache stays the default.
+ */
+function withDecodeCache(attention: EngineOptions['decodeAttention'], device: string): EngineOptions['decodeAttention'] {
+  if (!attention || device !== 'webgpu' || !BLOCKED_DECODE_METHODS.includes(attention.method) || attention.params?.['cache'] !== undefined) return attention;
+  return { ...attention, params: { ...attention.params, cache: 'blocked' } };
+}
+
 export class Engine {
   private tokenizerCache: Tokenizer | null = null;
 
@@ -110,7 +123,7 @@ export class Engine {
     const maxLength = options.maxLength ?? contextLimit(spec);
     const log = options.log ?? (() => undefined);
     log(`engine: preparing graph (${spec.architecture}, ${precision}, attention ${options.attention?.method ?? 'dense'})`);
-    const decodeAttention = options.singleGraph ? undefined : (options.decodeAttention ?? (device === 'webgpu' ? { method: 'dense-decode-blocked' } : undefined));
+    const decodeAttention = withDecodeCache(options.singleGraph ? undefined : (options.decodeAttention ?? (device === 'webgpu' ? { method: 'dense-decode-blocked' } : undefined)), device);
     // SnapKV / Ada-SnapKV: the prefill graph keeps the prompt's last queries; a compress graph runs before decoding.
     const compress: LoadRequest['compress'] =
       decodeAttention?.method === 'snapkv' || decodeAttention?.method === 'ada-snapkv'
@@ -146,6 +159,8 @@ export class Engine {
       ...(compress ? { compress } : {}),
       ...(graph.states.length || decodeGraph?.states.length ? { states: { prefill: graph.states, decode: decodeGraph?.states ?? [] } } : {}),
       ...(typeof decodeAttention?.params?.['block'] === 'number' ? { decodeBlock: decodeAttention.params['block'] } : {}),
+      ...(decodeAttention ? { decodeMethod: decodeAttention.method } : {}),
+      ...(typeof decodeAttention?.params?.['pageSize'] === 'number' ? { decodePageSize: decodeAttention.params['pageSize'] } : {}),
       device,
       precision,
       numLayers: spec.numLayers,

@@ -4,7 +4,8 @@
 # writes the held-out set, starts make-data.mjs's workers in the background (the trainer reads
 # their shards as they appear), trains with train.py for --minutes, then stops the workers.
 #
-#   bash scripts/train-tiny/gpu-train.sh BUNDLE_DIR [--minutes 7] [--total-minutes 14] [--resume DIR] [--data-seed N] [train.py flags]
+#   bash scripts/train-tiny/gpu-train.sh BUNDLE_DIR [--minutes 7] [--total-minutes 14] [--resume DIR] [--data-seed N]
+#        [--task-weight TASK=FACTOR,...] [train.py flags]
 #
 # Writes to $OUT (or ./gpu-out): model/{config.json,generation_config.json,model.safetensors}
 # (fp16; the tokenizer files are models/tiny's), train-record.json, train.log, make-data.log.
@@ -16,13 +17,14 @@ bundle="$(cd "$1" && pwd)"; shift
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 out="${OUT:-$PWD/gpu-out}"; mkdir -p "$out"
-minutes=7; total=14; resume=""; data_seed=""; extra=()
+minutes=7; total=14; resume=""; data_seed=""; task_weight=""; extra=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --minutes) minutes="$2"; shift 2 ;;
     --total-minutes) total="$2"; shift 2 ;;
     --resume) resume="$(cd "$2" && pwd)"; shift 2 ;;
     --data-seed) data_seed="$2"; shift 2 ;;
+    --task-weight) task_weight="$2"; shift 2 ;;
     *) extra+=("$1"); shift ;;
   esac
 done
@@ -40,7 +42,7 @@ workers=$(( $(nproc) > 4 ? $(nproc) - 2 : 2 ))
 echo "gpu-train: $workers data workers, data seed $data_seed, $minutes of $total minutes${resume:+, resuming $resume}"
 start=$(date +%s)
 "$node" "$here/make-data.mjs" --heldout --dist "$dist" --tokenizer "$root/models/tiny" --out "$data" 2> "$out/make-data.log" || { cat "$out/make-data.log"; exit 1; }
-"$node" "$here/make-data.mjs" --dist "$dist" --tokenizer "$root/models/tiny" --out "$data" --seed "$data_seed" --workers "$workers" --samples 400000 >> "$out/make-data.log" 2>&1 &
+"$node" "$here/make-data.mjs" --dist "$dist" --tokenizer "$root/models/tiny" --out "$data" --seed "$data_seed" --workers "$workers" --samples 400000 ${task_weight:+--task-weight "$task_weight"} >> "$out/make-data.log" 2>&1 &
 maker=$!
 PYTHONUNBUFFERED=1 python3 "$here/train.py" --data "$data" --out "$out" --tokenizer "$root/models/tiny" --no-tokenizer-copy \
   --minutes "$minutes" --total-minutes "$total" ${resume:+--resume "$resume"} "${extra[@]}" 2>&1 | grep --line-buffered -v 'Writing model shards' | tee "$out/train.log"

@@ -19,6 +19,7 @@
 //
 //   node scripts/train-tiny/make-data.mjs --out DIR [--dist dist] [--tokenizer models/tiny]
 //        [--seed 1] [--workers N] [--samples 200000] [--shard 64] [--max-length 8192]
+//        [--task-weight TASK=FACTOR[,TASK=FACTOR...]]   (scales every entry of those tasks in the mix)
 //   node scripts/train-tiny/make-data.mjs --heldout --out DIR [--dist dist] [--tokenizer models/tiny]
 import process from 'node:process';
 import { performance } from 'node:perf_hooks';
@@ -28,9 +29,11 @@ import { availableParallelism } from 'node:os';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { MIX, parseFlags } from './tasks.mjs';
+import { MIX as BASE_MIX, parseFlags, weightedMix } from './tasks.mjs';
 
 const flags = parseFlags(process.argv.slice(2));
+/** The mix with --task-weight's factors applied (e.g. `story/retrieval=2.5,ruler/vt=0.5`). */
+const MIX = weightedMix(BASE_MIX, flags['task-weight']);
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
 const out = resolve(flags.out ?? 'data/tiny/train');

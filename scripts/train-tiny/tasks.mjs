@@ -45,6 +45,23 @@ export const MIX = [
   ...QA.map((params, i) => ({ task: 'qa/synthetic', params, weight: i === 0 ? 2 : 1 })),
 ];
 
+/**
+ * The mix with each named task's entries scaled: `spec` is `TASK=FACTOR[,TASK=FACTOR...]`.
+ * @throws Error for an unknown task or a factor that is not a positive number.
+ */
+export function weightedMix(mix, spec) {
+  if (spec === undefined) return mix;
+  const factors = new Map();
+  for (const part of String(spec).split(',')) {
+    const [task, factor] = part.split('=');
+    const f = Number(factor);
+    if (!mix.some((e) => e.task === task)) throw new Error(`--task-weight: no task "${task}" in the mix (${[...new Set(mix.map((e) => e.task))].join(', ')})`);
+    if (!(f > 0)) throw new Error(`--task-weight: factor of ${task} must be a positive number; got "${factor}"`);
+    factors.set(task, f);
+  }
+  return mix.map((e) => (factors.has(e.task) ? { ...e, weight: e.weight * factors.get(e.task) } : e));
+}
+
 /** Parses `--name value` flags into an object (numbers stay strings). */
 export function parseFlags(argv) {
   const out = {};

@@ -18,33 +18,34 @@ const cli = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 
 interface Row { phase: string; method: string; length: number; compression: number; msPerLayer: number; speedup: number; bound: number; sparsity: number; budget: Record<string, number> | null; error?: string }
 
 describe('longweave engine bench', () => {
-  it('times dense, a-shape and streaming-llm per layer with the cost model\'s bounds', () => {
+  it('times dense, a-shape and the decode methods (over the blocked cache) per layer with the cost model\'s bounds', () => {
     const dir = writeFixtureCheckpoint('llama', root);
     const spec = openCheckpoint(dir).spec;
-    const result = cli(['engine', 'bench', dir, '--device', 'cpu', '--lengths', '256', '--attention', 'a-shape', '--decode-attention', 'streaming-llm', '--compression', '2,4', '--decode-compression', '4', '--chunk', '128', '--repeat', '1', '--decode-chain', '4', '--json']);
+    const result = cli(['engine', 'bench', dir, '--device', 'cpu', '--lengths', '640', '--attention', 'a-shape', '--decode-attention', 'streaming-llm,quest,snapkv,ada-snapkv', '--compression', '2,4', '--decode-compression', '4', '--chunk', '128', '--repeat', '1', '--decode-chain', '4', '--json']);
     expect(result.status, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout) as { rows: Row[]; layers: number; decodeChain: number };
     expect(report.layers).toBe(spec.numLayers);
     expect(report.decodeChain).toBe(4);
     expect(report.rows.map((r) => `${r.phase} ${r.method} ${r.compression}`)).toEqual([
       'prefill dense 1', 'prefill a-shape 2', 'prefill a-shape 4',
-      'decode dense-decode 1', 'decode dense (GroupQueryAttention) 1', 'decode streaming-llm 4',
+      'decode dense-decode-blocked 1', 'decode streaming-llm 4', 'decode quest 4', 'decode snapkv 4', 'decode ada-snapkv 4',
     ]);
     for (const row of report.rows) {
       expect(row.error).toBeUndefined();
       expect(Number.isFinite(row.msPerLayer)).toBe(true);
     }
     const aShape = report.rows[2]!;
-    const budget = SPARSE_METHODS['a-shape'].budgetFor(4, 256);
+    const budget = SPARSE_METHODS['a-shape'].budgetFor(4, 640);
     expect(aShape.budget).toEqual(budget);
-    const cost = SPARSE_METHODS['a-shape'].cost(spec, 256, budget, 4);
-    expect(aShape.bound).toBeCloseTo(prefillCost(spec, 256, 1).attention / (cost.attention + cost.selection), 2);
-    const stream = report.rows[5]!;
-    const sb = SPARSE_METHODS['streaming-llm'].budgetFor(4, 256);
+    const cost = SPARSE_METHODS['a-shape'].cost(spec, 640, budget, 4);
+    expect(aShape.bound).toBeCloseTo(prefillCost(spec, 640, 1).attention / (cost.attention + cost.selection), 2);
+    const stream = report.rows[4]!;
+    const sb = SPARSE_METHODS['streaming-llm'].budgetFor(4, 640);
     expect(stream.budget).toEqual(sb);
-    const traffic = SPARSE_METHODS['streaming-llm'].cost(spec, 256, sb, 4);
-    expect(stream.bound).toBeCloseTo(decodeTraffic(spec, 256, 1).kvCache / (traffic.kvCache + traffic.selection), 2);
-    expect(stream.sparsity).toBeCloseTo(1 - (sb.sinks + sb.recent) / 256, 4);
+    const traffic = SPARSE_METHODS['streaming-llm'].cost(spec, 640, sb, 4);
+    expect(stream.bound).toBeCloseTo(decodeTraffic(spec, 640, 1).kvCache / (traffic.kvCache + traffic.selection), 2);
+    expect(stream.sparsity).toBeCloseTo(1 - (sb.sinks + sb.recent) / 640, 4);
+    expect(report.rows[6]!.budget).toEqual({ capacity: 160 });
   }, 60_000);
 
   it('refuses an unknown method, a ratio of 1 and a bad length', () => {

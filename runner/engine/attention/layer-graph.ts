@@ -43,6 +43,8 @@ export interface LayerGraph {
   model: Uint8Array;
   /** Graph inputs the method declared (budgets, state), besides LAYER_IO's. */
   sharedInputs: string[];
+  /** Per-layer graph inputs the method declared (the frozen cache of blocked decode graphs), layer 0's names. */
+  layerInputs: string[];
   /** Per-layer attention states among them (attention/quest-state.ts): fed empty on a first step. */
   states: AttentionStateSpec[];
   opCounts: Record<string, number>;
@@ -102,6 +104,14 @@ export function buildLayerGraph(
   const states: AttentionStateSpec[] = [];
   const spec: ModelSpec = { ...SPEC_DEFAULTS, numHeads: h, numKvHeads: kv, headDim: d, hiddenSize: h * d, dtype: fp16 ? 'float16' : 'float32' };
   const method = attentionMethod(methodId);
+  // Per-layer inputs (the frozen cache): every chained copy reads layer 0's.
+  const layerInputs = new Map<string, string>();
+  const layerInput = (name: string, type: OnnxElementType, dims: readonly Dim[]): string => {
+    const shared = name.replace(/^(\w+)\.\d+\./, '$1.0.');
+    let declared = layerInputs.get(shared);
+    if (!declared) layerInputs.set(shared, (declared = g.input(shared, type, dims)));
+    return declared;
+  };
   let attended = query;
   for (let layer = 0; layer < (options.layers ?? 1); layer++) {
     attended = method.build({
@@ -132,12 +142,13 @@ export function buildLayerGraph(
         }
         return declared;
       },
+      layerInput,
     });
   }
   g.output(attended, LAYER_IO.output, t, [1, 'sequence', h * d]);
   g.output(LAYER_IO.presentKey, LAYER_IO.presentKey, t, [1, kv, 'total', d]);
   g.output(LAYER_IO.presentValue, LAYER_IO.presentValue, t, [1, kv, 'total', d]);
-  return { model: encodeModel(g.toModel({ attention: methodId, precision: options.precision })), sharedInputs: [...shared.keys()], states, opCounts: Object.fromEntries(g.opCounts) };
+  return { model: encodeModel(g.toModel({ attention: methodId, precision: options.precision })), sharedInputs: [...shared.keys()], layerInputs: [...layerInputs.keys()], states, opCounts: Object.fromEntries(g.opCounts) };
 }
 
 /** A layer's inputs: the new tokens' q/k/v and an optional cache of earlier positions. */

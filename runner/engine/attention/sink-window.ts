@@ -7,7 +7,8 @@
 // streamingLlmBudget); the float64 references are runner/engine/sparse/reference/{a-shape,streaming-llm}.ts.
 import { float, int, ints } from '../onnx/graph-builder.js';
 import type { AttentionBuilder, AttentionContext } from './types.js';
-import { rotary } from './rotary.js';
+import { decodeStep, rotary } from './rotary.js';
+import { blockParam, cacheMode, frozenInputs } from './dense-decode-blocked.js';
 import { budgetKnob } from './budget-knob.js';
 
 /**
@@ -164,11 +165,58 @@ export const aShapeAttention: AttentionBuilder = {
   budgetInputs: (b) => ({ [SINK_WINDOW_IO.prefill.sink]: b['sink']!, [SINK_WINDOW_IO.prefill.window]: b['window']! }),
 };
 
+/**
+ * StreamingLLM's step over a blocked cache (dense-decode-blocked's frozen part, keys transposed, and
+ * the tail with the new token): the sink range [0, sinkEnd) and the window [localStart, T) are each
+ * cut from the frozen part and from the tail (at most four Slices, some empty), concatenated, and
+ * attended; nothing else of the cache is read.
+ */
+function streamingBlocked(ctx: AttentionContext, sink: string, window: string): string {
+  const { graph: g, spec } = ctx;
+  const d = spec.headDim;
+  const frozen = frozenInputs(ctx, 'transposed');
+  const step = decodeStep(ctx);
+  const q = g.op('Mul', [step.q, ctx.scalar(1 / Math.sqrt(d))]);
+  const one = g.int64([1]);
+  const zero = g.int64([0]);
+  const F = frozen.length;
+  const total = g.op('Add', [F, g.op('Shape', [step.presentKey], { start: int(2), end: int(3) })]);
+  const sinkEnd = g.op('Min', [g.op('Reshape', [sink, one]), total]);
+  const localStart = g.op('Min', [g.op('Max', [sinkEnd, g.op('Sub', [total, g.op('Reshape', [window, one])])]), total]);
+  const clampF = (x: string): string => g.op('Min', [x, F]);
+  const tailAt = (x: string): string => g.op('Max', [g.op('Sub', [x, F]), zero]);
+  const end = g.int64([Number.MAX_SAFE_INTEGER]);
+  const cut = (x: string, from: string, to: string, axis: number): string => g.op('Slice', [x, from, to, g.int64([axis])]);
+  const tailKeyT = g.op('Transpose', [step.presentKey], { perm: ints([0, 1, 3, 2]) });
+  const keyT = g.op('Concat', [
+    cut(frozen.key, zero, clampF(sinkEnd), 3),
+    cut(frozen.key, clampF(localStart), F, 3),
+    cut(tailKeyT, zero, tailAt(sinkEnd), 3),
+    cut(tailKeyT, tailAt(localStart), end, 3),
+  ], { axis: int(3) });
+  const values = g.op('Concat', [
+    cut(frozen.value, zero, clampF(sinkEnd), 2),
+    cut(frozen.value, clampF(localStart), F, 2),
+    cut(step.presentValue, zero, tailAt(sinkEnd), 2),
+    cut(step.presentValue, tailAt(localStart), end, 2),
+  ], { axis: int(2) });
+  const probs = g.op('Softmax', [g.op('MatMul', [q, keyT])], { axis: int(-1) });
+  return g.op('Reshape', [g.op('MatMul', [probs, values]), g.int64([1, 1, spec.numHeads * d])]);
+}
+
 /** StreamingLLM decode: `params.sinks` first tokens plus the `params.recent` newest (from streamingLlmBudget). */
 export const streamingLlmAttention: AttentionBuilder = {
   id: 'streaming-llm',
   phase: 'decode',
-  description: 'StreamingLLM: sink tokens plus the most recent ones; keys sliced to the two ranges (params sinks, recent from streamingLlmBudget, or graph inputs).',
-  build: (ctx) => sinkWindowAttention(ctx, budgetKnob(ctx, 'sinks', SINK_WINDOW_IO.decode.sink, 'streaming-llm', 0), budgetKnob(ctx, 'recent', SINK_WINDOW_IO.decode.window, 'streaming-llm', 1)),
+  description: 'StreamingLLM: sink tokens plus the most recent ones; keys sliced to the two ranges (params sinks, recent from streamingLlmBudget, or graph inputs; cache flat|blocked).',
+  build: (ctx) => {
+    const sink = budgetKnob(ctx, 'sinks', SINK_WINDOW_IO.decode.sink, 'streaming-llm', 0);
+    const window = budgetKnob(ctx, 'recent', SINK_WINDOW_IO.decode.window, 'streaming-llm', 1);
+    if (cacheMode(ctx, 'streaming-llm') === 'blocked') {
+      blockParam(ctx, 'streaming-llm');
+      return streamingBlocked(ctx, sink, window);
+    }
+    return sinkWindowAttention(ctx, sink, window);
+  },
   budgetInputs: (b) => ({ [SINK_WINDOW_IO.decode.sink]: b['sinks']!, [SINK_WINDOW_IO.decode.window]: b['recent']! }),
 };

@@ -14,27 +14,33 @@ import type { AttentionBuilder, AttentionContext } from './types.js';
 import { decodeStep } from './rotary.js';
 import { attentionState } from './quest-state.js';
 import { SNAPKV_IO, snapKvParams } from './snapkv-io.js';
+import { blockedDecode, blockParam, cacheMode } from './dense-decode-blocked.js';
 
 /**
  * Dense decode over a compacted cache; with `masked`, the `snapkv_mask` state `[1, kv, 1, n]` (0 or
- * -65504 per cached token) is added to the scores and grows by one valid column per step.
+ * -65504 per cached token) is added to the scores and grows by one valid column per step. With
+ * `params.cache: 'blocked'` the compacted cache is split into a frozen part and a tail after
+ * compression, as dense-decode-blocked's (the mask covers both, in cache order).
  */
 export function compactedDecode(ctx: AttentionContext, masked: boolean): string {
   const { graph: g, spec } = ctx;
+  const method = masked ? 'ada-snapkv' : 'snapkv';
   snapKvParams(ctx.params);
   const kv = spec.numKvHeads;
   const d = spec.headDim;
-  const step = decodeStep(ctx);
-  const q = g.op('Mul', [step.q, ctx.scalar(1 / Math.sqrt(d))]);
-  const { presentKey, presentValue } = step;
-  let scores = g.op('MatMul', [q, g.op('Transpose', [presentKey!], { perm: ints([0, 1, 3, 2]) })]);
-  if (masked) {
+  const bias = (scores: string): string => {
     const mask = attentionState(ctx, SNAPKV_IO.maskState, [1, kv, 1, 'snapkv_kept']);
     const valid = g.op('Mul', [g.op('Slice', [mask.value, g.int64([0]), g.int64([1]), g.int64([3])]), ctx.scalar(0)]);
     const grown = g.op('Concat', [mask.value, valid], { axis: int(3) });
     mask.update(grown);
-    scores = g.op('Add', [scores, grown]);
-  }
+    return g.op('Add', [scores, grown]);
+  };
+  if (cacheMode(ctx, method) === 'blocked') return blockedDecode(ctx, blockParam(ctx, method), masked ? bias : undefined);
+  const step = decodeStep(ctx);
+  const q = g.op('Mul', [step.q, ctx.scalar(1 / Math.sqrt(d))]);
+  const { presentKey, presentValue } = step;
+  let scores = g.op('MatMul', [q, g.op('Transpose', [presentKey!], { perm: ints([0, 1, 3, 2]) })]);
+  if (masked) scores = bias(scores);
   const probs = g.op('Softmax', [scores], { axis: int(-1) });
   return g.op('Reshape', [g.op('MatMul', [probs, presentValue!]), g.int64([1, 1, spec.numHeads * d])]);
 }

@@ -39,6 +39,11 @@ export interface AttentionContext {
   valueType: OnnxElementType;
   /** A graph input shared by all layers, declared on first use. */
   sharedInput(name: string, type: OnnxElementType, dims: readonly Dim[]): string;
+  /**
+   * A graph input of this layer (its name carries the layer, e.g. the frozen cache), declared on
+   * first use. The one-layer harness (layer-graph.ts) gives its chained copies layer 0's input.
+   */
+  layerInput(name: string, type: OnnxElementType, dims: readonly Dim[]): string;
 }
 
 /** One attention method's graph builder. */

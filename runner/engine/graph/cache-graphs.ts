@@ -1,10 +1,11 @@
 // Weight-free graphs that reshape the KV cache between steps for the blocked decode
-// (attention/dense-decode-blocked.ts): `freeze` splits a cache into a frozen part (keys transposed)
-// and a tail; `merge` moves the first tokens of the tail into the frozen part. They run rarely
+// (attention/dense-decode-blocked.ts): `freeze` splits a cache into a frozen part (keys transposed,
+// or as rows for Quest's layout) and a tail; `merge` moves the first tokens of the tail into the
+// frozen part. They run rarely
 // (once after prefill, then once per block of generated tokens), so their copies are amortised.
 import { GraphBuilder, int, ints } from '../onnx/graph-builder.js';
 import { encodeModel, type OnnxElementType } from '../onnx/proto.js';
-import { FROZEN_IO } from '../attention/dense-decode-blocked.js';
+import { FROZEN_IO, type FrozenLayout } from '../attention/dense-decode-blocked.js';
 import { GRAPH_IO } from './model-graph.js';
 
 /** Shapes the cache graphs need. */
@@ -13,6 +14,8 @@ export interface CacheShape {
   numKvHeads: number;
   headDim: number;
   valueType: OnnxElementType;
+  /** How the frozen keys are stored (default 'transposed'). */
+  layout?: FrozenLayout;
 }
 
 /** Input carrying how many tokens to freeze or move (int64 `[1]`). */
@@ -20,6 +23,7 @@ export const SPLIT_AT = 'split_at';
 
 /** Output names of the cache graphs. */
 export const CACHE_OUT = {
+  /** The frozen keys, in the shape's layout. */
   keyT: (layer: number) => `out.${layer}.key_t`,
   value: (layer: number) => `out.${layer}.value`,
   tailKey: (layer: number) => `out.${layer}.tail_key`,
@@ -36,15 +40,17 @@ function build(shape: CacheShape, merge: boolean): Uint8Array {
   for (let l = 0; l < shape.numLayers; l++) {
     const key = g.input(GRAPH_IO.pastKey(l), t, [1, kv, 'sequence', d]);
     const value = g.input(GRAPH_IO.pastValue(l), t, [1, kv, 'sequence', d]);
-    const headKeyT = g.op('Transpose', [g.op('Slice', [key, zero, at, axis])], { perm: ints([0, 1, 3, 2]) });
+    const rows = shape.layout === 'rows';
+    const headKey = rows ? g.op('Slice', [key, zero, at, axis]) : g.op('Transpose', [g.op('Slice', [key, zero, at, axis])], { perm: ints([0, 1, 3, 2]) });
     const headValue = g.op('Slice', [value, zero, at, axis]);
-    let keyT = headKeyT;
+    let frozenKey = headKey;
     let frozenValue = headValue;
     if (merge) {
-      keyT = g.op('Concat', [g.input(FROZEN_IO.keyT(l), t, [1, kv, d, 'frozen']), headKeyT], { axis: int(3) });
+      const previous = rows ? g.input(FROZEN_IO.key(l), t, [1, kv, 'frozen', d]) : g.input(FROZEN_IO.keyT(l), t, [1, kv, d, 'frozen']);
+      frozenKey = g.op('Concat', [previous, headKey], { axis: int(rows ? 2 : 3) });
       frozenValue = g.op('Concat', [g.input(FROZEN_IO.value(l), t, [1, kv, 'frozen', d]), headValue], { axis: int(2) });
     }
-    g.output(keyT, CACHE_OUT.keyT(l), t, [1, kv, d, 'frozen_out']);
+    g.output(frozenKey, CACHE_OUT.keyT(l), t, rows ? [1, kv, 'frozen_out', d] : [1, kv, d, 'frozen_out']);
     g.output(frozenValue, CACHE_OUT.value(l), t, [1, kv, 'frozen_out', d]);
     g.output(g.op('Slice', [key, at, end, axis]), CACHE_OUT.tailKey(l), t, [1, kv, 'tail', d]);
     g.output(g.op('Slice', [value, at, end, axis]), CACHE_OUT.tailValue(l), t, [1, kv, 'tail', d]);

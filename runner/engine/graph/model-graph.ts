@@ -156,6 +156,12 @@ export function buildModelGraph(spec: ModelSpec, source: WeightSource, settings:
       }
       return declared;
     };
+    const layerInputs = new Map<string, string>();
+    const layerInput = (name: string, type: OnnxElementType, dims: readonly Dim[]): string => {
+      let declared = layerInputs.get(name);
+      if (!declared) layerInputs.set(name, (declared = g.input(name, type, dims)));
+      return declared;
+    };
     const fp32Matmul = runtimeWeightCasts(settings);
     // x @ w, in fp32 with fp16 in and out when matmulPrecision is fp32 (see GraphSettings).
     const project = (x: string, w: string): string =>
@@ -219,6 +225,7 @@ export function buildModelGraph(spec: ModelSpec, source: WeightSource, settings:
         scalar,
         valueType: ot,
         sharedInput,
+        layerInput,
       };
       const attended = method.build(context);
       if (settings.windowQueries !== undefined) windowState(context, settings.windowQueries, positionInput());

@@ -27,6 +27,14 @@ export interface LoadRequest {
   compress?: { variant: SnapKvVariant; params: SnapKvParams; numHeads: number; capacity?: number };
   /** Block size of a blocked decode graph (`dense-decode-blocked`): tokens frozen or moved at once. */
   decodeBlock?: number;
+  /**
+   * The decode graph's attention method. A blocked sparse decode graph runs on an empty frozen
+   * cache while the context is too short to freeze (dense-decode-blocked hands those steps to the
+   * prefill graph instead).
+   */
+  decodeMethod?: string;
+  /** Page size of a blocked Quest decode graph (frozen keys as rows): whole pages are frozen. */
+  decodePageSize?: number;
   device: Device;
   precision: 'fp32' | 'fp16';
   numLayers: number;

@@ -71,7 +71,8 @@ async function load(request: LoadRequest): Promise<void> {
   // Sessions are created and run one after the other on this thread, never at once.
   decodeSession = request.decodeModelFile ? await ort.InferenceSession.create(request.decodeModelFile, withStatesOf(decodeOptions, request.states?.decode)) : null;
   if (decodeSession?.inputNames.includes(FROZEN_IO.length)) {
-    const shape = { numLayers: request.numLayers, numKvHeads: request.numKvHeads, headDim: request.headDim, valueType: request.precision === 'fp16' ? ('float16' as const) : ('float' as const) };
+    const layout = decodeSession.inputNames.includes(FROZEN_IO.key(0)) ? ('rows' as const) : ('transposed' as const);
+    const shape = { numLayers: request.numLayers, numKvHeads: request.numKvHeads, headDim: request.headDim, valueType: request.precision === 'fp16' ? ('float16' as const) : ('float' as const), layout };
     const cacheOptions = { ...options, enableProfiling: false };
     if (webgpu) {
       const all: Record<string, 'gpu-buffer'> = {};
@@ -126,8 +127,19 @@ async function generate(request: GenerateRequest): Promise<void> {
   let pastValues: ort.Tensor[] = Array.from({ length: layers }, () => emptyCache(config));
   let position = 0;
   const collected: Float32Array[] = [];
-  // Blocked decode: frozen cache (keys transposed) of `frozenLength` tokens; past* then hold the tail.
+  // Blocked decode: frozen cache (keys transposed, or as rows for Quest) of `frozenLength` tokens;
+  // past* then hold the tail.
   const block = config.decodeBlock ?? DEFAULT_BLOCK;
+  const rowsLayout = decodeSession?.inputNames.includes(FROZEN_IO.key(0)) ?? false;
+  const frozenKeyInput = rowsLayout ? FROZEN_IO.key : FROZEN_IO.keyT;
+  const page = config.decodePageSize ?? 16;
+  // dense-decode-blocked hands steps to the full-cache prefill graph until a block is frozen; a
+  // sparse method's graph runs on an empty frozen cache instead (it must stay that method).
+  const emptyFrozen = config.decodeMethod !== undefined && config.decodeMethod !== 'dense-decode-blocked';
+  const emptyFrozenKey = (): ort.Tensor => {
+    const dims = rowsLayout ? [1, config.numKvHeads, 0, config.headDim] : [1, config.numKvHeads, config.headDim, 0];
+    return config.precision === 'fp16' ? new ort.Tensor('float16', new Uint16Array(0), dims) : new ort.Tensor('float32', new Float32Array(0), dims);
+  };
   let frozenKeys: ort.Tensor[] = [];
   let frozenValues: ort.Tensor[] = [];
   let frozenLength = 0;
@@ -144,7 +156,7 @@ async function generate(request: GenerateRequest): Promise<void> {
       feeds[GRAPH_IO.pastKey(l)] = pastKeys[l]!;
       feeds[GRAPH_IO.pastValue(l)] = pastValues[l]!;
       if (frozenLength > 0) {
-        feeds[FROZEN_IO.keyT(l)] = frozenKeys[l]!;
+        feeds[frozenKeyInput(l)] = frozenKeys[l]!;
         feeds[FROZEN_IO.value(l)] = frozenValues[l]!;
       }
     }
@@ -190,10 +202,17 @@ async function generate(request: GenerateRequest): Promise<void> {
   const step = async (ids: readonly number[], decoding = false): Promise<Float32Array> => {
     let active = decoding && ids.length === 1 && decodeSession ? decodeSession : session!;
     if (active === decodeSession && freezeSession) {
-      // Keep at least one token in the tail; freeze or move whole blocks once the tail holds 2 blocks.
-      const tail = position - frozenLength;
-      if (tail > 2 * block) await freeze(Math.floor((tail - 1) / block) * block);
-      if (frozenLength === 0) active = session!; // too short to freeze yet: the full-cache graph
+      // The tail before this step (after SnapKV's compression the cache is shorter than the position).
+      const tail = pastKeys[0]!.dims[2]!;
+      if (rowsLayout) {
+        // Quest: whole pages; the first as soon as one is complete (a chosen page is then always
+        // in the frozen part or the tail), then every complete page once the tail holds 2 blocks.
+        if (tail >= (frozenLength === 0 ? page : 2 * block + 1)) await freeze(Math.floor(tail / page) * page);
+      } else if (tail > 2 * block) {
+        // Keep at least one token in the tail; freeze or move whole blocks once the tail holds 2 blocks.
+        await freeze(Math.floor((tail - 1) / block) * block);
+      }
+      if (frozenLength === 0 && !emptyFrozen) active = session!; // too short to freeze yet: the full-cache graph
     }
     const feeds: Record<string, ort.Tensor> = {
       [GRAPH_IO.inputIds]: new ort.Tensor('int64', BigInt64Array.from(ids, (t) => BigInt(t)), [1, ids.length]),
@@ -206,9 +225,9 @@ async function generate(request: GenerateRequest): Promise<void> {
     for (let layer = 0; layer < layers; layer++) {
       feeds[GRAPH_IO.pastKey(layer)] = pastKeys[layer]!;
       feeds[GRAPH_IO.pastValue(layer)] = pastValues[layer]!;
-      if (active === decodeSession && frozenLength > 0) {
-        feeds[FROZEN_IO.keyT(layer)] = frozenKeys[layer]!;
-        feeds[FROZEN_IO.value(layer)] = frozenValues[layer]!;
+      if (active === decodeSession && freezeSession) {
+        feeds[frozenKeyInput(layer)] = frozenLength > 0 ? frozenKeys[layer]! : emptyFrozenKey();
+        feeds[FROZEN_IO.value(layer)] = frozenLength > 0 ? frozenValues[layer]! : emptyCache(config);
       }
     }
     for (const [name, value] of Object.entries(request.attentionInputs ?? {})) {
