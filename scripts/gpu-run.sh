@@ -10,7 +10,8 @@
 #   bash scripts/gpu-run.sh BUNDLE_DIR pool RECIPE --gpus 0 --workers 2 --   a pooled run, GPU processes sampled
 #   bash scripts/gpu-run.sh BUNDLE_DIR matmul-precision  fp16 MatMul error vs fp32 and split-K (is accumulation fp16?)
 #   bash scripts/gpu-run.sh BUNDLE_DIR kernels           attention kernel paths (MultiHeadAttention forms) timed
-#   bash scripts/gpu-run.sh BUNDLE_DIR sparse-check      every attention graph vs its float64 reference on WebGPU
+#   bash scripts/gpu-run.sh BUNDLE_DIR sparse-check      every attention graph vs its float64 reference on WebGPU (SPARSE_CHECK_METHODS: a subset)
+#   bash scripts/gpu-run.sh BUNDLE_DIR decode-check      sparse decode over the blocked cache vs the flat cache, builtin:tiny on WebGPU
 #   bash scripts/gpu-run.sh BUNDLE_DIR sparse LENGTHS    engine bench: dense and sparse attention, 7B shape (SPARSE_ARGS for flags)
 set -uo pipefail
 bundle="$(cd "$1" && pwd)"; shift
@@ -121,7 +122,11 @@ while [ $# -gt 0 ]; do
       "$node" "$dist/scripts/gpu-matmul-precision.js" --device webgpu --json "$out/matmul-precision.json" 2>&1 | grep '^{"K'
       ;;
     sparse-check)
-      "$node" "$dist/scripts/gpu-sparse-check.js" --device webgpu --json "$out/sparse-check.json" 2> "$out/sparse-check.log" | tail -40
+      "$node" "$dist/scripts/gpu-sparse-check.js" --device webgpu ${SPARSE_CHECK_METHODS:+--methods "$SPARSE_CHECK_METHODS"} --json "$out/sparse-check.json" 2> "$out/sparse-check.log" | tail -40
+      ;;
+    decode-check)
+      "$node" "$dist/scripts/gpu-decode-check.js" "$(cd "$here/.." && pwd)/models/tiny" "$(cd "$here/.." && pwd)/test/fixtures/tiny-niah-1k.json" --json "$out/decode-check.json" 2> "$out/decode-check.log"
+      echo "decode-check exit $?"; tail -5 "$out/decode-check.log"
       ;;
     sparse)
       lengths="$1"; shift

@@ -25,7 +25,7 @@ export interface AttentionBenchOptions {
   device: Device;
   lengths: number[];
   /**
-   * Prefill methods besides dense (always timed). `id@label` times a variant of `id` with the
+   * Prefill methods besides dense (timed unless only decode methods are asked for). `id@label` times a variant of `id` with the
    * parameters `params['id@label']` (e.g. `a-shape@fused`).
    */
   prefill: string[];
@@ -286,7 +286,8 @@ export async function benchAttention(o: AttentionBenchOptions): Promise<Attentio
     const chunks = L / c;
     // The middle chunk: positions P..P+c-1 with P = (L - c) / 2 on a 64-token boundary.
     const P = Math.floor((L - c) / 2 / 64) * 64;
-    const cache = { key: randomTensor(fp16, [1, kv, P, d], 4, 4 * scale), value: randomTensor(fp16, [1, kv, P, d], 5) };
+    const prefills = o.prefill.length > 0 || !o.decode.length;
+    const cache = prefills ? { key: randomTensor(fp16, [1, kv, P, d], 4, 4 * scale), value: randomTensor(fp16, [1, kv, P, d], 5) } : { key: zeros(fp16, [1, kv, 0, d]), value: zeros(fp16, [1, kv, 0, d]) };
     const record = async (phase: 'prefill' | 'decode', method: string, compression: number, graph: string, dense: number | null, planned: ReturnType<typeof plan> | null, p: number, s: number, factor: number, useCache: { key: ort.Tensor; value: ort.Tensor }, frozen?: FrozenCache): Promise<number> => {
       let ms = NaN;
       let error: string | undefined;
@@ -320,7 +321,8 @@ export async function benchAttention(o: AttentionBenchOptions): Promise<Attentio
         return null;
       }
     };
-    const densePrefill = await record('prefill', 'dense', 1, 'dense', null, null, P, c, chunks, cache);
+    // Dense prefill is the prefill methods' baseline; a decode-only run skips it.
+    const densePrefill = prefills ? await record('prefill', 'dense', 1, 'dense', null, null, P, c, chunks, cache) : NaN;
     for (const method of o.prefill) {
       for (const C of o.prefillCompressions) {
         const planned = planFor('prefill', method, C);
