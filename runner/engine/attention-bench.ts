@@ -138,6 +138,8 @@ async function layerSession(method: string, spec: ModelSpec, device: Device, cha
 /** A frozen cache for a blocked decode graph (dense-decode-blocked's layout, or Quest's rows). */
 interface FrozenCache {
   length: number;
+  /** The block P V is split by (FROZEN_IO.block). */
+  block: number;
   /** `[1, kv, d, F]` (transposed) and `[1, kv, F, d]` (rows): a graph reads the one its layout names. */
   keyT: ort.Tensor;
   key: ort.Tensor;
@@ -206,20 +208,20 @@ function feedsFor(spec: ModelSpec, fp16: boolean, P: number, S: number, inputs: 
 }
 
 /**
- * A `tokens`-token cache as the engine's blocked decode holds it: a frozen part of whole blocks
- * (at least one token left in the tail) and the tail; with `pages` (Quest's layout) whole 16-token
- * pages are frozen as soon as one is complete (the worker's rule).
+ * A `tokens`-token cache as the engine's blocked decode holds it (the worker's rules): a frozen part
+ * of whole blocks (at least one token left in the tail), or, for a cache shorter than two blocks,
+ * all but its last token as one block; with `pages` (Quest's layout) whole 16-token pages.
  */
 function blockedCache(spec: ModelSpec, fp16: boolean, tokens: number, seed: number, pages = false): { frozen: FrozenCache; tail: { key: ort.Tensor; value: ort.Tensor }; tailLength: number } {
   const { numKvHeads: kv, headDim: d } = spec;
   const scale = 1 / Math.sqrt(Math.sqrt(d));
   const blocks = Math.floor((tokens - 1) / DEFAULT_BLOCK) * DEFAULT_BLOCK;
-  const F = pages && blocks === 0 ? Math.floor(tokens / 16) * 16 : blocks;
+  const F = blocks > 0 ? blocks : pages ? Math.floor(tokens / 16) * 16 : Math.max(1, tokens - 1);
   const key = randomTensor(fp16, [1, kv, F, d], seed, 4 * scale);
   // The same random values as the transposed layout: only the shape matters here.
   const keyT = new ort.Tensor(key.type as 'float16', key.data as Uint16Array, [1, kv, d, F]);
   return {
-    frozen: { length: F, key, keyT, value: randomTensor(fp16, [1, kv, F, d], seed + 1) },
+    frozen: { length: F, block: blocks > 0 ? DEFAULT_BLOCK : F, key, keyT, value: randomTensor(fp16, [1, kv, F, d], seed + 1) },
     tail: { key: randomTensor(fp16, [1, kv, tokens - F, d], seed + 2, 4 * scale), value: randomTensor(fp16, [1, kv, tokens - F, d], seed + 3) },
     tailLength: tokens - F,
   };
@@ -245,10 +247,11 @@ async function perLayerMs(method: string, o: AttentionBenchOptions, P: number, S
     const { session, sharedInputs, layerInputs, states } = await layerSession(v.id, o.spec, o.device, layers, maxPositions, params);
     try {
       const stateInputs = new Set(states.map((st) => st.input));
-      const all = feedsFor(o.spec, fp16, P, S, inputs, sharedInputs.filter((name) => !stateInputs.has(name) && name !== FROZEN_IO.length), cache);
+      const all = feedsFor(o.spec, fp16, P, S, inputs, sharedInputs.filter((name) => !stateInputs.has(name) && name !== FROZEN_IO.length && name !== FROZEN_IO.block), cache);
       if (frozen) {
         // Every chained layer reads layer 0's frozen inputs (layer-graph.ts).
         all[FROZEN_IO.length] = new ort.Tensor('int64', BigInt64Array.of(BigInt(frozen.length)), [1]);
+        all[FROZEN_IO.block] = new ort.Tensor('int64', BigInt64Array.of(BigInt(frozen.block)), [1]);
         all[FROZEN_IO.keyT(0)] = frozen.keyT;
         all[FROZEN_IO.key(0)] = frozen.key;
         all[FROZEN_IO.value(0)] = frozen.value;
@@ -341,7 +344,8 @@ export async function benchAttention(o: AttentionBenchOptions): Promise<Attentio
           if (!planned) continue;
           // SnapKV and Ada-SnapKV decode over the compacted cache (capacity tokens; the one-time compression is not in the step).
           const capacity = planned.budget['capacity'];
-          const cache = capacity !== undefined ? blockedCache(o.spec, fp16, capacity, 8) : variant(method, o.params).id === 'quest' && full.frozen.length === 0 ? blockedCache(o.spec, fp16, L - 1, 6, true) : full;
+          const quest = variant(method, o.params).id === 'quest';
+          const cache = capacity !== undefined ? blockedCache(o.spec, fp16, capacity, 8) : quest && full.frozen.block !== DEFAULT_BLOCK ? blockedCache(o.spec, fp16, L - 1, 6, true) : full;
           await record('decode', method, C, method, dense, planned, cache.tailLength, 1, 1, cache.tail, cache.frozen);
         }
       }
@@ -424,7 +428,7 @@ export function wholeTimes(rows: AttentionBenchRow[], parts: ModelParts, spec: M
   const whole = (r: AttentionBenchRow): number =>
     r.phase === 'prefill' ? (r.length / Math.min(chunk, r.length)) * parts.nonAttentionChunkMs + spec.numLayers * r.msPerLayer : parts.nonAttentionStepMs + spec.numLayers * r.msPerLayer;
   return rows.map((r) => {
-    const base = rows.find((x) => x.length === r.length && x.phase === r.phase && x.compression === 1 && (x.method === 'dense' || x.method === 'dense-decode'));
+    const base = rows.find((x) => x.length === r.length && x.phase === r.phase && x.compression === 1 && (x.method === 'dense' || x.method === 'dense-decode-blocked'));
     const ms = whole(r);
     return { ...r, wholeMs: +ms.toFixed(1), wholeSpeedup: base ? +(whole(base) / ms).toFixed(2) : NaN };
   });

@@ -93,12 +93,16 @@ function buildQuest(ctx: AttentionContext): string {
 
 /**
  * Quest over a blocked cache (`params.cache: 'blocked'`): the frozen part holds whole pages with
- * keys as rows (`[1, kv, F, d]`, F a multiple of the page size, at least one page whenever a page is
- * complete: the worker's rule), the tail the rest plus the new token. The frozen pages' bounds are
- * the per-layer state (pages frozen since the last step added, the last one recomputed); the tail's
- * completed pages are bounded afresh each step (at most 2 blocks of tokens). A chosen page is read
- * from the frozen part as one row of `[kv x F/16, 16 x d]` (a page's keys are contiguous there), or
- * token by token from the tail; Where picks per page. Nothing copies the frozen cache.
+ * keys as rows (`[1, kv, F, d]`, F a multiple of the page size and at least one page: before a page
+ * is complete Quest is dense attention, and the worker runs those steps in the prefill graph), the
+ * tail the rest plus the new token. The frozen pages' bounds are the per-layer state (pages frozen
+ * since the last step added, the last one recomputed); the tail, padded to whole pages, is bounded
+ * afresh each step (at most 2 blocks of tokens), its last page (the current one) scored -inf.
+ * Selection in two TopKs whose int64 indices go straight into GatherND (WebGPU runs no int64
+ * arithmetic: a Cast of TopK's indices would run on the CPU and wait for the GPU every layer): the
+ * top min(budget, F/16) frozen pages, gathered as rows of `[1, kv, F/16, 16 d]`; then the top
+ * min(budget, pages) of those candidates and the tail's pages, gathered again. The top k of the
+ * union is the top k of (the frozen top k, the tail), ties going to the lower page as in one TopK.
  */
 function buildQuestBlocked(ctx: AttentionContext): string {
   const { graph: g, spec } = ctx;
@@ -112,63 +116,60 @@ function buildQuestBlocked(ctx: AttentionContext): string {
   const axis2 = g.int64([2]);
   const axis3 = g.int64([3]);
   const zero = g.int64([0]);
+  const one = g.int64([1]);
   const page = g.int64([pageSize]);
   const F = frozen.length;
   const Pf = g.op('Div', [F, page]);
   const tailLength = g.op('Shape', [tail], { start: int(2), end: int(3) });
-  const total = g.op('Add', [F, tailLength]);
-  const earlier = g.op('Div', [g.op('Sub', [total, g.int64([1])]), page]);
-  const tailPages = g.op('Sub', [earlier, Pf]);
-  const pagesOf = (x: string, count: string): string =>
-    g.op('Reshape', [x, g.op('Concat', [g.int64([1, kv]), count, g.int64([pageSize, d])], { axis: int(0) })]);
+  const earlier = g.op('Div', [g.op('Sub', [g.op('Add', [F, tailLength]), one]), page]);
+  const tailPages = g.op('Add', [g.op('Sub', [earlier, Pf]), one]); // complete tail pages + the current one
+  const shape = (dims: string[]): string => g.op('Concat', dims, { axis: int(0) });
+  const pages = (x: string, count: string): string => g.op('Reshape', [x, shape([g.int64([1, kv]), count, g.int64([pageSize, d])])]);
+  const rows = (x: string): string => g.op('Reshape', [x, g.int64([1, kv, -1, pageSize * d])]);
 
-  // Bounds of the frozen pages: the state, with pages [from, Pf) (re)computed.
+  // Bounds of the frozen pages: the state, with pages [from, Pf) (re)computed (at least one).
   const minState = attentionState(ctx, QUEST_STATE.min, [1, kv, 'quest_pages', d]);
   const maxState = attentionState(ctx, QUEST_STATE.max, [1, kv, 'quest_pages', d]);
   const have = g.op('Shape', [minState.value], { start: int(2), end: int(3) });
-  const from = g.op('Max', [zero, g.op('Min', [have, g.op('Sub', [Pf, g.int64([1])])])]);
-  const fresh = pagesOf(g.op('Slice', [frozen.key, g.op('Mul', [from, page]), F, axis2]), g.op('Sub', [Pf, from]));
+  const from = g.op('Max', [zero, g.op('Min', [have, g.op('Sub', [Pf, one])])]);
+  const fresh = pages(g.op('Slice', [frozen.key, g.op('Mul', [from, page]), F, axis2]), g.op('Sub', [Pf, from]));
   const kept = (state: string): string => g.op('Slice', [state, zero, from, axis2]);
   const frozenMin = g.op('Concat', [kept(minState.value), g.op('ReduceMin', [fresh, axis3], { keepdims: int(0) })], { axis: int(2) });
   const frozenMax = g.op('Concat', [kept(maxState.value), g.op('ReduceMax', [fresh, axis3], { keepdims: int(0) })], { axis: int(2) });
   minState.update(frozenMin);
   maxState.update(frozenMax);
-  // The tail's completed pages, bounded afresh.
-  const tailFresh = pagesOf(g.op('Slice', [tail, zero, g.op('Mul', [tailPages, page]), axis2]), tailPages);
-  const pageMin = g.op('Concat', [frozenMin, g.op('ReduceMin', [tailFresh, axis3], { keepdims: int(0) })], { axis: int(2) });
-  const pageMax = g.op('Concat', [frozenMax, g.op('ReduceMax', [tailFresh, axis3], { keepdims: int(0) })], { axis: int(2) });
+  // The tail padded to whole pages (never empty: it holds the new token).
+  const padding = g.op('Sub', [g.op('Mul', [tailPages, page]), tailLength]);
+  const padded = (x: string): string => g.op('Pad', [x, shape([g.int64([0, 0, 0, 0, 0, 0]), padding, g.int64([0])])]);
+  const tailKeys = padded(tail);
+  const tailBlocks = pages(tailKeys, tailPages);
 
-  // Upper-bound page scores summed over the group, then the top pages.
+  // Upper-bound page scores summed over the group.
   const axisGroup = g.int64([2]);
   const positive = g.op('ReduceSum', [g.op('Relu', [q]), axisGroup], { keepdims: int(1) });
   const negative = g.op('Sub', [g.op('ReduceSum', [q, axisGroup], { keepdims: int(1) }), positive]);
   const transpose = (x: string): string => g.op('Transpose', [x], { perm: ints([0, 1, 3, 2]) });
-  const scores = g.op('Add', [g.op('MatMul', [positive, transpose(pageMax)]), g.op('MatMul', [negative, transpose(pageMin)])]);
-  const [, topPages] = g.node('TopK', [scores, g.op('Min', [budget, earlier])], { axis: int(-1), largest: int(1), sorted: int(1) }, { outputs: 2 });
-
-  // Chosen pages: whole rows of the frozen part, or tokens of the tail; int32 indices (WebGPU).
-  const i32 = (x: string): string => g.op('Cast', [x], { to: int(6) });
-  const pages = i32(g.op('Reshape', [topPages!, g.int64([1, kv, -1])])); // [1, kv, k]
-  const Pf32 = i32(Pf);
-  const heads = g.int32(Array.from({ length: kv }, (_, i) => i), [1, kv, 1]);
-  const frozenRow = g.op('Add', [g.op('Mul', [heads, Pf32]), g.op('Min', [pages, g.op('Sub', [Pf32, g.int32([1], [])])])]);
-  const arange = g.int32(Array.from({ length: pageSize }, (_, i) => i), [pageSize]);
-  const tailTokens = g.op('Reshape', [
-    g.op('Add', [g.op('Unsqueeze', [g.op('Mul', [g.op('Sub', [pages, Pf32]), g.int32([pageSize], [])]), axis3]), arange]),
-    g.int64([1, kv, -1]),
-  ]);
-  const tailIndex = g.op('Max', [g.op('Min', [tailTokens, g.op('Sub', [i32(tailLength), g.int32([1], [])])]), g.int32([0], [])]);
-  const inFrozen = g.op('Reshape', [g.op('Expand', [g.op('Unsqueeze', [g.op('Less', [pages, Pf32]), axis3]), g.int64([1, 1, 1, pageSize])]), g.int64([1, kv, -1, 1])]);
-  const chosen = (frozenPart: string, tailPart: string): string => {
-    const rows = g.op('Gather', [g.op('Reshape', [frozenPart, g.int64([-1, pageSize * d])]), frozenRow], { axis: int(0) }); // [1, kv, k, 16 d]
-    const fromFrozen = g.op('Reshape', [rows, g.int64([1, kv, -1, d])]);
-    return g.op('Where', [inFrozen, fromFrozen, gatherTokens(g, tailPart, tailIndex, kv, d)]);
+  const bound = (min: string, max: string): string => g.op('Add', [g.op('MatMul', [positive, transpose(max)]), g.op('MatMul', [negative, transpose(min)])]);
+  const frozenScores = bound(frozenMin, frozenMax); // [1, kv, 1, Pf]
+  const current = g.op('Equal', [g.op('Range', [zero, tailPages, one]), g.op('Sub', [tailPages, one])]);
+  const tailScores = g.op('Where', [current, ctx.scalar(-65504), bound(g.op('ReduceMin', [tailBlocks, axis3], { keepdims: int(0) }), g.op('ReduceMax', [tailBlocks, axis3], { keepdims: int(0) }))]);
+  const topK = (scores: string, k: string): [string, string] => {
+    const [values, indices] = g.node('TopK', [scores, k], { axis: int(-1), largest: int(1), sorted: int(1) }, { outputs: 2 });
+    return [values!, g.op('Reshape', [indices!, g.int64([1, kv, -1, 1])])];
   };
-  // The current page: tail tokens from earlier x 16 - F on.
-  const currentFrom = g.op('Sub', [g.op('Mul', [earlier, page]), F]);
+  const gatherRows = (table: string, indices: string): string => g.node('GatherND', [table, indices], { batch_dims: int(2) })[0]!;
+  const [firstScores, firstPages] = topK(frozenScores, g.op('Min', [budget, Pf]));
+  const candidateScores = g.op('Concat', [firstScores, tailScores], { axis: int(3) });
+  const [, chosen] = topK(candidateScores, g.op('Min', [budget, earlier]));
+  const select = (frozenPart: string, tailPart: string): string => {
+    const candidates = g.op('Concat', [gatherRows(rows(frozenPart), firstPages), rows(tailPart)], { axis: int(2) });
+    return g.op('Reshape', [gatherRows(candidates, chosen), g.int64([1, kv, -1, d])]);
+  };
+  // The current page: tail tokens from (earlier - Pf) x 16 on.
+  const currentFrom = g.op('Mul', [g.op('Sub', [earlier, Pf]), page]);
   const end = g.int64([Number.MAX_SAFE_INTEGER]);
-  const keys = g.op('Concat', [chosen(frozen.key, tail), g.op('Slice', [tail, currentFrom, end, axis2])], { axis: int(2) });
-  const values = g.op('Concat', [chosen(frozen.value, tailValue), g.op('Slice', [tailValue, currentFrom, end, axis2])], { axis: int(2) });
+  const keys = g.op('Concat', [select(frozen.key, tailKeys), g.op('Slice', [tail, currentFrom, end, axis2])], { axis: int(2) });
+  const values = g.op('Concat', [select(frozen.value, padded(tailValue)), g.op('Slice', [tailValue, currentFrom, end, axis2])], { axis: int(2) });
   const attnScores = g.op('MatMul', [g.op('Mul', [q, ctx.scalar(1 / Math.sqrt(d))]), transpose(keys)]);
   const probs = g.op('Softmax', [attnScores], { axis: int(-1) });
   return g.op('Reshape', [g.op('MatMul', [probs, values]), g.int64([1, 1, spec.numHeads * d])]);

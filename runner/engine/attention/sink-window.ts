@@ -8,7 +8,7 @@
 import { float, int, ints } from '../onnx/graph-builder.js';
 import type { AttentionBuilder, AttentionContext } from './types.js';
 import { decodeStep, rotary } from './rotary.js';
-import { blockParam, cacheMode, frozenInputs } from './dense-decode-blocked.js';
+import { blockParam, cacheMode, DEFAULT_BLOCK, frozenInputs } from './dense-decode-blocked.js';
 import { budgetKnob } from './budget-knob.js';
 
 /**
@@ -201,7 +201,17 @@ function streamingBlocked(ctx: AttentionContext, sink: string, window: string): 
     cut(step.presentValue, tailAt(localStart), end, 2),
   ], { axis: int(2) });
   const probs = g.op('Softmax', [g.op('MatMul', [q, keyT])], { axis: int(-1) });
-  return g.op('Reshape', [g.op('MatMul', [probs, values]), g.int64([1, 1, spec.numHeads * d])]);
+  // P V in blocks (WebGPU's MatMul with 7 rows and a long reduction is slow): both padded to whole blocks.
+  const block = DEFAULT_BLOCK;
+  const kv = spec.numKvHeads;
+  const group = spec.numHeads / kv;
+  const n = g.op('Shape', [values], { start: int(2), end: int(3) });
+  const padding = g.op('Mod', [g.op('Sub', [g.int64([block]), g.op('Mod', [n, g.int64([block])])]), g.int64([block])]);
+  const pad = (x: string, before: number[], after: number[]): string => g.op('Pad', [x, g.op('Concat', [g.int64(before), padding, g.int64(after)], { axis: int(0) })]);
+  const blockedProbs = g.op('Transpose', [g.op('Reshape', [pad(probs, [0, 0, 0, 0, 0, 0, 0], []), g.int64([1, kv, group, -1, block])])], { perm: ints([0, 1, 3, 2, 4]) });
+  const blockedValues = g.op('Reshape', [pad(values, [0, 0, 0, 0, 0, 0], [0]), g.int64([1, kv, -1, block, d])]);
+  const out = g.op('ReduceSum', [g.op('MatMul', [blockedProbs, blockedValues]), g.int64([2])], { keepdims: int(0) });
+  return g.op('Reshape', [out, g.int64([1, 1, spec.numHeads * d])]);
 }
 
 /** StreamingLLM decode: `params.sinks` first tokens plus the `params.recent` newest (from streamingLlmBudget). */

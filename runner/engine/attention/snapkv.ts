@@ -35,7 +35,10 @@ export function compactedDecode(ctx: AttentionContext, masked: boolean): string 
     mask.update(grown);
     return g.op('Add', [scores, grown]);
   };
-  if (cacheMode(ctx, method) === 'blocked') return blockedDecode(ctx, blockParam(ctx, method), masked ? bias : undefined);
+  if (cacheMode(ctx, method) === 'blocked') {
+    blockParam(ctx, method);
+    return blockedDecode(ctx, masked ? bias : undefined);
+  }
   const step = decodeStep(ctx);
   const q = g.op('Mul', [step.q, ctx.scalar(1 / Math.sqrt(d))]);
   const { presentKey, presentValue } = step;

@@ -28,9 +28,9 @@ export interface LoadRequest {
   /** Block size of a blocked decode graph (`dense-decode-blocked`): tokens frozen or moved at once. */
   decodeBlock?: number;
   /**
-   * The decode graph's attention method. A blocked sparse decode graph runs on an empty frozen
-   * cache while the context is too short to freeze (dense-decode-blocked hands those steps to the
-   * prefill graph instead).
+   * The decode graph's attention method. The cache of a blocked SnapKV, Ada-SnapKV or StreamingLLM
+   * graph is frozen from the first decode step on (dense-decode-blocked hands the steps of a cache
+   * too short to freeze to the prefill graph).
    */
   decodeMethod?: string;
   /** Page size of a blocked Quest decode graph (frozen keys as rows): whole pages are frozen. */

@@ -133,13 +133,13 @@ async function generate(request: GenerateRequest): Promise<void> {
   const rowsLayout = decodeSession?.inputNames.includes(FROZEN_IO.key(0)) ?? false;
   const frozenKeyInput = rowsLayout ? FROZEN_IO.key : FROZEN_IO.keyT;
   const page = config.decodePageSize ?? 16;
-  // dense-decode-blocked hands steps to the full-cache prefill graph until a block is frozen; a
-  // sparse method's graph runs on an empty frozen cache instead (it must stay that method).
-  const emptyFrozen = config.decodeMethod !== undefined && config.decodeMethod !== 'dense-decode-blocked';
-  const emptyFrozenKey = (): ort.Tensor => {
-    const dims = rowsLayout ? [1, config.numKvHeads, 0, config.headDim] : [1, config.numKvHeads, config.headDim, 0];
-    return config.precision === 'fp16' ? new ort.Tensor('float16', new Uint16Array(0), dims) : new ort.Tensor('float32', new Float32Array(0), dims);
-  };
+  // A sparse method's graph over keys transposed (SnapKV, Ada-SnapKV, StreamingLLM) must stay that
+  // method, so its cache is frozen from the first step on (a short one as one block). dense-decode-
+  // blocked, and Quest before a page is complete (then Quest is dense attention), hand the steps
+  // without a frozen part to the full-cache prefill graph.
+  const freezeAtOnce = !rowsLayout && config.decodeMethod !== undefined && config.decodeMethod !== 'dense-decode-blocked';
+  /** The block P V over the frozen part is split by (FROZEN_IO.block); it divides frozenLength. */
+  let frozenBlock = block;
   let frozenKeys: ort.Tensor[] = [];
   let frozenValues: ort.Tensor[] = [];
   let frozenLength = 0;
@@ -209,10 +209,15 @@ async function generate(request: GenerateRequest): Promise<void> {
         // in the frozen part or the tail), then every complete page once the tail holds 2 blocks.
         if (tail >= (frozenLength === 0 ? page : 2 * block + 1)) await freeze(Math.floor(tail / page) * page);
       } else if (tail > 2 * block) {
-        // Keep at least one token in the tail; freeze or move whole blocks once the tail holds 2 blocks.
-        await freeze(Math.floor((tail - 1) / block) * block);
+        // Move whole blocks once the tail holds 2, leaving at least one token in the tail; a frozen
+        // part frozen as one short block grows to a multiple of the block here.
+        await freeze(Math.floor((frozenLength + tail - 1) / block) * block - frozenLength);
+        frozenBlock = block;
+      } else if (frozenLength === 0 && freezeAtOnce) {
+        frozenBlock = Math.max(1, tail - 1);
+        await freeze(frozenBlock);
       }
-      if (frozenLength === 0 && !emptyFrozen) active = session!; // too short to freeze yet: the full-cache graph
+      if (frozenLength === 0) active = session!; // too short to freeze yet: the full-cache graph
     }
     const feeds: Record<string, ort.Tensor> = {
       [GRAPH_IO.inputIds]: new ort.Tensor('int64', BigInt64Array.from(ids, (t) => BigInt(t)), [1, ids.length]),
@@ -225,15 +230,16 @@ async function generate(request: GenerateRequest): Promise<void> {
     for (let layer = 0; layer < layers; layer++) {
       feeds[GRAPH_IO.pastKey(layer)] = pastKeys[layer]!;
       feeds[GRAPH_IO.pastValue(layer)] = pastValues[layer]!;
-      if (active === decodeSession && freezeSession) {
-        feeds[frozenKeyInput(layer)] = frozenLength > 0 ? frozenKeys[layer]! : emptyFrozenKey();
-        feeds[FROZEN_IO.value(layer)] = frozenLength > 0 ? frozenValues[layer]! : emptyCache(config);
+      if (active === decodeSession && frozenLength > 0) {
+        feeds[frozenKeyInput(layer)] = frozenKeys[layer]!;
+        feeds[FROZEN_IO.value(layer)] = frozenValues[layer]!;
       }
     }
     for (const [name, value] of Object.entries(request.attentionInputs ?? {})) {
       if (active.inputNames.includes(name)) feeds[name] = new ort.Tensor('int64', BigInt64Array.of(BigInt(value)), []);
     }
     if (active.inputNames.includes(FROZEN_IO.length)) feeds[FROZEN_IO.length] = new ort.Tensor('int64', BigInt64Array.of(BigInt(frozenLength)), [1]);
+    if (active.inputNames.includes(FROZEN_IO.block)) feeds[FROZEN_IO.block] = new ort.Tensor('int64', BigInt64Array.of(BigInt(frozenBlock)), [1]);
     for (const spec of stateSpecs) if (active.inputNames.includes(spec.input)) feeds[spec.input] = states.get(spec.input) ?? emptyState(spec);
     const outputs = await active.run(feeds);
     for (const spec of stateSpecs) {
