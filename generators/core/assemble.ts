@@ -192,7 +192,8 @@ export function promptFrame(
 
 /**
  * Builds a prompt of exactly `spec.target` tokens.
- * @throws LengthError when the fixed parts alone exceed the target, or the rest cannot be filled.
+ * @throws LengthError when the fixed parts alone exceed the target, or the rest cannot be filled
+ *   (including a count no arrangement of filler units reaches exactly).
  * @example
  * const prompt = assembleExact({ taskId: 'demo', tokenizer, chatTemplate: false, before: 'Read.\n',
  *   after: '\nAnswer.', needles: [{ body: 'The key is 7.', depth: 0.5 }], filler, target: 1000 });
@@ -241,17 +242,18 @@ export function assembleExact(spec: ExactPromptSpec): ExactPrompt {
   };
   let needleAfter = placeNeedles();
 
-  for (let attempt = 0; ; attempt++) {
+  /** The prompt built from `units` with needle n placed before units[after[n]], counted exactly. */
+  const render = (units: readonly Unit[], after: readonly number[]): Rendered => {
     const bodies: string[] = [];
     const needleUnitIndex: number[] = [];
     let n = 0;
-    for (let k = 0; k <= filler.length; k++) {
-      while (n < spec.needles.length && (needleAfter[n] as number) === k) {
+    for (let k = 0; k <= units.length; k++) {
+      while (n < spec.needles.length && (after[n] as number) === k) {
         needleUnitIndex.push(bodies.length);
         bodies.push((spec.needles[n] as FixedUnit).body);
         n++;
       }
-      if (k < filler.length) bodies.push((filler[k] as Unit).body);
+      if (k < units.length) bodies.push((units[k] as Unit).body);
     }
     const { text: context, starts } = joinUnits(bodies, separator);
     const rendered = frame.head + context + frame.tail;
@@ -265,36 +267,42 @@ export function assembleExact(spec: ExactPromptSpec): ExactPrompt {
     }
     marks.push(frame.head.length, frame.head.length + context.length);
     const { count, offsets } = tokenizer.countWithOffsets(rendered, marks);
-    const tokens = count + special;
-    const delta = target - tokens;
-    if (delta === 0) {
-      const contextFirst = offsets[marks.length - 2] as number;
-      const contextLast = offsets[marks.length - 1] as number;
-      const span = Math.max(1, contextLast - contextFirst);
-      const needles: NeedlePlacement[] = needleUnitIndex.map((u, i) => {
-        const startTok = offsets[2 * i] as number;
-        const endTok = offsets[2 * i + 1] as number;
-        return {
-          text: bodies[u] as string,
-          tokenOffset: startTok + special,
-          tokenCount: Math.max(1, endTok - startTok),
-          depth: Math.round(((startTok - contextFirst) / span) * 1e4) / 1e4,
-          charOffset: spec.before.length + (starts[u] as number),
-        };
-      });
+    return { bodies, needleUnitIndex, context, starts, rendered, marks, offsets, tokens: count + special, fillerUnits: units.length };
+  };
+
+  const finish = (r: Rendered): ExactPrompt => {
+    const { bodies, needleUnitIndex, context, starts, marks, offsets } = r;
+    const contextFirst = offsets[marks.length - 2] as number;
+    const contextLast = offsets[marks.length - 1] as number;
+    const span = Math.max(1, contextLast - contextFirst);
+    const needles: NeedlePlacement[] = needleUnitIndex.map((u, i) => {
+      const startTok = offsets[2 * i] as number;
+      const endTok = offsets[2 * i + 1] as number;
       return {
-        input: spec.before + context + spec.after,
-        rendered,
-        tokens,
-        needles,
-        fillerUnits: filler.length,
-        contextStart: spec.before.length,
-        contextEnd: spec.before.length + context.length,
+        text: bodies[u] as string,
+        tokenOffset: startTok + special,
+        tokenCount: Math.max(1, endTok - startTok),
+        depth: Math.round(((startTok - contextFirst) / span) * 1e4) / 1e4,
+        charOffset: spec.before.length + (starts[u] as number),
       };
-    }
-    if (attempt >= MAX_CORRECTIONS) {
-      throw new Error(`${spec.taskId}: could not reach exactly ${target} tokens (off by ${delta} after ${attempt} corrections).`);
-    }
+    });
+    return {
+      input: spec.before + context + spec.after,
+      rendered: r.rendered,
+      tokens: r.tokens,
+      needles,
+      fillerUnits: r.fillerUnits,
+      contextStart: spec.before.length,
+      contextEnd: spec.before.length + context.length,
+    };
+  };
+
+  let delta = 0;
+  for (let attempt = 0; ; attempt++) {
+    const r = render(filler, needleAfter);
+    delta = target - r.tokens;
+    if (delta === 0) return finish(r);
+    if (attempt >= MAX_CORRECTIONS) break;
     // Correct at the end of the context: drop trailing filler until the gap is comfortably
     // positive, then close it exactly.
     let gap = delta;
@@ -307,4 +315,102 @@ export function assembleExact(spec: ExactPromptSpec): ExactPrompt {
     needleAfter = needleAfter.map((k) => Math.min(k, filler.length));
     if (attempt === 0) needleAfter = placeNeedles();
   }
+
+  // The corrections above plan with each unit's count after a separator, which is wrong where a
+  // unit renders without one (first in the context, after a newline) or merges across a boundary;
+  // there they can swap between the same two units forever. Close the gap by measured counts.
+  const closed = closeByMeasure(filler, needleAfter, spec.filler, countUnit, target, (units, after) => render(units, after).tokens);
+  if (closed) return finish(render(closed.units, closed.after));
+  throw new LengthError(
+    spec.taskId,
+    target,
+    target + 1,
+    `${spec.taskId}: no arrangement of filler tried reaches exactly ${target} tokens (off by ${delta} after ` +
+      `${MAX_CORRECTIONS} corrections and a measured search at the context's boundaries); try a neighbouring length.`,
+  );
+}
+
+interface Rendered {
+  bodies: string[];
+  needleUnitIndex: number[];
+  context: string;
+  starts: number[];
+  rendered: string;
+  marks: number[];
+  offsets: number[];
+  tokens: number;
+  fillerUnits: number;
+}
+
+/** Extra filler units drawn as replacement candidates when closing by measured counts. */
+const MEASURED_DRAWS = 16;
+
+/**
+ * Closes the last gap of a prompt by measuring whole-prompt counts instead of trusting per-unit
+ * counts: at a few boundary slots (the last filler unit, the end of the context, the first filler
+ * unit) it replaces, deletes or inserts one candidate unit, measures, and when tokens are still
+ * missing appends units planned with `fillExact` right after it and measures again. Returns the
+ * first arrangement that counts exactly `target`, or null when none of them does.
+ */
+function closeByMeasure(
+  filler: readonly Unit[],
+  needleAfter: readonly number[],
+  source: FillerSource,
+  countUnit: (body: string) => number,
+  target: number,
+  measure: (units: readonly Unit[], after: readonly number[]) => number,
+): { units: Unit[]; after: number[] } | null {
+  const pool: string[] = [];
+  const offer = (body: string): void => {
+    // A unit ending in a newline drops the separator of the next one, so its follow-up would be
+    // miscounted again.
+    if (body.length > 0 && !body.endsWith('\n') && !pool.includes(body)) pool.push(body);
+  };
+  for (const body of source.shortUnits ?? []) offer(body);
+  for (let i = 0; i < MEASURED_DRAWS; i++) offer(source.next());
+
+  const length = filler.length;
+  const slots: { at: number; replace: boolean }[] = [];
+  for (const slot of [
+    { at: length - 1, replace: true },
+    { at: length, replace: false },
+    { at: 0, replace: true },
+    { at: 0, replace: false },
+  ]) {
+    if (slot.at < 0 || (slot.replace && slot.at >= length)) continue;
+    if (!slots.some((s) => s.at === slot.at && s.replace === slot.replace)) slots.push(slot);
+  }
+
+  for (const { at, replace } of slots) {
+    // null: delete the unit at the slot (replace) or keep the context as it is (insert).
+    const candidates: (string | null)[] = [null, ...pool];
+    for (const body of candidates) {
+      const units = filler.slice();
+      let after = needleAfter.slice();
+      let next: number;
+      if (body === null) {
+        if (replace) {
+          units.splice(at, 1);
+          after = after.map((k) => (k > at ? k - 1 : k));
+        }
+        next = at;
+      } else if (replace) {
+        units[at] = { body, tokens: countUnit(body) };
+        next = at + 1;
+      } else {
+        units.splice(at, 0, { body, tokens: countUnit(body) });
+        after = after.map((k) => (k > at ? k + 1 : k));
+        next = at + 1;
+      }
+      const gap = target - measure(units, after);
+      if (gap === 0) return { units, after };
+      if (gap < 0) continue;
+      const rest = fillExact(gap, source, countUnit);
+      if (rest === null || rest.length === 0) continue;
+      units.splice(next, 0, ...rest);
+      after = after.map((k) => (k >= next ? k + rest.length : k));
+      if (measure(units, after) === target) return { units, after };
+    }
+  }
+  return null;
 }

@@ -50,14 +50,16 @@ export interface TaskDefinition<P extends object = Record<string, unknown>> {
   build(ctx: BuildContext<P>): Omit<Sample, 'id'>;
 }
 
-/** Thrown when a target length is too short for a task's fixed parts. */
+/** Thrown when a target length is too short for a task's fixed parts (or, with a message, can't be hit exactly). */
 export class LengthError extends Error {
   constructor(
     readonly task: string,
     readonly requested: number,
     readonly minimum: number,
+    /** Overrides the default message (e.g. a length the unit boundaries can't hit exactly). */
+    message?: string,
   ) {
-    super(`Length ${requested} is too short for ${task}: its fixed parts need at least ${minimum} tokens.`);
+    super(message ?? `Length ${requested} is too short for ${task}: its fixed parts need at least ${minimum} tokens.`);
     this.name = 'LengthError';
   }
 }

@@ -72,6 +72,6 @@ describe('assembleExact when no arrangement reaches the length', () => {
     }
     expect(error).toBeInstanceOf(LengthError);
     expect((error as LengthError).requested).toBe(81);
-    expect((error as Error).message).toMatch(/no arrangement of filler reaches exactly 81 tokens/);
+    expect((error as Error).message).toMatch(/no arrangement of filler tried reaches exactly 81 tokens/);
   });
 });
