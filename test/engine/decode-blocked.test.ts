@@ -50,6 +50,15 @@ describe('blocked-cache decode graphs (tiny Llama, CPU, blocks of 8)', () => {
     }
   });
 
+  it('quest blocked with 2-page tournament slices (many slices, budget above a slice) equals flat', async () => {
+    for (const budget of [1, 3]) {
+      const flat = await run(dir, LONG, { method: 'quest', params: { pageSize: 16 } }, { [QUEST_IO.pageBudget]: budget });
+      const blocked = await run(dir, LONG, { method: 'quest', params: { pageSize: 16, cache: 'blocked', block: 8, topkWidth: 2 } }, { [QUEST_IO.pageBudget]: budget });
+      expect(blocked.tokens).toEqual(flat.tokens);
+      blocked.logits.forEach((row, i) => expect(maxAbsDiff(row, flat.logits[i]!)).toBeLessThan(1e-5));
+    }
+  });
+
   it('quest blocked differs from dense at a small budget and equals it when the budget covers every page', async () => {
     const dense = await run(dir, LONG, undefined);
     const small = await run(dir, LONG, { method: 'quest', params: { cache: 'blocked', block: 8 } }, { [QUEST_IO.pageBudget]: 1 });

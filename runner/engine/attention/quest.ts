@@ -98,11 +98,16 @@ function buildQuest(ctx: AttentionContext): string {
  * tail the rest plus the new token. The frozen pages' bounds are the per-layer state (pages frozen
  * since the last step added, the last one recomputed); the tail, padded to whole pages, is bounded
  * afresh each step (at most 2 blocks of tokens), its last page (the current one) scored -inf.
- * Selection in two TopKs whose int64 indices go straight into GatherND (WebGPU runs no int64
- * arithmetic: a Cast of TopK's indices would run on the CPU and wait for the GPU every layer): the
- * top min(budget, F/16) frozen pages, gathered as rows of `[1, kv, F/16, 16 d]`; then the top
- * min(budget, pages) of those candidates and the tail's pages, gathered again. The top k of the
- * union is the top k of (the frozen top k, the tail), ties going to the lower page as in one TopK.
+ * Selection as a tournament that never leaves the GPU: TopK is a one-dispatch bitonic sort up to
+ * 2048 columns on WebGPU and ~log2(n)^2 / 2 dispatches beyond (78 for 4096 pages: 7 ms a layer,
+ * measured), and its int64 indices can only be read by gathers there (a Cast or any integer
+ * arithmetic on them runs on the CPU and waits for the GPU every layer). So: the best
+ * min(budget, 2048) frozen pages of every 2048-page slice (params.topkWidth; one TopK over all
+ * slices), their page
+ * numbers read as fp32 through GatherElements from a page-number table; then the best min(budget,
+ * pages) of those candidates and the tail's pages (a second TopK); the chosen page numbers (fp32,
+ * exact below 2^24) become int32 rows of `[kv x F/16, 16 d]` (frozen) or of the padded tail. The
+ * same set as one TopK over all pages, ties going to the lower page.
  */
 function buildQuestBlocked(ctx: AttentionContext): string {
   const { graph: g, spec } = ctx;
@@ -125,7 +130,6 @@ function buildQuestBlocked(ctx: AttentionContext): string {
   const tailPages = g.op('Add', [g.op('Sub', [earlier, Pf]), one]); // complete tail pages + the current one
   const shape = (dims: string[]): string => g.op('Concat', dims, { axis: int(0) });
   const pages = (x: string, count: string): string => g.op('Reshape', [x, shape([g.int64([1, kv]), count, g.int64([pageSize, d])])]);
-  const rows = (x: string): string => g.op('Reshape', [x, g.int64([1, kv, -1, pageSize * d])]);
 
   // Bounds of the frozen pages: the state, with pages [from, Pf) (re)computed (at least one).
   const minState = attentionState(ctx, QUEST_STATE.min, [1, kv, 'quest_pages', d]);
@@ -153,17 +157,40 @@ function buildQuestBlocked(ctx: AttentionContext): string {
   const frozenScores = bound(frozenMin, frozenMax); // [1, kv, 1, Pf]
   const current = g.op('Equal', [g.op('Range', [zero, tailPages, one]), g.op('Sub', [tailPages, one])]);
   const tailScores = g.op('Where', [current, ctx.scalar(-65504), bound(g.op('ReduceMin', [tailBlocks, axis3], { keepdims: int(0) }), g.op('ReduceMax', [tailBlocks, axis3], { keepdims: int(0) }))]);
+  // Page numbers as fp32 (exact below 2^24), computed on the host from the lengths and uploaded.
+  const f32 = (x: string): string => g.op('Cast', [x], { to: int(1) });
+  const f32c = (x: number): string => g.inline('c_f32', 'float', [], new Uint8Array(Float32Array.of(x).buffer));
   const topK = (scores: string, k: string): [string, string] => {
     const [values, indices] = g.node('TopK', [scores, k], { axis: int(-1), largest: int(1), sorted: int(1) }, { outputs: 2 });
-    return [values!, g.op('Reshape', [indices!, g.int64([1, kv, -1, 1])])];
+    return [values!, indices!];
   };
-  const gatherRows = (table: string, indices: string): string => g.node('GatherND', [table, indices], { batch_dims: int(2) })[0]!;
-  const [firstScores, firstPages] = topK(frozenScores, g.op('Min', [budget, Pf]));
-  const candidateScores = g.op('Concat', [firstScores, tailScores], { axis: int(3) });
-  const [, chosen] = topK(candidateScores, g.op('Min', [budget, earlier]));
+  const gatherElements = (table: string, indices: string): string => g.op('GatherElements', [table, indices], { axis: int(-1) });
+  const k = g.op('Min', [budget, earlier]);
+  // Level 1: the best k1 = min(k, W) of each W-page slice of the frozen pages (padding scored -65504).
+  const W = integerParam(ctx, 'topkWidth', 2048, 1);
+  const slices = g.op('Div', [g.op('Add', [Pf, g.int64([W - 1])]), g.int64([W])]);
+  const width = g.op('Mul', [slices, g.int64([W])]);
+  const sliceShape = shape([g.int64([1, kv]), slices, g.int64([W])]);
+  const sliced = g.op('Reshape', [g.op('Pad', [frozenScores, shape([g.int64([0, 0, 0, 0, 0, 0, 0]), g.op('Sub', [width, Pf])]), ctx.scalar(-65504)]), sliceShape]);
+  const pageNumbers = g.op('Expand', [g.op('Reshape', [g.op('Range', [f32c(0), f32(g.op('Reshape', [width, g.int64([])])), f32c(1)]), shape([g.int64([1, 1]), slices, g.int64([W])])]), sliceShape]);
+  const [firstScores, firstIndices] = topK(sliced, g.op('Min', [k, g.int64([W])]));
+  const flat = (x: string): string => g.op('Reshape', [x, g.int64([1, kv, 1, -1])]);
+  // Level 2: the best k of those candidates and the tail's pages (numbered Pf, Pf + 1, ...).
+  const PfF = f32(Pf);
+  const tailNumbers = g.op('Expand', [g.op('Reshape', [g.op('Add', [g.op('Range', [f32c(0), f32(g.op('Reshape', [tailPages, g.int64([])])), f32c(1)]), PfF]), g.int64([1, 1, 1, -1])]), shape([g.int64([1, kv, 1]), tailPages])]);
+  const candidateScores = g.op('Concat', [flat(firstScores), tailScores], { axis: int(3) });
+  const candidateNumbers = g.op('Concat', [flat(gatherElements(pageNumbers, firstIndices)), tailNumbers], { axis: int(3) });
+  const [, chosenIndices] = topK(candidateScores, k);
+  const chosen = g.op('Reshape', [gatherElements(candidateNumbers, chosenIndices), g.int64([1, kv, -1, 1])]); // fp32 [1, kv, k, 1]
+  // Rows: frozen page p of head h is row h x Pf + p; a tail page, row h x tailPages + (p - Pf).
+  const heads = g.inline('c_heads', 'float', [1, kv, 1, 1], new Uint8Array(Float32Array.from({ length: kv }, (_, i) => i).buffer));
+  const row = (count: string, at: string): string => g.op('Reshape', [g.op('Cast', [g.op('Add', [g.op('Mul', [heads, count]), at])], { to: int(6) }), g.int64([1, kv, -1])]);
+  const frozenRow = row(PfF, g.op('Min', [chosen, g.op('Sub', [PfF, f32c(1)])]));
+  const tailRow = row(f32(tailPages), g.op('Max', [g.op('Sub', [chosen, PfF]), f32c(0)]));
+  const inFrozen = g.op('Less', [chosen, PfF]); // [1, kv, k, 1]
   const select = (frozenPart: string, tailPart: string): string => {
-    const candidates = g.op('Concat', [gatherRows(rows(frozenPart), firstPages), rows(tailPart)], { axis: int(2) });
-    return g.op('Reshape', [gatherRows(candidates, chosen), g.int64([1, kv, -1, d])]);
+    const pick = (table: string, rowsOf: string): string => g.op('Gather', [g.op('Reshape', [table, g.int64([-1, pageSize * d])]), rowsOf], { axis: int(0) }); // [1, kv, k, 16 d]
+    return g.op('Reshape', [g.op('Where', [inFrozen, pick(frozenPart, frozenRow), pick(tailPart, tailRow)]), g.int64([1, kv, -1, d])]);
   };
   // The current page: tail tokens from (earlier - Pf) x 16 on.
   const currentFrom = g.op('Mul', [g.op('Sub', [earlier, Pf]), page]);
