@@ -35,7 +35,7 @@ export type FrozenLayout = 'transposed' | 'rows';
 export const DEFAULT_BLOCK = 256;
 
 /** The frozen cache inputs of the context's layer and the shared frozen length. */
-export function frozenInputs(ctx: AttentionContext, layout: FrozenLayout): { key: string; value: string; length: string; block: string } {
+export function frozenInputs(ctx: AttentionContext, layout: FrozenLayout): { key: string; value: string; length: string } {
   const { spec, layer } = ctx;
   const kv = spec.numKvHeads;
   const d = spec.headDim;
@@ -44,7 +44,6 @@ export function frozenInputs(ctx: AttentionContext, layout: FrozenLayout): { key
     key: layout === 'transposed' ? ctx.layerInput(FROZEN_IO.keyT(layer), t, [1, kv, d, 'frozen_sequence']) : ctx.layerInput(FROZEN_IO.key(layer), t, [1, kv, 'frozen_sequence', d]),
     value: ctx.layerInput(FROZEN_IO.value(layer), t, [1, kv, 'frozen_sequence', d]),
     length: ctx.sharedInput(FROZEN_IO.length, 'int64', [1]),
-    block: layout === 'transposed' ? ctx.sharedInput(FROZEN_IO.block, 'int64', [1]) : '',
   };
 }
 
@@ -67,11 +66,13 @@ export function blockParam(ctx: AttentionContext, method: string): number {
 }
 
 /**
- * Attention of one new token over the frozen cache (keys transposed, F a multiple of the
- * `frozen_block` input) and the tail with the new token appended; `bias(scores)` may add a mask to
- * the `[1, kv, group, F + tail]` scores (Ada-SnapKV's validity bias). Returns `[1, 1, numHeads * headDim]`.
+ * Attention of one new token over the frozen cache (keys transposed, F a multiple of `block`, or of
+ * the `frozen_block` input with 'input') and the tail with the new token appended; `bias(scores)`
+ * may add a mask to the `[1, kv, group, F + tail]` scores (Ada-SnapKV's validity bias). Returns
+ * `[1, 1, numHeads * headDim]`. A constant block keeps every node on WebGPU (dense-decode-blocked
+ * loads with session.disable_cpu_ep_fallback); the input's shape arithmetic is int64 on the CPU.
  */
-export function blockedDecode(ctx: AttentionContext, bias?: (scores: string) => string): string {
+export function blockedDecode(ctx: AttentionContext, block: number | 'input', bias?: (scores: string) => string): string {
   const { graph: g, spec } = ctx;
   const kv = spec.numKvHeads;
   const group = spec.numHeads / kv;
@@ -89,9 +90,18 @@ export function blockedDecode(ctx: AttentionContext, bias?: (scores: string) => 
   const frozenProbs = g.op('Slice', [probs, g.int64([0]), frozen.length, axis]);
   const tailProbs = g.op('Slice', [probs, frozen.length, g.int64([Number.MAX_SAFE_INTEGER]), axis]);
   // P V over the frozen part, split over blocks: [1, kv, nb, group, block] x [1, kv, nb, block, d].
-  const shape = (dims: string[]): string => g.op('Concat', dims, { axis: int(0) });
-  const blockedProbs = g.op('Transpose', [g.op('Reshape', [frozenProbs, shape([g.int64([1, kv, group, -1]), frozen.block])])], { perm: ints([0, 1, 3, 2, 4]) });
-  const blockedValues = g.op('Reshape', [frozen.value, shape([g.int64([1, kv, -1]), frozen.block, g.int64([d])])]);
+  let probsShape: string;
+  let valuesShape: string;
+  if (block === 'input') {
+    const blockDim = ctx.sharedInput(FROZEN_IO.block, 'int64', [1]);
+    probsShape = g.op('Concat', [g.int64([1, kv, group, -1]), blockDim], { axis: int(0) });
+    valuesShape = g.op('Concat', [g.int64([1, kv, -1]), blockDim, g.int64([d])], { axis: int(0) });
+  } else {
+    probsShape = g.int64([1, kv, group, -1, block]);
+    valuesShape = g.int64([1, kv, -1, block, d]);
+  }
+  const blockedProbs = g.op('Transpose', [g.op('Reshape', [frozenProbs, probsShape])], { perm: ints([0, 1, 3, 2, 4]) });
+  const blockedValues = g.op('Reshape', [frozen.value, valuesShape]);
   const frozenOut = g.op('ReduceSum', [g.op('MatMul', [blockedProbs, blockedValues]), g.int64([2])], { keepdims: int(0) });
   const out = g.op('Add', [frozenOut, g.op('MatMul', [tailProbs, step.presentValue])]);
   return g.op('Reshape', [out, g.int64([1, 1, spec.numHeads * d])]);
@@ -101,8 +111,5 @@ export const denseDecodeBlockedAttention: AttentionBuilder = {
   id: 'dense-decode-blocked',
   phase: 'decode',
   description: 'Full attention for one new token over a frozen (never rewritten) cache plus a short tail; decode graphs only.',
-  build: (ctx) => {
-    blockParam(ctx, 'dense-decode-blocked');
-    return blockedDecode(ctx);
-  },
+  build: (ctx) => blockedDecode(ctx, blockParam(ctx, 'dense-decode-blocked')),
 };

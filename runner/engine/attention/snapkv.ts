@@ -37,7 +37,7 @@ export function compactedDecode(ctx: AttentionContext, masked: boolean): string 
   };
   if (cacheMode(ctx, method) === 'blocked') {
     blockParam(ctx, method);
-    return blockedDecode(ctx, masked ? bias : undefined);
+    return blockedDecode(ctx, 'input', masked ? bias : undefined);
   }
   const step = decodeStep(ctx);
   const q = g.op('Mul', [step.q, ctx.scalar(1 / Math.sqrt(d))]);
