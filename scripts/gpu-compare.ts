@@ -82,7 +82,8 @@ const report = {
   device,
   precision,
   headPrecision: values.head ?? precision,
-  matmulPrecision: values.matmul ?? precision,
+  // The engine's default: weight MatMuls in fp32 whatever the graph's precision (EngineOptions.matmulPrecision).
+  matmulPrecision: values.matmul ?? 'fp32',
   decodeGraph: values['single-graph'] ? 'none (one graph)' : 'default',
   placement,
   promptTokens: reference.prompt.length,
