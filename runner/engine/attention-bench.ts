@@ -14,6 +14,7 @@ import { buildLayerGraph, emptyState, LAYER_IO } from './attention/layer-graph.j
 import type { AttentionStateSpec } from './attention/quest-state.js';
 import { attentionMethod } from './attention/registry.js';
 import { DEFAULT_BLOCK, FROZEN_IO } from './attention/dense-decode-blocked.js';
+import { STREAMING_IO } from './attention/sink-window.js';
 import { floatToHalf } from './dtype.js';
 import { SPARSE_METHODS } from './sparse/registry.js';
 import { decodeTraffic, prefillCost, type CostShape } from './sparse/cost.js';
@@ -342,10 +343,13 @@ export async function benchAttention(o: AttentionBenchOptions): Promise<Attentio
         for (const C of o.decodeCompressions) {
           const planned = planFor('decode', method, C);
           if (!planned) continue;
-          // SnapKV and Ada-SnapKV decode over the compacted cache (capacity tokens; the one-time compression is not in the step).
-          const capacity = planned.budget['capacity'];
-          const quest = variant(method, o.params).id === 'quest';
-          const cache = capacity !== undefined ? blockedCache(o.spec, fp16, capacity, 8) : quest && full.frozen.block !== DEFAULT_BLOCK ? blockedCache(o.spec, fp16, L - 1, 6, true) : full;
+          // SnapKV and Ada-SnapKV decode over the compacted cache (capacity tokens), StreamingLLM over
+          // the sinks and the window that its one-time eviction keeps; that step is not timed.
+          const id = variant(method, o.params).id;
+          const b = planned.budget;
+          const kept = b['capacity'] ?? (id === 'streaming-llm' ? Math.min(L - 1, b['sinks']! + b['recent']! - 1) : undefined);
+          if (id === 'streaming-llm') planned.inputs[STREAMING_IO.windowStart] = Math.max(b['sinks']!, L - b['recent']!);
+          const cache = kept !== undefined ? blockedCache(o.spec, fp16, kept, 8) : id === 'quest' && full.frozen.block !== DEFAULT_BLOCK ? blockedCache(o.spec, fp16, L - 1, 6, true) : full;
           await record('decode', method, C, method, dense, planned, cache.tailLength, 1, 1, cache.tail, cache.frozen);
         }
       }

@@ -161,6 +161,9 @@ export class Engine {
       ...(typeof decodeAttention?.params?.['block'] === 'number' ? { decodeBlock: decodeAttention.params['block'] } : {}),
       ...(decodeAttention ? { decodeMethod: decodeAttention.method } : {}),
       ...(typeof decodeAttention?.params?.['pageSize'] === 'number' ? { decodePageSize: decodeAttention.params['pageSize'] } : {}),
+      ...(decodeAttention?.method === 'streaming-llm'
+        ? { streaming: { ...(typeof decodeAttention.params?.['sinks'] === 'number' ? { sinks: decodeAttention.params['sinks'] } : {}), ...(typeof decodeAttention.params?.['recent'] === 'number' ? { recent: decodeAttention.params['recent'] } : {}) } }
+        : {}),
       device,
       precision,
       numLayers: spec.numLayers,

@@ -7,8 +7,8 @@
 // streamingLlmBudget); the float64 references are runner/engine/sparse/reference/{a-shape,streaming-llm}.ts.
 import { float, int, ints } from '../onnx/graph-builder.js';
 import type { AttentionBuilder, AttentionContext } from './types.js';
-import { decodeStep, rotary } from './rotary.js';
-import { blockParam, cacheMode, DEFAULT_BLOCK, frozenInputs } from './dense-decode-blocked.js';
+import { rotary } from './rotary.js';
+import { blockedDecode, blockParam, cacheMode } from './dense-decode-blocked.js';
 import { budgetKnob } from './budget-knob.js';
 
 /**
@@ -19,6 +19,9 @@ export const SINK_WINDOW_IO = {
   prefill: { sink: 'attention.prefill.sink', window: 'attention.prefill.window' },
   decode: { sink: 'attention.decode.sink', window: 'attention.decode.window' },
 } as const;
+
+/** StreamingLLM over the blocked cache: where the kept window starts after the worker's eviction (int64 scalar, fed by the worker). */
+export const STREAMING_IO = { windowStart: 'attention.decode.window_start' } as const;
 
 /**
  * Adds sink + window attention for one layer and returns `[1, S, numHeads * headDim]`.
@@ -166,52 +169,26 @@ export const aShapeAttention: AttentionBuilder = {
 };
 
 /**
- * StreamingLLM's step over a blocked cache (dense-decode-blocked's frozen part, keys transposed, and
- * the tail with the new token): the sink range [0, sinkEnd) and the window [localStart, T) are each
- * cut from the frozen part and from the tail (at most four Slices, some empty), concatenated, and
- * attended; nothing else of the cache is read.
+ * StreamingLLM's step over a blocked cache. Before the first decode step the worker evicts what no
+ * later step reads (windowGraph: the sinks and the cache from `attention.decode.window_start` = c0
+ * = max(sinks, P + 1 - recent) on, P the prompt length); decoding is then dense-decode-blocked over
+ * that cache, with the window's slide as a bias: at total length T the compacted entries
+ * [sinks, sinks + m), m = T - recent - c0, hold positions that fell out of the window. The bias is
+ * built on the host from the lengths (a vector of the cache's length), so the step has the same
+ * GPU work as SnapKV's over a cache of sinks + recent + generated tokens.
  */
 function streamingBlocked(ctx: AttentionContext, sink: string, window: string): string {
-  const { graph: g, spec } = ctx;
-  const d = spec.headDim;
-  const frozen = frozenInputs(ctx, 'transposed');
-  const step = decodeStep(ctx);
-  const q = g.op('Mul', [step.q, ctx.scalar(1 / Math.sqrt(d))]);
-  const one = g.int64([1]);
-  const zero = g.int64([0]);
-  const F = frozen.length;
-  const total = g.op('Add', [F, g.op('Shape', [step.presentKey], { start: int(2), end: int(3) })]);
-  const sinkEnd = g.op('Min', [g.op('Reshape', [sink, one]), total]);
-  const localStart = g.op('Min', [g.op('Max', [sinkEnd, g.op('Sub', [total, g.op('Reshape', [window, one])])]), total]);
-  const clampF = (x: string): string => g.op('Min', [x, F]);
-  const tailAt = (x: string): string => g.op('Max', [g.op('Sub', [x, F]), zero]);
-  const end = g.int64([Number.MAX_SAFE_INTEGER]);
-  const cut = (x: string, from: string, to: string, axis: number): string => g.op('Slice', [x, from, to, g.int64([axis])]);
-  const tailKeyT = g.op('Transpose', [step.presentKey], { perm: ints([0, 1, 3, 2]) });
-  const keyT = g.op('Concat', [
-    cut(frozen.key, zero, clampF(sinkEnd), 3),
-    cut(frozen.key, clampF(localStart), F, 3),
-    cut(tailKeyT, zero, tailAt(sinkEnd), 3),
-    cut(tailKeyT, tailAt(localStart), end, 3),
-  ], { axis: int(3) });
-  const values = g.op('Concat', [
-    cut(frozen.value, zero, clampF(sinkEnd), 2),
-    cut(frozen.value, clampF(localStart), F, 2),
-    cut(step.presentValue, zero, tailAt(sinkEnd), 2),
-    cut(step.presentValue, tailAt(localStart), end, 2),
-  ], { axis: int(2) });
-  const probs = g.op('Softmax', [g.op('MatMul', [q, keyT])], { axis: int(-1) });
-  // P V in blocks (WebGPU's MatMul with 7 rows and a long reduction is slow): both padded to whole blocks.
-  const block = DEFAULT_BLOCK;
-  const kv = spec.numKvHeads;
-  const group = spec.numHeads / kv;
-  const n = g.op('Shape', [values], { start: int(2), end: int(3) });
-  const padding = g.op('Mod', [g.op('Sub', [g.int64([block]), g.op('Mod', [n, g.int64([block])])]), g.int64([block])]);
-  const pad = (x: string, before: number[], after: number[]): string => g.op('Pad', [x, g.op('Concat', [g.int64(before), padding, g.int64(after)], { axis: int(0) })]);
-  const blockedProbs = g.op('Transpose', [g.op('Reshape', [pad(probs, [0, 0, 0, 0, 0, 0, 0], []), g.int64([1, kv, group, -1, block])])], { perm: ints([0, 1, 3, 2, 4]) });
-  const blockedValues = g.op('Reshape', [pad(values, [0, 0, 0, 0, 0, 0], [0]), g.int64([1, kv, -1, block, d])]);
-  const out = g.op('ReduceSum', [g.op('MatMul', [blockedProbs, blockedValues]), g.int64([2])], { keepdims: int(0) });
-  return g.op('Reshape', [out, g.int64([1, 1, spec.numHeads * d])]);
+  const g = ctx.graph;
+  const windowStart = ctx.sharedInput(STREAMING_IO.windowStart, 'int64', []);
+  return blockedDecode(ctx, 'input', (scores) => {
+    const scalarShape = g.int64([], [0]);
+    const total = g.op('Add', [g.op('Reshape', [g.op('Slice', [ctx.positionIds(), g.int64([0]), g.int64([1]), g.int64([1])]), scalarShape]), g.int64([1], [])]);
+    const slid = g.op('Max', [g.int64([0], []), g.op('Sub', [g.op('Sub', [total, window]), windowStart])]);
+    const n = g.op('Reshape', [g.op('Shape', [scores], { start: int(3), end: int(4) }), scalarShape]);
+    const index = g.op('Range', [g.int64([0], []), n, g.int64([1], [])]);
+    const evicted = g.op('And', [g.op('GreaterOrEqual', [index, sink]), g.op('Less', [index, g.op('Add', [sink, slid])])]);
+    return g.op('Add', [scores, g.op('Reshape', [g.op('Where', [evicted, ctx.scalar(-65504), ctx.scalar(0)]), g.int64([1, 1, 1, -1])])]);
+  });
 }
 
 /** StreamingLLM decode: `params.sinks` first tokens plus the `params.recent` newest (from streamingLlmBudget). */

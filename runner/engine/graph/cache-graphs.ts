@@ -58,6 +58,32 @@ function build(shape: CacheShape, merge: boolean): Uint8Array {
   return encodeModel(g.toModel());
 }
 
+/** Inputs of the window graph: the sinks kept and where the kept window starts (int64 `[1]` each). */
+export const WINDOW_IO = { sinks: 'keep_sinks', from: 'keep_from' } as const;
+
+/**
+ * `window` (StreamingLLM over the blocked cache, once before the first decode step): the cache's
+ * first `keep_sinks` tokens and its tokens from `keep_from` on, as the new cache (CACHE_OUT.tailKey
+ * and tailValue); what lies between is evicted.
+ */
+export function windowGraph(shape: CacheShape): Uint8Array {
+  const g = new GraphBuilder();
+  const { numKvHeads: kv, headDim: d, valueType: t } = shape;
+  const sinks = g.input(WINDOW_IO.sinks, 'int64', [1]);
+  const from = g.input(WINDOW_IO.from, 'int64', [1]);
+  const zero = g.int64([0]);
+  const end = g.int64([Number.MAX_SAFE_INTEGER]);
+  const axis = g.int64([2]);
+  for (let l = 0; l < shape.numLayers; l++) {
+    for (const [input, output] of [[GRAPH_IO.pastKey(l), CACHE_OUT.tailKey(l)], [GRAPH_IO.pastValue(l), CACHE_OUT.tailValue(l)]] as const) {
+      const x = g.input(input, t, [1, kv, 'sequence', d]);
+      const kept = g.op('Concat', [g.op('Slice', [x, zero, sinks, axis]), g.op('Slice', [x, from, end, axis])], { axis: int(2) });
+      g.output(kept, output, t, [1, kv, 'kept', d]);
+    }
+  }
+  return encodeModel(g.toModel());
+}
+
 /** `freeze`: (cache, n) -> first n tokens as frozen (keys transposed), the rest as tail. */
 export const freezeGraph = (shape: CacheShape): Uint8Array => build(shape, false);
 /** `merge`: (frozen, tail, n) -> frozen + first n tail tokens, rest of the tail. */

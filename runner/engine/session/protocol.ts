@@ -33,6 +33,8 @@ export interface LoadRequest {
    * too short to freeze to the prefill graph).
    */
   decodeMethod?: string;
+  /** StreamingLLM's budget when its params bake it in (else each request's attentionInputs give it). */
+  streaming?: { sinks?: number; recent?: number };
   /** Page size of a blocked Quest decode graph (frozen keys as rows): whole pages are frozen. */
   decodePageSize?: number;
   device: Device;
@@ -92,7 +94,7 @@ export interface GenerationTimings {
   chunkMs: number[];
   /** Each decode step's time (the step that produced token i+1). */
   decodeMs: number[];
-  /** SnapKV / Ada-SnapKV: the cache compression between prefill and the first decode step. */
+  /** SnapKV / Ada-SnapKV (compression) and blocked StreamingLLM (eviction outside the window): the cache step between prefill and the first decode step. */
   compressMs?: number;
 }
 

@@ -6,7 +6,8 @@ import { parentPort } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { GRAPH_IO } from '../graph/model-graph.js';
 import { FROZEN_IO, DEFAULT_BLOCK } from '../attention/dense-decode-blocked.js';
-import { CACHE_OUT, SPLIT_AT, freezeGraph, mergeGraph } from '../graph/cache-graphs.js';
+import { CACHE_OUT, SPLIT_AT, WINDOW_IO, freezeGraph, mergeGraph, windowGraph } from '../graph/cache-graphs.js';
+import { SINK_WINDOW_IO, STREAMING_IO } from '../attention/sink-window.js';
 import { ATTENTION_STATE, emptyState, type AttentionStateSpec } from '../attention/quest-state.js';
 import { SNAPKV_IO } from '../attention/snapkv-io.js';
 import { compressGraph } from '../graph/snapkv-compress.js';
@@ -22,6 +23,8 @@ let freezeSession: ort.InferenceSession | null = null;
 let mergeSession: ort.InferenceSession | null = null;
 /** SnapKV / Ada-SnapKV cache compression, run once between prefill and decoding. */
 let compressSession: ort.InferenceSession | null = null;
+/** StreamingLLM over the blocked cache: the eviction of what no decode step reads, run once. */
+let windowSession: ort.InferenceSession | null = null;
 let loaded: LoadRequest | null = null;
 
 function post(message: WorkerMessage, transfer: ArrayBuffer[] = []): void {
@@ -81,6 +84,7 @@ async function load(request: LoadRequest): Promise<void> {
     }
     freezeSession = await ort.InferenceSession.create(freezeGraph(shape), cacheOptions);
     mergeSession = await ort.InferenceSession.create(mergeGraph(shape), cacheOptions);
+    if (decodeSession.inputNames.includes(STREAMING_IO.windowStart)) windowSession = await ort.InferenceSession.create(windowGraph(shape), cacheOptions);
   }
   if (request.compress) {
     const { numLayers, numKvHeads, headDim } = request;
@@ -194,6 +198,29 @@ async function generate(request: GenerateRequest): Promise<void> {
     }
     compressed = true;
   };
+  /** StreamingLLM (blocked): the first kept position after the sinks, fed to every decode step. */
+  let windowStart: number | null = null;
+  const evictOutsideWindow = async (): Promise<void> => {
+    const sinks = request.attentionInputs?.[SINK_WINDOW_IO.decode.sink] ?? config.streaming?.sinks;
+    const recent = request.attentionInputs?.[SINK_WINDOW_IO.decode.window] ?? config.streaming?.recent;
+    if (sinks === undefined || recent === undefined) throw new Error(`streaming-llm needs its budget: attentionInputs["${SINK_WINDOW_IO.decode.sink}"] and ["${SINK_WINDOW_IO.decode.window}"], or params.sinks and params.recent.`);
+    // The cache holds the prompt's `position` tokens; the next step (total position + 1) reads the
+    // sinks and positions from position + 1 - recent on, and later steps only later ones.
+    windowStart = Math.max(sinks, position + 1 - recent);
+    if (windowStart <= sinks) return;
+    const feeds: Record<string, ort.Tensor> = {
+      [WINDOW_IO.sinks]: new ort.Tensor('int64', BigInt64Array.of(BigInt(sinks)), [1]),
+      [WINDOW_IO.from]: new ort.Tensor('int64', BigInt64Array.of(BigInt(windowStart)), [1]),
+    };
+    for (let l = 0; l < layers; l++) {
+      feeds[GRAPH_IO.pastKey(l)] = pastKeys[l]!;
+      feeds[GRAPH_IO.pastValue(l)] = pastValues[l]!;
+    }
+    const out = await windowSession!.run(feeds);
+    dispose([...pastKeys, ...pastValues]);
+    pastKeys = Array.from({ length: layers }, (_, l) => out[CACHE_OUT.tailKey(l)]!);
+    pastValues = Array.from({ length: layers }, (_, l) => out[CACHE_OUT.tailValue(l)]!);
+  };
   let compressMs: number | undefined;
   const chunkMs: number[] = [];
   const decodeMs: number[] = [];
@@ -240,6 +267,7 @@ async function generate(request: GenerateRequest): Promise<void> {
     }
     if (active.inputNames.includes(FROZEN_IO.length)) feeds[FROZEN_IO.length] = new ort.Tensor('int64', BigInt64Array.of(BigInt(frozenLength)), [1]);
     if (active.inputNames.includes(FROZEN_IO.block)) feeds[FROZEN_IO.block] = new ort.Tensor('int64', BigInt64Array.of(BigInt(frozenBlock)), [1]);
+    if (windowStart !== null && active.inputNames.includes(STREAMING_IO.windowStart)) feeds[STREAMING_IO.windowStart] = new ort.Tensor('int64', BigInt64Array.of(BigInt(windowStart)), []);
     for (const spec of stateSpecs) if (active.inputNames.includes(spec.input)) feeds[spec.input] = states.get(spec.input) ?? emptyState(spec);
     const outputs = await active.run(feeds);
     for (const spec of stateSpecs) {
@@ -288,6 +316,11 @@ async function generate(request: GenerateRequest): Promise<void> {
         await compress();
         compressMs = performance.now() - c0;
       }
+      if (windowSession && windowStart === null) {
+        const c0 = performance.now();
+        await evictOutsideWindow();
+        compressMs = performance.now() - c0;
+      }
       const t0 = performance.now();
       last = await step([token], true);
       decodeMs.push(performance.now() - t0);
@@ -318,7 +351,9 @@ port.on('message', (request: WorkerRequest) => {
       await freezeSession?.release();
       await mergeSession?.release();
       await compressSession?.release();
+      await windowSession?.release();
       compressSession = null;
+      windowSession = null;
       session = null;
       decodeSession = null;
       freezeSession = null;
