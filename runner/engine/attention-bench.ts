@@ -139,6 +139,8 @@ async function layerSession(method: string, spec: ModelSpec, device: Device, cha
 /** A frozen cache for a blocked decode graph (dense-decode-blocked's layout, or Quest's rows). */
 interface FrozenCache {
   length: number;
+  /** Tokens evicted before the frozen part's end (StreamingLLM's window): positions run ahead of the cache by this much. */
+  evicted?: number;
   /** The block P V is split by (FROZEN_IO.block). */
   block: number;
   /** `[1, kv, d, F]` (transposed) and `[1, kv, F, d]` (rows): a graph reads the one its layout names. */
@@ -187,7 +189,7 @@ async function timeRuns(session: ort.InferenceSession, feeds: Record<string, ort
 }
 
 /** Feeds of one layer graph: `S` new tokens over a `P`-token cache, budgets as int64 scalars. */
-function feedsFor(spec: ModelSpec, fp16: boolean, P: number, S: number, inputs: Record<string, number>, sharedInputs: string[], cache: { key: ort.Tensor; value: ort.Tensor } | null): Record<string, ort.Tensor> {
+function feedsFor(spec: ModelSpec, fp16: boolean, P: number, S: number, inputs: Record<string, number>, sharedInputs: string[], cache: { key: ort.Tensor; value: ort.Tensor } | null, at = P): Record<string, ort.Tensor> {
   const { numHeads: h, numKvHeads: kv, headDim: d } = spec;
   const scale = 1 / Math.sqrt(Math.sqrt(d));
   const feeds: Record<string, ort.Tensor> = {
@@ -196,9 +198,9 @@ function feedsFor(spec: ModelSpec, fp16: boolean, P: number, S: number, inputs: 
     [LAYER_IO.value]: randomTensor(fp16, [1, S, kv * d], 3),
     [LAYER_IO.pastKey]: cache?.key ?? randomTensor(fp16, [1, kv, P, d], 4, 4 * scale),
     [LAYER_IO.pastValue]: cache?.value ?? randomTensor(fp16, [1, kv, P, d], 5),
-    [LAYER_IO.seqlensK]: new ort.Tensor('int32', Int32Array.of(P + S - 1), [1]),
-    [LAYER_IO.totalSequenceLength]: new ort.Tensor('int32', Int32Array.of(P + S), []),
-    [LAYER_IO.positionIds]: new ort.Tensor('int64', BigInt64Array.from({ length: S }, (_, i) => BigInt(P + i)), [1, S]),
+    [LAYER_IO.seqlensK]: new ort.Tensor('int32', Int32Array.of(at + S - 1), [1]),
+    [LAYER_IO.totalSequenceLength]: new ort.Tensor('int32', Int32Array.of(at + S), []),
+    [LAYER_IO.positionIds]: new ort.Tensor('int64', BigInt64Array.from({ length: S }, (_, i) => BigInt(at + i)), [1, S]),
   };
   for (const name of sharedInputs) {
     const value = inputs[name];
@@ -248,7 +250,9 @@ async function perLayerMs(method: string, o: AttentionBenchOptions, P: number, S
     const { session, sharedInputs, layerInputs, states } = await layerSession(v.id, o.spec, o.device, layers, maxPositions, params);
     try {
       const stateInputs = new Set(states.map((st) => st.input));
-      const all = feedsFor(o.spec, fp16, P, S, inputs, sharedInputs.filter((name) => !stateInputs.has(name) && name !== FROZEN_IO.length && name !== FROZEN_IO.block), cache);
+      // With a frozen part, positions are absolute: the frozen tokens, any evicted ones, then the tail.
+      const at = frozen ? frozen.length + (frozen.evicted ?? 0) + P : P;
+      const all = feedsFor(o.spec, fp16, P, S, inputs, sharedInputs.filter((name) => !stateInputs.has(name) && name !== FROZEN_IO.length && name !== FROZEN_IO.block), cache, at);
       if (frozen) {
         // Every chained layer reads layer 0's frozen inputs (layer-graph.ts).
         all[FROZEN_IO.length] = new ort.Tensor('int64', BigInt64Array.of(BigInt(frozen.length)), [1]);
@@ -263,7 +267,7 @@ async function perLayerMs(method: string, o: AttentionBenchOptions, P: number, S
       const cached = P + (frozen?.length ?? 0);
       const initial = v.id === 'ada-snapkv' ? Object.fromEntries(states.map((st) => [st.input, zeros(fp16, st.emptyDims.map((x) => (x === 0 ? cached : x)))])) : undefined;
       // Decode steps feed each run's new cache (on the GPU with WebGPU) to the next; prefill chunks re-feed theirs.
-      const resident = S === 1 ? { past: P, tokens: S } : null;
+      const resident = S === 1 ? { past: at, tokens: S } : null;
       times.push(await timeRuns(session, feeds, repeat, states, initial, resident));
     } finally {
       await session.release();
@@ -350,6 +354,7 @@ export async function benchAttention(o: AttentionBenchOptions): Promise<Attentio
           const kept = b['capacity'] ?? (id === 'streaming-llm' ? Math.min(L - 1, b['sinks']! + b['recent']! - 1) : undefined);
           if (id === 'streaming-llm') planned.inputs[STREAMING_IO.windowStart] = Math.max(b['sinks']!, L - b['recent']!);
           const cache = kept !== undefined ? blockedCache(o.spec, fp16, kept, 8) : id === 'quest' && full.frozen.block !== DEFAULT_BLOCK ? blockedCache(o.spec, fp16, L - 1, 6, true) : full;
+          if (kept !== undefined && id === 'streaming-llm') cache.frozen.evicted = L - 1 - kept;
           await record('decode', method, C, method, dense, planned, cache.tailLength, 1, 1, cache.tail, cache.frozen);
         }
       }

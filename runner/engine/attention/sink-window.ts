@@ -178,17 +178,33 @@ export const aShapeAttention: AttentionBuilder = {
  * GPU work as SnapKV's over a cache of sinks + recent + generated tokens.
  */
 function streamingBlocked(ctx: AttentionContext, sink: string, window: string): string {
+  return blockedDecode(ctx, 'input', (scores) => ctx.graph.op('Add', [scores, slideBias(ctx, sink, window)]));
+}
+
+/** Per graph: the slide bias, the same for every layer (built once). */
+const SLIDE_BIAS = new WeakMap<object, string>();
+
+/**
+ * `[1, 1, 1, n]`: -65504 on the compacted cache's entries [sinks, sinks + m), 0 elsewhere, with
+ * T = position + 1, m = max(0, T - recent - c0) and n = T - max(0, c0 - sinks) (the cache's
+ * length: the window graph evicted c0 - sinks entries). Only shared scalars go in, so one bias
+ * serves every layer (computed on the host once per step, uploaded once).
+ */
+function slideBias(ctx: AttentionContext, sink: string, window: string): string {
   const g = ctx.graph;
+  const built = SLIDE_BIAS.get(g);
+  if (built) return built;
   const windowStart = ctx.sharedInput(STREAMING_IO.windowStart, 'int64', []);
-  return blockedDecode(ctx, 'input', (scores) => {
-    const scalarShape = g.int64([], [0]);
-    const total = g.op('Add', [g.op('Reshape', [g.op('Slice', [ctx.positionIds(), g.int64([0]), g.int64([1]), g.int64([1])]), scalarShape]), g.int64([1], [])]);
-    const slid = g.op('Max', [g.int64([0], []), g.op('Sub', [g.op('Sub', [total, window]), windowStart])]);
-    const n = g.op('Reshape', [g.op('Shape', [scores], { start: int(3), end: int(4) }), scalarShape]);
-    const index = g.op('Range', [g.int64([0], []), n, g.int64([1], [])]);
-    const evicted = g.op('And', [g.op('GreaterOrEqual', [index, sink]), g.op('Less', [index, g.op('Add', [sink, slid])])]);
-    return g.op('Add', [scores, g.op('Reshape', [g.op('Where', [evicted, ctx.scalar(-65504), ctx.scalar(0)]), g.int64([1, 1, 1, -1])])]);
-  });
+  const scalarShape = g.int64([], [0]);
+  const zero = g.int64([0], []);
+  const total = g.op('Add', [g.op('Reshape', [g.op('Slice', [ctx.positionIds(), g.int64([0]), g.int64([1]), g.int64([1])]), scalarShape]), g.int64([1], [])]);
+  const slid = g.op('Max', [zero, g.op('Sub', [g.op('Sub', [total, window]), windowStart])]);
+  const n = g.op('Sub', [total, g.op('Max', [zero, g.op('Sub', [windowStart, sink])])]);
+  const index = g.op('Range', [zero, n, g.int64([1], [])]);
+  const evicted = g.op('And', [g.op('GreaterOrEqual', [index, sink]), g.op('Less', [index, g.op('Add', [sink, slid])])]);
+  const bias = g.op('Reshape', [g.op('Where', [evicted, ctx.scalar(-65504), ctx.scalar(0)]), g.int64([1, 1, 1, -1])]);
+  SLIDE_BIAS.set(g, bias);
+  return bias;
 }
 
 /** StreamingLLM decode: `params.sinks` first tokens plus the `params.recent` newest (from streamingLlmBudget). */

@@ -84,7 +84,15 @@ async function load(request: LoadRequest): Promise<void> {
     }
     freezeSession = await ort.InferenceSession.create(freezeGraph(shape), cacheOptions);
     mergeSession = await ort.InferenceSession.create(mergeGraph(shape), cacheOptions);
-    if (decodeSession.inputNames.includes(STREAMING_IO.windowStart)) windowSession = await ort.InferenceSession.create(windowGraph(shape), cacheOptions);
+    if (decodeSession.inputNames.includes(STREAMING_IO.windowStart)) {
+      const windowOptions = { ...cacheOptions };
+      if (webgpu) {
+        const tails: Record<string, 'gpu-buffer'> = {};
+        for (let l = 0; l < request.numLayers; l++) for (const name of [CACHE_OUT.tailKey(l), CACHE_OUT.tailValue(l)]) tails[name] = 'gpu-buffer';
+        windowOptions.preferredOutputLocation = tails;
+      }
+      windowSession = await ort.InferenceSession.create(windowGraph(shape), windowOptions);
+    }
   }
   if (request.compress) {
     const { numLayers, numKvHeads, headDim } = request;
