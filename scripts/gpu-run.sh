@@ -12,6 +12,7 @@
 #   bash scripts/gpu-run.sh BUNDLE_DIR kernels           attention kernel paths (MultiHeadAttention forms) timed
 #   bash scripts/gpu-run.sh BUNDLE_DIR sparse-check      every attention graph vs its float64 reference on WebGPU (SPARSE_CHECK_METHODS: a subset)
 #   bash scripts/gpu-run.sh BUNDLE_DIR decode-check      sparse decode over the blocked cache vs the flat cache, builtin:tiny on WebGPU
+#   bash scripts/gpu-run.sh BUNDLE_DIR layer-profile METHOD   onnxruntime profile of one attention layer (LAYER_PROFILE_ARGS for flags)
 #   bash scripts/gpu-run.sh BUNDLE_DIR sparse LENGTHS    engine bench: dense and sparse attention, 7B shape (SPARSE_ARGS for flags)
 set -uo pipefail
 bundle="$(cd "$1" && pwd)"; shift
@@ -123,6 +124,13 @@ while [ $# -gt 0 ]; do
       ;;
     sparse-check)
       "$node" "$dist/scripts/gpu-sparse-check.js" --device webgpu ${SPARSE_CHECK_METHODS:+--methods "$SPARSE_CHECK_METHODS"} --json "$out/sparse-check.json" 2> "$out/sparse-check.log" | tail -40
+      ;;
+    layer-profile)
+      method="$1"; shift
+      rm -f /tmp/layer-profile-"$method"*.json
+      # shellcheck disable=SC2086
+      "$node" "$dist/scripts/gpu-layer-profile.js" "$method" ${LAYER_PROFILE_ARGS:-} --prefix "/tmp/layer-profile-$method" | tee "$out/layer-profile-$method.json"
+      "$node" "$dist/bench/engine-profile.js" /tmp/layer-profile-"$method"*.json > "$out/layer-profile-$method.txt" 2>&1; head -30 "$out/layer-profile-$method.txt"
       ;;
     decode-check)
       "$node" "$dist/scripts/gpu-decode-check.js" "$(cd "$here/.." && pwd)/models/tiny" "$(cd "$here/.." && pwd)/test/fixtures/tiny-niah-1k.json" --json "$out/decode-check.json" 2> "$out/decode-check.log"

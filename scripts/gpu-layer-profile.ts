@@ -1,0 +1,90 @@
+// onnxruntime's profile of one attention layer graph (attention/layer-graph.ts) on a model's head
+// shape: the prefill chunk in the middle of an L-token prompt (as `longweave engine bench` times it),
+// random fp16 inputs, one warm-up run and one profiled run. Summarise the profile with
+// bench/engine-profile.js (its "prefill" section is the longest run). WebGPU kernel times in the
+// profile are host-side times: they show where the host waits (a long node is often a copy to the
+// CPU that waits for the GPU), not GPU time.
+//
+//   node dist/scripts/gpu-layer-profile.js METHOD [--length 65536] [--chunk 4096] [--compression 20]
+//        [--params '{"scope":"kv-head"}'] [--device webgpu] [--prefix /tmp/layer-profile]
+import { parseArgs } from 'node:util';
+import * as ort from 'onnxruntime-node';
+import { buildLayerGraph, LAYER_IO } from '../runner/engine/attention/layer-graph.js';
+import { attentionMethod } from '../runner/engine/attention/registry.js';
+import { SPARSE_METHODS } from '../runner/engine/sparse/registry.js';
+import { shapeConfig } from '../runner/engine/checkpoint/shapes.js';
+import { parseConfig } from '../runner/engine/checkpoint/config.js';
+import { floatToHalf } from '../runner/engine/dtype.js';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    length: { type: 'string', default: '65536' },
+    chunk: { type: 'string', default: '4096' },
+    compression: { type: 'string', default: '20' },
+    params: { type: 'string', default: '{}' },
+    device: { type: 'string', default: 'webgpu' },
+    prefix: { type: 'string', default: '/tmp/layer-profile' },
+    shape: { type: 'string', default: 'qwen2.5-7b' },
+  },
+});
+const method = positionals[0];
+if (!method) throw new Error('usage: gpu-layer-profile METHOD [--length N] [--chunk N] [--compression C] [--params JSON]');
+const spec = parseConfig(shapeConfig(values.shape!));
+const L = Number(values.length);
+const S = Number(values.chunk);
+const P = Math.floor((L - S) / 2 / 64) * 64;
+const C = Number(values.compression);
+const params = JSON.parse(values.params!) as Record<string, unknown>;
+const fp16 = values.device === 'webgpu';
+const { numHeads: h, numKvHeads: kv, headDim: d } = spec;
+
+function random(dims: number[], seed: number, scale: number): ort.Tensor {
+  const n = dims.reduce((a, b) => a * b, 1);
+  const table = new Uint16Array(4096);
+  let s = (seed * 2654435761) >>> 0 || 1;
+  for (let i = 0; i < table.length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    table[i] = floatToHalf(((s / 2 ** 32) * 2 - 1) * scale);
+  }
+  if (!fp16) return new ort.Tensor('float32', Float32Array.from({ length: n }, (_, i) => ((table[(i * 2654435761) & 4095]! & 0x3ff) / 1024 - 0.5) * scale), dims);
+  const data = new Uint16Array(n);
+  for (let i = 0; i < n; i++) data[i] = table[(i * 2654435761 + (i >>> 12)) & 4095]!;
+  return new ort.Tensor('float16', data, dims);
+}
+
+const entry = (SPARSE_METHODS as unknown as Record<string, { budgetFor: (c: number, l: number, p?: Record<string, unknown>) => Record<string, number> }>)[method];
+const budget = method === 'dense' ? {} : entry!.budgetFor(C, L, params);
+const inputs = method === 'dense' ? {} : attentionMethod(method).budgetInputs!(budget);
+const built = buildLayerGraph(method, spec, { precision: fp16 ? 'fp16' : 'fp32', maxPositions: L + 64, params });
+const session = await ort.InferenceSession.create(built.model, {
+  executionProviders: [fp16 ? 'webgpu' : 'cpu'],
+  graphOptimizationLevel: 'all',
+  logSeverityLevel: 3,
+  enableProfiling: true,
+  profileFilePrefix: values.prefix!,
+  ...(fp16 ? { preferredOutputLocation: { [LAYER_IO.output]: 'cpu' as const, [LAYER_IO.presentKey]: 'gpu-buffer' as const, [LAYER_IO.presentValue]: 'gpu-buffer' as const } } : {}),
+});
+const scale = 4 / Math.sqrt(Math.sqrt(d));
+const feeds: Record<string, ort.Tensor> = {
+  [LAYER_IO.query]: random([1, S, h * d], 1, scale),
+  [LAYER_IO.key]: random([1, S, kv * d], 2, scale),
+  [LAYER_IO.value]: random([1, S, kv * d], 3, 1),
+  [LAYER_IO.pastKey]: random([1, kv, P, d], 4, scale),
+  [LAYER_IO.pastValue]: random([1, kv, P, d], 5, 1),
+  [LAYER_IO.seqlensK]: new ort.Tensor('int32', Int32Array.of(P + S - 1), [1]),
+  [LAYER_IO.totalSequenceLength]: new ort.Tensor('int32', Int32Array.of(P + S), []),
+  [LAYER_IO.positionIds]: new ort.Tensor('int64', BigInt64Array.from({ length: S }, (_, i) => BigInt(P + i)), [1, S]),
+};
+for (const name of built.sharedInputs) feeds[name] = new ort.Tensor('int64', BigInt64Array.of(BigInt(inputs[name]!)), []);
+const use = Object.fromEntries(Object.entries(feeds).filter(([name]) => session.inputNames.includes(name)));
+const times: number[] = [];
+for (let i = 0; i < 2; i++) {
+  const t0 = performance.now();
+  const out = await session.run(use);
+  times.push(performance.now() - t0);
+  for (const t of Object.values(out)) if (t.location === 'gpu-buffer') t.dispose();
+}
+session.endProfiling();
+process.stdout.write(`${JSON.stringify({ method, length: L, chunk: S, past: P, compression: C, budget, params, runMs: times.map((t) => +t.toFixed(1)), nodes: built.opCounts })}\n`);
+await session.release();
