@@ -5,9 +5,10 @@
 // size), and a short tail that the step appends to (the graph's past/present pair); the worker
 // moves full blocks from the tail into the frozen part now and then. P V over the frozen part runs
 // split over blocks (blocks as a batch dimension, then a sum: 9 ms instead of 70 at 64k).
-// The sparse decode methods read the same frozen cache with `params.cache: 'blocked'` (SnapKV and
-// Ada-SnapKV through blockedDecode over their compacted cache, StreamingLLM through slices, Quest
-// with the keys in rows: `frozenInputs(ctx, 'rows')`).
+// The sparse decode methods read the same frozen cache with `params.cache: 'blocked'`: SnapKV and
+// Ada-SnapKV through blockedDecode over their compacted cache, StreamingLLM through blockedDecode
+// after the worker evicted what its window never reads (sink-window.ts), Quest with the keys in rows
+// (`frozenInputs(ctx, 'rows')`, quest.ts).
 import { int, ints } from '../onnx/graph-builder.js';
 import type { AttentionBuilder, AttentionContext } from './types.js';
 import { decodeStep } from './rotary.js';

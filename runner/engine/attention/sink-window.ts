@@ -211,7 +211,7 @@ function slideBias(ctx: AttentionContext, sink: string, window: string): string 
 export const streamingLlmAttention: AttentionBuilder = {
   id: 'streaming-llm',
   phase: 'decode',
-  description: 'StreamingLLM: sink tokens plus the most recent ones; keys sliced to the two ranges (params sinks, recent from streamingLlmBudget, or graph inputs; cache flat|blocked).',
+  description: 'StreamingLLM: sink tokens plus the most recent ones (params sinks, recent from streamingLlmBudget, or graph inputs); cache flat: keys sliced to the two ranges; blocked: the rest evicted once, then dense over the blocked cache with the window slide as a bias.',
   build: (ctx) => {
     const sink = budgetKnob(ctx, 'sinks', SINK_WINDOW_IO.decode.sink, 'streaming-llm', 0);
     const window = budgetKnob(ctx, 'recent', SINK_WINDOW_IO.decode.window, 'streaming-llm', 1);
