@@ -4,7 +4,10 @@
 //
 //   node dist/bench/engine.js --device webgpu --shape qwen2.5-7b --lengths 4096,16384,32768 \
 //     [--decode-steps 16] [--chunk 8192] [--layers N] [--bandwidth-gbs 3350] [--json out.json] [--profile prefix]
-//     [--validation disabled|wgpuOnly|basic|full] [--decode-attention dense-decode] [--single-graph] [--matmul-precision fp32] [--weight-casts decode-folded|folded|runtime]
+//     [--validation disabled|wgpuOnly|basic|full] [--decode-attention dense-decode|snapkv|...] [--decode-compression 20]
+//     [--single-graph] [--matmul-precision fp32] [--weight-casts decode-folded|folded|runtime]
+// A sparse --decode-attention method gets its budget at each length from --decode-compression
+// (runner/engine/sparse: the paper's budgets), fed as the graph's budget inputs.
 import { parseArgs } from 'node:util';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -16,6 +19,8 @@ import { SyntheticSource } from '../runner/engine/checkpoint/synthetic.js';
 import { shapeConfig } from '../runner/engine/checkpoint/shapes.js';
 import { causalPrefillFlops, decodeBytes, prefillFlops } from '../runner/engine/cost.js';
 import { Random } from '../generators/core/random.js';
+import { SPARSE_METHODS } from '../runner/engine/sparse/registry.js';
+import { attentionMethod } from '../runner/engine/attention/registry.js';
 import type { Device } from '../runner/engine/session/protocol.js';
 
 const { values } = parseArgs({
@@ -32,6 +37,7 @@ const { values } = parseArgs({
     profile: { type: 'string' },
     validation: { type: 'string' },
     'decode-attention': { type: 'string' },
+    'decode-compression': { type: 'string' },
     'single-graph': { type: 'boolean', default: false },
     'matmul-precision': { type: 'string' },
     'weight-casts': { type: 'string' },
@@ -86,6 +92,15 @@ const memory = new GpuMemory();
 memory.start();
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
+/** A sparse decode method's budget inputs at length L (null for dense decode graphs). */
+function decodeBudgetInputs(L: number): Record<string, number> | null {
+  const method = values['decode-attention'];
+  if (!method || !(method in SPARSE_METHODS)) return null;
+  if (!values['decode-compression']) throw new Error(`--decode-attention ${method} needs --decode-compression C (the budget).`);
+  const entry = (SPARSE_METHODS as unknown as Record<string, { budgetFor: (c: number, l: number) => Record<string, number> }>)[method]!;
+  return attentionMethod(method).budgetInputs!(entry.budgetFor(Number(values['decode-compression']), L));
+}
+
 const source = new SyntheticSource(spec, { seed: 'bench', dtype: 'F16', mode: 'fast', scale: 0.02 });
 const t0 = performance.now();
 const engine = await Engine.fromSource(spec, source, [], {
@@ -106,11 +121,13 @@ const afterLoad = memory.peak();
 const rows: Record<string, unknown>[] = [];
 const random = new Random('bench-prompt');
 // Warm-up: kernels compile on first use.
-await engine.generateIds(Array.from({ length: 256 }, () => random.int(0, spec.vocabSize - 1)), 4, { stopTokenIds: [] });
+const warmInputs = decodeBudgetInputs(256);
+await engine.generateIds(Array.from({ length: 256 }, () => random.int(0, spec.vocabSize - 1)), 4, { stopTokenIds: [], ...(warmInputs ? { attentionInputs: warmInputs } : {}) });
 for (const L of lengths) {
   memory.reset();
   const prompt = Array.from({ length: L }, () => random.int(0, spec.vocabSize - 1));
-  const result = await engine.generateIds(prompt, decodeSteps + 1, { stopTokenIds: [] });
+  const attentionInputs = decodeBudgetInputs(L);
+  const result = await engine.generateIds(prompt, decodeSteps + 1, { stopTokenIds: [], ...(attentionInputs ? { attentionInputs } : {}) });
   const prefillS = result.timings.prefillMs / 1000;
   const causal = causalPrefillFlops(spec, L);
   const decodeMs = median(result.timings.decodeMs);
@@ -127,6 +144,8 @@ for (const L of lengths) {
     decodeTokensPerS: +(1000 / decodeMs).toFixed(1),
     decodeBoundMs: +boundMs.toFixed(2),
     decodeVsBound: +(decodeMs / boundMs).toFixed(2),
+    ...(attentionInputs ? { decodeBudget: attentionInputs } : {}),
+    ...(result.timings.compressMs !== undefined ? { compressMs: Math.round(result.timings.compressMs) } : {}),
     peakGpuMemMiB: memory.peak(),
   };
   rows.push(row);
