@@ -3,7 +3,9 @@
 // ((t_chain - t_1) / (chain - 1) per layer), on random fp16 inputs. Prefill is timed on the chunk in
 // the middle of a prompt of length L (positions (L - c) / 2 ...): every method's chunk cost is affine
 // in its position, so L / c times that chunk is the whole prompt's attention time per layer. Decode
-// is one step over an (L - 1)-token cache. Each figure sits next to the cost model's bound (dense
+// is one step over an (L - 1)-token cache held as the engine's WebGPU decode holds it: a frozen
+// part and a tail (blockedCache), dense-decode-blocked the baseline, each sparse decode method in
+// its blocked form over what it keeps (SnapKV's compacted cache, StreamingLLM's sinks and window). Each figure sits next to the cost model's bound (dense
 // attention FLOPs or KV values over the method's, selection included). With `wholeModel`, the
 // model's other work is measured once on the real model (synthetic weights: one prefill chunk at
 // position 0 and decode steps, minus their dense attention) and whole-prefill / whole-step times
