@@ -111,7 +111,8 @@ while [ $# -gt 0 ]; do
       # Extra bench flags come from BENCH_ARGS, e.g. "--decode-attention dense-decode --decode-steps 4".
       tag="$(echo "${BENCH_ARGS:-}" | tr -c 'a-zA-Z0-9\n' '_' | tr -s _)"
       # shellcheck disable=SC2086
-      "$node" "$dist/bench/engine.js" --device webgpu --shape qwen2.5-7b --lengths "$lengths" ${BENCH_ARGS:-} --json "$out/bench-${lengths//,/_}${tag:+-$tag}.json" 2>&1 | tee "/tmp/bench-${lengths//,/_}.log" | grep -v '^ ' | tail -20
+      # The log goes under $OUT as it is written, so a run cut at its time limit still returns it.
+      "$node" "$dist/bench/engine.js" --device webgpu --shape qwen2.5-7b --lengths "$lengths" ${BENCH_ARGS:-} --json "$out/bench-${lengths//,/_}${tag:+-$tag}.json" 2>&1 | tee "$out/bench-${lengths//,/_}${tag:+-$tag}.log" | grep -v '^ ' | tail -20
       ;;
     profile)
       length="$1"; shift
