@@ -251,7 +251,10 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
     if (ctx.valueType !== 'float') probs = op('Cast', [probs], { to: int(1) });
     const toSelecting = (x: string): string => (kvScope ? x : op('Flatten', [x], { axis: int(2) }));
     verticalParts.push(toSelecting(sum(probs, headAxes)));
-    const flat = op('Reshape', [op('Pad', [probs, pads]), i64([0, 0, -1])]);
+    // With scope 'kv-head' the group's heads are summed before the skew (the same sums: the skew
+    // moves each row alike in every head), so the padded copy and its slices are G times smaller.
+    const rows = kvScope ? op('ReduceSum', [probs, i64([1])], { keepdims: int(1) }) : probs;
+    const flat = op('Reshape', [op('Pad', [rows, pads]), i64([0, 0, -1])]);
     const skewed = op('Reshape', [slice(flat, skewStart, skewEnd, 2), skewShape]);
     slashParts.push(toSelecting(sum(slice(skewed, 0, T, 3), headAxes)));
   }
