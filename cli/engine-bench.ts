@@ -135,6 +135,6 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       ].join('\t'));
     }
     process.stdout.write(`${lines.join('\n')}\n`);
-    process.stderr.write('ms/layer: prefill = attention of the whole prompt per layer (chunks x the middle chunk); decode = one step per layer. bound: the cost model\'s dense / method ratio.\n');
+    process.stderr.write('ms/layer: prefill = attention of the whole prompt per layer (chunks x the middle chunk); decode = one step per layer over the blocked cache (dense-decode-blocked the baseline). bound: the cost model\'s dense / method ratio.\n');
   },
 };
