@@ -10,7 +10,12 @@ import { join } from 'node:path';
 import { Engine, type EngineOptions } from '../../runner/engine/engine.js';
 import { QUEST_IO } from '../../runner/engine/attention/quest.js';
 import { SNAPKV_IO } from '../../runner/engine/attention/snapkv-io.js';
+import * as ort from 'onnxruntime-node';
 import { PROMPT, maxAbsDiff, writeFixtureCheckpoint } from './helpers.js';
+import { concatHeads, randomCase, sliceRows } from './attention-harness.js';
+import { runLayerGraph } from '../../runner/engine/attention/layer-graph.js';
+import { FROZEN_IO } from '../../runner/engine/attention/dense-decode-blocked.js';
+import { denseDecodeAttention } from '../../runner/engine/sparse/reference/dense.js';
 
 const root = mkdtempSync(join(tmpdir(), 'lw-engine-db-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -70,5 +75,39 @@ describe('blocked-cache decode graphs (tiny Llama, CPU, blocks of 8)', () => {
 
   it('refuses a bad cache mode, naming the method and the field', async () => {
     await expect(run(dir, SHORT, { method: 'quest', params: { cache: 'paged' } }, { [QUEST_IO.pageBudget]: 1 })).rejects.toThrow('quest params.cache must be "flat" or "blocked"; got "paged".');
+  });
+});
+
+describe('dense-decode-blocked as one layer (frozen keys transposed, P V in blocks)', () => {
+  it('equals float64 dense decode attention; a missing frozen tensor is named', async () => {
+    const shape = { numHeads: 8, numKvHeads: 2, headDim: 16 };
+    const F = 12;
+    const tail = 5;
+    const c = randomCase(shape, F + tail, 1, 7);
+    const key = c.pastKey!;
+    const value = c.pastValue!;
+    // Frozen part: the first F tokens, keys as [1, kv, d, F] and values as [1, kv, F, d].
+    const keyT = new Float32Array(shape.numKvHeads * shape.headDim * F);
+    const frozenValue = new Float32Array(shape.numKvHeads * F * shape.headDim);
+    for (let h = 0; h < shape.numKvHeads; h++) {
+      for (let t = 0; t < F; t++) {
+        for (let x = 0; x < shape.headDim; x++) {
+          keyT[(h * shape.headDim + x) * F + t] = key.data[(h * key.length + t) * shape.headDim + x]!;
+          frozenValue[(h * F + t) * shape.headDim + x] = value.data[(h * value.length + t) * shape.headDim + x]!;
+        }
+      }
+    }
+    const inputs = {
+      [FROZEN_IO.length]: new ort.Tensor('int64', BigInt64Array.of(BigInt(F)), [1]),
+      [FROZEN_IO.keyT(0)]: new ort.Tensor('float32', keyT, [1, shape.numKvHeads, shape.headDim, F]),
+      [FROZEN_IO.value(0)]: new ort.Tensor('float32', frozenValue, [1, shape.numKvHeads, F, shape.headDim]),
+    };
+    const layer = { query: c.query, key: c.key, value: c.value, pastKey: sliceRows(key, F, tail), pastValue: sliceRows(value, F, tail) };
+    const out = await runLayerGraph('dense-decode-blocked', shape, layer, { params: { block: 4 }, inputs, maxPositions: 64 });
+    const want = denseDecodeAttention({ query: c.query, key: concatHeads(key, c.key), value: concatHeads(value, c.value) });
+    expect(maxAbsDiff(out.output.data, want)).toBeLessThan(1e-5);
+    await expect(runLayerGraph('dense-decode-blocked', shape, layer, { params: { block: 4 }, inputs: { [FROZEN_IO.length]: inputs[FROZEN_IO.length] }, maxPositions: 64 })).rejects.toThrow(
+      'Layer input "frozen.0.key_t" declared by dense-decode-blocked (params {"block":4}) needs a tensor in options.inputs.',
+    );
   });
 });

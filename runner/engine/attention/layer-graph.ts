@@ -214,7 +214,11 @@ export interface RunLayerOptions {
   precision?: 'fp32' | 'fp16';
   /** Method parameters (ctx.params). */
   params?: Record<string, unknown>;
-  /** Values of graph inputs the method declares with sharedInput: numbers become int64 scalars; attention states left out are fed empty. */
+  /**
+   * Values of graph inputs the method declares with sharedInput (numbers become int64 scalars;
+   * attention states left out are fed empty) and with layerInput (tensors: the frozen cache of a
+   * blocked decode graph, under layer 0's names).
+   */
   inputs?: Record<string, number | ort.Tensor>;
   /** Rows of the identity RoPE tables (default P + S + 64). */
   maxPositions?: number;
@@ -263,6 +267,11 @@ export async function runLayerGraph(methodId: string, shape: LayerShape, inputs:
       const given = options.inputs?.[name] ?? (state ? emptyState(state) : undefined);
       if (given === undefined) throw new Error(`Graph input "${name}" declared by ${methodId} has no value in options.inputs.`);
       feeds[name] = typeof given === 'number' ? new ort.Tensor('int64', BigInt64Array.of(BigInt(given)), []) : given;
+    }
+    for (const name of built.layerInputs) {
+      const given = options.inputs?.[name];
+      if (!(given instanceof ort.Tensor)) throw new Error(`Layer input "${name}" declared by ${methodId} (params ${JSON.stringify(options.params ?? {})}) needs a tensor in options.inputs.`);
+      feeds[name] = given;
     }
     const out = await session.run(feeds);
     const { [LAYER_IO.output]: output, [LAYER_IO.presentKey]: pk, [LAYER_IO.presentValue]: pv, ...extra } = out;
