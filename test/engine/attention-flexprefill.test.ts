@@ -104,6 +104,19 @@ describe('flexprefill graph', () => {
     expect(maxHeadDiff(out.output, denseRows(shape, chunk))).toBeGreaterThan(2e-2);
   });
 
+  it('with coverage "bisect" (no full sort) selects as the sorted count: equals the reference in both scopes and forms', async () => {
+    for (const [past, length, scope, formulation] of [[0, 150, 'query-head', 'matmul'], [70, 130, 'kv-head', 'fused'], [37, 113, 'kv-head', 'matmul']] as const) {
+      const { layer, chunk } = chunkCase(shape, past, length, 21 + past);
+      for (const budget of [{ alpha: 0.3, minBudget: 3 }, { alpha: 0.8, minBudget: 1 }, { alpha: 0, minBudget: 5 }]) {
+        const params = { forcedSlash: 2, forcedVertical: 2, lastQueries: 48, tileSize: 16, scope };
+        const ref = flexPrefillChunkAttention(chunk, budget, params);
+        const out = await runAttentionLayer('flexprefill', shape, layer, { params: { ...params, ...budget, formulation, coverage: 'bisect' } });
+        expect(maxHeadDiff(out.output, asHeads(shape, length, ref.output))).toBeLessThan(1e-5);
+      }
+    }
+    await expect(runAttentionLayer('flexprefill', shape, chunkCase(shape, 0, 20, 1).layer, { params: { alpha: 0.5, minBudget: 4, coverage: 'heap' } })).rejects.toThrow('flexprefill params.coverage must be "sort" or "bisect"; got "heap".');
+  });
+
   it('refuses bad budgets', async () => {
     const { layer } = chunkCase(shape, 0, 20, 1);
     await expect(runAttentionLayer('flexprefill', shape, layer, { params: { alpha: 1.5, minBudget: 4 } })).rejects.toThrow('flexprefill needs params.alpha as a number in [0, 1]; got 1.5.');

@@ -5,7 +5,9 @@
 // head's statistic, CumSum, a count of the prefix <= alpha; the per-head counts are ragged, so the
 // top max-count entries are taken (forced first) with a validity mask. The rest (tiles, gather,
 // attention, chunked prefill, memory) is Vertical-Slash's: see pattern-prefill.ts. Cost of the
-// selection: four TopK sorts over T per head (bitonic on WebGPU), once per layer and chunk. Budget:
+// selection: four TopK sorts over T per head (bitonic on WebGPU), once per layer and chunk; with
+// params.coverage 'bisect' the two full sorts become a bisection on the threshold (below; opt-in
+// until timed on the GPU: on the H100 the full sorts took 303 of a 64k chunk's 1391 ms). Budget:
 // flexPrefillBudget; alpha is fed in parts per million. Reference:
 // runner/engine/sparse/reference/flexprefill.ts (flexPrefillChunkAttention for chunks).
 import { int } from '../onnx/graph-builder.js';
@@ -34,13 +36,41 @@ export const flexPrefillAttention: AttentionBuilder = {
     const minBudget = budgetKnob(ctx, 'minBudget', FLEXPREFILL_IO.minBudget, 'flexprefill', 0);
     const g = ctx.graph;
     const G = ctx.spec.numHeads / ctx.spec.numKvHeads;
+    const coverage = ctx.params['coverage'] ?? 'sort';
+    if (coverage !== 'sort' && coverage !== 'bisect') throw new Error(`flexprefill params.coverage must be "sort" or "bisect"; got ${JSON.stringify(coverage)}.`);
+    const iterations = ctx.params['coverageIterations'] ?? 40;
+    if (typeof iterations !== 'number' || !Number.isInteger(iterations) || iterations < 1) throw new Error(`flexprefill params.coverageIterations must be a positive integer; got ${JSON.stringify(iterations)}.`);
+    /** 1 per entry of the sorted statistic whose cumulative sum stays within alpha (a full sort, then CumSum). */
+    const sortedCoverage = (mean: string, total: string): string => {
+      const sorted = topK(ctx, mean, total).values;
+      return g.op('Cast', [g.op('LessOrEqual', [g.op('CumSum', [sorted, g.int64([1], [])]), alpha])], { to: int(1) });
+    };
+    /**
+     * The same count without sorting: the largest set of top entries whose sum stays within alpha
+     * is {v > t} for the smallest threshold t with sum(v > t) <= alpha, found by bisecting t between
+     * 0 and the row's maximum (`iterations` halvings of small elementwise ops and a ReduceSum, all on
+     * the GPU, against a full bitonic sort of T entries). Equal to the sorted count unless entries
+     * tie at the threshold or lie closer than max / 2^iterations.
+     */
+    const bisectedCoverage = (mean: string): string => {
+      const axis = g.int64([1]);
+      let low = g.op('Mul', [g.op('ReduceMax', [mean, axis], { keepdims: int(1) }), f32(ctx, 0)]);
+      let high = g.op('ReduceMax', [mean, axis], { keepdims: int(1) });
+      for (let i = 0; i < iterations; i++) {
+        const mid = g.op('Mul', [g.op('Add', [low, high]), f32(ctx, 0.5)]);
+        const above = g.op('ReduceSum', [g.op('Where', [g.op('Greater', [mean, mid]), mean, f32(ctx, 0)]), axis], { keepdims: int(1) });
+        const fits = g.op('LessOrEqual', [above, alpha]);
+        high = g.op('Where', [fits, mid, high]);
+        low = g.op('Where', [fits, low, mid]);
+      }
+      return g.op('Cast', [g.op('Greater', [mean, high])], { to: int(1) });
+    };
     return patternPrefill(ctx, p, (stats) => {
       const rows = g.op('Cast', [stats.rows], { to: int(1) });
       const norm = p.scope === 'kv-head' ? g.op('Mul', [rows, f32(ctx, G)]) : rows;
       const pick = (raw: string, forced: number): { indices: string; valid: string } => {
         const mean = g.op('Div', [raw, norm]);
-        const sorted = topK(ctx, mean, stats.total).values;
-        const within = g.op('Cast', [g.op('LessOrEqual', [g.op('CumSum', [sorted, g.int64([1], [])]), alpha])], { to: int(1) });
+        const within = coverage === 'sort' ? sortedCoverage(mean, stats.total) : bisectedCoverage(mean);
         const cover = g.op('Add', [g.op('Cast', [g.op('ReduceSum', [within, g.int64([1])], { keepdims: int(0) })], { to: int(7) }), g.int64([1], [])]);
         const floor = g.op('Max', [minBudget, g.int64([forced], [])]);
         const count = g.op('Min', [g.op('Max', [floor, cover]), stats.total]);
