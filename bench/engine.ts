@@ -20,7 +20,7 @@ import { shapeConfig } from '../runner/engine/checkpoint/shapes.js';
 import { causalPrefillFlops, decodeBytes, prefillFlops } from '../runner/engine/cost.js';
 import { Random } from '../generators/core/random.js';
 import { SPARSE_METHODS } from '../runner/engine/sparse/registry.js';
-import { attentionMethod } from '../runner/engine/attention/registry.js';
+import { planAttention } from '../runner/engine/backend.js';
 import type { Device } from '../runner/engine/session/protocol.js';
 
 const { values } = parseArgs({
@@ -97,8 +97,7 @@ function decodeBudgetInputs(L: number): Record<string, number> | null {
   const method = values['decode-attention'];
   if (!method || !(method in SPARSE_METHODS)) return null;
   if (!values['decode-compression']) throw new Error(`--decode-attention ${method} needs --decode-compression C (the budget).`);
-  const entry = (SPARSE_METHODS as unknown as Record<string, { budgetFor: (c: number, l: number) => Record<string, number> }>)[method]!;
-  return attentionMethod(method).budgetInputs!(entry.budgetFor(Number(values['decode-compression']), L));
+  return planAttention({ prefill: 'dense', decode: method, compression: Number(values['decode-compression']) }, spec, L).inputs;
 }
 
 const source = new SyntheticSource(spec, { seed: 'bench', dtype: 'F16', mode: 'fast', scale: 0.02 });

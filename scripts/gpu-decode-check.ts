@@ -11,8 +11,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { Engine, type EngineOptions } from '../runner/engine/engine.js';
-import { SPARSE_METHODS } from '../runner/engine/sparse/registry.js';
-import { attentionMethod } from '../runner/engine/attention/registry.js';
+import { openCheckpoint } from '../runner/engine/checkpoint/checkpoint.js';
+import { planAttention } from '../runner/engine/backend.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -26,6 +26,7 @@ const block = Number(values.block);
 const promptIds = (JSON.parse(readFileSync(promptFile, 'utf8')) as { promptIds: number[] }).promptIds;
 const cacheDir = join(tmpdir(), 'longweave-decode-check');
 const COMPRESSION = 5;
+const spec = openCheckpoint(modelDir).spec;
 
 async function run(precision: 'fp32' | 'fp16', decodeAttention: NonNullable<EngineOptions['decodeAttention']>, attentionInputs: Record<string, number>): Promise<{ tokens: number[]; logits: Float32Array[] }> {
   const engine = await Engine.load(modelDir!, { device, precision, chunkSize: 256, cacheDir, maxLength: promptIds.length + steps + 64, decodeAttention });
@@ -40,8 +41,9 @@ async function run(precision: 'fp32' | 'fp16', decodeAttention: NonNullable<Engi
 const rows: Record<string, unknown>[] = [];
 for (const precision of ['fp32', 'fp16'] as const) {
   for (const method of ['quest', 'snapkv', 'ada-snapkv', 'streaming-llm'] as const) {
-    const budget = SPARSE_METHODS[method].budgetFor(COMPRESSION, promptIds.length) as unknown as Record<string, number>;
-    const inputs = attentionMethod(method).budgetInputs!(budget);
+    const plan = planAttention({ prefill: 'dense', decode: method, compression: COMPRESSION }, spec, promptIds.length);
+    const budget = plan.params['decodeBudget'];
+    const inputs = plan.inputs;
     const flat = await run(precision, { method, params: { cache: 'flat' } }, inputs);
     const blocked = await run(precision, { method, params: { cache: 'blocked', block } }, inputs);
     let maxAbsLogitDiff = 0;

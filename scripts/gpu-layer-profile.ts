@@ -10,11 +10,10 @@
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { buildLayerGraph, LAYER_IO } from '../runner/engine/attention/layer-graph.js';
-import { attentionMethod } from '../runner/engine/attention/registry.js';
-import { SPARSE_METHODS } from '../runner/engine/sparse/registry.js';
+import { planAttention } from '../runner/engine/backend.js';
+import { randomTensor as random } from '../runner/engine/attention-bench.js';
 import { shapeConfig } from '../runner/engine/checkpoint/shapes.js';
 import { parseConfig } from '../runner/engine/checkpoint/config.js';
-import { floatToHalf } from '../runner/engine/dtype.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -39,23 +38,10 @@ const params = JSON.parse(values.params!) as Record<string, unknown>;
 const fp16 = values.device === 'webgpu';
 const { numHeads: h, numKvHeads: kv, headDim: d } = spec;
 
-function random(dims: number[], seed: number, scale: number): ort.Tensor {
-  const n = dims.reduce((a, b) => a * b, 1);
-  const table = new Uint16Array(4096);
-  let s = (seed * 2654435761) >>> 0 || 1;
-  for (let i = 0; i < table.length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    table[i] = floatToHalf(((s / 2 ** 32) * 2 - 1) * scale);
-  }
-  if (!fp16) return new ort.Tensor('float32', Float32Array.from({ length: n }, (_, i) => ((table[(i * 2654435761) & 4095]! & 0x3ff) / 1024 - 0.5) * scale), dims);
-  const data = new Uint16Array(n);
-  for (let i = 0; i < n; i++) data[i] = table[(i * 2654435761 + (i >>> 12)) & 4095]!;
-  return new ort.Tensor('float16', data, dims);
-}
-
-const entry = (SPARSE_METHODS as unknown as Record<string, { budgetFor: (c: number, l: number, p?: Record<string, unknown>) => Record<string, number> }>)[method];
-const budget = method === 'dense' ? {} : entry!.budgetFor(C, L, params);
-const inputs = method === 'dense' ? {} : attentionMethod(method).budgetInputs!(budget);
+// The method's budget at (C, L) as the engine backend feeds it (dense: none).
+const plan = method === 'dense' ? null : planAttention({ prefill: method, decode: 'dense', compression: C, params }, spec, L);
+const budget = plan?.params['prefillBudget'] ?? {};
+const inputs = plan?.inputs ?? {};
 const built = buildLayerGraph(method, spec, { precision: fp16 ? 'fp16' : 'fp32', maxPositions: L + 64, params });
 const session = await ort.InferenceSession.create(built.model, {
   executionProviders: [fp16 ? 'webgpu' : 'cpu'],
@@ -67,11 +53,11 @@ const session = await ort.InferenceSession.create(built.model, {
 });
 const scale = 4 / Math.sqrt(Math.sqrt(d));
 const feeds: Record<string, ort.Tensor> = {
-  [LAYER_IO.query]: random([1, S, h * d], 1, scale),
-  [LAYER_IO.key]: random([1, S, kv * d], 2, scale),
-  [LAYER_IO.value]: random([1, S, kv * d], 3, 1),
-  [LAYER_IO.pastKey]: random([1, kv, P, d], 4, scale),
-  [LAYER_IO.pastValue]: random([1, kv, P, d], 5, 1),
+  [LAYER_IO.query]: random(fp16, [1, S, h * d], 1, scale),
+  [LAYER_IO.key]: random(fp16, [1, S, kv * d], 2, scale),
+  [LAYER_IO.value]: random(fp16, [1, S, kv * d], 3, 1),
+  [LAYER_IO.pastKey]: random(fp16, [1, kv, P, d], 4, scale),
+  [LAYER_IO.pastValue]: random(fp16, [1, kv, P, d], 5, 1),
   [LAYER_IO.seqlensK]: new ort.Tensor('int32', Int32Array.of(P + S - 1), [1]),
   [LAYER_IO.totalSequenceLength]: new ort.Tensor('int32', Int32Array.of(P + S), []),
   [LAYER_IO.positionIds]: new ort.Tensor('int64', BigInt64Array.from({ length: S }, (_, i) => BigInt(P + i)), [1, S]),

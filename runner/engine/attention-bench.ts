@@ -75,7 +75,7 @@ const median = (xs: number[]): number => {
 };
 
 /** Random fp16 (or fp32) values in [-scale, scale) as a tensor. */
-function randomTensor(fp16: boolean, dims: number[], seed: number, scale = 1): ort.Tensor {
+export function randomTensor(fp16: boolean, dims: number[], seed: number, scale = 1): ort.Tensor {
   const n = dims.reduce((a, b) => a * b, 1);
   let s = (seed * 2654435761) >>> 0 || 1;
   if (fp16) {

@@ -54,8 +54,8 @@ export const flexPrefillAttention: AttentionBuilder = {
      */
     const bisectedCoverage = (mean: string): string => {
       const axis = g.int64([1]);
-      let low = g.op('Mul', [g.op('ReduceMax', [mean, axis], { keepdims: int(1) }), f32(ctx, 0)]);
       let high = g.op('ReduceMax', [mean, axis], { keepdims: int(1) });
+      let low = g.op('Mul', [high, f32(ctx, 0)]);
       for (let i = 0; i < iterations; i++) {
         const mid = g.op('Mul', [g.op('Add', [low, high]), f32(ctx, 0.5)]);
         const above = g.op('ReduceSum', [g.op('Where', [g.op('Greater', [mean, mid]), mean, f32(ctx, 0)]), axis], { keepdims: int(1) });
