@@ -14,7 +14,7 @@ import { writeFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { GraphBuilder, float, int, ints } from '../runner/engine/onnx/graph-builder.js';
 import { encodeModel } from '../runner/engine/onnx/proto.js';
-import { floatToHalf } from '../runner/engine/dtype.js';
+import { randomTensor } from '../runner/engine/attention-bench.js';
 
 const { values } = parseArgs({ options: { device: { type: 'string', default: 'webgpu' }, json: { type: 'string' }, small: { type: 'boolean', default: false } } });
 const device = values.device === 'cpu' ? 'cpu' : 'webgpu';
@@ -93,16 +93,6 @@ function graph(c: Case, chain: number): Uint8Array {
   return encodeModel(g.toModel());
 }
 
-function halves(n: number, seed: number, s: number): Uint16Array {
-  let x = seed >>> 0 || 1;
-  const out = new Uint16Array(n);
-  for (let i = 0; i < n; i++) {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    out[i] = floatToHalf((x / 2 ** 32 - 0.5) * s);
-  }
-  return out;
-}
-
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 const rows: Record<string, unknown>[] = [];
 const CHAIN = 4;
@@ -112,9 +102,9 @@ for (const c of CASES) {
     const kvHeads = c.op === 'gqa' ? 4 : c.heads;
     const n = c.batch ?? 1;
     const feeds: Record<string, ort.Tensor> = {
-      q: new ort.Tensor('float16', halves(n * c.rows * c.heads * d, 1, 1), [n, c.rows, c.heads * d]),
-      k: new ort.Tensor('float16', halves(n * 64 * kvHeads * d, 2, 1), [n, 64, kvHeads * d]),
-      v: new ort.Tensor('float16', halves(n * 64 * kvHeads * d, 3, 1), [n, 64, kvHeads * d]),
+      q: randomTensor(true, [n, c.rows, c.heads * d], 1, 0.5),
+      k: randomTensor(true, [n, 64, kvHeads * d], 2, 0.5),
+      v: randomTensor(true, [n, 64, kvHeads * d], 3, 0.5),
     };
     if (c.bias !== 'none') {
       const bh = c.bias === 'shared' ? 1 : c.heads;
