@@ -6,8 +6,10 @@
 //     [--decode-steps 16] [--chunk 8192] [--layers N] [--bandwidth-gbs 3350] [--json out.json] [--profile prefix]
 //     [--validation disabled|wgpuOnly|basic|full] [--decode-attention dense-decode|snapkv|...] [--decode-compression 20]
 //     [--single-graph] [--matmul-precision fp32] [--weight-casts decode-folded|folded|runtime]
-// A sparse --decode-attention method gets its budget at each length from --decode-compression
-// (runner/engine/sparse: the paper's budgets), fed as the graph's budget inputs.
+//     [--attention vertical-slash|flexprefill|block-sparse|a-shape --compression 10 [--attention-params '{"scope":"kv-head"}']]
+// A sparse --attention (prefill) or --decode-attention method gets its budget at each length from
+// --compression / --decode-compression (runner/engine/sparse: the paper's budgets), fed as the
+// graph's budget inputs; a data-dependent prefill pattern's measured sparsity is recorded.
 import { parseArgs } from 'node:util';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -20,7 +22,7 @@ import { shapeConfig } from '../runner/engine/checkpoint/shapes.js';
 import { causalPrefillFlops, decodeBytes, prefillFlops } from '../runner/engine/cost.js';
 import { Random } from '../generators/core/random.js';
 import { SPARSE_METHODS } from '../runner/engine/sparse/registry.js';
-import { planAttention } from '../runner/engine/backend.js';
+import { measuredPlan, planAttention } from '../runner/engine/backend.js';
 import type { Device } from '../runner/engine/session/protocol.js';
 
 const { values } = parseArgs({
@@ -38,6 +40,9 @@ const { values } = parseArgs({
     validation: { type: 'string' },
     'decode-attention': { type: 'string' },
     'decode-compression': { type: 'string' },
+    attention: { type: 'string' },
+    compression: { type: 'string' },
+    'attention-params': { type: 'string' },
     'single-graph': { type: 'boolean', default: false },
     'matmul-precision': { type: 'string' },
     'weight-casts': { type: 'string' },
@@ -92,12 +97,20 @@ const memory = new GpuMemory();
 memory.start();
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
-/** A sparse decode method's budget inputs at length L (null for dense decode graphs). */
-function decodeBudgetInputs(L: number): Record<string, number> | null {
-  const method = values['decode-attention'];
-  if (!method || !(method in SPARSE_METHODS)) return null;
-  if (!values['decode-compression']) throw new Error(`--decode-attention ${method} needs --decode-compression C (the budget).`);
-  return planAttention({ prefill: 'dense', decode: method, compression: Number(values['decode-compression']) }, spec, L).inputs;
+const prefillMethod = values.attention && values.attention !== 'dense' ? values.attention : null;
+const attentionParams = values['attention-params'] ? (JSON.parse(values['attention-params']) as Record<string, unknown>) : undefined;
+if (prefillMethod && !(prefillMethod in SPARSE_METHODS)) throw new Error(`--attention ${prefillMethod}: not a sparse prefill method.`);
+if (prefillMethod && !values.compression) throw new Error(`--attention ${prefillMethod} needs --compression C (the budget).`);
+
+/** The sparse methods' plan at length L (null when both phases are dense graphs). */
+function planAt(L: number): ReturnType<typeof planAttention> | null {
+  const decode = values['decode-attention'] && values['decode-attention'] in SPARSE_METHODS ? values['decode-attention'] : null;
+  if (decode && !values['decode-compression'] && !values.compression) throw new Error(`--decode-attention ${decode} needs --decode-compression C (the budget).`);
+  if (!decode && !prefillMethod) return null;
+  const prefillPlan = prefillMethod ? planAttention({ prefill: prefillMethod, decode: 'dense', compression: Number(values.compression), ...(attentionParams ? { params: attentionParams } : {}) }, spec, L) : null;
+  const decodePlan = decode ? planAttention({ prefill: 'dense', decode, compression: Number(values['decode-compression'] ?? values.compression) }, spec, L) : null;
+  const inputs = { ...prefillPlan?.inputs, ...decodePlan?.inputs };
+  return { ...(prefillPlan ?? decodePlan)!, inputs };
 }
 
 const source = new SyntheticSource(spec, { seed: 'bench', dtype: 'F16', mode: 'fast', scale: 0.02 });
@@ -111,6 +124,7 @@ const engine = await Engine.fromSource(spec, source, [], {
   ...(values.profile ? { profilePrefix: values.profile } : {}),
   ...(values.validation ? { webgpuValidation: values.validation as 'disabled' } : {}),
   ...(values['decode-attention'] ? { decodeAttention: { method: values['decode-attention'] } } : {}),
+  ...(prefillMethod ? { attention: { method: prefillMethod, ...(attentionParams ? { params: attentionParams } : {}) } } : {}),
   ...(values['single-graph'] ? { singleGraph: true } : {}),
   ...(values['matmul-precision'] ? { matmulPrecision: values['matmul-precision'] as 'fp32' } : {}),
   ...(values['weight-casts'] ? { weightCasts: values['weight-casts'] as 'folded' } : {}),
@@ -120,12 +134,13 @@ const afterLoad = memory.peak();
 const rows: Record<string, unknown>[] = [];
 const random = new Random('bench-prompt');
 // Warm-up: kernels compile on first use.
-const warmInputs = decodeBudgetInputs(256);
+const warmInputs = planAt(256)?.inputs;
 await engine.generateIds(Array.from({ length: 256 }, () => random.int(0, spec.vocabSize - 1)), 4, { stopTokenIds: [], ...(warmInputs ? { attentionInputs: warmInputs } : {}) });
 for (const L of lengths) {
   memory.reset();
   const prompt = Array.from({ length: L }, () => random.int(0, spec.vocabSize - 1));
-  const attentionInputs = decodeBudgetInputs(L);
+  const plan = planAt(L);
+  const attentionInputs = plan?.inputs;
   const result = await engine.generateIds(prompt, decodeSteps + 1, { stopTokenIds: [], ...(attentionInputs ? { attentionInputs } : {}) });
   const prefillS = result.timings.prefillMs / 1000;
   const causal = causalPrefillFlops(spec, L);
@@ -143,7 +158,8 @@ for (const L of lengths) {
     decodeTokensPerS: +(1000 / decodeMs).toFixed(1),
     decodeBoundMs: +boundMs.toFixed(2),
     decodeVsBound: +(decodeMs / boundMs).toFixed(2),
-    ...(attentionInputs ? { decodeBudget: attentionInputs } : {}),
+    ...(attentionInputs ? { budgetInputs: attentionInputs } : {}),
+    ...(prefillMethod && plan ? { prefillAttention: prefillMethod, compression: Number(values.compression), ...measuredPlan(plan, spec, L, result.attentionStats) } : {}),
     ...(result.timings.compressMs !== undefined ? { compressMs: Math.round(result.timings.compressMs) } : {}),
     peakGpuMemMiB: memory.peak(),
   };

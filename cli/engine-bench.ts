@@ -27,6 +27,7 @@ interface BenchArgs {
   'block-size'?: number;
   params?: string;
   'whole-model': boolean;
+  inputs: 'random' | 'rope';
   'cache-dir'?: string;
   json: boolean;
 }
@@ -91,6 +92,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       .option('repeat', { type: 'number', default: 3, describe: 'Timed runs per figure (median)' })
       .option('block-size', { type: 'number', describe: 'Block-Sparse block size (16 or 64; default 16)' })
       .option('params', { type: 'string', describe: 'JSON of method parameters by method or variant name, e.g. \'{"a-shape@fused":{"formulation":"fused"}}\' with --attention a-shape,a-shape@fused' })
+      .option('inputs', { choices: ['random', 'rope'] as const, default: 'random' as const, describe: 'Prefill queries and keys: random (uniform, nearly flat attention: the worst case for vertical-slash and flexprefill, whose kept keys depend on the data) or rope (a shared direction per KV head plus noise, rotated by RoPE, with 4 sink keys: attention that decays with distance, as a trained model\'s does)' })
       .option('whole-model', { type: 'boolean', default: false, describe: 'Also measure the model\'s non-attention time (builds the full model with random fp16 weights) and print whole-prefill / decode-step times' })
       .option('cache-dir', { type: 'string', describe: 'Graph cache for --whole-model (default: a temp folder)' })
       .option('json', { type: 'boolean', default: false }) as Argv<BenchArgs>,
@@ -116,6 +118,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       chain: args.chain,
       decodeChain: args['decode-chain'],
       repeat: args.repeat,
+      inputs: args.inputs,
       ...(parseParams(args.params, args['block-size']) ? { params: parseParams(args.params, args['block-size'])! } : {}),
       log: (line: string) => void process.stderr.write(`${line}\n`),
     };
@@ -123,18 +126,18 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
     const parts = args['whole-model'] ? await measureModelParts(options, args['cache-dir'] ?? join(tmpdir(), 'longweave-bench-graphs')) : null;
     const out = parts ? wholeTimes(rows, parts, spec, args.chunk) : rows;
     if (args.json) {
-      process.stdout.write(`${JSON.stringify({ model: args.model, device: args.device, layers: spec.numLayers, heads: spec.numHeads, kvHeads: spec.numKvHeads, headDim: spec.headDim, chunk: args.chunk, chain: args.chain, decodeChain: args['decode-chain'], repeat: args.repeat, modelParts: parts, rows: out }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ model: args.model, device: args.device, layers: spec.numLayers, heads: spec.numHeads, kvHeads: spec.numKvHeads, headDim: spec.headDim, chunk: args.chunk, chain: args.chain, decodeChain: args['decode-chain'], repeat: args.repeat, inputs: args.inputs, modelParts: parts, rows: out }, null, 2)}\n`);
       return;
     }
-    const header = ['phase', 'method', 'length', 'C', 'ms/layer', 'speedup', 'bound', ...(parts ? ['whole ms', 'whole speedup'] : []), 'sparsity', 'budget'];
+    const header = ['phase', 'method', 'length', 'C', 'ms/layer', 'speedup', 'bound', ...(parts ? ['whole ms', 'whole speedup'] : []), 'sparsity', 'measured C', 'budget'];
     const lines = [header.join('\t')];
     for (const r of out) {
       lines.push([
         r.phase, r.method, formatLength(r.length), String(r.compression), r.error ? `error: ${r.error}` : fixed(r.msPerLayer, 2), fixed(r.speedup, 2), fixed(r.bound, 2),
-        ...(parts ? [fixed(r.wholeMs ?? NaN, 0), fixed(r.wholeSpeedup ?? NaN, 2)] : []), fixed(r.sparsity, 3), r.budget ? JSON.stringify(r.budget) : '',
+        ...(parts ? [fixed(r.wholeMs ?? NaN, 0), fixed(r.wholeSpeedup ?? NaN, 2)] : []), fixed(r.sparsity, 3), fixed(r.measuredCompression ?? NaN, 2), r.budget ? JSON.stringify(r.budget) : '',
       ].join('\t'));
     }
     process.stdout.write(`${lines.join('\n')}\n`);
-    process.stderr.write('ms/layer: prefill = attention of the whole prompt per layer (chunks x the middle chunk); decode = one step per layer over the blocked cache (dense-decode-blocked the baseline). bound: the cost model\'s dense / method ratio.\n');
+    process.stderr.write('ms/layer: prefill = attention of the whole prompt per layer (chunks x the middle chunk); decode = one step per layer over the blocked cache (dense-decode-blocked the baseline). bound: the cost model\'s dense / method ratio. measured C: the compression the timed chunk executed (vertical-slash, flexprefill: their kept keys depend on the data; see --inputs).\n');
   },
 };

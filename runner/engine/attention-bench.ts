@@ -16,6 +16,7 @@ import { buildLayerGraph, emptyState, LAYER_IO } from './attention/layer-graph.j
 import type { AttentionStateSpec } from './attention/quest-state.js';
 import { attentionMethod } from './attention/registry.js';
 import { DEFAULT_BLOCK, FROZEN_IO } from './attention/dense-decode-blocked.js';
+import { statOutput } from './attention/stats.js';
 import { STREAMING_IO } from './attention/sink-window.js';
 import { floatToHalf } from './dtype.js';
 import { SPARSE_METHODS } from './sparse/registry.js';
@@ -48,6 +49,12 @@ export interface AttentionBenchOptions {
   repeat: number;
   /** Per-method (or per-variant) parameters (e.g. `{ 'block-sparse': { blockSize: 64 } }`). */
   params?: Record<string, Record<string, unknown>>;
+  /**
+   * Prefill queries and keys: 'random' (default; uniform values, nearly flat attention: the worst
+   * case for data-dependent patterns) or 'rope' (ropeInputs: attention that decays with distance and
+   * has sinks, as a trained model's does).
+   */
+  inputs?: 'random' | 'rope';
   log?: (line: string) => void;
 }
 
@@ -66,6 +73,13 @@ export interface AttentionBenchRow {
   bound: number;
   /** The method's effective sparsity from the registry (1 - 1/C target for data-dependent ones). */
   sparsity: number;
+  /**
+   * Data-dependent prefill patterns (Vertical-Slash, FlexPrefill): the sparsity of the timed chunk as
+   * measured by the graph (1 - kept pairs / the chunk rows' causal pairs, mean over heads), and the
+   * compression 1 / (1 - that) the run actually executed.
+   */
+  measuredSparsity?: number;
+  measuredCompression?: number;
   error?: string;
 }
 
@@ -95,6 +109,80 @@ export function randomTensor(fp16: boolean, dims: number[], seed: number, scale 
     data[i] = ((s / 2 ** 32) * 2 - 1) * scale;
   }
   return new ort.Tensor('float32', data, dims);
+}
+
+/** The new tokens' queries and keys of a prefill chunk (`[1, S, heads * d]`), when not random. */
+interface NewTokens {
+  query: ort.Tensor;
+  key: ort.Tensor;
+}
+
+/**
+ * Queries and keys whose attention looks like a trained model's rather than flat: each KV head has
+ * a direction b (norm `strength` x d^(1/4)); every query and key is b plus unit Gaussian noise, rotated
+ * by RoPE at its position (the model's theta, rotate-half layout), so q.k decays with distance as
+ * RoPE's cosines dephase and attention concentrates near the diagonal with periodic side bands; keys
+ * 0-3 carry 3b in the slowest quarter of the rotary pairs only, so they stay aligned with every query
+ * (attention sinks). Returns the cache keys of positions 0..P-1 (`[1, kv, P, d]`) and the chunk's
+ * queries and keys at positions P..P+S-1 (already rotated: the layer graph's RoPE is the identity).
+ * @example ropeInputs(spec, true, 63488, 4096, 1.5).cacheKey.dims // [1, 4, 63488, 128]
+ */
+export function ropeInputs(spec: ModelSpec, fp16: boolean, P: number, S: number, strength = 1.5): { cacheKey: ort.Tensor } & NewTokens {
+  const { numHeads: h, numKvHeads: kv, headDim: d } = spec;
+  const half = d / 2;
+  let seed = 0x9e3779b9;
+  const uniform = (): number => {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    return (seed + 0.5) / 2 ** 32;
+  };
+  const gauss = (): number => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+  // 65536 distinct normals, indexed by a hash: generation stays cheap for 100M-value caches.
+  const normals = Float32Array.from({ length: 65536 }, gauss);
+  const noise = (i: number): number => normals[(Math.imul(i, 2654435761) >>> 16) ^ (i & 0xffff)]!;
+  const directions = Array.from({ length: kv }, () => {
+    const b = Float64Array.from({ length: d }, gauss);
+    const norm = Math.hypot(...b);
+    return b.map((x) => (x / norm) * strength * Math.sqrt(Math.sqrt(d)));
+  });
+  const inv = Float64Array.from({ length: half }, (_, i) => Math.pow(spec.ropeTheta, (-2 * i) / d));
+  const x = new Float64Array(d);
+  /** Writes the rotated vector of (kv head g, position p, noise stream n) at out[o..o+d). */
+  const write = (out: Uint16Array | Float32Array, o: number, g: number, p: number, n: number, sink: boolean): void => {
+    const b = directions[g]!;
+    for (let i = 0; i < d; i++) x[i] = sink ? ((i % half) >= (3 * half) / 4 ? 3 * b[i]! : 0) : b[i]! + noise(n + i);
+    for (let i = 0; i < half; i++) {
+      const a = p * inv[i]!;
+      const c = Math.cos(a);
+      const sn = Math.sin(a);
+      const x0 = x[i]!;
+      const x1 = x[i + half]!;
+      const r0 = x0 * c - x1 * sn;
+      const r1 = x1 * c + x0 * sn;
+      if (fp16) {
+        out[o + i] = floatToHalf(r0);
+        out[o + i + half] = floatToHalf(r1);
+      } else {
+        out[o + i] = r0;
+        out[o + i + half] = r1;
+      }
+    }
+  };
+  const make = (n: number): Uint16Array | Float32Array => (fp16 ? new Uint16Array(n) : new Float32Array(n));
+  const type = fp16 ? 'float16' : 'float32';
+  const cacheKey = make(kv * P * d);
+  for (let g = 0; g < kv; g++) for (let p = 0; p < P; p++) write(cacheKey, (g * P + p) * d, g, p, ((g * 1048576 + p) * d) | 0, p < 4);
+  const query = make(S * h * d);
+  const key = make(S * kv * d);
+  for (let s = 0; s < S; s++) {
+    const p = P + s;
+    for (let g = 0; g < kv; g++) write(key, (s * kv + g) * d, g, p, ((g * 1048576 + p) * d) | 0, p < 4);
+    for (let q = 0; q < h; q++) write(query, (s * h + q) * d, Math.floor(q / (h / kv)), p, ((q + 97) * 7919 + p * 131) * d | 0, false);
+  }
+  return {
+    cacheKey: new ort.Tensor(type, cacheKey as never, [1, kv, P, d]),
+    query: new ort.Tensor(type, query as never, [1, S, h * d]),
+    key: new ort.Tensor(type, key as never, [1, S, kv * d]),
+  };
 }
 
 /** The method id of a name (`id` or `id@variant`) and its parameters. */
@@ -157,7 +245,7 @@ interface FrozenCache {
  * `initialStates` (default: empty). With `resident` (decode steps), each run's new cache (kept on
  * the GPU) is the next run's past, as in the engine, so no cache is uploaded inside the timing.
  */
-async function timeRuns(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>, repeat: number, states: AttentionStateSpec[], initialStates: Record<string, ort.Tensor> | undefined, resident: { past: number; tokens: number } | null): Promise<number> {
+async function timeRuns(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>, repeat: number, states: AttentionStateSpec[], initialStates: Record<string, ort.Tensor> | undefined, resident: { past: number; tokens: number } | null): Promise<{ ms: number; keptPairs?: number }> {
   let current: Record<string, ort.Tensor> = { ...feeds, ...(initialStates ?? Object.fromEntries(states.map((st) => [st.input, emptyState(st)]))) };
   let past = resident?.past ?? 0;
   const owned = new Set<ort.Tensor>(); // GPU tensors we fed from outputs and must free
@@ -185,18 +273,19 @@ async function timeRuns(session: ort.InferenceSession, feeds: Record<string, ort
     out = await session.run(current);
     times.push(performance.now() - t0);
   }
+  const kept = out[statOutput('kept_pairs')];
   for (const t of Object.values(out)) if (t.location === 'gpu-buffer') t.dispose();
   for (const t of owned) t.dispose();
-  return median(times);
+  return { ms: median(times), ...(kept ? { keptPairs: Number((kept.data as Float32Array)[0]) } : {}) };
 }
 
 /** Feeds of one layer graph: `S` new tokens over a `P`-token cache, budgets as int64 scalars. */
-function feedsFor(spec: ModelSpec, fp16: boolean, P: number, S: number, inputs: Record<string, number>, sharedInputs: string[], cache: { key: ort.Tensor; value: ort.Tensor } | null, at = P): Record<string, ort.Tensor> {
+function feedsFor(spec: ModelSpec, fp16: boolean, P: number, S: number, inputs: Record<string, number>, sharedInputs: string[], cache: { key: ort.Tensor; value: ort.Tensor } | null, at = P, fresh?: NewTokens): Record<string, ort.Tensor> {
   const { numHeads: h, numKvHeads: kv, headDim: d } = spec;
   const scale = 1 / Math.sqrt(Math.sqrt(d));
   const feeds: Record<string, ort.Tensor> = {
-    [LAYER_IO.query]: randomTensor(fp16, [1, S, h * d], 1, 4 * scale),
-    [LAYER_IO.key]: randomTensor(fp16, [1, S, kv * d], 2, 4 * scale),
+    [LAYER_IO.query]: fresh?.query ?? randomTensor(fp16, [1, S, h * d], 1, 4 * scale),
+    [LAYER_IO.key]: fresh?.key ?? randomTensor(fp16, [1, S, kv * d], 2, 4 * scale),
     [LAYER_IO.value]: randomTensor(fp16, [1, S, kv * d], 3),
     [LAYER_IO.pastKey]: cache?.key ?? randomTensor(fp16, [1, kv, P, d], 4, 4 * scale),
     [LAYER_IO.pastValue]: cache?.value ?? randomTensor(fp16, [1, kv, P, d], 5),
@@ -239,9 +328,10 @@ export const DEFAULT_DECODE_CHAIN = 28;
  * Per-layer time of `method` with `inputs`: (t_chain - t_1) / (chain - 1), host copies cancelled.
  * @throws Error from onnxruntime when the graph fails (the caller records it).
  */
-async function perLayerMs(method: string, o: AttentionBenchOptions, P: number, S: number, inputs: Record<string, number>, cache: { key: ort.Tensor; value: ort.Tensor }, maxPositions: number, frozen?: FrozenCache): Promise<number> {
+async function perLayerMs(method: string, o: AttentionBenchOptions, P: number, S: number, inputs: Record<string, number>, cache: { key: ort.Tensor; value: ort.Tensor }, maxPositions: number, frozen?: FrozenCache, fresh?: NewTokens): Promise<{ ms: number; keptPairs?: number }> {
   const fp16 = o.device === 'webgpu';
   const times: number[] = [];
+  let keptPairs: number | undefined;
   // A decode step of one layer is well under a millisecond: it is timed over a whole model's worth of
   // chained layers (decodeChain) and more runs, or run-to-run noise swamps the difference.
   const chain = S === 1 ? (o.decodeChain ?? DEFAULT_DECODE_CHAIN) : o.chain;
@@ -254,7 +344,7 @@ async function perLayerMs(method: string, o: AttentionBenchOptions, P: number, S
       const stateInputs = new Set(states.map((st) => st.input));
       // With a frozen part, positions are absolute: the frozen tokens, any evicted ones, then the tail.
       const at = frozen ? frozen.length + (frozen.evicted ?? 0) + P : P;
-      const all = feedsFor(o.spec, fp16, P, S, inputs, sharedInputs.filter((name) => !stateInputs.has(name) && name !== FROZEN_IO.length && name !== FROZEN_IO.block), cache, at);
+      const all = feedsFor(o.spec, fp16, P, S, inputs, sharedInputs.filter((name) => !stateInputs.has(name) && name !== FROZEN_IO.length && name !== FROZEN_IO.block), cache, at, fresh);
       if (frozen) {
         // Every chained layer reads layer 0's frozen inputs (layer-graph.ts).
         all[FROZEN_IO.length] = new ort.Tensor('int64', BigInt64Array.of(BigInt(frozen.length)), [1]);
@@ -270,12 +360,14 @@ async function perLayerMs(method: string, o: AttentionBenchOptions, P: number, S
       const initial = v.id === 'ada-snapkv' ? Object.fromEntries(states.map((st) => [st.input, zeros(fp16, st.emptyDims.map((x) => (x === 0 ? cached : x)))])) : undefined;
       // Decode steps feed each run's new cache (on the GPU with WebGPU) to the next; prefill chunks re-feed theirs.
       const resident = S === 1 ? { past: at, tokens: S } : null;
-      times.push(await timeRuns(session, feeds, repeat, states, initial, resident));
+      const timed = await timeRuns(session, feeds, repeat, states, initial, resident);
+      times.push(timed.ms);
+      if (layers === 1 && timed.keptPairs !== undefined) keptPairs = timed.keptPairs;
     } finally {
       await session.release();
     }
   }
-  return Math.max(0, (times[1]! - times[0]!) / (chain - 1));
+  return { ms: Math.max(0, (times[1]! - times[0]!) / (chain - 1)), ...(keptPairs !== undefined ? { keptPairs } : {}) };
 }
 
 /**
@@ -297,12 +389,17 @@ export async function benchAttention(o: AttentionBenchOptions): Promise<Attentio
     // The middle chunk: positions P..P+c-1 with P = (L - c) / 2 on a 64-token boundary.
     const P = Math.floor((L - c) / 2 / 64) * 64;
     const prefills = o.prefill.length > 0 || !o.decode.length;
-    const cache = prefills ? { key: randomTensor(fp16, [1, kv, P, d], 4, 4 * scale), value: randomTensor(fp16, [1, kv, P, d], 5) } : { key: zeros(fp16, [1, kv, 0, d]), value: zeros(fp16, [1, kv, 0, d]) };
+    const rope = prefills && o.inputs === 'rope' ? ropeInputs(o.spec, fp16, P, c) : undefined;
+    const cache = prefills ? { key: rope?.cacheKey ?? randomTensor(fp16, [1, kv, P, d], 4, 4 * scale), value: randomTensor(fp16, [1, kv, P, d], 5) } : { key: zeros(fp16, [1, kv, 0, d]), value: zeros(fp16, [1, kv, 0, d]) };
     const record = async (phase: 'prefill' | 'decode', method: string, compression: number, graph: string, dense: number | null, planned: ReturnType<typeof plan> | null, p: number, s: number, factor: number, useCache: { key: ort.Tensor; value: ort.Tensor }, frozen?: FrozenCache): Promise<number> => {
       let ms = NaN;
       let error: string | undefined;
+      let measured: number | undefined;
       try {
-        ms = factor * (await perLayerMs(graph, o, p, s, planned?.inputs ?? {}, useCache, maxPositions, frozen));
+        const timed = await perLayerMs(graph, o, p, s, planned?.inputs ?? {}, useCache, maxPositions, frozen, phase === 'prefill' ? rope : undefined);
+        ms = factor * timed.ms;
+        // The chunk rows' causal pairs: s rows over p earlier keys plus the causal triangle.
+        if (timed.keptPairs !== undefined) measured = 1 - timed.keptPairs / (o.spec.numHeads * (s * p + (s * (s + 1)) / 2));
       } catch (e) {
         error = e instanceof Error ? e.message.split('\n')[0]! : String(e);
       }
@@ -316,10 +413,12 @@ export async function benchAttention(o: AttentionBenchOptions): Promise<Attentio
         speedup: dense === null ? 1 : +(dense / ms).toFixed(2),
         bound: planned ? +planned.bound.toFixed(2) : 1,
         sparsity: planned ? +planned.sparsity.toFixed(4) : 0,
+        ...(measured !== undefined ? { measuredSparsity: +measured.toFixed(4), measuredCompression: +(1 / (1 - measured)).toFixed(2) } : {}),
         ...(error ? { error } : {}),
       };
       rows.push(row);
-      log(`${phase} ${method} L=${L} C=${compression}: ${error ? `error: ${error}` : `${row.msPerLayer} ms/layer, ${row.speedup}x dense (bound ${row.bound}x)`}`);
+      const executed = row.measuredCompression !== undefined ? `, executed C ${row.measuredCompression}` : '';
+      log(`${phase} ${method} L=${L} C=${compression}: ${error ? `error: ${error}` : `${row.msPerLayer} ms/layer, ${row.speedup}x dense (bound ${row.bound}x${executed})`}`);
       return ms;
     };
     /** The method's plan at C, or null after recording why it has none. */
@@ -408,14 +507,14 @@ export async function measureModelParts(o: AttentionBenchOptions, cacheDir: stri
   const fp16 = o.device === 'webgpu';
   const { numKvHeads: kv, headDim: d } = o.spec;
   const empty = { key: randomTensor(fp16, [1, kv, 0, d], 4), value: randomTensor(fp16, [1, kv, 0, d], 5) };
-  const denseChunkAttentionMs = await perLayerMs('dense', o, 0, c, {}, empty, c + 64);
+  const denseChunkAttentionMs = (await perLayerMs('dense', o, 0, c, {}, empty, c + 64)).ms;
   let denseStepAttentionMs: number;
   if (fp16) {
     const blocked = blockedCache(o.spec, fp16, c, 6);
-    denseStepAttentionMs = await perLayerMs('dense-decode-blocked', o, blocked.tailLength, 1, {}, blocked.tail, c + 64, blocked.frozen);
+    denseStepAttentionMs = (await perLayerMs('dense-decode-blocked', o, blocked.tailLength, 1, {}, blocked.tail, c + 64, blocked.frozen)).ms;
   } else {
     const cache = { key: randomTensor(fp16, [1, kv, c, d], 6), value: randomTensor(fp16, [1, kv, c, d], 7) };
-    denseStepAttentionMs = await perLayerMs('dense', o, c, 1, {}, cache, c + 64);
+    denseStepAttentionMs = (await perLayerMs('dense', o, c, 1, {}, cache, c + 64)).ms;
   }
   const N = o.spec.numLayers;
   const parts = {

@@ -104,6 +104,29 @@ export function planAttention(setting: AttentionSetting, shape: CostShape, lengt
   };
 }
 
+/**
+ * What a run measured, folded into its plan's record: a data-dependent prefill pattern (Vertical-Slash's
+ * tiles, FlexPrefill's coverage) reports the causal pairs it attended (`keptPairs`, summed over layers,
+ * heads and chunks), which gives the effective sparsity as the paper defines it (1 - kept / causal
+ * pairs, mean over layers and query heads) and the attention FLOPs actually executed. The budget's
+ * target stays in `prefillSparsityTarget`.
+ * @example measuredPlan(plan, spec, 4096, { keptPairs: 1.2e9 }).sparsity
+ */
+export function measuredPlan(plan: EnginePlan, shape: CostShape & { numLayers: number; numHeads: number }, length: number, stats: { keptPairs?: number } | undefined): Pick<EnginePlan, 'sparsity' | 'executed'> {
+  if (stats?.keptPairs === undefined || plan.prefill === 'dense') return { sparsity: plan.sparsity, executed: plan.executed };
+  const causal = (length * (length + 1)) / 2;
+  const density = Math.min(1, stats.keptPairs / (shape.numLayers * shape.numHeads * causal));
+  const sparsity = 1 - density;
+  const executed = { ...plan.executed };
+  executed['prefillSparsityTarget'] = executed['prefillSparsity']!;
+  executed['prefillSparsity'] = sparsity;
+  const dense = densePrefillCost(shape, length, 1);
+  const attention = dense.attention * density;
+  executed['prefillFlops'] = executed['prefillFlops']! - executed['prefillAttentionFlops']! + attention;
+  executed['prefillAttentionFlops'] = attention;
+  return { sparsity, executed };
+}
+
 /** Engine options of a plan's graphs on top of the model's own. */
 function planOptions(base: EngineOptions, plan: EnginePlan): EngineOptions {
   if (plan.key === 'dense/dense') return base;
@@ -228,6 +251,7 @@ export async function createEngineBackend(spec: EngineBackendOptions | RecipeMod
       const result = await engine.generateIds(promptIds, request.maxOutputTokens, Object.keys(plan.inputs).length ? { attentionInputs: plan.inputs } : {});
       const stops = new Set(engine.stopTokenIds);
       const outputIds = result.finishReason === 'stop' && stops.has(result.tokens.at(-1)!) ? result.tokens.slice(0, -1) : result.tokens;
+      const measured = measuredPlan(plan, engine.spec, promptIds.length, result.attentionStats);
       return {
         output: tok.decode(outputIds),
         finishReason: result.finishReason,
@@ -238,8 +262,8 @@ export async function createEngineBackend(spec: EngineBackendOptions | RecipeMod
         attention: {
           ...attention,
           ...(Object.keys(plan.params).length ? { params: plan.params } : {}),
-          sparsity: plan.sparsity,
-          executed: { ...plan.executed, prefillMs: Math.round(result.timings.prefillMs) },
+          sparsity: measured.sparsity,
+          executed: { ...measured.executed, prefillMs: Math.round(result.timings.prefillMs) },
         },
       };
     } catch (error) {

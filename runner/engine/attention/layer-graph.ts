@@ -13,6 +13,7 @@ import { floatToHalf, halfToFloat } from '../dtype.js';
 import { headTensor, type HeadTensor } from '../sparse/tensor.js';
 import { attentionMethod } from './registry.js';
 import { emptyState, stateSpec, type AttentionStateSpec } from './quest-state.js';
+import { statCollector } from './stats.js';
 
 export { emptyState };
 
@@ -47,6 +48,8 @@ export interface LayerGraph {
   layerInputs: string[];
   /** Per-layer attention states among them (attention/quest-state.ts): fed empty on a first step. */
   states: AttentionStateSpec[];
+  /** Outputs of the statistics the method reported, summed over the chained layers (attention/stats.ts). */
+  statOutputs: string[];
   opCounts: Record<string, number>;
 }
 
@@ -112,6 +115,7 @@ export function buildLayerGraph(
     if (!declared) layerInputs.set(shared, (declared = g.input(shared, type, dims)));
     return declared;
   };
+  const stats = statCollector(g);
   let attended = query;
   for (let layer = 0; layer < (options.layers ?? 1); layer++) {
     attended = method.build({
@@ -143,12 +147,14 @@ export function buildLayerGraph(
         return declared;
       },
       layerInput,
+      report: stats.report,
     });
   }
+  const statOutputs = stats.finish();
   g.output(attended, LAYER_IO.output, t, [1, 'sequence', h * d]);
   g.output(LAYER_IO.presentKey, LAYER_IO.presentKey, t, [1, kv, 'total', d]);
   g.output(LAYER_IO.presentValue, LAYER_IO.presentValue, t, [1, kv, 'total', d]);
-  return { model: encodeModel(g.toModel({ attention: methodId, precision: options.precision })), sharedInputs: [...shared.keys()], layerInputs: [...layerInputs.keys()], states, opCounts: Object.fromEntries(g.opCounts) };
+  return { model: encodeModel(g.toModel({ attention: methodId, precision: options.precision })), sharedInputs: [...shared.keys()], layerInputs: [...layerInputs.keys()], states, statOutputs, opCounts: Object.fromEntries(g.opCounts) };
 }
 
 /** A layer's inputs: the new tokens' q/k/v and an optional cache of earlier positions. */

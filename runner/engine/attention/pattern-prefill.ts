@@ -320,6 +320,16 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
   const index = add(mul(kvBase, T), op('Where', [ok, blockKeys, c(0)]));
   // Masked keys get position 3e38: causal and validity in one comparison.
   const keyPos = op('Where', [ok, op('Cast', [blockKeys], { to: int(1) }), f32c(3e38)]);
+  if (ctx.report) {
+    // Kept causal pairs of the chunk's rows (the measured effective sparsity): a key at position p in
+    // query block b is attended by the block's real rows max(p, tb, P) .. min(tb + t, T) - 1; masked
+    // keys sit at 3e38 and count nothing. In fp32 over [Hs, blocks, M], times the heads a selection serves.
+    const blockF = op('Cast', [op('Reshape', [blockStart, i64([1, -1, 1])])], { to: int(1) });
+    const firstRow = op('Max', [blockF, op('Cast', [P], { to: int(1) })]);
+    const endRow = op('Min', [op('Add', [blockF, f32c(t)]), op('Cast', [T], { to: int(1) })]);
+    const rowsPerKey = op('Relu', [op('Sub', [endRow, op('Max', [keyPos, firstRow])])]);
+    ctx.report('kept_pairs', op('Mul', [op('ReduceSum', [rowsPerKey], { keepdims: int(0) }), f32c(Gs)]));
+  }
   const attended = fused ? fusedAttention() : matmulAttention(); // [Hs, nb, Gs, t, d]
   // [Hs, nb, Gs, t, d] -> [H, rows, d] -> the chunk's rows -> [1, S, H * d].
   const headMajor = Gs > 1 ? op('Transpose', [attended], { perm: ints([0, 2, 1, 3, 4]) }) : attended;

@@ -44,7 +44,19 @@ export interface AttentionContext {
    * first use. The one-layer harness (layer-graph.ts) gives its chained copies layer 0's input.
    */
   layerInput(name: string, type: OnnxElementType, dims: readonly Dim[]): string;
+  /**
+   * Reports a float32 scalar statistic of this layer's run (ATTENTION_STATS), e.g. the causal
+   * query-key pairs a data-dependent method kept. The graph sums each statistic over its layers into
+   * one output (`attention.stats.<name>`); absent where nothing collects it.
+   */
+  report?(name: AttentionStat, value: string): void;
 }
+
+/**
+ * Statistics a builder can report (AttentionContext.report). `kept_pairs`: causal query-key pairs
+ * attended by the chunk's rows, summed over query heads.
+ */
+export type AttentionStat = 'kept_pairs';
 
 /** One attention method's graph builder. */
 export interface AttentionBuilder {

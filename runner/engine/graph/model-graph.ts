@@ -13,6 +13,7 @@ import { attentionMethod } from '../attention/registry.js';
 import type { AttentionContext } from '../attention/types.js';
 import { rotary } from '../attention/rotary.js';
 import { attentionState, stateSpec, type AttentionStateSpec } from '../attention/quest-state.js';
+import { statCollector } from '../attention/stats.js';
 import { SNAPKV_IO } from '../attention/snapkv-io.js';
 import { ropeTables } from '../rope.js';
 import { floatToHalf, type ElementType } from '../dtype.js';
@@ -156,6 +157,7 @@ export function buildModelGraph(spec: ModelSpec, source: WeightSource, settings:
       }
       return declared;
     };
+    const stats = statCollector(g);
     const layerInputs = new Map<string, string>();
     const layerInput = (name: string, type: OnnxElementType, dims: readonly Dim[]): string => {
       let declared = layerInputs.get(name);
@@ -226,6 +228,7 @@ export function buildModelGraph(spec: ModelSpec, source: WeightSource, settings:
         valueType: ot,
         sharedInput,
         layerInput,
+        report: stats.report,
       };
       const attended = method.build(context);
       if (settings.windowQueries !== undefined) windowState(context, settings.windowQueries, positionInput());
@@ -256,6 +259,7 @@ export function buildModelGraph(spec: ModelSpec, source: WeightSource, settings:
       logits = project(finalHidden, linear([headSource], 'lm_head'));
       if (settings.precision === 'fp16') logits = g.op('Cast', [logits], { to: int(1) });
     }
+    stats.finish();
     g.output(logits, GRAPH_IO.logits, 'float', [1, settings.logits === 'last' ? 1 : 'sequence', spec.vocabSize]);
 
     const modelFile = join(dir, 'model.onnx');

@@ -106,6 +106,11 @@ export interface GenerateResult {
   /** Logits per step: prefill positions (all or last, as the graph emits) then one per decode step. */
   logits?: Float32Array[];
   timings: GenerationTimings;
+  /**
+   * Statistics the prefill graph's attention reported (attention/stats.ts), summed over its layers
+   * and the prompt's chunks: `keptPairs` for Vertical-Slash and FlexPrefill (data-dependent patterns).
+   */
+  attentionStats?: { keptPairs?: number };
 }
 
 export interface LoadedMessage {

@@ -6,6 +6,7 @@ import { parentPort } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { GRAPH_IO } from '../graph/model-graph.js';
 import { FROZEN_IO, DEFAULT_BLOCK } from '../attention/dense-decode-blocked.js';
+import { statOutput } from '../attention/stats.js';
 import { CACHE_OUT, SPLIT_AT, WINDOW_IO, freezeGraph, mergeGraph, windowGraph } from '../graph/cache-graphs.js';
 import { SINK_WINDOW_IO, STREAMING_IO } from '../attention/sink-window.js';
 import { ATTENTION_STATE, emptyState, type AttentionStateSpec } from '../attention/quest-state.js';
@@ -232,6 +233,7 @@ async function generate(request: GenerateRequest): Promise<void> {
   let compressMs: number | undefined;
   const chunkMs: number[] = [];
   const decodeMs: number[] = [];
+  let keptPairs: number | undefined;
 
   // The decode graph serves decode steps only; a one-token last prefill chunk stays in the prefill graph.
   const step = async (ids: readonly number[], decoding = false): Promise<Float32Array> => {
@@ -278,6 +280,8 @@ async function generate(request: GenerateRequest): Promise<void> {
     if (windowStart !== null && active.inputNames.includes(STREAMING_IO.windowStart)) feeds[STREAMING_IO.windowStart] = new ort.Tensor('int64', BigInt64Array.of(BigInt(windowStart)), []);
     for (const spec of stateSpecs) if (active.inputNames.includes(spec.input)) feeds[spec.input] = states.get(spec.input) ?? emptyState(spec);
     const outputs = await active.run(feeds);
+    const kept = outputs[statOutput('kept_pairs')];
+    if (kept && !decoding) keptPairs = (keptPairs ?? 0) + Number((kept.data as Float32Array)[0]);
     for (const spec of stateSpecs) {
       const next = outputs[spec.output];
       if (!next) continue;
@@ -340,6 +344,7 @@ async function generate(request: GenerateRequest): Promise<void> {
       finishReason,
       ...(request.returnLogits ? { logits: collected } : {}),
       timings: { prefillMs, chunkMs, decodeMs, ...(compressMs !== undefined ? { compressMs } : {}) },
+      ...(keptPairs !== undefined ? { attentionStats: { keptPairs } } : {}),
     };
     post(message, request.returnLogits ? collected.map((l) => l.buffer as ArrayBuffer) : []);
   } finally {
