@@ -19,14 +19,15 @@ const sci = (v: number): string => (Math.abs(v) >= 1e5 ? v.toExponential(2) : v.
 export function cellTable(summary: RunSummary): Table {
   return {
     title: 'Cells',
-    headers: ['model', 'task', 'length', 'method', 'C', 'n', 'score', '95% CI', 'fail', 'no-answer %', 'trunc %', 'latency ms', 'prompt tok', 'out tok', 'Δ prompt tok'],
-    numeric: [false, false, true, false, true, true, true, false, true, true, true, true, true, true, true],
+    headers: ['model', 'task', 'length', 'method', 'C', 'eff. C', 'n', 'score', '95% CI', 'fail', 'no-answer %', 'trunc %', 'latency ms', 'prompt tok', 'out tok', 'Δ prompt tok'],
+    numeric: [false, false, true, false, true, true, true, true, false, true, true, true, true, true, true, true],
     rows: summary.cells.map((c) => [
       c.model,
       c.task,
       String(c.length),
       `${c.prefill}/${c.decode}`,
       String(c.compression),
+      c.meanSparsity === null || c.compression === 1 ? '-' : (1 / (1 - c.meanSparsity)).toFixed(2),
       String(c.n),
       x100(c.mean),
       c.ci ? `${x100(c.ci.low)}-${x100(c.ci.high)}` : '-',
@@ -38,7 +39,7 @@ export function cellTable(summary: RunSummary): Table {
       num(c.meanCompletionTokens, 1),
       num(c.promptTokenDelta, 1),
     ]),
-    note: 'Scores x100. CI: Wilson for 0/1 scores, Student t otherwise. Δ prompt tok: server prompt_tokens minus the sample\'s own count.',
+    note: 'Scores x100. eff. C: 1 / (1 - mean effective sparsity) the engine recorded (measured for Vertical-Slash and FlexPrefill, whose kept pairs depend on the input). CI: Wilson for 0/1 scores, Student t otherwise. Δ prompt tok: server prompt_tokens minus the sample\'s own count.',
   };
 }
 

@@ -98,7 +98,7 @@ describe('summary', () => {
 
   it('prints a terminal table', () => {
     const text = terminalReport(summary);
-    expect(text).toMatch(/^Cells\nmodel +task +length +method +C +n +score/);
+    expect(text).toMatch(/^Cells\nmodel +task +length +method +C +eff\. C +n +score/);
     expect(text).toContain('Largest compression ratio indistinguishable from dense');
   });
 });
