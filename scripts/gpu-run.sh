@@ -132,6 +132,8 @@ while [ $# -gt 0 ]; do
       # shellcheck disable=SC2086
       "$node" "$dist/scripts/gpu-layer-profile.js" "$method" ${LAYER_PROFILE_ARGS:-} --prefix "/tmp/layer-profile-$method" | tee "$out/layer-profile-$method.json"
       "$node" "$dist/bench/engine-profile.js" /tmp/layer-profile-"$method"*.json > "$out/layer-profile-$method.txt" 2>&1; head -30 "$out/layer-profile-$method.txt"
+      # The raw profile (every node's time) for a per-node look.
+      xz -T0 -c /tmp/layer-profile-"$method"*.json > "$out/layer-profile-$method.raw.json.xz"
       ;;
     decode-check)
       "$node" "$dist/scripts/gpu-decode-check.js" "$(cd "$here/.." && pwd)/models/tiny" "$(cd "$here/.." && pwd)/test/fixtures/tiny-niah-1k.json" --json "$out/decode-check.json" 2> "$out/decode-check.log"
