@@ -64,6 +64,12 @@ export interface EngineOptions {
   intraOpThreads?: number;
   /** WebGPU validation mode (default: onnxruntime's 'basic'). */
   webgpuValidation?: 'disabled' | 'wgpuOnly' | 'basic' | 'full';
+  /**
+   * How onnxruntime's WebGPU provider reuses freed storage buffers (its storageBufferCacheMode;
+   * default: the provider's own). 'disabled' frees each buffer when its tensor dies, which
+   * bounds memory when every run's intermediates have new sizes (sparse prefill chunks).
+   */
+  webgpuBufferCache?: 'disabled' | 'lazyRelease' | 'simple' | 'bucket';
   /** Reports progress (graph building, loading) to a logger such as stderr. */
   log?: (line: string) => void;
 }
@@ -177,6 +183,7 @@ export class Engine {
       ...(options.profilePrefix ? { profilePrefix: options.profilePrefix } : {}),
       ...(options.intraOpThreads ? { intraOpThreads: options.intraOpThreads } : {}),
       ...(options.webgpuValidation ? { webgpuValidation: options.webgpuValidation } : {}),
+      ...(options.webgpuBufferCache ? { webgpuBufferCache: options.webgpuBufferCache } : {}),
     });
     log(`engine: session loaded on ${device} in ${(session.loaded.loadMs / 1000).toFixed(1)} s`);
     return new Engine(spec, graph, session, stopTokenIds, options.chunkSize ?? 4096, maxLength, tokenizerDir);

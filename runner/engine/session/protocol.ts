@@ -62,6 +62,8 @@ export interface LoadRequest {
   intraOpThreads?: number;
   /** WebGPU validation mode (onnxruntime's default is 'basic'; 'disabled' saves CPU time per dispatch). */
   webgpuValidation?: 'disabled' | 'wgpuOnly' | 'basic' | 'full';
+  /** onnxruntime's WebGPU storageBufferCacheMode (EngineOptions.webgpuBufferCache). */
+  webgpuBufferCache?: 'disabled' | 'lazyRelease' | 'simple' | 'bucket';
 }
 
 /** Runs one generation. */

@@ -45,7 +45,7 @@ async function load(request: LoadRequest): Promise<void> {
   }
   // Options of a session that keeps (runtime) or folds (at load) the graph's weight casts.
   const optionsFor = (runtimeCasts: boolean): ort.InferenceSession.SessionOptions => ({
-    executionProviders: [webgpu ? { name: 'webgpu', ...(request.webgpuValidation ? { validationMode: request.webgpuValidation } : {}) } : 'cpu'],
+    executionProviders: [webgpu ? { name: 'webgpu', ...(request.webgpuValidation ? { validationMode: request.webgpuValidation } : {}), ...(request.webgpuBufferCache ? { storageBufferCacheMode: request.webgpuBufferCache } : {}) } : 'cpu'],
     // Runtime weight casts: constant folding off, and 'extended' (at 'all', another CPU-side
     // transformer also folds Cast of an initializer; checked with optimizedModelFilePath).
     graphOptimizationLevel: runtimeCasts ? 'extended' : 'all',
