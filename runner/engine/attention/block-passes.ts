@@ -6,10 +6,7 @@ import { int, type Attribute } from '../onnx/graph-builder.js';
 /** How a caller builds nodes (plain, or memoized across layers) and int64 scalar constants. */
 export interface PassOps {
   op(type: string, inputs: readonly string[], attributes?: Record<string, Attribute>): string;
-  /** An int64 scalar constant. */
   int64(value: number): string;
-  /** An int64 constant of shape [1]. */
-  vector(value: number): string;
 }
 
 /**
@@ -17,25 +14,15 @@ export interface PassOps {
  * joins their results into the n blocks along `axis`. Pass i covers [start, start + per) with
  * start = min(i * per, n - per): the last passes shift back inside the blocks, so a short chunk
  * recomputes a few blocks instead of making empty tensors. `run(start, end)` (int64 scalars) returns
- * the pass's result with its `per` blocks on `axis`. Each pass starts after the previous one has
- * finished (a data dependency), so only one pass's intermediates are alive at a time. Blocks past passes * per have no pass: the
+ * the pass's result with its `per` blocks on `axis`. Blocks past passes * per have no pass: the
  * joining Gather then fails at run time rather than returning wrong rows.
- * @example blockPasses({ op: (t, i, a) => g.op(t, i, a), int64: (v) => g.int64([v], []), vector: (v) => g.int64([v]) }, nQ, g.int64([8], []), 9, 1, (s, e) => attend(s, e))
+ * @example blockPasses({ op: (t, i, a) => g.op(t, i, a), int64: (v) => g.int64([v], []) }, nQ, g.int64([8], []), 9, 1, (s, e) => attend(s, e))
  */
 export function blockPasses(o: PassOps, n: string, per: string, passes: number, axis: number, run: (start: string, end: string) => string): string {
   const lastStart = o.op('Sub', [n, per]);
   const outputs: string[] = [];
   for (let i = 0; i < passes; i++) {
-    let start = passes === 1 ? o.int64(0) : o.op('Min', [o.op('Mul', [o.int64(i), per]), lastStart]);
-    const previous = outputs[i - 1];
-    if (previous !== undefined) {
-      // A zero computed from the previous pass's first value (x < x is false, NaN included) makes
-      // this pass wait for it. Without it the passes are independent and onnxruntime may run all
-      // their gathers before any attention, holding every pass's gathered keys, values and mask at
-      // once (a whole chunk's worth: out of memory at 128k on an 80 GB GPU).
-      const first = o.op('Slice', [o.op('Reshape', [previous, o.vector(-1)]), o.vector(0), o.vector(1)]);
-      start = o.op('Add', [start, o.op('Squeeze', [o.op('Cast', [o.op('Less', [first, first])], { to: int(7) })])]);
-    }
+    const start = passes === 1 ? o.int64(0) : o.op('Min', [o.op('Mul', [o.int64(i), per]), lastStart]);
     outputs.push(run(start, o.op('Add', [start, per])));
   }
   if (passes === 1) return outputs[0]!;

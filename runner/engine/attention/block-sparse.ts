@@ -234,7 +234,7 @@ export function blockSparsePrefill(ctx: AttentionContext): string {
   const pass = fused
     ? fusedPasses(ctx, { qBlocks, qBlocks32, flat, selected, kBlocks, vBlocks, perPass, B, shared })
     : matmulPasses(ctx, { qBlocks, qBlocks32, flat, selected, kBlocks, vBlocks, B, shared });
-  const attended = blockPasses({ op: (type, inputs, attributes) => g.op(type, inputs, attributes), int64: scalar, vector: (v) => g.int64([v]) }, nQ, per, passes, 1, (start, end) => pass(vec(start), vec(end)));
+  const attended = blockPasses({ op: (type, inputs, attributes) => g.op(type, inputs, attributes), int64: scalar }, nQ, per, passes, 1, (start, end) => pass(vec(start), vec(end)));
   // Back to token-major [nQ * B, H * d], without the padding rows.
   const tokenMajor = shared && !fused
     ? g.op('Transpose', [g.op('Reshape', [attended, g.int64([kv, -1, group, B, d])])], { perm: ints([1, 3, 0, 2, 4]) })

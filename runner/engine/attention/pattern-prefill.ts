@@ -346,7 +346,7 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
     const rowPosF = op('Reshape', [rowPos, i64([-1, 1, 1, t, 1])]); // [nb, 1, 1, t, 1]
     const zeros = op('Expand', [scalar(0), i64([1, 1, Gs, 1, 1])]);
     const bnsh = i64([1, PH, -1, d]);
-    return blockPasses({ op, int64: c, vector: (v) => i64([v]) }, blocks, c(perPass), passes, 1, (start, end) => {
+    return blockPasses({ op, int64: c }, blocks, c(perPass), passes, 1, (start, end) => {
       const idx = slice(idxT, start, end, 0); // [per, Hs, M]
       const k = op('Reshape', [op('Gather', [flatKeys, idx], { axis: int(0) }), bnsh]);
       const v = op('Reshape', [op('Gather', [flatValues, idx], { axis: int(0) }), bnsh]);
