@@ -1,5 +1,6 @@
 // `longweave engine bench MODEL`: times dense and sparse attention on a model's head shape (one
-// attention layer as its own graph, random inputs), next to the cost model's bounds; with
+// attention layer as its own graph, random or RoPE-shaped inputs), next to the cost model's bounds
+// and the compression data-dependent patterns executed; with
 // --whole-model also the whole prefill and decode step, composed from parts measured on the model.
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

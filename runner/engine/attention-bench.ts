@@ -1,6 +1,8 @@
 // Timing of attention methods on a model's head shape: one attention layer as its own graph
 // (attention/layer-graph.ts), chained `chain` times in one graph so that host copies cancel out
-// ((t_chain - t_1) / (chain - 1) per layer), on random fp16 inputs. Prefill is timed on the chunk in
+// ((t_chain - t_1) / (chain - 1) per layer), on random fp16 inputs (prefill queries and keys
+// optionally RoPE-shaped: ropeInputs). Vertical-Slash's and FlexPrefill's rows also carry the
+// compression the timed chunk executed, from the graph's kept-pairs count. Prefill is timed on the chunk in
 // the middle of a prompt of length L (positions (L - c) / 2 ...): every method's chunk cost is affine
 // in its position, so L / c times that chunk is the whole prompt's attention time per layer. Decode
 // is one step over an (L - 1)-token cache held as the engine's WebGPU decode holds it: a frozen

@@ -48,6 +48,27 @@ describe('longweave engine bench', () => {
     expect(report.rows[6]!.budget).toEqual({ capacity: 160 });
   }, 60_000);
 
+  it('prints the compression a data-dependent pattern executed, on random and on RoPE-shaped inputs', () => {
+    const dir = writeFixtureCheckpoint('llama', root);
+    const run = (inputs: string): Row & { measuredCompression?: number; measuredSparsity?: number } => {
+      const result = cli(['engine', 'bench', dir, '--device', 'cpu', '--lengths', '1024', '--attention', 'vertical-slash,a-shape', '--decode-attention', 'none', '--compression', '4', '--chunk', '256', '--repeat', '1', '--inputs', inputs, '--params', '{"vertical-slash":{"tileSize":16,"forcedSlash":4}}', '--json']);
+      expect(result.status, result.stderr).toBe(0);
+      const report = JSON.parse(result.stdout) as { rows: (Row & { measuredCompression?: number })[]; inputs: string };
+      expect(report.inputs).toBe(inputs);
+      // A-shape's kept pairs follow from its budget: no measurement.
+      expect(report.rows.find((r) => r.method === 'a-shape')!.measuredCompression).toBeUndefined();
+      return report.rows.find((r) => r.method === 'vertical-slash')!;
+    };
+    const flat = run('random');
+    const shaped = run('rope');
+    for (const row of [flat, shaped]) {
+      expect(row.measuredCompression).toBeCloseTo(1 / (1 - row.measuredSparsity!), 1);
+      expect(row.measuredCompression).toBeGreaterThan(1);
+    }
+    // Attention that decays with distance lets the same budget keep fewer pairs than flat attention.
+    expect(shaped.measuredCompression!).toBeGreaterThan(flat.measuredCompression!);
+  }, 60_000);
+
   it('refuses an unknown method, a ratio of 1 and a bad length', () => {
     const dir = writeFixtureCheckpoint('llama', root);
     const unknown = cli(['engine', 'bench', dir, '--device', 'cpu', '--attention', 'magic']);
