@@ -6,8 +6,9 @@
 // top max-count entries are taken (forced first) with a validity mask. The rest (tiles, gather,
 // attention, chunked prefill, memory) is Vertical-Slash's: see pattern-prefill.ts. Cost of the
 // selection: four TopK sorts over T per head (bitonic on WebGPU), once per layer and chunk; with
-// params.coverage 'bisect' the two full sorts become a bisection on the threshold (below; opt-in
-// until timed on the GPU: on the H100 the full sorts took 303 of a 64k chunk's 1391 ms). Budget:
+// params.coverage 'bisect' the two full sorts become a bisection on the threshold (below; opt-in:
+// on the H100 at 64k it was 15% faster than the sorts before the estimation's sums became MatMuls,
+// and 28% slower after, docs/sparse-attention.md). Budget:
 // flexPrefillBudget; alpha is fed in parts per million. Reference:
 // runner/engine/sparse/reference/flexprefill.ts (flexPrefillChunkAttention for chunks).
 import { int } from '../onnx/graph-builder.js';

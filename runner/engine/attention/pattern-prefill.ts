@@ -9,10 +9,11 @@
 //
 // 1. Estimation (dense over lastQueries x T, as MInference does): the chunk's last n = min(lastQueries,
 //    S) queries against all T keys, causal softmax. The keys are gathered in reverse order, so row r
-//    (query T-n+r) reads key T-1-c at column c; then the vertical (column) sums are a ReduceSum over
+//    (query T-n+r) reads key T-1-c at column c; then the vertical (column) sums are a sum over
 //    rows (reversed back), and the slash sum of offset o = query - key is the sum of F[r, o+n-1-r]:
 //    padding each row with n zeros and re-reading the flat buffer with a row stride one shorter
-//    (Pad, Reshape, Slice) lines the diagonals up as columns, so the slash sums are a ReduceSum too.
+//    (Pad, Reshape, Slice) lines the diagonals up as columns, so the slash sums are a sum over rows
+//    too. The sums are MatMuls with a row of ones, which read along T.
 //    Statistics in fp32 whatever the compute dtype. Cost: h x n x T scores per chunk (n = 64 for
 //    Vertical-Slash, 512 for FlexPrefill), computed in passes of whole KV heads (see Memory): one
 //    KV head of a 7B shape (7 query heads) at n = 512, T = 128K is 4.7e8 scores.
@@ -232,7 +233,6 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
   const toF = (x: string): string => op('Cast', [x], { to: int(1) });
   const firstCol = toF(op('Reshape', [sub(sub(n, c(1)), range(c(0), n)), i64([-1, 1])]));
   const causal = op('GreaterOrEqual', [toF(op('Reshape', [range(c(0), T), i64([1, -1])])), firstCol]);
-  const headAxes = kvScope ? [1, 2] : [2];
   const per = Math.min(Hs, p.headsPerPass ?? defaultHeadsPerPass(spec.maxPositionEmbeddings, d, Gs, Hs));
   // Estimation in passes of whole KV heads (as many as the attention passes cover, at least one).
   const kvPer = Math.max(1, Math.floor((per * Gs) / G));
@@ -249,14 +249,20 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
     const part = (x: string): string => (k0 === 0 && k1 === KV ? x : slice(x, k0, k1, 0));
     let probs = op('Softmax', [op('Where', [causal, op('MatMul', [part(lastQ), part(keysRevT)]), scalar(-65504)])], { axis: int(-1) });
     if (ctx.valueType !== 'float') probs = op('Cast', [probs], { to: int(1) });
-    const toSelecting = (x: string): string => (kvScope ? x : op('Flatten', [x], { axis: int(2) }));
-    verticalParts.push(toSelecting(sum(probs, headAxes)));
+    // The sums over rows (and the group's heads) are MatMuls with a row of ones: [1, r] x [k, s, r, T]
+    // -> [k, s, 1, T], read along T (a ReduceSum over the non-innermost axes reads with a stride of T).
+    const headRows = kvScope ? op('Reshape', [probs, op('Concat', [i64([0, 1, -1]), vec(T)], { axis: int(0) })]) : probs;
+    const rowSums = (x: string, count: string): string =>
+      op('Flatten', [op('MatMul', [op('Expand', [f32c(1), op('Concat', [i64([1]), vec(count)], { axis: int(0) })]), x])], { axis: int(2) });
+    verticalParts.push(rowSums(headRows, kvScope ? mul(n, c(G)) : n));
     // With scope 'kv-head' the group's heads are summed before the skew (the same sums: the skew
     // moves each row alike in every head), so the padded copy and its slices are G times smaller.
-    const rows = kvScope ? op('ReduceSum', [probs, i64([1])], { keepdims: int(1) }) : probs;
+    const rows = kvScope
+      ? op('Reshape', [op('MatMul', [op('Expand', [f32c(1), i64([1, G])]), op('Reshape', [probs, i64([0, G, -1])])]), op('Concat', [i64([0, 1]), vec(n), vec(T)], { axis: int(0) })])
+      : probs;
     const flat = op('Reshape', [op('Pad', [rows, pads]), i64([0, 0, -1])]);
     const skewed = op('Reshape', [slice(flat, skewStart, skewEnd, 2), skewShape]);
-    slashParts.push(toSelecting(sum(slice(skewed, 0, T, 3), headAxes)));
+    slashParts.push(rowSums(slice(skewed, 0, T, 3), n));
   }
   const joinParts = (parts: string[]): string => (parts.length === 1 ? parts[0]! : op('Concat', parts, { axis: int(0) }));
   const vertical = op('Gather', [joinParts(verticalParts), reversed], { axis: int(1) });
