@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { buildLayerGraph, LAYER_IO } from '../runner/engine/attention/layer-graph.js';
 import { planAttention } from '../runner/engine/backend.js';
-import { randomTensor as random } from '../runner/engine/attention-bench.js';
+import { feedsFor } from '../runner/engine/attention-bench.js';
 import { shapeConfig } from '../runner/engine/checkpoint/shapes.js';
 import { parseConfig } from '../runner/engine/checkpoint/config.js';
 
@@ -36,7 +36,6 @@ const P = Math.floor((L - S) / 2 / 64) * 64;
 const C = Number(values.compression);
 const params = JSON.parse(values.params!) as Record<string, unknown>;
 const fp16 = values.device === 'webgpu';
-const { numHeads: h, numKvHeads: kv, headDim: d } = spec;
 
 // The method's budget at (C, L) as the engine backend feeds it (dense: none).
 const plan = method === 'dense' ? null : planAttention({ prefill: method, decode: 'dense', compression: C, params }, spec, L);
@@ -51,18 +50,8 @@ const session = await ort.InferenceSession.create(built.model, {
   profileFilePrefix: values.prefix!,
   ...(fp16 ? { preferredOutputLocation: { [LAYER_IO.output]: 'cpu' as const, [LAYER_IO.presentKey]: 'gpu-buffer' as const, [LAYER_IO.presentValue]: 'gpu-buffer' as const } } : {}),
 });
-const scale = 4 / Math.sqrt(Math.sqrt(d));
-const feeds: Record<string, ort.Tensor> = {
-  [LAYER_IO.query]: random(fp16, [1, S, h * d], 1, scale),
-  [LAYER_IO.key]: random(fp16, [1, S, kv * d], 2, scale),
-  [LAYER_IO.value]: random(fp16, [1, S, kv * d], 3, 1),
-  [LAYER_IO.pastKey]: random(fp16, [1, kv, P, d], 4, scale),
-  [LAYER_IO.pastValue]: random(fp16, [1, kv, P, d], 5, 1),
-  [LAYER_IO.seqlensK]: new ort.Tensor('int32', Int32Array.of(P + S - 1), [1]),
-  [LAYER_IO.totalSequenceLength]: new ort.Tensor('int32', Int32Array.of(P + S), []),
-  [LAYER_IO.positionIds]: new ort.Tensor('int64', BigInt64Array.from({ length: S }, (_, i) => BigInt(P + i)), [1, S]),
-};
-for (const name of built.sharedInputs) feeds[name] = new ort.Tensor('int64', BigInt64Array.of(BigInt(inputs[name]!)), []);
+// The engine bench's random inputs for a prefill chunk (attention-bench.ts).
+const feeds = feedsFor(spec, fp16, P, S, inputs, built.sharedInputs, null);
 const use = Object.fromEntries(Object.entries(feeds).filter(([name]) => session.inputNames.includes(name)));
 const times: number[] = [];
 for (let i = 0; i < 2; i++) {

@@ -18,11 +18,12 @@ import { buildLayerGraph, emptyState, LAYER_IO } from './attention/layer-graph.j
 import type { AttentionStateSpec } from './attention/quest-state.js';
 import { attentionMethod } from './attention/registry.js';
 import { DEFAULT_BLOCK, FROZEN_IO } from './attention/dense-decode-blocked.js';
-import { statOutput } from './attention/stats.js';
+import { statValue } from './attention/stats.js';
 import { STREAMING_IO } from './attention/sink-window.js';
 import { floatToHalf } from './dtype.js';
 import { SPARSE_METHODS } from './sparse/registry.js';
 import { decodeTraffic, prefillCost, type CostShape } from './sparse/cost.js';
+import { causalPairs } from './sparse/sparsity.js';
 import type { Device } from './session/protocol.js';
 
 /** What to time. */
@@ -275,14 +276,14 @@ async function timeRuns(session: ort.InferenceSession, feeds: Record<string, ort
     out = await session.run(current);
     times.push(performance.now() - t0);
   }
-  const kept = out[statOutput('kept_pairs')];
+  const keptPairs = statValue(out, 'kept_pairs');
   for (const t of Object.values(out)) if (t.location === 'gpu-buffer') t.dispose();
   for (const t of owned) t.dispose();
-  return { ms: median(times), ...(kept ? { keptPairs: Number((kept.data as Float32Array)[0]) } : {}) };
+  return { ms: median(times), ...(keptPairs !== undefined ? { keptPairs } : {}) };
 }
 
-/** Feeds of one layer graph: `S` new tokens over a `P`-token cache, budgets as int64 scalars. */
-function feedsFor(spec: ModelSpec, fp16: boolean, P: number, S: number, inputs: Record<string, number>, sharedInputs: string[], cache: { key: ort.Tensor; value: ort.Tensor } | null, at = P, fresh?: NewTokens): Record<string, ort.Tensor> {
+/** Feeds of one layer graph: `S` new tokens over a `P`-token cache (random when not given), budgets as int64 scalars. */
+export function feedsFor(spec: ModelSpec, fp16: boolean, P: number, S: number, inputs: Record<string, number>, sharedInputs: string[], cache: { key: ort.Tensor; value: ort.Tensor } | null, at = P, fresh?: NewTokens): Record<string, ort.Tensor> {
   const { numHeads: h, numKvHeads: kv, headDim: d } = spec;
   const scale = 1 / Math.sqrt(Math.sqrt(d));
   const feeds: Record<string, ort.Tensor> = {
@@ -400,8 +401,8 @@ export async function benchAttention(o: AttentionBenchOptions): Promise<Attentio
       try {
         const timed = await perLayerMs(graph, o, p, s, planned?.inputs ?? {}, useCache, maxPositions, frozen, phase === 'prefill' ? rope : undefined);
         ms = factor * timed.ms;
-        // The chunk rows' causal pairs: s rows over p earlier keys plus the causal triangle.
-        if (timed.keptPairs !== undefined) measured = 1 - timed.keptPairs / (o.spec.numHeads * (s * p + (s * (s + 1)) / 2));
+        // The chunk rows' causal pairs: those of p + s tokens less those of the first p.
+        if (timed.keptPairs !== undefined) measured = 1 - timed.keptPairs / (o.spec.numHeads * (causalPairs(p + s) - causalPairs(p)));
       } catch (e) {
         error = e instanceof Error ? e.message.split('\n')[0]! : String(e);
       }

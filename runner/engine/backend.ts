@@ -13,6 +13,7 @@ import { renderChat } from '../../generators/tokenizers/chat-template.js';
 import { ATTENTION_METHODS, attentionMethod } from './attention/registry.js';
 import { resolveAttention, SPARSE_METHODS } from './sparse/registry.js';
 import { decodeTraffic, prefillCost as densePrefillCost, type CostShape } from './sparse/cost.js';
+import { prefillSparsity } from './sparse/sparsity.js';
 
 /** Options of `createEngineBackend`. */
 export interface EngineBackendOptions extends EngineOptions {
@@ -114,9 +115,8 @@ export function planAttention(setting: AttentionSetting, shape: CostShape, lengt
  */
 export function measuredPlan(plan: EnginePlan, shape: CostShape & { numLayers: number; numHeads: number }, length: number, stats: { keptPairs?: number } | undefined): Pick<EnginePlan, 'sparsity' | 'executed'> {
   if (stats?.keptPairs === undefined || plan.prefill === 'dense') return { sparsity: plan.sparsity, executed: plan.executed };
-  const causal = (length * (length + 1)) / 2;
-  const density = Math.min(1, stats.keptPairs / (shape.numLayers * shape.numHeads * causal));
-  const sparsity = 1 - density;
+  const sparsity = Math.max(0, prefillSparsity(stats.keptPairs / (shape.numLayers * shape.numHeads), length));
+  const density = 1 - sparsity;
   const executed = { ...plan.executed };
   executed['prefillSparsityTarget'] = executed['prefillSparsity']!;
   executed['prefillSparsity'] = sparsity;

@@ -8,6 +8,12 @@ import type { AttentionStat } from './types.js';
 /** The graph output of a summed statistic. */
 export const statOutput = (name: AttentionStat): string => `attention.stats.${name}`;
 
+/** A run's value of a statistic (its scalar output read on the host), or undefined when the graph reports none. */
+export function statValue(outputs: Readonly<Record<string, { data: unknown }>>, name: AttentionStat): number | undefined {
+  const tensor = outputs[statOutput(name)];
+  return tensor ? Number((tensor.data as Float32Array)[0]) : undefined;
+}
+
 /** Collects the reports of a graph's layers; `finish` adds one output per statistic reported. */
 export function statCollector(g: GraphBuilder): { report(name: AttentionStat, value: string): void; finish(): string[] } {
   const reported = new Map<AttentionStat, string[]>();

@@ -6,7 +6,7 @@ import { parentPort } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { GRAPH_IO } from '../graph/model-graph.js';
 import { FROZEN_IO, DEFAULT_BLOCK } from '../attention/dense-decode-blocked.js';
-import { statOutput } from '../attention/stats.js';
+import { statValue } from '../attention/stats.js';
 import { CACHE_OUT, SPLIT_AT, WINDOW_IO, freezeGraph, mergeGraph, windowGraph } from '../graph/cache-graphs.js';
 import { SINK_WINDOW_IO, STREAMING_IO } from '../attention/sink-window.js';
 import { ATTENTION_STATE, emptyState, type AttentionStateSpec } from '../attention/quest-state.js';
@@ -162,12 +162,24 @@ async function generate(request: GenerateRequest): Promise<void> {
   // Attention states by input name (empty until a session outputs them).
   const states = new Map<string, ort.Tensor>();
   const stateSpecs = [...(config.states?.prefill ?? []), ...(config.states?.decode ?? [])];
-  /** Moves the first `n` tokens of the current past into the frozen cache. */
-  const freeze = async (n: number): Promise<void> => {
-    const feeds: Record<string, ort.Tensor> = { [SPLIT_AT]: new ort.Tensor('int64', BigInt64Array.of(BigInt(n)), [1]) };
+  /** Every layer's current past as the feeds of a cache graph (freeze, merge, compress, window). */
+  const pastFeeds = (): Record<string, ort.Tensor> => {
+    const feeds: Record<string, ort.Tensor> = {};
     for (let l = 0; l < layers; l++) {
       feeds[GRAPH_IO.pastKey(l)] = pastKeys[l]!;
       feeds[GRAPH_IO.pastValue(l)] = pastValues[l]!;
+    }
+    return feeds;
+  };
+  /** The new past from a cache graph's outputs (the caller has disposed of the old one). */
+  const takePast = (out: Record<string, ort.Tensor>, key: (l: number) => string, value: (l: number) => string): void => {
+    pastKeys = Array.from({ length: layers }, (_, l) => out[key(l)]!);
+    pastValues = Array.from({ length: layers }, (_, l) => out[value(l)]!);
+  };
+  /** Moves the first `n` tokens of the current past into the frozen cache. */
+  const freeze = async (n: number): Promise<void> => {
+    const feeds: Record<string, ort.Tensor> = { ...pastFeeds(), [SPLIT_AT]: new ort.Tensor('int64', BigInt64Array.of(BigInt(n)), [1]) };
+    for (let l = 0; l < layers; l++) {
       if (frozenLength > 0) {
         feeds[frozenKeyInput(l)] = frozenKeys[l]!;
         feeds[FROZEN_IO.value(l)] = frozenValues[l]!;
@@ -177,8 +189,7 @@ async function generate(request: GenerateRequest): Promise<void> {
     dispose([...pastKeys, ...pastValues, ...frozenKeys, ...frozenValues]);
     frozenKeys = Array.from({ length: layers }, (_, l) => out[CACHE_OUT.keyT(l)]!);
     frozenValues = Array.from({ length: layers }, (_, l) => out[CACHE_OUT.value(l)]!);
-    pastKeys = Array.from({ length: layers }, (_, l) => out[CACHE_OUT.tailKey(l)]!);
-    pastValues = Array.from({ length: layers }, (_, l) => out[CACHE_OUT.tailValue(l)]!);
+    takePast(out, CACHE_OUT.tailKey, CACHE_OUT.tailValue);
     frozenLength += n;
   };
   /** SnapKV: replaces the prompt's cache by the kept tokens (the position counter stays absolute). */
@@ -186,20 +197,17 @@ async function generate(request: GenerateRequest): Promise<void> {
   const compress = async (): Promise<void> => {
     const capacity = request.attentionInputs?.[SNAPKV_IO.capacity] ?? config.compress?.capacity;
     if (capacity === undefined) throw new Error(`${config.compress!.variant} needs its budget: attentionInputs["${SNAPKV_IO.capacity}"] or params.capacity.`);
-    const feeds: Record<string, ort.Tensor> = { [SNAPKV_IO.capacity]: new ort.Tensor('int64', BigInt64Array.of(BigInt(capacity)), []) };
+    const feeds: Record<string, ort.Tensor> = { ...pastFeeds(), [SNAPKV_IO.capacity]: new ort.Tensor('int64', BigInt64Array.of(BigInt(capacity)), []) };
     const windows = Array.from({ length: layers }, (_, l) => ATTENTION_STATE.input(l, SNAPKV_IO.windowState));
     for (let l = 0; l < layers; l++) {
       const window = states.get(windows[l]!);
       if (!window) throw new Error(`The prefill graph kept no window queries (${windows[l]}); build it with windowQueries.`);
-      feeds[GRAPH_IO.pastKey(l)] = pastKeys[l]!;
-      feeds[GRAPH_IO.pastValue(l)] = pastValues[l]!;
       feeds[windows[l]!] = window;
     }
     const out = await compressSession!.run(feeds);
     dispose([...pastKeys, ...pastValues, ...windows.map((w) => states.get(w)!)]);
     for (const w of windows) states.delete(w);
-    pastKeys = Array.from({ length: layers }, (_, l) => out[SNAPKV_IO.key(l)]!);
-    pastValues = Array.from({ length: layers }, (_, l) => out[SNAPKV_IO.value(l)]!);
+    takePast(out, SNAPKV_IO.key, SNAPKV_IO.value);
     for (let l = 0; l < layers; l++) {
       dispose([out[SNAPKV_IO.kept(l)]!]);
       const mask = out[ATTENTION_STATE.output(l, SNAPKV_IO.maskState)];
@@ -218,17 +226,13 @@ async function generate(request: GenerateRequest): Promise<void> {
     windowStart = Math.max(sinks, position + 1 - recent);
     if (windowStart <= sinks) return;
     const feeds: Record<string, ort.Tensor> = {
+      ...pastFeeds(),
       [WINDOW_IO.sinks]: new ort.Tensor('int64', BigInt64Array.of(BigInt(sinks)), [1]),
       [WINDOW_IO.from]: new ort.Tensor('int64', BigInt64Array.of(BigInt(windowStart)), [1]),
     };
-    for (let l = 0; l < layers; l++) {
-      feeds[GRAPH_IO.pastKey(l)] = pastKeys[l]!;
-      feeds[GRAPH_IO.pastValue(l)] = pastValues[l]!;
-    }
     const out = await windowSession!.run(feeds);
     dispose([...pastKeys, ...pastValues]);
-    pastKeys = Array.from({ length: layers }, (_, l) => out[CACHE_OUT.tailKey(l)]!);
-    pastValues = Array.from({ length: layers }, (_, l) => out[CACHE_OUT.tailValue(l)]!);
+    takePast(out, CACHE_OUT.tailKey, CACHE_OUT.tailValue);
   };
   let compressMs: number | undefined;
   const chunkMs: number[] = [];
@@ -280,8 +284,8 @@ async function generate(request: GenerateRequest): Promise<void> {
     if (windowStart !== null && active.inputNames.includes(STREAMING_IO.windowStart)) feeds[STREAMING_IO.windowStart] = new ort.Tensor('int64', BigInt64Array.of(BigInt(windowStart)), []);
     for (const spec of stateSpecs) if (active.inputNames.includes(spec.input)) feeds[spec.input] = states.get(spec.input) ?? emptyState(spec);
     const outputs = await active.run(feeds);
-    const kept = outputs[statOutput('kept_pairs')];
-    if (kept && !decoding) keptPairs = (keptPairs ?? 0) + Number((kept.data as Float32Array)[0]);
+    const kept = statValue(outputs, 'kept_pairs');
+    if (kept !== undefined && !decoding) keptPairs = (keptPairs ?? 0) + kept;
     for (const spec of stateSpecs) {
       const next = outputs[spec.output];
       if (!next) continue;
