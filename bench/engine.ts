@@ -12,11 +12,11 @@
 // --compression / --decode-compression (runner/engine/sparse: the paper's budgets), fed as the
 // graph's budget inputs; a data-dependent prefill pattern's measured sparsity is recorded.
 import { parseArgs } from 'node:util';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from '../runner/engine/engine.js';
+import { GpuMemory } from '../runner/engine/gpu-memory.js';
 import { parseConfig } from '../runner/engine/checkpoint/config.js';
 import { SyntheticSource } from '../runner/engine/checkpoint/synthetic.js';
 import { shapeConfig } from '../runner/engine/checkpoint/shapes.js';
@@ -55,39 +55,6 @@ const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? (s[(s.length - 1) >> 1]! + s[s.length >> 1]!) / 2 : NaN;
 };
-
-/** Samples used GPU memory (MiB) with nvidia-smi; `peak()` since the last `reset()`. */
-class GpuMemory {
-  private proc: ChildProcess | null = null;
-  private max = 0;
-  baseline = 0;
-  start(): void {
-    try {
-      this.proc = spawn('nvidia-smi', ['--query-gpu=memory.used', '--format=csv,noheader,nounits', '-lms', '100'], { stdio: ['ignore', 'pipe', 'ignore'] });
-      this.proc.on('error', () => (this.proc = null));
-      this.proc.stdout?.on('data', (chunk: Buffer) => {
-        for (const line of chunk.toString().split('\n')) {
-          const mib = Number.parseInt(line.trim(), 10);
-          if (Number.isFinite(mib)) {
-            if (this.baseline === 0) this.baseline = mib;
-            this.max = Math.max(this.max, mib);
-          }
-        }
-      });
-    } catch {
-      this.proc = null;
-    }
-  }
-  reset(): void {
-    this.max = 0;
-  }
-  peak(): number | null {
-    return this.proc ? this.max : null;
-  }
-  stop(): void {
-    this.proc?.kill();
-  }
-}
 
 const config = shapeConfig(values.shape!, values.layers ? { num_hidden_layers: Number(values.layers) } : {});
 const spec = parseConfig(config);

@@ -2,6 +2,7 @@
 // attention layer as its own graph, random or RoPE-shaped inputs), next to the cost model's bounds
 // and the compression data-dependent patterns executed; with
 // --whole-model also the whole prefill and decode step, composed from parts measured on the model.
+import { GpuMemory } from '../runner/engine/gpu-memory.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
@@ -123,19 +124,27 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       ...(parseParams(args.params, args['block-size']) ? { params: parseParams(args.params, args['block-size'])! } : {}),
       log: (line: string) => void process.stderr.write(`${line}\n`),
     };
-    const rows: (AttentionBenchRow & { wholeMs?: number; wholeSpeedup?: number })[] = await benchAttention(options);
+    // GPU memory per row, where nvidia-smi is present (WebGPU on NVIDIA).
+    const memory = args.device === 'webgpu' ? new GpuMemory() : undefined;
+    memory?.start();
+    let rows: (AttentionBenchRow & { wholeMs?: number; wholeSpeedup?: number })[];
+    try {
+      rows = await benchAttention({ ...options, ...(memory ? { memory } : {}) });
+    } finally {
+      memory?.stop();
+    }
     const parts = args['whole-model'] ? await measureModelParts(options, args['cache-dir'] ?? join(tmpdir(), 'longweave-bench-graphs')) : null;
     const out = parts ? wholeTimes(rows, parts, spec, args.chunk) : rows;
     if (args.json) {
       process.stdout.write(`${JSON.stringify({ model: args.model, device: args.device, layers: spec.numLayers, heads: spec.numHeads, kvHeads: spec.numKvHeads, headDim: spec.headDim, chunk: args.chunk, chain: args.chain, decodeChain: args['decode-chain'], repeat: args.repeat, inputs: args.inputs, modelParts: parts, rows: out }, null, 2)}\n`);
       return;
     }
-    const header = ['phase', 'method', 'length', 'C', 'ms/layer', 'speedup', 'bound', ...(parts ? ['whole ms', 'whole speedup'] : []), 'sparsity', 'measured C', 'budget'];
+    const header = ['phase', 'method', 'length', 'C', 'ms/layer', 'speedup', 'bound', ...(parts ? ['whole ms', 'whole speedup'] : []), 'sparsity', 'measured C', 'peak MiB', 'budget'];
     const lines = [header.join('\t')];
     for (const r of out) {
       lines.push([
         r.phase, r.method, formatLength(r.length), String(r.compression), r.error ? `error: ${r.error}` : fixed(r.msPerLayer, 2), fixed(r.speedup, 2), fixed(r.bound, 2),
-        ...(parts ? [fixed(r.wholeMs ?? NaN, 0), fixed(r.wholeSpeedup ?? NaN, 2)] : []), fixed(r.sparsity, 3), fixed(r.measuredCompression ?? NaN, 2), r.budget ? JSON.stringify(r.budget) : '',
+        ...(parts ? [fixed(r.wholeMs ?? NaN, 0), fixed(r.wholeSpeedup ?? NaN, 2)] : []), fixed(r.sparsity, 3), fixed(r.measuredCompression ?? NaN, 2), r.peakGpuMemMiB !== undefined ? String(r.peakGpuMemMiB) : '-', r.budget ? JSON.stringify(r.budget) : '',
       ].join('\t'));
     }
     process.stdout.write(`${lines.join('\n')}\n`);

@@ -12,6 +12,7 @@
 // model's other work is measured once on the real model (synthetic weights: one prefill chunk at
 // position 0 and decode steps, minus their dense attention) and whole-prefill / whole-step times
 // are composed from the measured parts.
+import type { GpuMemory } from './gpu-memory.js';
 import * as ort from 'onnxruntime-node';
 import type { ModelSpec } from './checkpoint/config.js';
 import { buildLayerGraph, emptyState, LAYER_IO } from './attention/layer-graph.js';
@@ -58,6 +59,8 @@ export interface AttentionBenchOptions {
    * has sinks, as a trained model's does).
    */
   inputs?: 'random' | 'rope';
+  /** A GPU memory sampler (gpu-memory.ts): each row then records the peak while it ran. */
+  memory?: Pick<GpuMemory, 'reset' | 'peak' | 'current'>;
   log?: (line: string) => void;
 }
 
@@ -83,8 +86,19 @@ export interface AttentionBenchRow {
    */
   measuredSparsity?: number;
   measuredCompression?: number;
+  /**
+   * With a memory sampler: used GPU memory (MiB, whole device) when the row began and its peak
+   * while the row ran (graph build, session, runs). Memory that earlier rows' buffers still hold
+   * (onnxruntime's buffer cache) is in both; the difference is what the row added at most.
+   */
+  gpuMemBeforeMiB?: number;
+  peakGpuMemMiB?: number;
   error?: string;
 }
+
+/** A row's memory fields when a sampler took samples. */
+const memoryFigures = (before: number | null, peak: number | null): Pick<AttentionBenchRow, 'gpuMemBeforeMiB' | 'peakGpuMemMiB'> =>
+  before !== null && peak !== null && peak > 0 ? { gpuMemBeforeMiB: before, peakGpuMemMiB: Math.max(peak, before) } : {};
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -398,6 +412,8 @@ export async function benchAttention(o: AttentionBenchOptions): Promise<Attentio
       let ms = NaN;
       let error: string | undefined;
       let measured: number | undefined;
+      const before = o.memory?.current() ?? null;
+      o.memory?.reset();
       try {
         const timed = await perLayerMs(graph, o, p, s, planned?.inputs ?? {}, useCache, maxPositions, frozen, phase === 'prefill' ? rope : undefined);
         ms = factor * timed.ms;
@@ -417,11 +433,13 @@ export async function benchAttention(o: AttentionBenchOptions): Promise<Attentio
         bound: planned ? +planned.bound.toFixed(2) : 1,
         sparsity: planned ? +planned.sparsity.toFixed(4) : 0,
         ...(measured !== undefined ? { measuredSparsity: +measured.toFixed(4), measuredCompression: +(1 / (1 - measured)).toFixed(2) } : {}),
+        ...memoryFigures(before, o.memory?.peak() ?? null),
         ...(error ? { error } : {}),
       };
       rows.push(row);
       const executed = row.measuredCompression !== undefined ? `, executed C ${row.measuredCompression}` : '';
-      log(`${phase} ${method} L=${L} C=${compression}: ${error ? `error: ${error}` : `${row.msPerLayer} ms/layer, ${row.speedup}x dense (bound ${row.bound}x${executed})`}`);
+      const mem = row.peakGpuMemMiB !== undefined ? `, GPU memory ${row.gpuMemBeforeMiB} -> peak ${row.peakGpuMemMiB} MiB` : '';
+      log(`${phase} ${method} L=${L} C=${compression}: ${error ? `error: ${error}` : `${row.msPerLayer} ms/layer, ${row.speedup}x dense (bound ${row.bound}x${executed})`}${mem}`);
       return ms;
     };
     /** The method's plan at C, or null after recording why it has none. */

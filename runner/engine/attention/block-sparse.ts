@@ -129,6 +129,9 @@ export function blockSparsePrefill(ctx: AttentionContext): string {
   const perPass = fused ? Math.max(1, Math.min(Math.floor(positiveInt(ctx, 'rowsPerPass', 1024) / B), Math.floor(1024 / Hs))) : 0;
   const passes = fused ? positiveInt(ctx, 'passes', Math.ceil((Math.ceil(4096 / B) + 1) / perPass)) : groups;
   const topBlocks = budgetKnob(ctx, 'topBlocks', BLOCK_SPARSE_IO.topBlocks, 'block-sparse', 1);
+  // A host barrier between passes (block-passes.ts): their gathered blocks are not all alive at once.
+  const syncPasses = ctx.params['syncPasses'] ?? true;
+  if (typeof syncPasses !== 'boolean') throw new Error(`block-sparse needs params.syncPasses as a boolean; got ${JSON.stringify(syncPasses)}.`);
 
   const positions = ctx.positionIds();
   const rotate = (x: string, heads: number): string => rotary(ctx, positions, x, heads);
@@ -234,7 +237,7 @@ export function blockSparsePrefill(ctx: AttentionContext): string {
   const pass = fused
     ? fusedPasses(ctx, { qBlocks, qBlocks32, flat, selected, kBlocks, vBlocks, perPass, B, shared })
     : matmulPasses(ctx, { qBlocks, qBlocks32, flat, selected, kBlocks, vBlocks, B, shared });
-  const attended = blockPasses({ op: (type, inputs, attributes) => g.op(type, inputs, attributes), int64: scalar }, nQ, per, passes, 1, (start, end) => pass(vec(start), vec(end)));
+  const attended = blockPasses({ op: (type, inputs, attributes) => g.op(type, inputs, attributes), int64: scalar }, nQ, per, passes, 1, (start, end) => pass(vec(start), vec(end)), syncPasses);
   // Back to token-major [nQ * B, H * d], without the padding rows.
   const tokenMajor = shared && !fused
     ? g.op('Transpose', [g.op('Reshape', [attended, g.int64([kv, -1, group, B, d])])], { perm: ints([1, 3, 0, 2, 4]) })
@@ -393,7 +396,7 @@ export const blockSparseAttention: AttentionBuilder = {
   id: 'block-sparse',
   phase: 'prefill',
   description:
-    'Block-Sparse (MInference): mean-pooled blocks (params.blockSize 16 or 64), top-k key blocks per query block with sink, diagonal and the block below forced; gathers the selected blocks (params scope, formulation fused|matmul, queryGroups, rowsPerPass; topBlocks from blockSparseBudget or a graph input).',
+    'Block-Sparse (MInference): mean-pooled blocks (params.blockSize 16 or 64), top-k key blocks per query block with sink, diagonal and the block below forced; gathers the selected blocks (params scope, formulation fused|matmul, queryGroups, rowsPerPass, syncPasses; topBlocks from blockSparseBudget or a graph input).',
   build: blockSparsePrefill,
   budgetInputs: (budget) => {
     const topBlocks = budget['topBlocks'];

@@ -71,7 +71,7 @@
 import { float, int, ints, type Attribute, type GraphBuilder } from '../onnx/graph-builder.js';
 import type { AttentionContext } from './types.js';
 import { rotary } from './rotary.js';
-import { blockPasses } from './block-passes.js';
+import { blockPasses, passBarrier } from './block-passes.js';
 
 /** The pattern parameters a graph bakes in (the references' VerticalSlashParams, tile mode). */
 export interface PatternParams {
@@ -87,6 +87,8 @@ export interface PatternParams {
   /** Fused: query rows per MultiHeadAttention pass (rounded down to whole tiles) and the number of passes. */
   rowsPerPass: number;
   passes?: number;
+  /** A host barrier between consecutive passes (block-passes.ts), so their buffers are not all alive at once. */
+  syncPasses: boolean;
 }
 
 /** Per-head statistics (float32 `[Hs, T]`) and the scalars a selection needs (int64 scalars). */
@@ -138,6 +140,8 @@ export function patternParams(method: string, defaults: object, params: Record<s
     const v = p[name];
     if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 1)) throw new Error(`${method} needs params.${name} as an integer >= 1; got ${JSON.stringify(v)}.`);
   }
+  const sync = p['syncPasses'] ?? true;
+  if (typeof sync !== 'boolean') throw new Error(`${method} needs params.syncPasses as a boolean; got ${JSON.stringify(sync)}.`);
   const hp = p['headsPerPass'];
   if (hp !== undefined && (typeof hp !== 'number' || !Number.isInteger(hp) || hp < 1)) throw new Error(`${method} needs params.headsPerPass as an integer >= 1; got ${JSON.stringify(hp)}.`);
   return {
@@ -150,6 +154,7 @@ export function patternParams(method: string, defaults: object, params: Record<s
     formulation,
     rowsPerPass: (p['rowsPerPass'] as number | undefined) ?? 512,
     ...(p['passes'] !== undefined ? { passes: p['passes'] as number } : {}),
+    syncPasses: sync,
   };
 }
 
@@ -244,9 +249,12 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
   const skewShape = op('Concat', [i64([0, 0]), vec(n), vec(width)], { axis: int(0) });
   const verticalParts: string[] = [];
   const slashParts: string[] = [];
+  // With syncPasses, each estimation pass waits for the previous one (block-passes.ts's barrier).
+  let wait: string | undefined;
+  const after = (v: number): string | number => (wait ? add(c(v), wait) : v);
   for (let k0 = 0; k0 < KV; k0 += kvPer) {
     const k1 = Math.min(KV, k0 + kvPer);
-    const part = (x: string): string => (k0 === 0 && k1 === KV ? x : slice(x, k0, k1, 0));
+    const part = (x: string): string => (k0 === 0 && k1 === KV ? x : slice(x, after(k0), after(k1), 0));
     let probs = op('Softmax', [op('Where', [causal, op('MatMul', [part(lastQ), part(keysRevT)]), scalar(-65504)])], { axis: int(-1) });
     if (ctx.valueType !== 'float') probs = op('Cast', [probs], { to: int(1) });
     // The sums over rows (and the group's heads) are MatMuls with a row of ones: [1, r] x [k, s, r, T]
@@ -263,7 +271,9 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
     const flat = op('Reshape', [op('Pad', [rows, pads]), i64([0, 0, -1])]);
     const skewed = op('Reshape', [slice(flat, skewStart, skewEnd, 2), skewShape]);
     slashParts.push(rowSums(slice(skewed, 0, T, 3), n));
+    if (p.syncPasses && k1 < KV) wait = passBarrier({ op, int64: c }, slashParts[slashParts.length - 1]!);
   }
+  wait = undefined;
   const joinParts = (parts: string[]): string => (parts.length === 1 ? parts[0]! : op('Concat', parts, { axis: int(0) }));
   const vertical = op('Gather', [joinParts(verticalParts), reversed], { axis: int(1) });
   const slash = joinParts(slashParts);
@@ -363,7 +373,7 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
       const [out] = g.node('MultiHeadAttention', [qPass, k, v, '', '', bias], { num_heads: int(PH), scale: float(1) }, { domain: 'com.microsoft', outputs: 3, name: `mha_vs_${ctx.layer}` });
       // [1, rows, PH * d] -> [Gs, t, per, Hs, d] -> [Hs, per, Gs, t, d].
       return op('Transpose', [op('Reshape', [out!, i64([Gs, t, perPass, Hs, d])])], { perm: ints([3, 2, 0, 1, 4]) });
-    });
+    }, p.syncPasses);
   }
 
   /** Passes of `per` selecting heads, each MatMul / Softmax / MatMul over all query blocks. */
@@ -381,20 +391,23 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
         const slashWidth = longest(coveredCount);
         const columnWidth = verticalCount ? longest(verticalCount) : columns;
         const axes = i64([0, 2]);
-        const slashEnd = op('Concat', [i64([s1]), slashWidth], { axis: int(0) });
-        const columnStart = op('Concat', [i64([s0]), rMax], { axis: int(0) });
-        const columnEnd = op('Concat', [i64([s1]), add(rMax, columnWidth)], { axis: int(0) });
+        const head = (v: number): string => vec(after(v) as string);
+        const slashEnd = op('Concat', [wait ? head(s1) : i64([s1]), slashWidth], { axis: int(0) });
+        const columnStart = op('Concat', [wait ? head(s0) : i64([s0]), rMax], { axis: int(0) });
+        const columnEnd = op('Concat', [wait ? head(s1) : i64([s1]), add(rMax, columnWidth)], { axis: int(0) });
+        const slashStart = wait ? op('Concat', [head(s0), i64([0])], { axis: int(0) }) : i64([s0, 0]);
         const pick = (x: string): string =>
-          op('Concat', [op('Slice', [x, i64([s0, 0]), slashEnd, axes]), op('Slice', [x, columnStart, columnEnd, axes])], { axis: int(2) });
+          op('Concat', [op('Slice', [x, slashStart, slashEnd, axes]), op('Slice', [x, columnStart, columnEnd, axes])], { axis: int(2) });
         idx = pick(index);
         pos = pick(keyPos);
       }
       const k = op('Reshape', [op('Transpose', [op('Gather', [flatKeys, idx], { axis: int(0) })], { perm: ints([0, 1, 3, 2]) }), i64([0, 0, 1, d, -1])]);
       const v = op('Reshape', [op('Gather', [flatValues, idx], { axis: int(0) }), i64([0, 0, 1, -1, d])]);
       const mask = op('LessOrEqual', [op('Reshape', [pos, i64([0, 0, 1, 1, -1])]), rowPos]);
-      const scores = op('MatMul', [s0 === 0 && s1 === Hs ? qBlocks : slice(qBlocks, s0, s1, 0), k]);
+      const scores = op('MatMul', [s0 === 0 && s1 === Hs ? qBlocks : slice(qBlocks, after(s0), after(s1), 0), k]);
       const attn = op('Softmax', [op('Where', [mask, scores, scalar(-65504)])], { axis: int(-1) });
       outputs.push(op('MatMul', [attn, v]));
+      if (p.syncPasses && s1 < Hs) wait = passBarrier({ op, int64: c }, outputs[outputs.length - 1]!);
     }
     return outputs.length === 1 ? outputs[0]! : op('Concat', outputs, { axis: int(0) });
   }
