@@ -13,7 +13,7 @@ import { renderChat } from '../../generators/tokenizers/chat-template.js';
 import { ATTENTION_METHODS, attentionMethod } from './attention/registry.js';
 import { resolveAttention, SPARSE_METHODS } from './sparse/registry.js';
 import { decodeTraffic, prefillCost as densePrefillCost, type CostShape } from './sparse/cost.js';
-import { prefillSparsity } from './sparse/sparsity.js';
+import { causalPairs, prefillSparsity } from './sparse/sparsity.js';
 
 /** Options of `createEngineBackend`. */
 export interface EngineBackendOptions extends EngineOptions {
@@ -110,10 +110,12 @@ export function planAttention(setting: AttentionSetting, shape: CostShape, lengt
  * tiles, FlexPrefill's coverage) reports the causal pairs it attended (`keptPairs`, summed over layers,
  * heads and chunks), which gives the effective sparsity as the paper defines it (1 - kept / causal
  * pairs, mean over layers and query heads) and the attention FLOPs actually executed. The budget's
- * target stays in `prefillSparsityTarget`.
+ * target stays in `prefillSparsityTarget`. With `gatheredPairs` (the query-key slots the gathered
+ * attention computed, padding and masked slots included), `prefillGatheredDensity` is that work over
+ * the causal pairs of dense attention.
  * @example measuredPlan(plan, spec, 4096, { keptPairs: 1.2e9 }).sparsity
  */
-export function measuredPlan(plan: EnginePlan, shape: CostShape & { numLayers: number; numHeads: number }, length: number, stats: { keptPairs?: number } | undefined): Pick<EnginePlan, 'sparsity' | 'executed'> {
+export function measuredPlan(plan: EnginePlan, shape: CostShape & { numLayers: number; numHeads: number }, length: number, stats: { keptPairs?: number; gatheredPairs?: number } | undefined): Pick<EnginePlan, 'sparsity' | 'executed'> {
   if (stats?.keptPairs === undefined || plan.prefill === 'dense') return { sparsity: plan.sparsity, executed: plan.executed };
   const sparsity = Math.max(0, prefillSparsity(stats.keptPairs / (shape.numLayers * shape.numHeads), length));
   const density = 1 - sparsity;
@@ -124,6 +126,7 @@ export function measuredPlan(plan: EnginePlan, shape: CostShape & { numLayers: n
   const attention = dense.attention * density;
   executed['prefillFlops'] = executed['prefillFlops']! - executed['prefillAttentionFlops']! + attention;
   executed['prefillAttentionFlops'] = attention;
+  if (stats.gatheredPairs !== undefined) executed['prefillGatheredDensity'] = stats.gatheredPairs / (shape.numLayers * shape.numHeads * causalPairs(length));
   return { sparsity, executed };
 }
 

@@ -67,7 +67,7 @@ describe('kept pairs of the pattern prefill graphs', () => {
 
   it('is summed over chained layers, and methods with a closed-form sparsity report nothing', () => {
     const shape = { numHeads: 4, numKvHeads: 2, headDim: 16 };
-    expect(buildLayerGraph('vertical-slash', shape, { precision: 'fp32', maxPositions: 256, layers: 3 }).statOutputs).toEqual([statOutput('kept_pairs')]);
+    expect(buildLayerGraph('vertical-slash', shape, { precision: 'fp32', maxPositions: 256, layers: 3 }).statOutputs).toEqual([statOutput('kept_pairs'), statOutput('gathered_pairs')]);
     for (const method of ['dense', 'a-shape', 'block-sparse']) expect(buildLayerGraph(method, shape, { precision: 'fp32', maxPositions: 256 }).statOutputs).toEqual([]);
   });
 });
@@ -85,6 +85,13 @@ describe('measuredPlan', () => {
     const denseAttention = plan.executed['prefillAttentionFlops']! / (1 - plan.sparsity);
     expect(m.executed['prefillAttentionFlops']).toBeCloseTo(0.25 * denseAttention, 0);
     expect(m.executed['prefillFlops']! - m.executed['prefillAttentionFlops']!).toBeCloseTo(plan.executed['prefillFlops']! - plan.executed['prefillAttentionFlops']!, 0);
+  });
+  it('records the gathered work over the dense causal pairs', () => {
+    const plan = planAttention({ prefill: 'vertical-slash', decode: 'dense', compression: 10 }, spec as never, 1000);
+    const causal = (1000 * 1001) / 2;
+    const m = measuredPlan(plan, spec, 1000, { keptPairs: 0.25 * 2 * 4 * causal, gatheredPairs: 0.5 * 2 * 4 * causal });
+    expect(m.executed['prefillGatheredDensity']).toBeCloseTo(0.5, 12);
+    expect(measuredPlan(plan, spec, 1000, { keptPairs: 0.25 * 2 * 4 * causal }).executed['prefillGatheredDensity']).toBeUndefined();
   });
   it('leaves a plan without the statistic as planned', () => {
     const plan = planAttention({ prefill: 'a-shape', decode: 'dense', compression: 5 }, spec as never, 1000);
@@ -114,5 +121,38 @@ describe('kept pairs through the engine (tiny llama checkpoint, chunks of 7)', (
     expect(small.kept).toBeGreaterThan(0);
     expect(small.kept).toBeLessThan(full.kept! / 2);
     expect((await kept({})).kept).toBeUndefined();
+  });
+});
+
+describe('gathered pairs (executed work) of the pattern prefill graphs', () => {
+  const shape = { numHeads: 8, numKvHeads: 2, headDim: 16 };
+  // P 37, S 113, T 150, 16-token tiles: query blocks 2..9 (8 blocks). Every offset kept, so the slash
+  // tiles cover r in [-15, 149] (165 keys per block) and hold every column: the columns are dropped
+  // before the gather, leaving one masked padding slot (M = 166 instead of 165 + 9).
+  const { layer } = chunkCase(shape, 37, 113, 5);
+  const dense = 8 * (113 * 37 + (113 * 114) / 2);
+  const params = { verticalCount: 9, slashCount: 150, forcedSlash: 3, lastQueries: 40, tileSize: 16 };
+  it('fused, kv-head: passes x blocks x rows x heads x (tiles + one padding column)', async () => {
+    const out = await runAttentionLayer('vertical-slash', shape, layer, { params: { ...params, scope: 'kv-head', formulation: 'fused', rowsPerPass: 32, passes: 5 } });
+    expect(statValue(out.extra, 'kept_pairs')).toBe(dense);
+    // 5 passes x 2 blocks x 16 rows x 4 query heads per KV head x 2 KV heads x 166 keys.
+    expect(statValue(out.extra, 'gathered_pairs')).toBe(5 * 2 * 16 * 4 * 2 * 166);
+  });
+  it('MatMul, query-head, in head passes: heads x blocks x rows x (tiles + one padding column)', async () => {
+    for (const headsPerPass of [8, 3]) {
+      const out = await runAttentionLayer('vertical-slash', shape, layer, { params: { ...params, scope: 'query-head', formulation: 'matmul', headsPerPass } });
+      expect(statValue(out.extra, 'kept_pairs')).toBe(dense);
+      expect(statValue(out.extra, 'gathered_pairs')).toBe(8 * 8 * 16 * 166);
+    }
+  });
+  it('sparse: the columns outside the tiles are gathered, and the work is at least the kept pairs', async () => {
+    const out = await runAttentionLayer('vertical-slash', shape, layer, { params: { ...params, slashCount: 4, scope: 'kv-head', formulation: 'fused', rowsPerPass: 32, passes: 5 } });
+    const kept = statValue(out.extra, 'kept_pairs')!;
+    const gathered = statValue(out.extra, 'gathered_pairs')!;
+    expect(kept).toBeLessThan(dense);
+    expect(gathered).toBeGreaterThanOrEqual(kept);
+    // 4 offsets give at most 4 x 16 + 15 tile keys, plus at most the 9 columns.
+    expect(gathered).toBeLessThanOrEqual(5 * 2 * 16 * 4 * 2 * (4 * 16 + 15 + 9));
+    expect(gathered % (5 * 2 * 16 * 4 * 2)).toBe(0);
   });
 });

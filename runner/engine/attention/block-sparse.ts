@@ -130,7 +130,7 @@ export function blockSparsePrefill(ctx: AttentionContext): string {
   const passes = fused ? positiveInt(ctx, 'passes', Math.ceil((Math.ceil(4096 / B) + 1) / perPass)) : groups;
   const topBlocks = budgetKnob(ctx, 'topBlocks', BLOCK_SPARSE_IO.topBlocks, 'block-sparse', 1);
   // A host barrier between passes (block-passes.ts): their gathered blocks are not all alive at once.
-  const syncPasses = ctx.params['syncPasses'] ?? true;
+  const syncPasses = ctx.params['syncPasses'] ?? false;
   if (typeof syncPasses !== 'boolean') throw new Error(`block-sparse needs params.syncPasses as a boolean; got ${JSON.stringify(syncPasses)}.`);
 
   const positions = ctx.positionIds();

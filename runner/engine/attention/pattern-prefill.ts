@@ -140,7 +140,7 @@ export function patternParams(method: string, defaults: object, params: Record<s
     const v = p[name];
     if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 1)) throw new Error(`${method} needs params.${name} as an integer >= 1; got ${JSON.stringify(v)}.`);
   }
-  const sync = p['syncPasses'] ?? true;
+  const sync = p['syncPasses'] ?? false;
   if (typeof sync !== 'boolean') throw new Error(`${method} needs params.syncPasses as a boolean; got ${JSON.stringify(sync)}.`);
   const hp = p['headsPerPass'];
   if (hp !== undefined && (typeof hp !== 'number' || !Number.isInteger(hp) || hp < 1)) throw new Error(`${method} needs params.headsPerPass as an integer >= 1; got ${JSON.stringify(hp)}.`);
@@ -323,13 +323,33 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
   const flatValues = op('Reshape', [values, i64([-1, d])]);
   // Key indices of every (head, block) at once: the slash tiles tb - R, then the columns.
   const slashKeys = sub(start3, op('Reshape', [relKept, i64([Hs, 1, -1])]));
-  const vert = op('Reshape', [sel.vertical, i64([Hs, 1, -1])]);
-  const vertKeys = add(vert, mul(start3, c(0)));
-  // A column already in a slash tile of the block is dropped (coverage of r = tb - v).
-  const relV = op('Reshape', [add(op('Min', [op('Max', [sub(start3, vert), c(1 - t)]), sub(T, c(1))]), c(t - 1)), i64([Hs, -1])]);
-  const dup = op('Reshape', [op('Greater', [op('GatherElements', [coveredF, relV], { axis: int(1) }), f32c(0.5)]), op('Shape', [vertKeys])]);
-  let vertOk = op('Not', [dup]);
-  if (sel.verticalValid) vertOk = op('And', [vertOk, op('Reshape', [sel.verticalValid, i64([Hs, 1, -1])])]);
+  /** Columns `[Hs, k]` (valid where `valid`) as keys of every block, and where a block attends them. */
+  const columnKeys = (columnList: string, valid: string | undefined): { vertKeys: string; vertOk: string } => {
+    const vert = op('Reshape', [columnList, i64([Hs, 1, -1])]);
+    const vertKeys = add(vert, mul(start3, c(0)));
+    // A column already in a slash tile of the block is dropped (coverage of r = tb - v).
+    const relV = op('Reshape', [add(op('Min', [op('Max', [sub(start3, vert), c(1 - t)]), sub(T, c(1))]), c(t - 1)), i64([Hs, -1])]);
+    const dup = op('Reshape', [op('Greater', [op('GatherElements', [coveredF, relV], { axis: int(1) }), f32c(0.5)]), op('Shape', [vertKeys])]);
+    const notDup = op('Not', [dup]);
+    return { vertKeys, vertOk: valid ? op('And', [notDup, op('Reshape', [valid, i64([Hs, 1, -1])])]) : notDup };
+  };
+  // Columns no block of the chunk attends (in the slash tiles of every block, or padding) are not
+  // gathered: the rest move to the front of each head's list (CumSum ranks, ScatterElements), padded
+  // to the longest head's count (at least 1) and masked. When the tiles cover nearly every key (a
+  // near-dense pattern: many scattered offsets, or a coverage count near T) this halves the gathered
+  // keys; with sparse patterns it changes little.
+  const selected = columnKeys(sel.vertical, sel.verticalValid);
+  const usefulF = op('ReduceMax', [op('Cast', [selected.vertOk], { to: int(1) }), i64([1])], { keepdims: int(0) }); // [Hs, k]
+  const usefulCount = sum(usefulF, [1]); // [Hs]
+  const colMax = op('Max', [op('Cast', [op('ReduceMax', [usefulCount, i64([0])], { keepdims: int(1) })], { to: int(7) }), i64([1])]);
+  const colRank = sub(op('Cast', [op('CumSum', [usefulF, c(1)])], { to: int(7) }), c(1));
+  const columnList = slice(op('ScatterElements', [
+    op('Expand', [c(0), shape(Hs, add(colMax, c(1)))]),
+    op('Where', [op('Greater', [usefulF, f32c(0.5)]), colRank, colMax]),
+    sel.vertical,
+  ], { axis: int(1) }), 0, colMax, 1);
+  const columnValid = op('Less', [op('Reshape', [range(c(0), op('Reshape', [colMax, i64([], [0])])), i64([1, -1])]), op('Reshape', [op('Cast', [usefulCount], { to: int(7) }), i64([-1, 1])])]);
+  const { vertKeys, vertOk } = columnKeys(columnList, columnValid);
   const blockKeys = op('Concat', [slashKeys, vertKeys], { axis: int(2) });
   const ok = op('Concat', [op('And', [op('GreaterOrEqual', [slashKeys, c(0)]), op('Less', [slashKeys, T])]), vertOk], { axis: int(2) });
   const kvBase = i64(Array.from({ length: Hs }, (_, h) => (kvScope ? h : Math.floor(h / G))), [Hs, 1, 1]);
@@ -362,6 +382,9 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
     const rowPosF = op('Reshape', [rowPos, i64([-1, 1, 1, t, 1])]); // [nb, 1, 1, t, 1]
     const zeros = op('Expand', [scalar(0), i64([1, 1, Gs, 1, 1])]);
     const bnsh = i64([1, PH, -1, d]);
+    // Executed work: every pass attends perPass blocks x Gs x t rows of each selecting head to M keys.
+    const width = op('Cast', [op('Shape', [index], { start: int(2), end: int(3) })], { to: int(1) });
+    ctx.report?.('gathered_pairs', op('Reshape', [op('Mul', [width, f32c(passes * perPass * t * Gs * Hs)]), i64([], [0])]));
     return blockPasses({ op, int64: c }, blocks, c(perPass), passes, 1, (start, end) => {
       const idx = slice(idxT, start, end, 0); // [per, Hs, M]
       const k = op('Reshape', [op('Gather', [flatKeys, idx], { axis: int(0) }), bnsh]);
@@ -378,9 +401,9 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
 
   /** Passes of `per` selecting heads, each MatMul / Softmax / MatMul over all query blocks. */
   function matmulAttention(): string {
-    const columns = op('Shape', [sel.vertical], { start: int(1), end: int(2) });
-    const verticalCount = sel.verticalValid ? sum(op('Cast', [sel.verticalValid], { to: int(1) }), [1]) : undefined;
+    const verticalCount = usefulCount;
     const outputs: string[] = [];
+    const gathered: string[] = [];
     for (let s0 = 0; s0 < Hs; s0 += per) {
       const s1 = Math.min(Hs, s0 + per);
       let idx = index;
@@ -389,7 +412,8 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
         // A pass pads its ragged lists to its own longest head (valid entries come first in both).
         const longest = (counts: string): string => op('Cast', [op('ReduceMax', [slice(counts, s0, s1, 0), i64([0])], { keepdims: int(1) })], { to: int(7) });
         const slashWidth = longest(coveredCount);
-        const columnWidth = verticalCount ? longest(verticalCount) : columns;
+        // At least one slot, as the compacted list has (no zero-sized tensors on WebGPU).
+        const columnWidth = op('Max', [longest(verticalCount), i64([1])]);
         const axes = i64([0, 2]);
         const head = (v: number): string => vec(after(v) as string);
         const slashEnd = op('Concat', [wait ? head(s1) : i64([s1]), slashWidth], { axis: int(0) });
@@ -407,8 +431,11 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
       const scores = op('MatMul', [s0 === 0 && s1 === Hs ? qBlocks : slice(qBlocks, after(s0), after(s1), 0), k]);
       const attn = op('Softmax', [op('Where', [mask, scores, scalar(-65504)])], { axis: int(-1) });
       outputs.push(op('MatMul', [attn, v]));
+      // Executed work: the pass's heads x all query blocks' rows x its key slots.
+      gathered.push(op('Mul', [op('ReduceProd', [op('Cast', [op('Shape', [idx], { start: int(1), end: int(3) })], { to: int(1) })], { keepdims: int(0) }), f32c((s1 - s0) * t * Gs)]));
       if (p.syncPasses && s1 < Hs) wait = passBarrier({ op, int64: c }, outputs[outputs.length - 1]!);
     }
+    ctx.report?.('gathered_pairs', gathered.length === 1 ? gathered[0]! : op('Sum', gathered));
     return outputs.length === 1 ? outputs[0]! : op('Concat', outputs, { axis: int(0) });
   }
 }

@@ -54,9 +54,11 @@ export interface AttentionContext {
 
 /**
  * Statistics a builder can report (AttentionContext.report). `kept_pairs`: causal query-key pairs
- * attended by the chunk's rows, summed over query heads.
+ * attended by the chunk's rows, summed over query heads. `gathered_pairs`: the query-row x key slots
+ * the attention computed, padding, masked and duplicate slots included (the executed work; at least
+ * kept_pairs), summed over query heads.
  */
-export type AttentionStat = 'kept_pairs';
+export type AttentionStat = 'kept_pairs' | 'gathered_pairs';
 
 /** One attention method's graph builder. */
 export interface AttentionBuilder {

@@ -110,9 +110,10 @@ export interface GenerateResult {
   timings: GenerationTimings;
   /**
    * Statistics the prefill graph's attention reported (attention/stats.ts), summed over its layers
-   * and the prompt's chunks: `keptPairs` for Vertical-Slash and FlexPrefill (data-dependent patterns).
+   * and the prompt's chunks: `keptPairs` for Vertical-Slash and FlexPrefill (data-dependent patterns),
+   * and `gatheredPairs`, the query-key slots their attention computed (padding and masked slots included).
    */
-  attentionStats?: { keptPairs?: number };
+  attentionStats?: { keptPairs?: number; gatheredPairs?: number };
 }
 
 export interface LoadedMessage {

@@ -238,6 +238,7 @@ async function generate(request: GenerateRequest): Promise<void> {
   const chunkMs: number[] = [];
   const decodeMs: number[] = [];
   let keptPairs: number | undefined;
+  let gatheredPairs: number | undefined;
 
   // The decode graph serves decode steps only; a one-token last prefill chunk stays in the prefill graph.
   const step = async (ids: readonly number[], decoding = false): Promise<Float32Array> => {
@@ -286,6 +287,8 @@ async function generate(request: GenerateRequest): Promise<void> {
     const outputs = await active.run(feeds);
     const kept = statValue(outputs, 'kept_pairs');
     if (kept !== undefined && !decoding) keptPairs = (keptPairs ?? 0) + kept;
+    const gathered = statValue(outputs, 'gathered_pairs');
+    if (gathered !== undefined && !decoding) gatheredPairs = (gatheredPairs ?? 0) + gathered;
     for (const spec of stateSpecs) {
       const next = outputs[spec.output];
       if (!next) continue;
@@ -348,7 +351,7 @@ async function generate(request: GenerateRequest): Promise<void> {
       finishReason,
       ...(request.returnLogits ? { logits: collected } : {}),
       timings: { prefillMs, chunkMs, decodeMs, ...(compressMs !== undefined ? { compressMs } : {}) },
-      ...(keptPairs !== undefined ? { attentionStats: { keptPairs } } : {}),
+      ...(keptPairs !== undefined ? { attentionStats: { keptPairs, ...(gatheredPairs !== undefined ? { gatheredPairs } : {}) } } : {}),
     };
     post(message, request.returnLogits ? collected.map((l) => l.buffer as ArrayBuffer) : []);
   } finally {
