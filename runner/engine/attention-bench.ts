@@ -228,8 +228,10 @@ function plan(phase: 'prefill' | 'decode', method: string, compression: number, 
 }
 
 /** A session of a chained layer graph, ready to time. */
-async function layerSession(method: string, spec: ModelSpec, device: Device, chain: number, maxPositions: number, params?: Record<string, unknown>): Promise<{ session: ort.InferenceSession; sharedInputs: string[]; layerInputs: string[]; states: AttentionStateSpec[] }> {
-  const built = buildLayerGraph(method, spec, { precision: device === 'webgpu' ? 'fp16' : 'fp32', maxPositions, layers: chain, ...(params ? { params } : {}) });
+async function layerSession(method: string, spec: ModelSpec, device: Device, chain: number, maxPositions: number, params?: Record<string, unknown>, prefillChunk = 4096): Promise<{ session: ort.InferenceSession; sharedInputs: string[]; layerInputs: string[]; states: AttentionStateSpec[] }> {
+  // Fixed-pass graphs sized to the bench's chunk, as the engine sizes them to its own.
+  const chunked = attentionMethod(method).chunked && prefillChunk !== 4096;
+  const built = buildLayerGraph(method, spec, { precision: device === 'webgpu' ? 'fp16' : 'fp32', maxPositions, layers: chain, ...(params ? { params } : {}), ...(chunked ? { prefillChunk } : {}) });
   const session = await ort.InferenceSession.create(built.model, {
     executionProviders: [device === 'webgpu' ? 'webgpu' : 'cpu'],
     graphOptimizationLevel: 'all',
@@ -356,7 +358,7 @@ async function perLayerMs(method: string, o: AttentionBenchOptions, P: number, S
   for (const layers of [1, chain]) {
     const v = variant(method, o.params);
     const params = frozen ? { cache: 'blocked', ...v.params } : v.params;
-    const { session, sharedInputs, layerInputs, states } = await layerSession(v.id, o.spec, o.device, layers, maxPositions, params);
+    const { session, sharedInputs, layerInputs, states } = await layerSession(v.id, o.spec, o.device, layers, maxPositions, params, o.chunk);
     try {
       const stateInputs = new Set(states.map((st) => st.input));
       // With a frozen part, positions are absolute: the frozen tokens, any evicted ones, then the tail.

@@ -11,6 +11,7 @@ import { runtimeWeightCasts, type Precision } from './graph/model-graph.js';
 import { EngineSession } from './session/engine-session.js';
 import type { Device, GenerateResult, LoadRequest } from './session/protocol.js';
 import { snapKvParams } from './attention/snapkv-io.js';
+import { attentionMethod } from './attention/registry.js';
 
 /** Options of `Engine.load`. */
 export interface EngineOptions {
@@ -148,6 +149,8 @@ export class Engine {
         logits: options.allLogits ? 'all' : 'last',
         attention: options.attention ?? { method: 'dense' },
         maxPositions: maxLength,
+        // Fixed-pass sparse prefill graphs size their passes to the chunk (a longer one would fail).
+        ...(attentionMethod(options.attention?.method ?? 'dense').chunked && (options.chunkSize ?? 4096) !== 4096 ? { prefillChunk: options.chunkSize } : {}),
         ...(options.headPrecision ? { headPrecision: options.headPrecision } : {}),
         ...(options.matmulPrecision ? { matmulPrecision: options.matmulPrecision } : {}),
         ...(compress ? { windowQueries: compress.params.window } : {}),

@@ -78,6 +78,8 @@ export interface RunOptions {
   maxPositions?: number;
   /** Keep the graph file in this folder (for inspection). */
   keepDir?: string;
+  /** The longest prefill chunk the graph serves (AttentionContext.prefillChunk). */
+  prefillChunk?: number;
 }
 
 /**
@@ -92,6 +94,7 @@ export function runAttentionLayer(methodId: string, shape: LayerShape, layerCase
     ...(options.params ? { params: options.params } : {}),
     ...(options.inputs ? { inputs: options.inputs } : {}),
     ...(options.maxPositions ? { maxPositions: options.maxPositions } : {}),
+    ...(options.prefillChunk !== undefined ? { prefillChunk: options.prefillChunk } : {}),
     ...(options.keepDir ? { saveAs: join(options.keepDir, 'attention.onnx') } : {}),
   });
 }

@@ -156,3 +156,20 @@ describe('gathered pairs (executed work) of the pattern prefill graphs', () => {
     expect(gathered % (5 * 2 * 16 * 4 * 2)).toBe(0);
   });
 });
+
+describe('column compaction (params.compactColumns)', () => {
+  const shape = { numHeads: 8, numKvHeads: 2, headDim: 16 };
+  const { layer } = chunkCase(shape, 37, 113, 5);
+  const params = { verticalCount: 9, slashCount: 150, forcedSlash: 3, lastQueries: 40, tileSize: 16, scope: 'kv-head', formulation: 'fused', rowsPerPass: 32, passes: 5 };
+  it('off: every kept column is gathered; the output is the same to rounding', async () => {
+    const on = await runAttentionLayer('vertical-slash', shape, layer, { params });
+    const off = await runAttentionLayer('vertical-slash', shape, layer, { params: { ...params, compactColumns: false } });
+    // Tiles cover r in [-15, 149] (165 keys) plus the 9 columns, all masked.
+    expect(statValue(off.extra, 'gathered_pairs')).toBe(5 * 2 * 16 * 4 * 2 * (165 + 9));
+    expect(statValue(off.extra, 'kept_pairs')).toBe(statValue(on.extra, 'kept_pairs'));
+    let diff = 0;
+    for (let i = 0; i < on.output.data.length; i++) diff = Math.max(diff, Math.abs(on.output.data[i]! - off.output.data[i]!));
+    expect(diff).toBeLessThan(1e-6);
+    await expect(runAttentionLayer('vertical-slash', shape, layer, { params: { ...params, compactColumns: 1 } })).rejects.toThrow('vertical-slash needs params.compactColumns as a boolean; got 1.');
+  });
+});

@@ -50,3 +50,19 @@ describe('pass barriers in the attention graphs', () => {
     await expect(runAttentionLayer('block-sparse', SHAPE, layer, { params: { blockSize: 16, topBlocks: 3, syncPasses: 1 } })).rejects.toThrow('block-sparse needs params.syncPasses as a boolean; got 1.');
   });
 });
+
+describe('passes sized to the longest prefill chunk', () => {
+  // P 37, S 113: 16-token query blocks 2..9 (8 blocks) in passes of 2 blocks (rowsPerPass 32), so 4
+  // passes are needed. A graph for 64-token chunks has ceil((4 + 1) / 2) = 3 and fails on this chunk;
+  // one for 112-token chunks has ceil((7 + 1) / 2) = 4 and equals the graph with passes given.
+  const { layer } = chunkCase(SHAPE, 37, 113, 8);
+  it.each([
+    ['vertical-slash', { verticalCount: 6, slashCount: 6, tileSize: 16, scope: 'kv-head', formulation: 'fused', rowsPerPass: 32 }],
+    ['block-sparse', { blockSize: 16, scope: 'kv-head', topBlocks: 4, formulation: 'fused', rowsPerPass: 32 }],
+  ] as const)('%s', async (method, params) => {
+    const explicit = await runAttentionLayer(method, SHAPE, layer, { params: { ...params, passes: 4 } });
+    const sized = await runAttentionLayer(method, SHAPE, layer, { params, prefillChunk: 112 });
+    expect(sized.output.data).toEqual(explicit.output.data);
+    await expect(runAttentionLayer(method, SHAPE, layer, { params, prefillChunk: 64 })).rejects.toThrow();
+  });
+});

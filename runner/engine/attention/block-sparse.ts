@@ -122,12 +122,13 @@ export function blockSparsePrefill(ctx: AttentionContext): string {
   if (formulation !== 'matmul' && formulation !== 'fused') throw new Error(`block-sparse needs params.formulation 'matmul' or 'fused'; got ${JSON.stringify(formulation)}.`);
   const fused = formulation === 'fused';
   // Fused: query blocks per MultiHeadAttention pass (static: they become the kernel's heads) and the
-  // number of passes, which together must cover a chunk's blocks (4096-token chunks by default).
+  // number of passes, which together must cover a chunk's blocks (the longest prefill chunk,
+  // ctx.prefillChunk, 4096 tokens by default).
   // Pseudo-heads per pass: perPass query blocks x the selecting heads (query heads, or KV heads whose
   // G query heads become rows); WebGPU's MultiHeadAttention takes at most 1024 heads.
   const Hs = shared ? kv : H; // selecting heads
   const perPass = fused ? Math.max(1, Math.min(Math.floor(positiveInt(ctx, 'rowsPerPass', 1024) / B), Math.floor(1024 / Hs))) : 0;
-  const passes = fused ? positiveInt(ctx, 'passes', Math.ceil((Math.ceil(4096 / B) + 1) / perPass)) : groups;
+  const passes = fused ? positiveInt(ctx, 'passes', Math.ceil((Math.ceil((ctx.prefillChunk ?? 4096) / B) + 1) / perPass)) : groups;
   const topBlocks = budgetKnob(ctx, 'topBlocks', BLOCK_SPARSE_IO.topBlocks, 'block-sparse', 1);
   // A host barrier between passes (block-passes.ts): their gathered blocks are not all alive at once.
   const syncPasses = ctx.params['syncPasses'] ?? false;
@@ -394,6 +395,7 @@ export function blockSparseQueryGroups(
 
 export const blockSparseAttention: AttentionBuilder = {
   id: 'block-sparse',
+  chunked: true,
   phase: 'prefill',
   description:
     'Block-Sparse (MInference): mean-pooled blocks (params.blockSize 16 or 64), top-k key blocks per query block with sink, diagonal and the block below forced; gathers the selected blocks (params scope, formulation fused|matmul, queryGroups, rowsPerPass, syncPasses; topBlocks from blockSparseBudget or a graph input).',

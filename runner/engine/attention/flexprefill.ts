@@ -29,6 +29,7 @@ function alphaValue(ctx: AttentionContext): string {
 
 export const flexPrefillAttention: AttentionBuilder = {
   id: 'flexprefill',
+  chunked: true,
   phase: 'prefill',
   description: 'FlexPrefill: per-head column and diagonal counts from the cumulative-score threshold alpha (floored at min_budget), computed as Vertical-Slash tiles plus columns (params alpha, minBudget from flexPrefillBudget, or graph inputs).',
   build: (ctx) => {

@@ -84,7 +84,7 @@ const SPEC_DEFAULTS: Omit<ModelSpec, 'numHeads' | 'numKvHeads' | 'headDim'> = {
 export function buildLayerGraph(
   methodId: string,
   shape: LayerShape,
-  options: { precision: 'fp32' | 'fp16'; maxPositions: number; params?: Record<string, unknown>; layers?: number },
+  options: { precision: 'fp32' | 'fp16'; maxPositions: number; params?: Record<string, unknown>; layers?: number; prefillChunk?: number },
 ): LayerGraph {
   const { numHeads: h, numKvHeads: kv, headDim: d } = shape;
   const fp16 = options.precision === 'fp16';
@@ -134,6 +134,7 @@ export function buildLayerGraph(
       cosCache: cos,
       sinCache: sin,
       params: options.params ?? {},
+      ...(options.prefillChunk !== undefined ? { prefillChunk: options.prefillChunk } : {}),
       positionIds: () => (positionIds ??= g.input(LAYER_IO.positionIds, 'int64', [1, 'sequence'])),
       scalar: (x) => (fp16 ? g.inline('c_scalar', 'float16', [], new Uint8Array(Uint16Array.of(floatToHalf(x)).buffer)) : g.inline('c_scalar', 'float', [], new Uint8Array(Float32Array.of(x).buffer))),
       valueType: t,
@@ -220,6 +221,8 @@ export interface RunLayerOptions {
   precision?: 'fp32' | 'fp16';
   /** Method parameters (ctx.params). */
   params?: Record<string, unknown>;
+  /** The longest prefill chunk the graph serves (AttentionContext.prefillChunk). */
+  prefillChunk?: number;
   /**
    * Values of graph inputs the method declares with sharedInput (numbers become int64 scalars;
    * attention states left out are fed empty) and with layerInput (tensors: the frozen cache of a
@@ -247,7 +250,7 @@ export async function runLayerGraph(methodId: string, shape: LayerShape, inputs:
   const P = inputs.pastKey?.length ?? 0;
   const precision = options.precision ?? 'fp32';
   const fp16 = precision === 'fp16';
-  const built = buildLayerGraph(methodId, shape, { precision, maxPositions: options.maxPositions ?? P + S + 64, ...(options.params ? { params: options.params } : {}) });
+  const built = buildLayerGraph(methodId, shape, { precision, maxPositions: options.maxPositions ?? P + S + 64, ...(options.params ? { params: options.params } : {}), ...(options.prefillChunk !== undefined ? { prefillChunk: options.prefillChunk } : {}) });
   if (options.saveAs) writeFileSync(options.saveAs, built.model);
   const session = await ort.InferenceSession.create(built.model, {
     executionProviders: [options.device ?? 'cpu'],

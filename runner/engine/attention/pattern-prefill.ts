@@ -42,8 +42,8 @@
 // (query block, selecting head) pair is one of the kernel's heads (batch 1, present outputs
 // requested: WebGPU's flash path), with its Gs x t query rows, its gathered keys [1, heads, M, d] and
 // the mask as a per-head attention_bias; passes of params.rowsPerPass (512) query rows (at most 1024
-// kernel heads), a static params.passes of them (enough for a 4096-token chunk; a shorter chunk is
-// padded to one pass). The kernel is fast only with many rows per head (H100: 1.5 TFLOP/s at 64
+// kernel heads), a static params.passes of them (enough for the graph's longest prefill chunk,
+// AttentionContext.prefillChunk, 4096 tokens by default; a shorter chunk is padded to one pass). The kernel is fast only with many rows per head (H100: 1.5 TFLOP/s at 64
 // rows, 6 at 448-512), hence the kv-head default (docs/sparse-attention.md).
 //
 // Chunked prefill: blocks are aligned to absolute positions (query padded in front by P mod t rows
@@ -89,6 +89,8 @@ export interface PatternParams {
   passes?: number;
   /** A host barrier between consecutive passes (block-passes.ts), so their buffers are not all alive at once. */
   syncPasses: boolean;
+  /** Drop the columns no block of the chunk attends before the gather (default true). */
+  compactColumns: boolean;
 }
 
 /** Per-head statistics (float32 `[Hs, T]`) and the scalars a selection needs (int64 scalars). */
@@ -142,6 +144,8 @@ export function patternParams(method: string, defaults: object, params: Record<s
   }
   const sync = p['syncPasses'] ?? false;
   if (typeof sync !== 'boolean') throw new Error(`${method} needs params.syncPasses as a boolean; got ${JSON.stringify(sync)}.`);
+  const compact = p['compactColumns'] ?? true;
+  if (typeof compact !== 'boolean') throw new Error(`${method} needs params.compactColumns as a boolean; got ${JSON.stringify(compact)}.`);
   const hp = p['headsPerPass'];
   if (hp !== undefined && (typeof hp !== 'number' || !Number.isInteger(hp) || hp < 1)) throw new Error(`${method} needs params.headsPerPass as an integer >= 1; got ${JSON.stringify(hp)}.`);
   return {
@@ -155,6 +159,7 @@ export function patternParams(method: string, defaults: object, params: Record<s
     rowsPerPass: (p['rowsPerPass'] as number | undefined) ?? 512,
     ...(p['passes'] !== undefined ? { passes: p['passes'] as number } : {}),
     syncPasses: sync,
+    compactColumns: compact,
   };
 }
 
@@ -303,9 +308,9 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
   const b0 = op('Div', [P, c(t)]);
   const fused = p.formulation === 'fused';
   // Fused: query blocks per pass (static: they become the kernel's heads, at most 1024) and passes
-  // (enough for a 4096-token chunk by default); a shorter chunk is padded to one pass of blocks.
+  // (enough for the longest prefill chunk); a shorter chunk is padded to one pass of blocks.
   const perPass = Math.max(1, Math.min(Math.floor(p.rowsPerPass / t), Math.floor(1024 / Hs)));
-  const passes = p.passes ?? Math.ceil((Math.ceil(4096 / t) + 1) / perPass);
+  const passes = p.passes ?? Math.ceil((Math.ceil((ctx.prefillChunk ?? 4096) / t) + 1) / perPass);
   const realBlocks = sub(add(op('Div', [sub(T, c(1)), c(t)]), c(1)), b0);
   const blocks = fused ? op('Max', [realBlocks, c(perPass)]) : realBlocks;
   const front = sub(P, mul(b0, c(t)));
@@ -334,22 +339,28 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
     return { vertKeys, vertOk: valid ? op('And', [notDup, op('Reshape', [valid, i64([Hs, 1, -1])])]) : notDup };
   };
   // Columns no block of the chunk attends (in the slash tiles of every block, or padding) are not
-  // gathered: the rest move to the front of each head's list (CumSum ranks, ScatterElements), padded
+  // gathered (params.compactColumns, default true): the rest move to the front of each head's list (CumSum ranks, ScatterElements), padded
   // to the longest head's count (at least 1) and masked. When the tiles cover nearly every key (a
   // near-dense pattern: many scattered offsets, or a coverage count near T) this halves the gathered
   // keys; with sparse patterns it changes little.
   const selected = columnKeys(sel.vertical, sel.verticalValid);
-  const usefulF = op('ReduceMax', [op('Cast', [selected.vertOk], { to: int(1) }), i64([1])], { keepdims: int(0) }); // [Hs, k]
-  const usefulCount = sum(usefulF, [1]); // [Hs]
-  const colMax = op('Max', [op('Cast', [op('ReduceMax', [usefulCount, i64([0])], { keepdims: int(1) })], { to: int(7) }), i64([1])]);
-  const colRank = sub(op('Cast', [op('CumSum', [usefulF, c(1)])], { to: int(7) }), c(1));
-  const columnList = slice(op('ScatterElements', [
-    op('Expand', [c(0), shape(Hs, add(colMax, c(1)))]),
-    op('Where', [op('Greater', [usefulF, f32c(0.5)]), colRank, colMax]),
-    sel.vertical,
-  ], { axis: int(1) }), 0, colMax, 1);
-  const columnValid = op('Less', [op('Reshape', [range(c(0), op('Reshape', [colMax, i64([], [0])])), i64([1, -1])]), op('Reshape', [op('Cast', [usefulCount], { to: int(7) }), i64([-1, 1])])]);
-  const { vertKeys, vertOk } = columnKeys(columnList, columnValid);
+  /** The compacted columns' keys and mask, and each head's column count (float32 [Hs]). */
+  const compacted = (): { vertKeys: string; vertOk: string; count: string } => {
+    const usefulF = op('ReduceMax', [op('Cast', [selected.vertOk], { to: int(1) }), i64([1])], { keepdims: int(0) }); // [Hs, k]
+    const usefulCount = sum(usefulF, [1]); // [Hs]
+    const colMax = op('Max', [op('Cast', [op('ReduceMax', [usefulCount, i64([0])], { keepdims: int(1) })], { to: int(7) }), i64([1])]);
+    const colRank = sub(op('Cast', [op('CumSum', [usefulF, c(1)])], { to: int(7) }), c(1));
+    const columnList = slice(op('ScatterElements', [
+      op('Expand', [c(0), shape(Hs, add(colMax, c(1)))]),
+      op('Where', [op('Greater', [usefulF, f32c(0.5)]), colRank, colMax]),
+      sel.vertical,
+    ], { axis: int(1) }), 0, colMax, 1);
+    const columnValid = op('Less', [op('Reshape', [range(c(0), op('Reshape', [colMax, i64([], [0])])), i64([1, -1])]), op('Reshape', [op('Cast', [usefulCount], { to: int(7) }), i64([-1, 1])])]);
+    return { ...columnKeys(columnList, columnValid), count: usefulCount };
+  };
+  const columnCount = (): string =>
+    sel.verticalValid ? sum(op('Cast', [sel.verticalValid], { to: int(1) }), [1]) : op('Expand', [op('Cast', [op('Shape', [sel.vertical], { start: int(1), end: int(2) })], { to: int(1) }), i64([Hs])]);
+  const { vertKeys, vertOk, count: columnsPerHead } = p.compactColumns ? compacted() : { ...selected, count: columnCount() };
   const blockKeys = op('Concat', [slashKeys, vertKeys], { axis: int(2) });
   const ok = op('Concat', [op('And', [op('GreaterOrEqual', [slashKeys, c(0)]), op('Less', [slashKeys, T])]), vertOk], { axis: int(2) });
   const kvBase = i64(Array.from({ length: Hs }, (_, h) => (kvScope ? h : Math.floor(h / G))), [Hs, 1, 1]);
@@ -401,7 +412,7 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
 
   /** Passes of `per` selecting heads, each MatMul / Softmax / MatMul over all query blocks. */
   function matmulAttention(): string {
-    const verticalCount = usefulCount;
+    const verticalCount = columnsPerHead;
     const outputs: string[] = [];
     const gathered: string[] = [];
     for (let s0 = 0; s0 < Hs; s0 += per) {

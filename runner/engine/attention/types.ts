@@ -31,6 +31,11 @@ export interface AttentionContext {
   sinCache: string;
   /** Method parameters after defaults. */
   params: Record<string, unknown>;
+  /**
+   * The longest prefill chunk (tokens) the graph serves, where it differs from the engine's default
+   * 4096: graphs with a static number of attention passes (AttentionBuilder.chunked) size them to it.
+   */
+  prefillChunk?: number;
   /** The graph input of new tokens' positions (int64 `[1, S]`), declared on first use. */
   positionIds(): string;
   /** A scalar constant in the compute dtype. */
@@ -67,6 +72,8 @@ export interface AttentionBuilder {
   /** Which phase the method is for. */
   readonly phase: 'prefill' | 'decode' | 'both';
   readonly description: string;
+  /** The graph depends on the longest prefill chunk (AttentionContext.prefillChunk): static passes over its query blocks. */
+  readonly chunked?: boolean;
   /**
    * Adds the layer's attention and returns the attended output `[1, S, numHeads * headDim]`.
    * Must also produce `presentKey` and `presentValue`.

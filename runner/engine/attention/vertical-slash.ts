@@ -17,6 +17,7 @@ export const VERTICAL_SLASH_IO = { vertical: 'attention.prefill.vertical', slash
 
 export const verticalSlashAttention: AttentionBuilder = {
   id: 'vertical-slash',
+  chunked: true,
   phase: 'prefill',
   description: 'Vertical-Slash (MInference): last-query estimation, top columns and diagonals per head, slash tiles plus columns gathered per 64-query block (params verticalCount, slashCount from verticalSlashBudget, or graph inputs).',
   build: (ctx) => {

@@ -32,6 +32,8 @@ export interface GraphSettings {
   attention: { method: string; params?: Record<string, unknown> };
   /** Rows of the RoPE tables: the longest context the graph will serve. */
   maxPositions: number;
+  /** The longest prefill chunk when not the default 4096 (AttentionContext.prefillChunk; set for `chunked` methods only). */
+  prefillChunk?: number;
   /**
    * Precision of the final projection to the vocabulary. `fp32` (with fp16 elsewhere) keeps the
    * long fp16 reduction that makes the logits out of the largest MatMul, at the cost of a weight
@@ -223,6 +225,7 @@ export function buildModelGraph(spec: ModelSpec, source: WeightSource, settings:
         cosCache,
         sinCache,
         params: settings.attention.params ?? {},
+        ...(settings.prefillChunk !== undefined ? { prefillChunk: settings.prefillChunk } : {}),
         positionIds: positionInput,
         scalar,
         valueType: ot,
