@@ -127,11 +127,11 @@ describe('kept pairs through the engine (tiny llama checkpoint, chunks of 7)', (
 describe('gathered pairs (executed work) of the pattern prefill graphs', () => {
   const shape = { numHeads: 8, numKvHeads: 2, headDim: 16 };
   // P 37, S 113, T 150, 16-token tiles: query blocks 2..9 (8 blocks). Every offset kept, so the slash
-  // tiles cover r in [-15, 149] (165 keys per block) and hold every column: the columns are dropped
-  // before the gather, leaving one masked padding slot (M = 166 instead of 165 + 9).
+  // tiles cover r in [-15, 149] (165 keys per block) and hold every column: with compactColumns the
+  // columns are dropped before the gather, leaving one masked padding slot (M = 166, not 165 + 9).
   const { layer } = chunkCase(shape, 37, 113, 5);
   const dense = 8 * (113 * 37 + (113 * 114) / 2);
-  const params = { verticalCount: 9, slashCount: 150, forcedSlash: 3, lastQueries: 40, tileSize: 16 };
+  const params = { verticalCount: 9, slashCount: 150, forcedSlash: 3, lastQueries: 40, tileSize: 16, compactColumns: true };
   it('fused, kv-head: passes x blocks x rows x heads x (tiles + one padding column)', async () => {
     const out = await runAttentionLayer('vertical-slash', shape, layer, { params: { ...params, scope: 'kv-head', formulation: 'fused', rowsPerPass: 32, passes: 5 } });
     expect(statValue(out.extra, 'kept_pairs')).toBe(dense);
@@ -161,9 +161,9 @@ describe('column compaction (params.compactColumns)', () => {
   const shape = { numHeads: 8, numKvHeads: 2, headDim: 16 };
   const { layer } = chunkCase(shape, 37, 113, 5);
   const params = { verticalCount: 9, slashCount: 150, forcedSlash: 3, lastQueries: 40, tileSize: 16, scope: 'kv-head', formulation: 'fused', rowsPerPass: 32, passes: 5 };
-  it('off: every kept column is gathered; the output is the same to rounding', async () => {
-    const on = await runAttentionLayer('vertical-slash', shape, layer, { params });
-    const off = await runAttentionLayer('vertical-slash', shape, layer, { params: { ...params, compactColumns: false } });
+  it('off (the default): every kept column is gathered; the output is the same to rounding', async () => {
+    const on = await runAttentionLayer('vertical-slash', shape, layer, { params: { ...params, compactColumns: true } });
+    const off = await runAttentionLayer('vertical-slash', shape, layer, { params });
     // Tiles cover r in [-15, 149] (165 keys) plus the 9 columns, all masked.
     expect(statValue(off.extra, 'gathered_pairs')).toBe(5 * 2 * 16 * 4 * 2 * (165 + 9));
     expect(statValue(off.extra, 'kept_pairs')).toBe(statValue(on.extra, 'kept_pairs'));

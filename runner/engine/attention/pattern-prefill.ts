@@ -43,8 +43,9 @@
 // requested: WebGPU's flash path), with its Gs x t query rows, its gathered keys [1, heads, M, d] and
 // the mask as a per-head attention_bias; passes of params.rowsPerPass (512) query rows (at most 1024
 // kernel heads), a static params.passes of them (enough for the graph's longest prefill chunk,
-// AttentionContext.prefillChunk, 4096 tokens by default; a shorter chunk is padded to one pass). The kernel is fast only with many rows per head (H100: 1.5 TFLOP/s at 64
-// rows, 6 at 448-512), hence the kv-head default (docs/sparse-attention.md).
+// AttentionContext.prefillChunk, 4096 tokens by default; a shorter chunk is padded to one pass).
+// The kernel is fast only with many rows per head (H100: 1.5 TFLOP/s at 64 rows, 6 at 448-512),
+// hence the kv-head default (docs/sparse-attention.md).
 //
 // Chunked prefill: blocks are aligned to absolute positions (query padded in front by P mod t rows
 // and behind to a whole block), the pattern is estimated from the chunk's own last queries against
@@ -89,7 +90,7 @@ export interface PatternParams {
   passes?: number;
   /** A host barrier between consecutive passes (block-passes.ts), so their buffers are not all alive at once. */
   syncPasses: boolean;
-  /** Drop the columns no block of the chunk attends before the gather (default true). */
+  /** Drop the columns no block of the chunk attends before the gather (default false). */
   compactColumns: boolean;
 }
 
@@ -144,7 +145,7 @@ export function patternParams(method: string, defaults: object, params: Record<s
   }
   const sync = p['syncPasses'] ?? false;
   if (typeof sync !== 'boolean') throw new Error(`${method} needs params.syncPasses as a boolean; got ${JSON.stringify(sync)}.`);
-  const compact = p['compactColumns'] ?? true;
+  const compact = p['compactColumns'] ?? false;
   if (typeof compact !== 'boolean') throw new Error(`${method} needs params.compactColumns as a boolean; got ${JSON.stringify(compact)}.`);
   const hp = p['headsPerPass'];
   if (hp !== undefined && (typeof hp !== 'number' || !Number.isInteger(hp) || hp < 1)) throw new Error(`${method} needs params.headsPerPass as an integer >= 1; got ${JSON.stringify(hp)}.`);
@@ -339,10 +340,12 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
     return { vertKeys, vertOk: valid ? op('And', [notDup, op('Reshape', [valid, i64([Hs, 1, -1])])]) : notDup };
   };
   // Columns no block of the chunk attends (in the slash tiles of every block, or padding) are not
-  // gathered (params.compactColumns, default true): the rest move to the front of each head's list (CumSum ranks, ScatterElements), padded
-  // to the longest head's count (at least 1) and masked. When the tiles cover nearly every key (a
-  // near-dense pattern: many scattered offsets, or a coverage count near T) this halves the gathered
-  // keys; with sparse patterns it changes little.
+  // gathered with params.compactColumns: the rest move to the front of each head's list (CumSum
+  // ranks, ScatterElements), padded to the longest head's count (at least 1) and masked. When the
+  // tiles cover nearly every key (a near-dense pattern: many scattered offsets, or a coverage count
+  // near T) this halves the gathered keys. Off by default: on the H100 at 64k (RoPE inputs) it made
+  // Vertical-Slash 25% / 7% slower at C = 10 / 20 and near-dense FlexPrefill only 6% faster
+  // (docs/sparse-attention.md).
   const selected = columnKeys(sel.vertical, sel.verticalValid);
   /** The compacted columns' keys and mask, and each head's column count (float32 [Hs]). */
   const compacted = (): { vertKeys: string; vertOk: string; count: string } => {
