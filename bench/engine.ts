@@ -6,7 +6,7 @@
 //     [--decode-steps 16] [--chunk 8192] [--layers N] [--bandwidth-gbs 3350] [--json out.json] [--profile prefix]
 //     [--validation disabled|wgpuOnly|basic|full] [--decode-attention dense-decode|snapkv|...] [--decode-compression 20]
 //     [--single-graph] [--matmul-precision fp32] [--weight-casts decode-folded|folded|runtime]
-//     [--buffer-cache disabled|lazyRelease|simple|bucket]
+//     [--buffer-cache disabled|lazyRelease|simple|bucket] [--prefill-stages N]
 //     [--attention vertical-slash|flexprefill|block-sparse|a-shape --compression 10 [--attention-params '{"scope":"kv-head"}']]
 // A sparse --attention (prefill) or --decode-attention method gets its budget at each length from
 // --compression / --decode-compression (runner/engine/sparse: the paper's budgets), fed as the
@@ -45,6 +45,7 @@ const { values } = parseArgs({
     compression: { type: 'string' },
     'attention-params': { type: 'string' },
     'buffer-cache': { type: 'string' },
+    'prefill-stages': { type: 'string' },
     'single-graph': { type: 'boolean', default: false },
     'matmul-precision': { type: 'string' },
     'weight-casts': { type: 'string' },
@@ -93,6 +94,7 @@ const engine = await Engine.fromSource(spec, source, [], {
   ...(values.profile ? { profilePrefix: values.profile } : {}),
   ...(values.validation ? { webgpuValidation: values.validation as 'disabled' } : {}),
   ...(values['buffer-cache'] ? { webgpuBufferCache: values['buffer-cache'] as 'disabled' } : {}),
+  ...(values['prefill-stages'] ? { prefillStages: Number(values['prefill-stages']) } : {}),
   ...(values['decode-attention'] ? { decodeAttention: { method: values['decode-attention'] } } : {}),
   ...(prefillMethod ? { attention: { method: prefillMethod, ...(attentionParams ? { params: attentionParams } : {}) } } : {}),
   ...(values['single-graph'] ? { singleGraph: true } : {}),
@@ -145,6 +147,7 @@ const report = {
   chunk: Number(values.chunk),
   validation: values.validation ?? 'basic (default)',
   bufferCache: values['buffer-cache'] ?? 'default',
+  prefillStages: Number(values['prefill-stages'] ?? 1),
   decodeAttention: values['single-graph'] ? 'same graph as prefill (dense GroupQueryAttention)' : (values['decode-attention'] ?? 'default (dense-decode-blocked on webgpu)'),
   graphBuilt: engine.graph.built,
   graphBuildS: +(engine.graph.buildMs / 1000).toFixed(1),

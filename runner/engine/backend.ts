@@ -148,6 +148,7 @@ const OPTION_KEYS = {
   device: '"cpu" or "webgpu" (default cpu)',
   precision: '"fp32" or "fp16" (default fp16 on webgpu, fp32 on cpu)',
   chunkSize: 'prefill chunk length in tokens (default 4096)',
+  prefillStages: 'run each prefill chunk as this many graphs over consecutive layers (default 1): lower peak memory for sparse prefill at long contexts',
   maxLength: 'longest context the graph serves (default: the context limit)',
   yarnFactor: 'YaRN factor over max_position_embeddings (Qwen2.5 beyond 32k)',
   cacheDir: 'graph cache folder',
@@ -166,6 +167,7 @@ function recipeOptions(model: RecipeModel, context: BackendContext): EngineBacke
     ...(o['device'] === 'webgpu' || o['device'] === 'cpu' ? { device: o['device'] } : {}),
     ...(o['precision'] === 'fp16' || o['precision'] === 'fp32' ? { precision: o['precision'] } : {}),
     ...(typeof o['chunkSize'] === 'number' ? { chunkSize: o['chunkSize'] } : {}),
+    ...(typeof o['prefillStages'] === 'number' ? { prefillStages: o['prefillStages'] } : {}),
     ...(typeof o['maxLength'] === 'number' ? { maxLength: o['maxLength'] } : {}),
     ...(typeof o['yarnFactor'] === 'number' ? { yarnFactor: o['yarnFactor'] } : {}),
     ...(typeof o['cacheDir'] === 'string' ? { cacheDir: resolve(context.baseDir, o['cacheDir']) } : {}),
@@ -187,7 +189,7 @@ export function checkEngineOptions(options: Record<string, unknown>, context: Ba
   for (const key of Object.keys(options)) if (!(key in OPTION_KEYS)) issue(key, `unknown engine option; allowed: ${Object.keys(OPTION_KEYS).join(', ')}`);
   if (options['device'] !== undefined && options['device'] !== 'cpu' && options['device'] !== 'webgpu') issue('device', `must be "cpu" or "webgpu", got ${JSON.stringify(options['device'])}`);
   if (options['precision'] !== undefined && options['precision'] !== 'fp16' && options['precision'] !== 'fp32') issue('precision', `must be "fp16" or "fp32", got ${JSON.stringify(options['precision'])}`);
-  for (const key of ['chunkSize', 'maxLength'] as const) {
+  for (const key of ['chunkSize', 'maxLength', 'prefillStages'] as const) {
     const v = options[key];
     if (v !== undefined && !(typeof v === 'number' && Number.isInteger(v) && v > 0)) issue(key, `must be a positive integer, got ${JSON.stringify(v)}`);
   }

@@ -52,6 +52,14 @@ export interface EngineOptions {
   weightCasts?: 'runtime' | 'decode-folded' | 'folded';
   /** Prefill chunk length in tokens (default 4096). */
   chunkSize?: number;
+  /**
+   * Split the prefill graph into this many graphs over consecutive layers (default 1), run one after
+   * the other for each chunk. onnxruntime's WebGPU provider gives a run's large intermediates back
+   * only when the run returns, so a chunk's peak memory holds one stage's instead of every layer's
+   * (docs/engine.md, "What exhausts memory"); each stage is one more run per chunk. Needs a separate
+   * decode graph when decoding (the default on WebGPU): otherwise decode steps run the stages too.
+   */
+  prefillStages?: number;
   /** Longest context to serve (default: the model's context limit). */
   maxLength?: number;
   /** Apply YaRN with this factor over max_position_embeddings (as the paper did for Qwen2.5 > 32k). */
@@ -141,32 +149,40 @@ export class Engine {
             ...(typeof decodeAttention.params?.['capacity'] === 'number' ? { capacity: decodeAttention.params['capacity'] } : {}),
           }
         : undefined;
-    const graph = ensureGraph(
-      spec,
-      weights,
-      {
-        precision,
-        logits: options.allLogits ? 'all' : 'last',
-        attention: options.attention ?? { method: 'dense' },
-        maxPositions: maxLength,
-        // Fixed-pass sparse prefill graphs size their passes to the chunk (a longer one would fail).
-        ...(attentionMethod(options.attention?.method ?? 'dense').chunked && (options.chunkSize ?? 4096) !== 4096 ? { prefillChunk: options.chunkSize } : {}),
-        ...(options.headPrecision ? { headPrecision: options.headPrecision } : {}),
-        ...(options.matmulPrecision ? { matmulPrecision: options.matmulPrecision } : {}),
-        ...(compress ? { windowQueries: compress.params.window } : {}),
-      },
-      options.cacheDir ?? defaultCacheDir(),
-    );
-    log(graph.built ? `engine: built graph ${graph.key} in ${(graph.buildMs / 1000).toFixed(1)} s` : `engine: using cached graph ${graph.key}`);
+    const stageCount = options.prefillStages ?? 1;
+    if (!(Number.isInteger(stageCount) && stageCount >= 1 && stageCount <= spec.numLayers)) {
+      throw new Error(`prefillStages must be an integer from 1 to the model's ${spec.numLayers} layers; got ${stageCount}.`);
+    }
+    const prefillSettings = (layers?: { from: number; to: number }): Parameters<typeof ensureGraph>[2] => ({
+      ...(layers ? { layers } : {}),
+      precision,
+      logits: options.allLogits ? 'all' : 'last',
+      attention: options.attention ?? { method: 'dense' },
+      maxPositions: maxLength,
+      // Fixed-pass sparse prefill graphs size their passes to the chunk (a longer one would fail).
+      ...(attentionMethod(options.attention?.method ?? 'dense').chunked && (options.chunkSize ?? 4096) !== 4096 ? { prefillChunk: options.chunkSize } : {}),
+      ...(options.headPrecision ? { headPrecision: options.headPrecision } : {}),
+      ...(options.matmulPrecision ? { matmulPrecision: options.matmulPrecision } : {}),
+      ...(compress ? { windowQueries: compress.params.window } : {}),
+    });
+    // Stages: near-equal runs of consecutive layers.
+    const bounds = Array.from({ length: stageCount + 1 }, (_, i) => Math.round((i * spec.numLayers) / stageCount));
+    const stages = stageCount > 1 ? bounds.slice(0, -1).map((from, i) => ({ from, to: bounds[i + 1]! })) : null;
+    const stageGraphs = stages?.map((layers) => ({ ...layers, graph: ensureGraph(spec, weights, prefillSettings(layers), options.cacheDir ?? defaultCacheDir()) }));
+    const graph = stageGraphs ? stageGraphs[0]!.graph : ensureGraph(spec, weights, prefillSettings(), options.cacheDir ?? defaultCacheDir());
+    for (const g of stageGraphs?.map((s) => s.graph) ?? [graph]) log(g.built ? `engine: built graph ${g.key} in ${(g.buildMs / 1000).toFixed(1)} s` : `engine: using cached graph ${g.key}`);
+    if (stageGraphs) log(`engine: prefill in ${stageGraphs.length} stages (layers ${stageGraphs.map((s) => `${s.from}-${s.to - 1}`).join(', ')})`);
     const decodeGraph = decodeAttention
       ? ensureGraph(spec, weights, { precision, logits: 'last', attention: decodeAttention, maxPositions: maxLength, ...(options.headPrecision ? { headPrecision: options.headPrecision } : {}), ...(options.matmulPrecision ? { matmulPrecision: options.matmulPrecision } : {}) }, options.cacheDir ?? defaultCacheDir())
       : null;
     if (decodeGraph) log(`engine: decode graph ${decodeGraph.key} (${decodeAttention!.method})`);
+    const prefillStates = stageGraphs ? stageGraphs.flatMap((s) => s.graph.states) : graph.states;
     const session = await EngineSession.open({
       modelFile: graph.modelFile,
+      ...(stageGraphs ? { prefillStages: stageGraphs.map((s) => ({ modelFile: s.graph.modelFile, from: s.from, to: s.to, states: s.graph.states })) } : {}),
       ...(decodeGraph ? { decodeModelFile: decodeGraph.modelFile } : {}),
       ...(compress ? { compress } : {}),
-      ...(graph.states.length || decodeGraph?.states.length ? { states: { prefill: graph.states, decode: decodeGraph?.states ?? [] } } : {}),
+      ...(prefillStates.length || decodeGraph?.states.length ? { states: { prefill: prefillStates, decode: decodeGraph?.states ?? [] } } : {}),
       ...(typeof decodeAttention?.params?.['block'] === 'number' ? { decodeBlock: decodeAttention.params['block'] } : {}),
       ...(decodeAttention ? { decodeMethod: decodeAttention.method } : {}),
       ...(typeof decodeAttention?.params?.['pageSize'] === 'number' ? { decodePageSize: decodeAttention.params['pageSize'] } : {}),

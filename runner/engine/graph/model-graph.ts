@@ -35,6 +35,12 @@ export interface GraphSettings {
   /** The longest prefill chunk when not the default 4096 (AttentionContext.prefillChunk; set for `chunked` methods only). */
   prefillChunk?: number;
   /**
+   * A stage of a prefill split into several graphs (EngineOptions.prefillStages): layers from..to-1
+   * only. A stage after the first takes the residual stream as `hidden_in` instead of token ids; a
+   * stage before the last outputs it as `hidden_out` instead of logits.
+   */
+  layers?: { from: number; to: number };
+  /**
    * Precision of the final projection to the vocabulary. `fp32` (with fp16 elsewhere) keeps the
    * long fp16 reduction that makes the logits out of the largest MatMul, at the cost of a weight
    * copy twice as large (1.1 GB more for Qwen2.5-7B).
@@ -70,6 +76,9 @@ export const GRAPH_IO = {
   pastValue: (layer: number) => `past_key_values.${layer}.value`,
   presentKey: (layer: number) => `present.${layer}.key`,
   presentValue: (layer: number) => `present.${layer}.value`,
+  /** The residual stream between the stages of a split prefill (GraphSettings.layers). */
+  hiddenIn: 'hidden_in',
+  hiddenOut: 'hidden_out',
 } as const;
 
 /** What building a graph produced. */
@@ -121,7 +130,11 @@ export function buildModelGraph(spec: ModelSpec, source: WeightSource, settings:
       return weight(onnxName, [packed.rows, packed.cols], packed.bytes);
     };
 
-    const inputIds = g.input(GRAPH_IO.inputIds, 'int64', [1, 'sequence']);
+    const from = settings.layers?.from ?? 0;
+    const to = settings.layers?.to ?? spec.numLayers;
+    if (!(Number.isInteger(from) && Number.isInteger(to) && from >= 0 && from < to && to <= spec.numLayers)) {
+      throw new Error(`Graph layers ${from}..${to} are not a range of the model's ${spec.numLayers} layers.`);
+    }
     const seqlensK = g.input(GRAPH_IO.seqlensK, 'int32', [1]);
     const total = g.input(GRAPH_IO.totalSequenceLength, 'int32', []);
 
@@ -134,12 +147,16 @@ export function buildModelGraph(spec: ModelSpec, source: WeightSource, settings:
     const cosCache = weight('rope_cos', [tables.positions, tables.half], encodeTable(tables.cos));
     const sinCache = weight('rope_sin', [tables.positions, tables.half], encodeTable(tables.sin));
 
-    const embed = readConverted(source, EMBED, wt);
-    if (embed.shape[0] !== spec.vocabSize || embed.shape[1] !== d) {
-      throw new Error(`Tensor "${EMBED}" has shape [${embed.shape}], expected [${spec.vocabSize}, ${d}] from config.json.`);
-    }
-    const embedTable = weight('embed_tokens', embed.shape, embed.bytes);
-    const x = g.op('Gather', [embedTable, inputIds], { axis: int(0) });
+    const embedded = (): string => {
+      const inputIds = g.input(GRAPH_IO.inputIds, 'int64', [1, 'sequence']);
+      const embed = readConverted(source, EMBED, wt);
+      if (embed.shape[0] !== spec.vocabSize || embed.shape[1] !== d) {
+        throw new Error(`Tensor "${EMBED}" has shape [${embed.shape}], expected [${spec.vocabSize}, ${d}] from config.json.`);
+      }
+      const embedTable = weight('embed_tokens', embed.shape, embed.bytes);
+      return g.op('Gather', [embedTable, inputIds], { axis: int(0) });
+    };
+    const x = from === 0 ? embedded() : g.input(GRAPH_IO.hiddenIn, ot, [1, 'sequence', d]);
 
     let positionIds: string | null = null;
     const positionInput = (): string => (positionIds ??= g.input(GRAPH_IO.positionIds, 'int64', [1, 'sequence']));
@@ -189,7 +206,7 @@ export function buildModelGraph(spec: ModelSpec, source: WeightSource, settings:
       return normed!;
     };
 
-    for (let layer = 0; layer < spec.numLayers; layer++) {
+    for (let layer = from; layer < to; layer++) {
       const n = layerNames(layer);
       const l = `layers.${layer}`;
       const hidden = normWith(vector(n.inputNorm, `${l}.input_norm`), `${l}.norm1`);
@@ -247,6 +264,13 @@ export function buildModelGraph(spec: ModelSpec, source: WeightSource, settings:
       pendingAdd = project(act, linear([n.down], `${l}.down_proj`));
     }
 
+    if (to < spec.numLayers) {
+      // A stage before the last: hand on the residual stream (with the last MLP's output added).
+      const hidden = pendingAdd === null ? residual : g.op('Add', [residual, pendingAdd]);
+      stats.finish();
+      g.output(hidden, GRAPH_IO.hiddenOut, ot, [1, 'sequence', d]);
+      return writeModel();
+    }
     let finalHidden = normWith(vector(FINAL_NORM, 'final_norm'), 'final_norm');
     if (settings.logits === 'last') {
       finalHidden = g.op('Slice', [finalHidden, g.int64([-1]), g.int64([Number.MAX_SAFE_INTEGER]), g.int64([1])]);
@@ -264,17 +288,20 @@ export function buildModelGraph(spec: ModelSpec, source: WeightSource, settings:
     }
     stats.finish();
     g.output(logits, GRAPH_IO.logits, 'float', [1, settings.logits === 'last' ? 1 : 'sequence', spec.vocabSize]);
+    return writeModel();
 
-    const modelFile = join(dir, 'model.onnx');
-    writeFileSync(modelFile, encodeModel(g.toModel({ attention: settings.attention.method, precision: settings.precision, matmul_precision: fp32Matmul ? 'fp32' : settings.precision })));
-    return {
-      modelFile,
-      weightsFile: writer.path,
-      weightBytes: writer.size,
-      nodeCount: g.nodeCount,
-      opCounts: Object.fromEntries(g.opCounts),
-      states,
-    };
+    function writeModel(): BuiltGraph {
+      const modelFile = join(dir, 'model.onnx');
+      writeFileSync(modelFile, encodeModel(g.toModel({ attention: settings.attention.method, precision: settings.precision, matmul_precision: fp32Matmul ? 'fp32' : settings.precision })));
+      return {
+        modelFile,
+        weightsFile: writer.path,
+        weightBytes: writer.size,
+        nodeCount: g.nodeCount,
+        opCounts: Object.fromEntries(g.opCounts),
+        states,
+      };
+    }
   } finally {
     writer.close();
   }

@@ -15,6 +15,13 @@ export interface LoadRequest {
   /** A second graph for single-token decode steps (another attention method), sharing the cache. */
   decodeModelFile?: string;
   /**
+   * A prefill split into stages over consecutive layers (GraphSettings.layers), run one after the
+   * other for each chunk with the residual stream passed on the device; replaces `modelFile`'s
+   * session (which is stage 0's). Each run gives back its intermediates when it returns, so a chunk's
+   * peak holds one stage's instead of every layer's.
+   */
+  prefillStages?: { modelFile: string; from: number; to: number; states: AttentionStateSpec[] }[];
+  /**
    * Per-layer attention states of each graph (attention/quest-state.ts): the worker feeds each
    * session the states it declares (empty on the first step) and keeps what it outputs. Separate
    * per graph: on WebGPU each session's preferred output locations may only name its own outputs.

@@ -18,6 +18,8 @@ if (!parentPort) throw new Error('runner/engine/session/worker is a worker-threa
 const port = parentPort;
 
 let session: ort.InferenceSession | null = null;
+/** The prefill graph's sessions: `session` alone, or the stages of a split prefill in layer order. */
+let prefillStages: ort.InferenceSession[] = [];
 let decodeSession: ort.InferenceSession | null = null;
 /** Cache-reshaping sessions of a blocked decode graph. */
 let freezeSession: ort.InferenceSession | null = null;
@@ -71,7 +73,21 @@ async function load(request: LoadRequest): Promise<void> {
   const withStatesOf = (base: ort.InferenceSession.SessionOptions, specs: AttentionStateSpec[] | undefined): ort.InferenceSession.SessionOptions =>
     webgpu && specs?.length ? { ...base, preferredOutputLocation: { ...preferred, ...Object.fromEntries(specs.map((s) => [s.output, 'gpu-buffer' as const])) } } : base;
   const withStates = (specs: AttentionStateSpec[] | undefined): ort.InferenceSession.SessionOptions => withStatesOf(options, specs);
-  session = await ort.InferenceSession.create(request.modelFile, withStates(request.states?.prefill));
+  if (request.prefillStages?.length) {
+    // Each stage's preferred output locations name its own outputs only.
+    prefillStages = [];
+    for (const stage of request.prefillStages) {
+      const last = stage.to === request.numLayers;
+      const own: Record<string, 'cpu' | 'gpu-buffer'> = { [last ? GRAPH_IO.logits : GRAPH_IO.hiddenOut]: last ? 'cpu' : 'gpu-buffer' };
+      for (let layer = stage.from; layer < stage.to; layer++) own[GRAPH_IO.presentKey(layer)] = own[GRAPH_IO.presentValue(layer)] = 'gpu-buffer';
+      for (const s of stage.states) own[s.output] = 'gpu-buffer';
+      prefillStages.push(await ort.InferenceSession.create(stage.modelFile, webgpu ? { ...options, preferredOutputLocation: own } : options));
+    }
+    session = prefillStages[0]!;
+  } else {
+    session = await ort.InferenceSession.create(request.modelFile, withStates(request.states?.prefill));
+    prefillStages = [session];
+  }
   // Sessions are created and run one after the other on this thread, never at once.
   decodeSession = request.decodeModelFile ? await ort.InferenceSession.create(request.decodeModelFile, withStatesOf(decodeOptions, request.states?.decode)) : null;
   if (decodeSession?.inputNames.includes(FROZEN_IO.length)) {
@@ -111,7 +127,8 @@ async function load(request: LoadRequest): Promise<void> {
     compressSession = await ort.InferenceSession.create(graph, compressOptions);
   }
   loaded = request;
-  post({ type: 'loaded', loadMs: performance.now() - started, inputNames: [...session.inputNames], outputNames: [...session.outputNames] });
+  const names = (pick: (s: ort.InferenceSession) => readonly string[]): string[] => [...new Set(prefillStages.flatMap(pick))];
+  post({ type: 'loaded', loadMs: performance.now() - started, inputNames: names((s) => s.inputNames), outputNames: names((s) => s.outputNames) });
 }
 
 function emptyCache(request: LoadRequest): ort.Tensor {
@@ -284,11 +301,24 @@ async function generate(request: GenerateRequest): Promise<void> {
     if (active.inputNames.includes(FROZEN_IO.block)) feeds[FROZEN_IO.block] = new ort.Tensor('int64', BigInt64Array.of(BigInt(frozenBlock)), [1]);
     if (windowStart !== null && active.inputNames.includes(STREAMING_IO.windowStart)) feeds[STREAMING_IO.windowStart] = new ort.Tensor('int64', BigInt64Array.of(BigInt(windowStart)), []);
     for (const spec of stateSpecs) if (active.inputNames.includes(spec.input)) feeds[spec.input] = states.get(spec.input) ?? emptyState(spec);
-    const outputs = await active.run(feeds);
-    const kept = statValue(outputs, 'kept_pairs');
-    if (kept !== undefined && !decoding) keptPairs = (keptPairs ?? 0) + kept;
-    const gathered = statValue(outputs, 'gathered_pairs');
-    if (gathered !== undefined && !decoding) gatheredPairs = (gatheredPairs ?? 0) + gathered;
+    // The prefill graph's stages in order (one session unless split), the residual stream between them.
+    const outputs: Record<string, ort.Tensor> = {};
+    let hidden: ort.Tensor | undefined;
+    for (const stage of active === session ? prefillStages : [active]) {
+      const stageFeeds: Record<string, ort.Tensor> = {};
+      for (const name of stage.inputNames) {
+        const value = name === GRAPH_IO.hiddenIn ? hidden : feeds[name];
+        if (value) stageFeeds[name] = value;
+      }
+      const out = await stage.run(stageFeeds);
+      if (hidden) dispose([hidden]);
+      hidden = out[GRAPH_IO.hiddenOut];
+      const kept = statValue(out, 'kept_pairs');
+      if (kept !== undefined && !decoding) keptPairs = (keptPairs ?? 0) + kept;
+      const gathered = statValue(out, 'gathered_pairs');
+      if (gathered !== undefined && !decoding) gatheredPairs = (gatheredPairs ?? 0) + gathered;
+      for (const [name, value] of Object.entries(out)) if (name !== GRAPH_IO.hiddenOut) outputs[name] = value;
+    }
     for (const spec of stateSpecs) {
       const next = outputs[spec.output];
       if (!next) continue;
@@ -365,8 +395,9 @@ port.on('message', (request: WorkerRequest) => {
     else if (request.type === 'generate') await generate(request);
     else {
       // The profile lands in `<profilePrefix>_<timestamp>.json`; the caller finds it by prefix.
-      if (session && loaded?.profilePrefix) session.endProfiling();
-      await session?.release();
+      if (loaded?.profilePrefix) for (const s of prefillStages) s.endProfiling();
+      for (const s of prefillStages) await s.release();
+      prefillStages = [];
       await decodeSession?.release();
       await freezeSession?.release();
       await mergeSession?.release();
