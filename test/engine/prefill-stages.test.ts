@@ -45,6 +45,14 @@ describe('prefill stages', () => {
     expect(split.kept).toBe(one.kept);
   });
 
+  it('with SnapKV decoding: each stage keeps its layers\' window queries, and the tokens are the same', async () => {
+    const decodeAttention = { method: 'snapkv', params: { window: 8, kernel: 5, recent: 4, prefix: 2, capacity: 12 } };
+    const one = await run({ decodeAttention });
+    const split = await run({ decodeAttention, prefillStages: 2 });
+    expect(split.tokens).toEqual(one.tokens);
+    split.logits.forEach((row, i) => expect(maxAbsDiff(row, one.logits[i]!)).toBeLessThan(1e-5));
+  });
+
   it('refuses a stage count that is not 1 to the number of layers', async () => {
     await expect(run({ prefillStages: 0 })).rejects.toThrow(/prefillStages must be an integer from 1 to the model's \d+ layers; got 0\./);
     await expect(run({ prefillStages: 99 })).rejects.toThrow('got 99.');

@@ -278,12 +278,15 @@ async function generate(request: GenerateRequest): Promise<void> {
       }
       if (frozenLength === 0) active = session!; // too short to freeze yet: the full-cache graph
     }
+    // The sessions this step runs: the prefill graph's stages in order (one unless split), or the decode graph.
+    const pipeline = active === session ? prefillStages : [active];
+    const has = (name: string): boolean => pipeline.some((s) => s.inputNames.includes(name));
     const feeds: Record<string, ort.Tensor> = {
       [GRAPH_IO.inputIds]: new ort.Tensor('int64', BigInt64Array.from(ids, (t) => BigInt(t)), [1, ids.length]),
       [GRAPH_IO.seqlensK]: new ort.Tensor('int32', Int32Array.of(position + ids.length - 1), [1]),
       [GRAPH_IO.totalSequenceLength]: new ort.Tensor('int32', Int32Array.of(position + ids.length), []),
     };
-    if (active.inputNames.includes(GRAPH_IO.positionIds)) {
+    if (has(GRAPH_IO.positionIds)) {
       feeds[GRAPH_IO.positionIds] = new ort.Tensor('int64', BigInt64Array.from(ids, (_, i) => BigInt(position + i)), [1, ids.length]);
     }
     for (let layer = 0; layer < layers; layer++) {
@@ -295,16 +298,16 @@ async function generate(request: GenerateRequest): Promise<void> {
       }
     }
     for (const [name, value] of Object.entries(request.attentionInputs ?? {})) {
-      if (active.inputNames.includes(name)) feeds[name] = new ort.Tensor('int64', BigInt64Array.of(BigInt(value)), []);
+      if (has(name)) feeds[name] = new ort.Tensor('int64', BigInt64Array.of(BigInt(value)), []);
     }
-    if (active.inputNames.includes(FROZEN_IO.length)) feeds[FROZEN_IO.length] = new ort.Tensor('int64', BigInt64Array.of(BigInt(frozenLength)), [1]);
-    if (active.inputNames.includes(FROZEN_IO.block)) feeds[FROZEN_IO.block] = new ort.Tensor('int64', BigInt64Array.of(BigInt(frozenBlock)), [1]);
-    if (windowStart !== null && active.inputNames.includes(STREAMING_IO.windowStart)) feeds[STREAMING_IO.windowStart] = new ort.Tensor('int64', BigInt64Array.of(BigInt(windowStart)), []);
-    for (const spec of stateSpecs) if (active.inputNames.includes(spec.input)) feeds[spec.input] = states.get(spec.input) ?? emptyState(spec);
-    // The prefill graph's stages in order (one session unless split), the residual stream between them.
+    if (has(FROZEN_IO.length)) feeds[FROZEN_IO.length] = new ort.Tensor('int64', BigInt64Array.of(BigInt(frozenLength)), [1]);
+    if (has(FROZEN_IO.block)) feeds[FROZEN_IO.block] = new ort.Tensor('int64', BigInt64Array.of(BigInt(frozenBlock)), [1]);
+    if (windowStart !== null && has(STREAMING_IO.windowStart)) feeds[STREAMING_IO.windowStart] = new ort.Tensor('int64', BigInt64Array.of(BigInt(windowStart)), []);
+    for (const spec of stateSpecs) if (has(spec.input)) feeds[spec.input] = states.get(spec.input) ?? emptyState(spec);
+    // Each stage's own inputs, and the residual stream from the stage before.
     const outputs: Record<string, ort.Tensor> = {};
     let hidden: ort.Tensor | undefined;
-    for (const stage of active === session ? prefillStages : [active]) {
+    for (const stage of pipeline) {
       const stageFeeds: Record<string, ort.Tensor> = {};
       for (const name of stage.inputNames) {
         const value = name === GRAPH_IO.hiddenIn ? hidden : feeds[name];
