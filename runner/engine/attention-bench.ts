@@ -17,7 +17,7 @@ import * as ort from 'onnxruntime-node';
 import type { ModelSpec } from './checkpoint/config.js';
 import { buildLayerGraph, emptyState, LAYER_IO } from './attention/layer-graph.js';
 import type { AttentionStateSpec } from './attention/quest-state.js';
-import { attentionMethod } from './attention/registry.js';
+import { attentionMethod, DEFAULT_PREFILL_CHUNK, prefillChunkSetting } from './attention/registry.js';
 import { DEFAULT_BLOCK, FROZEN_IO } from './attention/dense-decode-blocked.js';
 import { statValue } from './attention/stats.js';
 import { STREAMING_IO } from './attention/sink-window.js';
@@ -228,10 +228,9 @@ function plan(phase: 'prefill' | 'decode', method: string, compression: number, 
 }
 
 /** A session of a chained layer graph, ready to time. */
-async function layerSession(method: string, spec: ModelSpec, device: Device, chain: number, maxPositions: number, params?: Record<string, unknown>, prefillChunk = 4096): Promise<{ session: ort.InferenceSession; sharedInputs: string[]; layerInputs: string[]; states: AttentionStateSpec[] }> {
+async function layerSession(method: string, spec: ModelSpec, device: Device, chain: number, maxPositions: number, params?: Record<string, unknown>, prefillChunk = DEFAULT_PREFILL_CHUNK): Promise<{ session: ort.InferenceSession; sharedInputs: string[]; layerInputs: string[]; states: AttentionStateSpec[] }> {
   // Fixed-pass graphs sized to the bench's chunk, as the engine sizes them to its own.
-  const chunked = attentionMethod(method).chunked && prefillChunk !== 4096;
-  const built = buildLayerGraph(method, spec, { precision: device === 'webgpu' ? 'fp16' : 'fp32', maxPositions, layers: chain, ...(params ? { params } : {}), ...(chunked ? { prefillChunk } : {}) });
+  const built = buildLayerGraph(method, spec, { precision: device === 'webgpu' ? 'fp16' : 'fp32', maxPositions, layers: chain, ...(params ? { params } : {}), ...prefillChunkSetting(method, prefillChunk) });
   const session = await ort.InferenceSession.create(built.model, {
     executionProviders: [device === 'webgpu' ? 'webgpu' : 'cpu'],
     graphOptimizationLevel: 'all',

@@ -11,7 +11,7 @@ import { runtimeWeightCasts, type Precision } from './graph/model-graph.js';
 import { EngineSession } from './session/engine-session.js';
 import type { Device, GenerateResult, LoadRequest } from './session/protocol.js';
 import { snapKvParams } from './attention/snapkv-io.js';
-import { attentionMethod } from './attention/registry.js';
+import { DEFAULT_PREFILL_CHUNK, prefillChunkSetting } from './attention/registry.js';
 
 /** Options of `Engine.load`. */
 export interface EngineOptions {
@@ -160,7 +160,7 @@ export class Engine {
       attention: options.attention ?? { method: 'dense' },
       maxPositions: maxLength,
       // Fixed-pass sparse prefill graphs size their passes to the chunk (a longer one would fail).
-      ...(attentionMethod(options.attention?.method ?? 'dense').chunked && (options.chunkSize ?? 4096) !== 4096 ? { prefillChunk: options.chunkSize } : {}),
+      ...prefillChunkSetting(options.attention?.method ?? 'dense', options.chunkSize ?? DEFAULT_PREFILL_CHUNK),
       ...(options.headPrecision ? { headPrecision: options.headPrecision } : {}),
       ...(options.matmulPrecision ? { matmulPrecision: options.matmulPrecision } : {}),
       ...(compress ? { windowQueries: compress.params.window } : {}),
@@ -205,7 +205,7 @@ export class Engine {
       ...(options.webgpuBufferCache ? { webgpuBufferCache: options.webgpuBufferCache } : {}),
     });
     log(`engine: session loaded on ${device} in ${(session.loaded.loadMs / 1000).toFixed(1)} s`);
-    return new Engine(spec, graph, session, stopTokenIds, options.chunkSize ?? 4096, maxLength, tokenizerDir);
+    return new Engine(spec, graph, session, stopTokenIds, options.chunkSize ?? DEFAULT_PREFILL_CHUNK, maxLength, tokenizerDir);
   }
 
   /** The checkpoint's tokenizer. @throws Error when the checkpoint has none. */

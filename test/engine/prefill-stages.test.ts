@@ -23,15 +23,18 @@ describe('prefill stages', () => {
       await engine.close();
     }
   };
+  /** The split run's greedy tokens equal the one-graph run's, and every logit row within 1e-5. */
+  const expectSame = (split: Awaited<ReturnType<typeof run>>, one: Awaited<ReturnType<typeof run>>): void => {
+    expect(split.tokens).toEqual(one.tokens);
+    expect(split.logits).toHaveLength(one.logits.length);
+    split.logits.forEach((row, i) => expect(maxAbsDiff(row, one.logits[i]!)).toBeLessThan(1e-5));
+  };
 
   it('dense: every stage split gives the one-graph logits', async () => {
     const one = await run({});
     expect(one.layers).toBeGreaterThanOrEqual(2);
     for (const stages of [2, one.layers]) {
-      const split = await run({ prefillStages: stages });
-      expect(split.tokens).toEqual(one.tokens);
-      expect(split.logits).toHaveLength(one.logits.length);
-      split.logits.forEach((row, i) => expect(maxAbsDiff(row, one.logits[i]!)).toBeLessThan(1e-5));
+      expectSame(await run({ prefillStages: stages }), one);
     }
   });
 
@@ -39,8 +42,7 @@ describe('prefill stages', () => {
     const attention = { method: 'vertical-slash', params: { tileSize: 4, forcedSlash: 1, forcedVertical: 1, verticalCount: 2, slashCount: 2 } };
     const one = await run({ attention });
     const split = await run({ attention, prefillStages: 2 });
-    expect(split.tokens).toEqual(one.tokens);
-    split.logits.forEach((row, i) => expect(maxAbsDiff(row, one.logits[i]!)).toBeLessThan(1e-5));
+    expectSame(split, one);
     expect(one.kept).toBeGreaterThan(0);
     expect(split.kept).toBe(one.kept);
   });
@@ -48,9 +50,7 @@ describe('prefill stages', () => {
   it('with SnapKV decoding: each stage keeps its layers\' window queries, and the tokens are the same', async () => {
     const decodeAttention = { method: 'snapkv', params: { window: 8, kernel: 5, recent: 4, prefix: 2, capacity: 12 } };
     const one = await run({ decodeAttention });
-    const split = await run({ decodeAttention, prefillStages: 2 });
-    expect(split.tokens).toEqual(one.tokens);
-    split.logits.forEach((row, i) => expect(maxAbsDiff(row, one.logits[i]!)).toBeLessThan(1e-5));
+    expectSame(await run({ decodeAttention, prefillStages: 2 }), one);
   });
 
   it('refuses a stage count that is not 1 to the number of layers', async () => {

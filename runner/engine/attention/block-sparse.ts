@@ -70,7 +70,7 @@ import { OnnxType } from '../onnx/proto.js';
 import { floatToHalf } from '../dtype.js';
 import { budgetKnob } from './budget-knob.js';
 import { blockPasses } from './block-passes.js';
-import type { AttentionBuilder, AttentionContext } from './types.js';
+import { DEFAULT_PREFILL_CHUNK, type AttentionBuilder, type AttentionContext } from './types.js';
 import { rotary } from './rotary.js';
 
 /** Graph input of the budget when params.topBlocks is not given. */
@@ -128,7 +128,7 @@ export function blockSparsePrefill(ctx: AttentionContext): string {
   // G query heads become rows); WebGPU's MultiHeadAttention takes at most 1024 heads.
   const Hs = shared ? kv : H; // selecting heads
   const perPass = fused ? Math.max(1, Math.min(Math.floor(positiveInt(ctx, 'rowsPerPass', 1024) / B), Math.floor(1024 / Hs))) : 0;
-  const passes = fused ? positiveInt(ctx, 'passes', Math.ceil((Math.ceil((ctx.prefillChunk ?? 4096) / B) + 1) / perPass)) : groups;
+  const passes = fused ? positiveInt(ctx, 'passes', Math.ceil((Math.ceil((ctx.prefillChunk ?? DEFAULT_PREFILL_CHUNK) / B) + 1) / perPass)) : groups;
   const topBlocks = budgetKnob(ctx, 'topBlocks', BLOCK_SPARSE_IO.topBlocks, 'block-sparse', 1);
   // A host barrier between passes (block-passes.ts): their gathered blocks are not all alive at once.
   const syncPasses = ctx.params['syncPasses'] ?? false;

@@ -70,7 +70,7 @@
 // Equal constants and pure nodes over equal inputs are built once per graph, so the shape
 // arithmetic is shared by all layers. Scope 'kv-head' multiplies a pass's scores by G.
 import { float, int, ints, type Attribute, type GraphBuilder } from '../onnx/graph-builder.js';
-import type { AttentionContext } from './types.js';
+import { DEFAULT_PREFILL_CHUNK, type AttentionContext } from './types.js';
 import { rotary } from './rotary.js';
 import { blockPasses, passBarrier } from './block-passes.js';
 
@@ -311,7 +311,7 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
   // Fused: query blocks per pass (static: they become the kernel's heads, at most 1024) and passes
   // (enough for the longest prefill chunk); a shorter chunk is padded to one pass of blocks.
   const perPass = Math.max(1, Math.min(Math.floor(p.rowsPerPass / t), Math.floor(1024 / Hs)));
-  const passes = p.passes ?? Math.ceil((Math.ceil((ctx.prefillChunk ?? 4096) / t) + 1) / perPass);
+  const passes = p.passes ?? Math.ceil((Math.ceil((ctx.prefillChunk ?? DEFAULT_PREFILL_CHUNK) / t) + 1) / perPass);
   const realBlocks = sub(add(op('Div', [sub(T, c(1)), c(t)]), c(1)), b0);
   const blocks = fused ? op('Max', [realBlocks, c(perPass)]) : realBlocks;
   const front = sub(P, mul(b0, c(t)));

@@ -10,7 +10,9 @@ import { blockSparseAttention } from './block-sparse.js';
 import { questAttention } from './quest.js';
 import { snapKvAttention } from './snapkv.js';
 import { adaSnapKvAttention } from './ada-snapkv.js';
-import type { AttentionBuilder } from './types.js';
+import { DEFAULT_PREFILL_CHUNK, type AttentionBuilder } from './types.js';
+
+export { DEFAULT_PREFILL_CHUNK };
 
 export const ATTENTION_METHODS = {
   dense: denseAttention,
@@ -37,4 +39,14 @@ export function attentionMethod(id: string): AttentionBuilder {
   const method = (ATTENTION_METHODS as Record<string, AttentionBuilder>)[id];
   if (!method) throw new Error(`Unknown attention method "${id}"; allowed: ${Object.keys(ATTENTION_METHODS).join(', ')}.`);
   return method;
+}
+
+/**
+ * The graph setting that sizes a `chunked` method's fixed passes to a prefill chunk of `chunk`
+ * tokens (AttentionContext.prefillChunk), or none: other methods, and the default chunk, leave the
+ * graph (and its cache key) as it is.
+ * @example prefillChunkSetting('vertical-slash', 8192) // { prefillChunk: 8192 }
+ */
+export function prefillChunkSetting(id: string, chunk: number): { prefillChunk?: number } {
+  return attentionMethod(id).chunked && chunk !== DEFAULT_PREFILL_CHUNK ? { prefillChunk: chunk } : {};
 }

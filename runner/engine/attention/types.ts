@@ -65,6 +65,9 @@ export interface AttentionContext {
  */
 export type AttentionStat = 'kept_pairs' | 'gathered_pairs';
 
+/** The engine's prefill chunk when none is given (tokens); fixed-pass graphs default to it. */
+export const DEFAULT_PREFILL_CHUNK = 4096;
+
 /** One attention method's graph builder. */
 export interface AttentionBuilder {
   /** Method id as users name it (`dense`, `vertical-slash`, ...). */
