@@ -89,7 +89,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       .option('decode-compression', { type: 'string', default: '5,20', describe: 'Compression ratios of the decode methods' })
       .option('device', { choices: ['cpu', 'webgpu'] as const, default: 'webgpu' as const })
       .option('chunk', { type: 'number', default: 4096, describe: 'Prefill chunk length (the engine default)' })
-      .option('chain', { type: 'number', default: 3, describe: 'Layers chained per timed prefill graph (host copies cancel out)' })
+      .option('chain', { type: 'number', default: 3, describe: 'Layers chained per timed prefill graph (host copies cancel out; the model\'s layer count times layers as the whole model runs them, which is slower for sparse methods)' })
       .option('decode-chain', { type: 'number', default: 28, describe: 'Layers chained per timed decode graph (a decode layer takes well under a millisecond)' })
       .option('repeat', { type: 'number', default: 3, describe: 'Timed runs per figure (median)' })
       .option('block-size', { type: 'number', describe: 'Block-Sparse block size (16 or 64; default 16)' })
