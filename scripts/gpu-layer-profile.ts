@@ -1,17 +1,20 @@
 // onnxruntime's profile of one attention layer graph (attention/layer-graph.ts) on a model's head
 // shape: the prefill chunk in the middle of an L-token prompt (as `longweave engine bench` times it),
-// random fp16 inputs, one warm-up run and one profiled run. Summarise the profile with
-// bench/engine-profile.js (its "prefill" section is the longest run). WebGPU kernel times in the
-// profile are host-side times: they show where the host waits (a long node is often a copy to the
-// CPU that waits for the GPU), not GPU time.
+// random fp16 inputs (or RoPE-shaped ones, --inputs rope, as `engine bench --inputs rope`), --runs
+// runs (default 3; the first compiles shaders and allocates). Summarise the profile with
+// `bench/engine-profile.js --last`. WebGPU node times in the profile are host-side times: they show
+// where the host waits (a long node is often a copy to the CPU that waits for the GPU), not GPU
+// time; where the device has the timestamp-query feature the provider also records each
+// dispatch's GPU time, which engine-profile summarises separately.
 //
 //   node dist/scripts/gpu-layer-profile.js METHOD [--length 65536] [--chunk 4096] [--compression 20]
-//        [--params '{"scope":"kv-head"}'] [--device webgpu] [--prefix /tmp/layer-profile]
+//        [--params '{"scope":"kv-head"}'] [--inputs random|rope] [--runs 3] [--device webgpu]
+//        [--prefix /tmp/layer-profile]
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { buildLayerGraph, LAYER_IO } from '../runner/engine/attention/layer-graph.js';
 import { planAttention } from '../runner/engine/backend.js';
-import { feedsFor } from '../runner/engine/attention-bench.js';
+import { feedsFor, randomTensor, ropeInputs } from '../runner/engine/attention-bench.js';
 import { shapeConfig } from '../runner/engine/checkpoint/shapes.js';
 import { parseConfig } from '../runner/engine/checkpoint/config.js';
 
@@ -25,6 +28,8 @@ const { values, positionals } = parseArgs({
     device: { type: 'string', default: 'webgpu' },
     prefix: { type: 'string', default: '/tmp/layer-profile' },
     shape: { type: 'string', default: 'qwen2.5-7b' },
+    inputs: { type: 'string', default: 'random' },
+    runs: { type: 'string', default: '3' },
   },
 });
 const method = positionals[0];
@@ -51,15 +56,21 @@ const session = await ort.InferenceSession.create(built.model, {
   ...(fp16 ? { preferredOutputLocation: { [LAYER_IO.output]: 'cpu' as const, [LAYER_IO.presentKey]: 'gpu-buffer' as const, [LAYER_IO.presentValue]: 'gpu-buffer' as const } } : {}),
 });
 // The engine bench's random inputs for a prefill chunk (attention-bench.ts).
-const feeds = feedsFor(spec, fp16, P, S, inputs, built.sharedInputs, null);
+if (values.inputs !== 'random' && values.inputs !== 'rope') throw new Error(`--inputs must be random or rope; got ${values.inputs}`);
+const rope = values.inputs === 'rope' ? ropeInputs(spec, fp16, P, S) : undefined;
+// The cache's values as feedsFor makes them (seed 5); RoPE-shaped keys from ropeInputs.
+const cache = rope ? { key: rope.cacheKey, value: randomTensor(fp16, [1, spec.numKvHeads, P, spec.headDim], 5) } : null;
+const feeds = feedsFor(spec, fp16, P, S, inputs, built.sharedInputs, cache, P, rope);
 const use = Object.fromEntries(Object.entries(feeds).filter(([name]) => session.inputNames.includes(name)));
 const times: number[] = [];
-for (let i = 0; i < 2; i++) {
+const runs = Number(values.runs);
+if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer; got ${values.runs}`);
+for (let i = 0; i < runs; i++) {
   const t0 = performance.now();
   const out = await session.run(use);
   times.push(performance.now() - t0);
   for (const t of Object.values(out)) if (t.location === 'gpu-buffer') t.dispose();
 }
 session.endProfiling();
-process.stdout.write(`${JSON.stringify({ method, length: L, chunk: S, past: P, compression: C, budget, params, runMs: times.map((t) => +t.toFixed(1)), nodes: built.opCounts })}\n`);
+process.stdout.write(`${JSON.stringify({ method, length: L, chunk: S, past: P, compression: C, inputs: values.inputs, budget, params, runMs: times.map((t) => +t.toFixed(1)), nodes: built.opCounts })}\n`);
 await session.release();

@@ -131,7 +131,7 @@ while [ $# -gt 0 ]; do
       rm -f /tmp/layer-profile-"$method"*.json
       # shellcheck disable=SC2086
       "$node" "$dist/scripts/gpu-layer-profile.js" "$method" ${LAYER_PROFILE_ARGS:-} --prefix "/tmp/layer-profile-$method" | tee "$out/layer-profile-$method.json"
-      "$node" "$dist/bench/engine-profile.js" /tmp/layer-profile-"$method"*.json > "$out/layer-profile-$method.txt" 2>&1; head -30 "$out/layer-profile-$method.txt"
+      "$node" "$dist/bench/engine-profile.js" --last /tmp/layer-profile-"$method"*.json > "$out/layer-profile-$method.txt" 2>&1; head -25 "$out/layer-profile-$method.txt"; grep -A25 '^GPU time' "$out/layer-profile-$method.txt"
       # The raw profile (every node's time) for a per-node look.
       xz -T0 -c /tmp/layer-profile-"$method"*.json > "$out/layer-profile-$method.raw.json.xz"
       ;;

@@ -58,14 +58,17 @@
 //   reference for that case; every row still attends causally to its own block.
 // - Integers: scalars (lengths, offsets) are int64; the per-block index tensors ([heads, nQ, K],
 //   TopK's indices cast) are int32, which WebGPU's elementwise ops support (int64 falls back to the
-//   CPU EP there), and fp32 inside the top-k tournament (block numbers < 2^24 are exact; WebGPU's
-//   GatherElements takes float data only). Nothing integer has the scores' size.
+//   CPU EP there), and fp32 inside the top-k tournament and where they are sliced per pass (block
+//   numbers < 2^24 are exact; WebGPU's GatherElements and Slice take float data only: an int32 Slice
+//   ran on the CPU, after a copy back from the GPU that made each layer wait for it). Nothing
+//   integer has the scores' size.
 // - params.formulation 'fused' (the default with scope 'kv-head'; 'matmul' is the form above, the
 //   default with 'query-head'): the attention over the selected blocks runs in the fused
 //   MultiHeadAttention kernel instead, with query blocks x selecting heads as its heads (fusedPass).
 // - Budget: `attention.prefill.top_blocks` (int64 scalar input) unless params.topBlocks bakes it in;
 //   params.blockSize must equal the budget's blockSize (budgetInputs only feeds topBlocks).
-import { float, int, ints } from '../onnx/graph-builder.js';
+import { float, int, ints, type Attribute, type GraphBuilder } from '../onnx/graph-builder.js';
+import { indicesAsFloat } from './webgpu-ints.js';
 import { OnnxType } from '../onnx/proto.js';
 import { floatToHalf } from '../dtype.js';
 import { budgetKnob } from './budget-knob.js';
@@ -189,6 +192,8 @@ export function blockSparsePrefill(ctx: AttentionContext): string {
   // below 2^31): WebGPU's elementwise ops take int32 but not int64, so int64 would run on the CPU.
   const i32 = (x: string): string => g.op('Cast', [x], { to: int(6) });
   const f32Of = (x: string): string => g.op('Cast', [x], { to: int(1) });
+  // TopK's int64 indices are read through a Gather (webgpu-ints.ts: a Cast from int64 runs on the CPU).
+  const intOps = { op: (type: string, inputs: readonly string[], attributes?: Record<string, Attribute>) => g.op(type, inputs, attributes), int64: scalar };
   const one32 = g.int32([1], []);
   const zero32 = g.int32([0], []);
   const qBlocks32 = i32(qBlockIds);
@@ -223,21 +228,22 @@ export function blockSparsePrefill(ctx: AttentionContext): string {
     const [best, index] = g.node('TopK', [sliceOf(candidates, f32Const(-2e30)), k1], { axis: int(-1), largest: int(1), sorted: int(1) }, { outputs: 2 });
     const picked = columns
       ? g.op('GatherElements', [sliceOf(columns, f32Const(0)), index!], { axis: int(-1) })
-      : g.op('Add', [f32Of(index!), f32Of(g.op('Unsqueeze', [g.op('Mul', [g.op('Range', [scalar(0), slices, step]), W]), g.int64([1])]))]);
+      : g.op('Add', [indicesAsFloat(intOps, index!, W), f32Of(g.op('Unsqueeze', [g.op('Mul', [g.op('Range', [scalar(0), slices, step]), W]), g.int64([1])]))]);
     candidates = g.op('Reshape', [best!, rowsShape]);
     columns = g.op('Reshape', [picked, rowsShape]);
     n = g.op('Mul', [slices, g.op('Reshape', [k1, g.int64([], [0])])]);
   }
   const [, top] = g.node('TopK', [candidates, k], { axis: int(-1), largest: int(1), sorted: int(1) }, { outputs: 2 });
-  const selected = i32(columns ? g.op('GatherElements', [columns, top!], { axis: int(-1) }) : top!); // [Hs, nQ, K] int32
+  const selected = i32(columns ? g.op('GatherElements', [columns, top!], { axis: int(-1) }) : indicesAsFloat(intOps, top!, nK)); // [Hs, nQ, K] int32
   // Rows of the flat block tables [kv * nK, B, d]: selecting head s reads KV head s (kv-head) or s / group.
   const kvOf = g.int32(Array.from({ length: Hs }, (_, s) => (shared ? s : Math.floor(s / group))), [Hs, 1, 1]);
   const flat = g.op('Add', [selected, g.op('Mul', [kvOf, i32(nK)])]); // [Hs, nQ, K] int32
   // Query-block groups (MatMul) or passes (fused): `per` blocks each (blockPasses).
   const per = fused ? scalar(perPass) : g.op('Div', [g.op('Add', [nQ, scalar(groups - 1)]), scalar(groups)]);
-  const pass = fused
-    ? fusedPasses(ctx, { qBlocks, qBlocks32, flat, selected, kBlocks, vBlocks, perPass, B, shared })
-    : matmulPasses(ctx, { qBlocks, qBlocks32, flat, selected, kBlocks, vBlocks, B, shared });
+  // Sliced per pass, so handed on in float32 (WebGPU's Slice takes float types only; block numbers
+  // are exact) and cast back to int32 after the slice.
+  const passInputs = { qBlocks, qBlocks32, flat: f32Of(flat), selected: f32Of(selected), kBlocks, vBlocks, B, shared };
+  const pass = fused ? fusedPasses(ctx, { ...passInputs, perPass }) : matmulPasses(ctx, passInputs);
   const attended = blockPasses({ op: (type, inputs, attributes) => g.op(type, inputs, attributes), int64: scalar }, nQ, per, passes, 1, (start, end) => pass(vec(start), vec(end)), syncPasses);
   // Back to token-major [nQ * B, H * d], without the padding rows.
   const tokenMajor = shared && !fused
@@ -248,13 +254,22 @@ export function blockSparsePrefill(ctx: AttentionContext): string {
   return g.op('Reshape', [chunk, g.int64([1, -1, H * d])]);
 }
 
+/** A float32 slice cast to int32 (PassInputs' flat and selected). */
+function sliceInt(g: GraphBuilder, x: string, from: string, to: string, axes: string): string {
+  return g.op('Cast', [g.op('Slice', [x, from, to, axes])], { to: int(6) });
+}
+
 /** Block tensors both formulations attend over (see blockSparsePrefill). */
 interface PassInputs {
   /** Queries [H, nQ, B, d]. */
   qBlocks: string;
   /** Absolute query block numbers [nQ], int32. */
   qBlocks32: string;
-  /** Rows of the flat block tables [Hs, nQ, K] (kv * nK + block), and the selected blocks [Hs, nQ, K]. */
+  /**
+   * Rows of the flat block tables [Hs, nQ, K] (kv * nK + block), and the selected blocks [Hs, nQ, K],
+   * both float32 (sliced per pass: WebGPU's Slice takes float types only, and int32 there would run
+   * on the CPU after a copy back from the GPU).
+   */
   flat: string;
   selected: string;
   /** Keys and values [kv, nK, B, d]. */
@@ -290,13 +305,13 @@ function matmulPasses(ctx: AttentionContext, t: PassInputs): (from: string, to: 
   // query block (a filler) is masked whole.
   const upper = computeConst(ctx, Array.from({ length: R * B }, (_, x) => (x % B > Math.floor(x / B) % B ? MASK : 0)), [1, 1, R, 1, B]);
   return (from, to) => {
-    const idx = g.op('Slice', [t.flat, from, to, axis1]); // [Hs, per, K]
+    const idx = sliceInt(g, t.flat, from, to, axis1); // [Hs, per, K]
     const keys = g.op('Reshape', [g.op('Gather', [kTable, idx], { axis: int(0) }), g.int64([0, 0, -1, d])]); // [Hs, per, K * B, d]
     const values = g.op('Reshape', [g.op('Gather', [vTable, idx], { axis: int(0) }), g.int64([0, 0, -1, d])]);
     const q = g.op('Slice', [qScaled, from, to, axis1]); // [Hs, per, R, d]
     const scores = g.op('MatMul', [q, g.op('Transpose', [keys], { perm: ints([0, 1, 3, 2]) })]); // [Hs, per, R, K * B]
     // Query block minus key block, [Hs, per, K]: 0 on the diagonal, < 0 for fillers.
-    const delta = g.op('Sub', [g.op('Reshape', [g.op('Slice', [t.qBlocks32, from, to, g.int64([0])]), g.int64([1, -1, 1])]), g.op('Slice', [t.selected, from, to, axis1])]);
+    const delta = g.op('Sub', [g.op('Reshape', [g.op('Slice', [t.qBlocks32, from, to, g.int64([0])]), g.int64([1, -1, 1])]), sliceInt(g, t.selected, from, to, axis1)]);
     const toBias = (cond: string): string => g.op('Reshape', [g.op('Cast', [cond], { to: int(OnnxType[ctx.valueType]) }), g.int64([0, 0, 1, -1, 1])]);
     const diagonal = toBias(g.op('Equal', [delta, zero32])); // [Hs, per, 1, K, 1]
     const filler = g.op('Mul', [toBias(g.op('Less', [delta, zero32])), ctx.scalar(MASK)]);
@@ -338,7 +353,7 @@ function fusedPasses(ctx: AttentionContext, t: PassInputs & { perPass: number })
   const bnsh = g.int64([1, P, -1, d]);
   return (from, to) => {
     // Token rows [per, Hs, K, B] of the flat tables: (kv * nK + block) * B + c.
-    const idx = g.op('Transpose', [g.op('Slice', [t.flat, from, to, axis1])], { perm: ints([1, 0, 2]) }); // [per, Hs, K]
+    const idx = g.op('Transpose', [sliceInt(g, t.flat, from, to, axis1)], { perm: ints([1, 0, 2]) }); // [per, Hs, K]
     const tokens = g.op('Add', [g.op('Mul', [g.op('Unsqueeze', [idx, g.int64([3])]), g.int32([B], [])]), within]);
     const keys = g.op('Reshape', [g.op('Gather', [keyRows, tokens], { axis: int(0) }), bnsh]); // [1, P, K * B, d]
     const values = g.op('Reshape', [g.op('Gather', [valueRows, tokens], { axis: int(0) }), bnsh]);
@@ -349,7 +364,7 @@ function fusedPasses(ctx: AttentionContext, t: PassInputs & { perPass: number })
       : g.op('Reshape', [g.op('Transpose', [q], { perm: ints([2, 1, 0, 3]) }), g.int64([1, R, P * d])]);
     // Bias [1, P, R, K * B]: fillers (key block after the query block) masked whole, the diagonal block
     // masked above the diagonal (key c > row r mod B).
-    const sel = g.op('Transpose', [g.op('Slice', [t.selected, from, to, axis1])], { perm: ints([1, 0, 2]) }); // [per, Hs, K]
+    const sel = g.op('Transpose', [sliceInt(g, t.selected, from, to, axis1)], { perm: ints([1, 0, 2]) }); // [per, Hs, K]
     const a = g.op('Reshape', [g.op('Slice', [t.qBlocks32, from, to, g.int64([0])]), g.int64([-1, 1, 1])]); // [per, 1, 1]
     const delta = g.op('Reshape', [g.op('Sub', [a, sel]), g.int64([P, 1, -1, 1])]); // [P, 1, K, 1]
     const asBias = (cond: string): string => g.op('Cast', [cond], { to: int(OnnxType[ctx.valueType]) });

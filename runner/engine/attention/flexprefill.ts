@@ -14,7 +14,8 @@
 import { int } from '../onnx/graph-builder.js';
 import { FLEXPREFILL_DEFAULTS } from '../sparse/reference/flexprefill.js';
 import type { AttentionBuilder, AttentionContext } from './types.js';
-import { f32, forcedScores, patternParams, patternPrefill, topK } from './pattern-prefill.js';
+import { f32, forcedScores, intOps, patternParams, patternPrefill, topK } from './pattern-prefill.js';
+import { indicesAsFloat } from './webgpu-ints.js';
 import { budgetKnob } from './budget-knob.js';
 
 /** Graph inputs (int64 scalars) of the budget when params do not bake it in. */
@@ -42,7 +43,7 @@ export const flexPrefillAttention: AttentionBuilder = {
     if (coverage !== 'sort' && coverage !== 'bisect') throw new Error(`flexprefill params.coverage must be "sort" or "bisect"; got ${JSON.stringify(coverage)}.`);
     const iterations = ctx.params['coverageIterations'] ?? 40;
     if (typeof iterations !== 'number' || !Number.isInteger(iterations) || iterations < 1) throw new Error(`flexprefill params.coverageIterations must be a positive integer; got ${JSON.stringify(iterations)}.`);
-    /** 1 per entry of the sorted statistic whose cumulative sum stays within alpha (a full sort, then CumSum). */
+    /** 1 (float) per entry of the sorted statistic whose cumulative sum stays within alpha (a full sort, then CumSum). */
     const sortedCoverage = (mean: string, total: string): string => {
       const sorted = topK(ctx, mean, total).values;
       return g.op('Cast', [g.op('LessOrEqual', [g.op('CumSum', [sorted, g.int64([1], [])]), alpha])], { to: int(1) });
@@ -67,18 +68,21 @@ export const flexPrefillAttention: AttentionBuilder = {
       }
       return g.op('Cast', [g.op('Greater', [mean, high])], { to: int(1) });
     };
+    // Counts are float32 on the GPU (exact below 2^24); only the longest head's count is read on the
+    // host (TopK's k), one wait per statistic (webgpu-ints.ts).
+    const toF = (x: string): string => g.op('Cast', [x], { to: int(1) });
     return patternPrefill(ctx, p, (stats) => {
       const rows = g.op('Cast', [stats.rows], { to: int(1) });
       const norm = p.scope === 'kv-head' ? g.op('Mul', [rows, f32(ctx, G)]) : rows;
       const pick = (raw: string, forced: number): { indices: string; valid: string } => {
         const mean = g.op('Div', [raw, norm]);
         const within = coverage === 'sort' ? sortedCoverage(mean, stats.total) : bisectedCoverage(mean);
-        const cover = g.op('Add', [g.op('Cast', [g.op('ReduceSum', [within, g.int64([1])], { keepdims: int(0) })], { to: int(7) }), g.int64([1], [])]);
-        const floor = g.op('Max', [minBudget, g.int64([forced], [])]);
-        const count = g.op('Min', [g.op('Max', [floor, cover]), stats.total]);
-        const most = g.op('ReduceMax', [count, g.int64([0])], { keepdims: int(0) });
-        const indices = topK(ctx, forcedScores(ctx, mean, stats.total, forced), most).indices;
-        const rank = g.op('Reshape', [g.op('Range', [g.int64([0], []), most, g.int64([1], [])]), g.int64([1, -1])]);
+        const cover = g.op('Add', [g.op('ReduceSum', [within, g.int64([1])], { keepdims: int(0) }), f32(ctx, 1)]);
+        const floor = toF(g.op('Max', [minBudget, g.int64([forced], [])]));
+        const count = g.op('Min', [g.op('Max', [floor, cover]), toF(stats.total)]); // [Hs]
+        const most = g.op('Cast', [g.op('ReduceMax', [count, g.int64([0])], { keepdims: int(0) })], { to: int(7) });
+        const indices = indicesAsFloat(intOps(ctx), topK(ctx, forcedScores(ctx, mean, stats.total, forced), most).indices, stats.total);
+        const rank = toF(g.op('Reshape', [g.op('Range', [g.int64([0], []), most, g.int64([1], [])]), g.int64([1, -1])]));
         return { indices, valid: g.op('Less', [rank, g.op('Reshape', [count, g.int64([-1, 1])])]) };
       };
       const v = pick(stats.vertical, p.forcedVertical);

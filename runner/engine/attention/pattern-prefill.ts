@@ -52,7 +52,16 @@
 // all keys so far, and with P = 0 the result is the whole-prompt reference (chunkPatternReference in
 // runner/engine/sparse/reference/vertical-slash.ts is the chunk-aware reference).
 //
-// Memory and passes: the key indices of all heads and blocks ([heads, blocks, |R| + columns], int64)
+// Integers: scalars and shapes (T, S, P, block counts, list lengths) are int64; the per-head and
+// per-block index tensors (TopK's indices cast, tile ranks, key indices) are int32 (positions stay
+// below 2^31). onnxruntime's WebGPU provider has no int64 kernels for elementwise ops, Where or
+// Concat (nor bool Concat), so int64 or bool index math on selection outputs ran on the CPU: every
+// layer waited for the GPU to copy the selection back, built the [heads, blocks, keys] index
+// tensors on the host and copied them up again (the H100 profile in docs/sparse-attention.md,
+// "Keeping the index math on the GPU"). The data-dependent lengths (covered tiles, FlexPrefill's
+// counts) are read on the host: one wait each, which no static graph avoids.
+//
+// Memory and passes: the key indices of all heads and blocks ([heads, blocks, |R| + columns], int32)
 // are built once; the heavy part runs in sequential passes over the selecting heads, each slicing
 // its heads' indices (trimmed to its own longest tile list and column list), gathering keys and
 // values ([heads, blocks, M, d], M = |R| + columns) and attending (scores [heads, blocks, Gs, t, M]).
@@ -73,6 +82,7 @@ import { float, int, ints, type Attribute, type GraphBuilder } from '../onnx/gra
 import { DEFAULT_PREFILL_CHUNK, type AttentionContext } from './types.js';
 import { rotary } from './rotary.js';
 import { blockPasses, passBarrier } from './block-passes.js';
+import type { IntOps } from './webgpu-ints.js';
 
 /** The pattern parameters a graph bakes in (the references' VerticalSlashParams, tile mode). */
 export interface PatternParams {
@@ -106,7 +116,10 @@ export interface PatternStats {
   heads: number;
 }
 
-/** Kept columns and offsets per selecting head: int64 `[Hs, k]`, and bool `[Hs, k]` masks when ragged. */
+/**
+ * Kept columns and offsets per selecting head: float32 `[Hs, k]` (exact below 2^24; TopK's int64
+ * indices through indicesAsFloat, see webgpu-ints.ts), and bool `[Hs, k]` masks when ragged.
+ */
 export interface PatternSelection {
   vertical: string;
   verticalValid?: string;
@@ -171,6 +184,12 @@ export function forcedScores(ctx: AttentionContext, stats: string, total: string
   return g.op('Where', [g.op('Less', [index, g.int64([forced], [])]), f32(ctx, 3e38), stats]);
 }
 
+/** The pattern graphs' IntOps (webgpu-ints.ts) on a context's graph. */
+export function intOps(ctx: AttentionContext): IntOps {
+  const g = ctx.graph;
+  return { op: (type, inputs, attributes) => g.op(type, inputs, attributes), int64: (v) => g.int64([v], []) };
+}
+
 /** TopK indices along the last axis; `k` an int64 scalar. */
 export function topK(ctx: AttentionContext, scores: string, k: string): { values: string; indices: string } {
   const g = ctx.graph;
@@ -222,6 +241,13 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
   const sub = (a: string, b: string): string => op('Sub', [a, b]);
   const mul = (a: string, b: string): string => op('Mul', [a, b]);
   const sum = (x: string, axes: number[]): string => op('ReduceSum', [x, i64(axes)], { keepdims: int(0) });
+  // int32 index math (see "Integers" in the header): constants, casts, and T as the int32 input.
+  const c32 = (v: number): string => once(`i32|${v}`, () => g.int32([v], []));
+  const to32 = (x: string): string => op('Cast', [x], { to: int(6) });
+  // WebGPU's Slice takes float types only: integer lists that are sliced are kept in float32 (exact
+  // below 2^24: key indices are below KV x T) and cast to int32 after the slice.
+  const asF = (x: string): string => op('Cast', [x], { to: int(1) });
+  const T32 = ctx.totalSequenceLength;
 
   // RoPE, the present cache, queries [H, S, d] with the softmax scale folded in.
   const toHeads = (x: string): string => op('Transpose', [op('Reshape', [x, i64([1, 0, KV, d])])], { perm: ints([0, 2, 1, 3]) });
@@ -286,24 +312,28 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
   const sel = select({ vertical, slash, total: T, rows: n, heads: Hs });
 
   // 3. Relative tiles: covered r in [-(t-1), T-1] when a kept offset lies in [r, r+t-1].
-  const keptIndex = sel.slashValid ? op('Where', [sel.slashValid, sel.slash, T]) : sel.slash;
+  const slash32 = to32(sel.slash);
+  const keptIndex = sel.slashValid ? op('Where', [sel.slashValid, slash32, T32]) : slash32;
   const zerosT1 = op('Expand', [f32c(0), shape(Hs, add(T, c(1)))]);
-  const kept = slice(op('ScatterElements', [zerosT1, keptIndex, op('Expand', [f32c(1), op('Shape', [keptIndex])])], { axis: int(1) }), 0, T, 1);
+  const kept = slice(op('ScatterElements', [zerosT1, keptIndex, op('Cast', [op('GreaterOrEqual', [keptIndex, c32(0)])], { to: int(1) })], { axis: int(1) }), 0, T, 1);
   const prefix = op('Concat', [op('Expand', [f32c(0), i64([Hs, 1])]), op('CumSum', [kept, c(1)])], { axis: int(1) });
   const rel = range(c(1 - t), T);
   const clampT = (x: string): string => op('Min', [op('Max', [x, c(0)]), T]);
   const count = sub(op('Gather', [prefix, clampT(add(rel, c(t)))], { axis: int(1) }), op('Gather', [prefix, clampT(rel)], { axis: int(1) }));
   const covered = op('Greater', [count, f32c(0.5)]);
   const coveredF = op('Cast', [covered], { to: int(1) });
-  const rank = sub(op('Cast', [op('CumSum', [coveredF, c(1)])], { to: int(7) }), c(1));
+  const rank = sub(to32(op('CumSum', [coveredF, c(1)])), c32(1));
   const coveredCount = sum(coveredF, [1]);
-  const rMax = op('Cast', [op('ReduceMax', [coveredCount, i64([0])], { keepdims: int(1) })], { to: int(7) });
+  const coveredMax = op('ReduceMax', [coveredCount, i64([0])], { keepdims: int(1) });
+  // The list's length is a shape (int64, read on the host); the padding's r is 2^30, whose key
+  // tb - r is negative for every block, so it is masked.
+  const rMax = op('Cast', [coveredMax], { to: int(7) });
   const relList = op('ScatterElements', [
-    op('Expand', [c(2 ** 40), shape(Hs, add(rMax, c(1)))]),
-    op('Where', [covered, rank, rMax]),
-    op('Expand', [op('Reshape', [rel, i64([1, -1])]), op('Shape', [covered])]),
+    op('Expand', [f32c(2 ** 30), shape(Hs, add(rMax, c(1)))]),
+    op('Where', [covered, rank, to32(coveredMax)]),
+    op('Expand', [op('Reshape', [asF(rel), i64([1, -1])]), op('Shape', [coveredF])]),
   ], { axis: int(1) });
-  const relKept = slice(relList, 0, rMax, 1);
+  const relKept = to32(slice(relList, 0, rMax, 1));
 
   // 4. Query blocks at absolute positions: the chunk padded to rows t*b0 .. t*(b0+nb)-1.
   const b0 = op('Div', [P, c(t)]);
@@ -328,13 +358,14 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
   const flatKeys = op('Reshape', [keys, i64([-1, d])]);
   const flatValues = op('Reshape', [values, i64([-1, d])]);
   // Key indices of every (head, block) at once: the slash tiles tb - R, then the columns.
-  const slashKeys = sub(start3, op('Reshape', [relKept, i64([Hs, 1, -1])]));
+  const start32 = to32(start3);
+  const slashKeys = sub(start32, op('Reshape', [relKept, i64([Hs, 1, -1])]));
   /** Columns `[Hs, k]` (valid where `valid`) as keys of every block, and where a block attends them. */
   const columnKeys = (columnList: string, valid: string | undefined): { vertKeys: string; vertOk: string } => {
-    const vert = op('Reshape', [columnList, i64([Hs, 1, -1])]);
-    const vertKeys = add(vert, mul(start3, c(0)));
+    const vert = op('Reshape', [to32(columnList), i64([Hs, 1, -1])]);
+    const vertKeys = add(vert, mul(start32, c32(0)));
     // A column already in a slash tile of the block is dropped (coverage of r = tb - v).
-    const relV = op('Reshape', [add(op('Min', [op('Max', [sub(start3, vert), c(1 - t)]), sub(T, c(1))]), c(t - 1)), i64([Hs, -1])]);
+    const relV = op('Reshape', [add(op('Min', [op('Max', [sub(start32, vert), c32(1 - t)]), sub(T32, c32(1))]), c32(t - 1)), i64([Hs, -1])]);
     const dup = op('Reshape', [op('Greater', [op('GatherElements', [coveredF, relV], { axis: int(1) }), f32c(0.5)]), op('Shape', [vertKeys])]);
     const notDup = op('Not', [dup]);
     return { vertKeys, vertOk: valid ? op('And', [notDup, op('Reshape', [valid, i64([Hs, 1, -1])])]) : notDup };
@@ -352,22 +383,23 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
     const usefulF = op('ReduceMax', [op('Cast', [selected.vertOk], { to: int(1) }), i64([1])], { keepdims: int(0) }); // [Hs, k]
     const usefulCount = sum(usefulF, [1]); // [Hs]
     const colMax = op('Max', [op('Cast', [op('ReduceMax', [usefulCount, i64([0])], { keepdims: int(1) })], { to: int(7) }), i64([1])]);
-    const colRank = sub(op('Cast', [op('CumSum', [usefulF, c(1)])], { to: int(7) }), c(1));
-    const columnList = slice(op('ScatterElements', [
-      op('Expand', [c(0), shape(Hs, add(colMax, c(1)))]),
-      op('Where', [op('Greater', [usefulF, f32c(0.5)]), colRank, colMax]),
+    const colRank = sub(to32(op('CumSum', [usefulF, c(1)])), c32(1));
+    const columnList = to32(slice(op('ScatterElements', [
+      op('Expand', [f32c(0), shape(Hs, add(colMax, c(1)))]),
+      op('Where', [op('Greater', [usefulF, f32c(0.5)]), colRank, to32(colMax)]),
       sel.vertical,
-    ], { axis: int(1) }), 0, colMax, 1);
-    const columnValid = op('Less', [op('Reshape', [range(c(0), op('Reshape', [colMax, i64([], [0])])), i64([1, -1])]), op('Reshape', [op('Cast', [usefulCount], { to: int(7) }), i64([-1, 1])])]);
+    ], { axis: int(1) }), 0, colMax, 1));
+    const columnValid = op('Less', [to32(op('Reshape', [range(c(0), op('Reshape', [colMax, i64([], [0])])), i64([1, -1])])), op('Reshape', [to32(usefulCount), i64([-1, 1])])]);
     return { ...columnKeys(columnList, columnValid), count: usefulCount };
   };
   const columnCount = (): string =>
     sel.verticalValid ? sum(op('Cast', [sel.verticalValid], { to: int(1) }), [1]) : op('Expand', [op('Cast', [op('Shape', [sel.vertical], { start: int(1), end: int(2) })], { to: int(1) }), i64([Hs])]);
   const { vertKeys, vertOk, count: columnsPerHead } = p.compactColumns ? compacted() : { ...selected, count: columnCount() };
-  const blockKeys = op('Concat', [slashKeys, vertKeys], { axis: int(2) });
-  const ok = op('Concat', [op('And', [op('GreaterOrEqual', [slashKeys, c(0)]), op('Less', [slashKeys, T])]), vertOk], { axis: int(2) });
-  const kvBase = i64(Array.from({ length: Hs }, (_, h) => (kvScope ? h : Math.floor(h / G))), [Hs, 1, 1]);
-  const index = add(mul(kvBase, T), op('Where', [ok, blockKeys, c(0)]));
+  // Dropped columns become key -1, so one range test masks them and the slash keys outside [0, T).
+  const blockKeys = op('Concat', [slashKeys, op('Where', [vertOk, vertKeys, c32(-1)])], { axis: int(2) });
+  const ok = op('And', [op('GreaterOrEqual', [blockKeys, c32(0)]), op('Less', [blockKeys, T32])]);
+  const kvBase = once(`kvBase|${Hs}|${kvScope}`, () => g.int32(Array.from({ length: Hs }, (_, h) => (kvScope ? h : Math.floor(h / G))), [Hs, 1, 1]));
+  const index = add(mul(kvBase, T32), op('Where', [ok, blockKeys, c32(0)]));
   // Masked keys get position 3e38: causal and validity in one comparison.
   const keyPos = op('Where', [ok, op('Cast', [blockKeys], { to: int(1) }), f32c(3e38)]);
   if (ctx.report) {
@@ -392,7 +424,7 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
     const PH = perPass * Hs;
     const rowCount = Gs * t;
     const posF = op('Transpose', [keyPos], { perm: ints([1, 0, 2]) }); // [nb, Hs, M]
-    const idxT = op('Transpose', [index], { perm: ints([1, 0, 2]) });
+    const idxT = op('Transpose', [asF(index)], { perm: ints([1, 0, 2]) }); // float32: sliced per pass
     const rowPosF = op('Reshape', [rowPos, i64([-1, 1, 1, t, 1])]); // [nb, 1, 1, t, 1]
     const zeros = op('Expand', [scalar(0), i64([1, 1, Gs, 1, 1])]);
     const bnsh = i64([1, PH, -1, d]);
@@ -400,7 +432,7 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
     const width = op('Cast', [op('Shape', [index], { start: int(2), end: int(3) })], { to: int(1) });
     ctx.report?.('gathered_pairs', op('Reshape', [op('Mul', [width, f32c(passes * perPass * t * Gs * Hs)]), i64([], [0])]));
     return blockPasses({ op, int64: c }, blocks, c(perPass), passes, 1, (start, end) => {
-      const idx = slice(idxT, start, end, 0); // [per, Hs, M]
+      const idx = to32(slice(idxT, start, end, 0)); // [per, Hs, M]
       const k = op('Reshape', [op('Gather', [flatKeys, idx], { axis: int(0) }), bnsh]);
       const v = op('Reshape', [op('Gather', [flatValues, idx], { axis: int(0) }), bnsh]);
       // [Hs, per, Gs, t, d] -> [Gs, t, per, Hs, d] -> [1, rows, PH * d] (the scale is folded into q).
@@ -436,7 +468,7 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
         const slashStart = wait ? op('Concat', [head(s0), i64([0])], { axis: int(0) }) : i64([s0, 0]);
         const pick = (x: string): string =>
           op('Concat', [op('Slice', [x, slashStart, slashEnd, axes]), op('Slice', [x, columnStart, columnEnd, axes])], { axis: int(2) });
-        idx = pick(index);
+        idx = to32(pick(asF(index)));
         pos = pick(keyPos);
       }
       const k = op('Reshape', [op('Transpose', [op('Gather', [flatKeys, idx], { axis: int(0) })], { perm: ints([0, 1, 3, 2]) }), i64([0, 0, 1, d, -1])]);

@@ -9,7 +9,8 @@
 // runner/engine/sparse/reference/vertical-slash.ts (verticalSlashChunkAttention for chunks).
 import { VERTICAL_SLASH_DEFAULTS } from '../sparse/reference/vertical-slash.js';
 import type { AttentionBuilder } from './types.js';
-import { forcedScores, patternParams, patternPrefill, topK } from './pattern-prefill.js';
+import { forcedScores, intOps, patternParams, patternPrefill, topK } from './pattern-prefill.js';
+import { indicesAsFloat } from './webgpu-ints.js';
 import { budgetKnob } from './budget-knob.js';
 
 /** Graph inputs (int64 scalars) of the budget when params do not bake it in. */
@@ -27,7 +28,7 @@ export const verticalSlashAttention: AttentionBuilder = {
     return patternPrefill(ctx, p, (stats) => {
       const g = ctx.graph;
       const pick = (scores: string, count: string, forced: number): string =>
-        topK(ctx, forcedScores(ctx, scores, stats.total, forced), g.op('Min', [count, stats.total])).indices;
+        indicesAsFloat(intOps(ctx), topK(ctx, forcedScores(ctx, scores, stats.total, forced), g.op('Min', [count, stats.total])).indices, stats.total);
       return { vertical: pick(stats.vertical, verticalCount, p.forcedVertical), slash: pick(stats.slash, slashCount, p.forcedSlash) };
     });
   },
