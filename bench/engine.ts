@@ -113,7 +113,13 @@ for (const L of lengths) {
   const prompt = Array.from({ length: L }, () => random.int(0, spec.vocabSize - 1));
   const plan = planAt(L);
   const attentionInputs = plan?.inputs;
-  const result = await engine.generateIds(prompt, decodeSteps + 1, { stopTokenIds: [], ...(attentionInputs ? { attentionInputs } : {}) });
+  // One stderr line per prefill chunk: a long prompt's progress, and how far a run cut short got.
+  const started = performance.now();
+  const onProgress = (p: { done: number; total: number; chunkMs: number }): void => {
+    const peak = memory.peak();
+    log(`prefill L=${L}: ${p.done}/${p.total} tokens after ${((performance.now() - started) / 1000).toFixed(1)} s (chunk ${(p.chunkMs / 1000).toFixed(2)} s${peak !== null ? `, GPU peak ${peak} MiB` : ''})`);
+  };
+  const result = await engine.generateIds(prompt, decodeSteps + 1, { stopTokenIds: [], onProgress, ...(attentionInputs ? { attentionInputs } : {}) });
   const prefillS = result.timings.prefillMs / 1000;
   const causal = causalPrefillFlops(spec, L);
   const decodeMs = median(result.timings.decodeMs);

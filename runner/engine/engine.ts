@@ -216,10 +216,15 @@ export class Engine {
   }
 
   /**
-   * Greedy generation from token ids.
+   * Greedy generation from token ids. `extra.onProgress` hears after each prefill chunk (prompt
+   * tokens done, of how many, the chunk's milliseconds).
    * @throws RangeError when prompt plus output exceed the context the graph serves.
    */
-  generateIds(promptIds: readonly number[], maxNewTokens: number, extra: { returnLogits?: boolean; forcedTokens?: number[]; stopTokenIds?: number[]; attentionInputs?: Record<string, number> } = {}): Promise<GenerateResult> {
+  generateIds(
+    promptIds: readonly number[],
+    maxNewTokens: number,
+    extra: { returnLogits?: boolean; forcedTokens?: number[]; stopTokenIds?: number[]; attentionInputs?: Record<string, number>; onProgress?: (p: { done: number; total: number; chunkMs: number }) => void } = {},
+  ): Promise<GenerateResult> {
     if (promptIds.length === 0) throw new RangeError('The prompt has no tokens.');
     if (promptIds.length + maxNewTokens > this.maxLength) {
       throw new RangeError(`Prompt (${promptIds.length} tokens) plus ${maxNewTokens} new tokens exceed the engine's context of ${this.maxLength} tokens.`);
@@ -232,7 +237,7 @@ export class Engine {
       returnLogits: extra.returnLogits ?? false,
       ...(extra.forcedTokens ? { forcedTokens: extra.forcedTokens } : {}),
       ...(extra.attentionInputs ? { attentionInputs: extra.attentionInputs } : {}),
-    });
+    }, extra.onProgress ? (p) => extra.onProgress!({ done: p.done, total: p.total, chunkMs: p.chunkMs }) : undefined);
   }
 
   /** Token ids of chat messages under the checkpoint's chat template (or the raw text without one). */

@@ -4,7 +4,7 @@
 import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Device, GenerateRequest, GenerateResult, LoadRequest, LoadedMessage, WorkerMessage } from './protocol.js';
+import type { Device, GenerateRequest, GenerateResult, LoadRequest, LoadedMessage, ProgressMessage, WorkerMessage } from './protocol.js';
 
 /** Options of `EngineSession.open`. */
 export type SessionOptions = Omit<LoadRequest, 'type'>;
@@ -26,6 +26,8 @@ export class EngineSession {
   private queue: Promise<unknown> = Promise.resolve();
   private nextId = 1;
   private readonly waiting = new Map<number | 'load' | 'close', { resolve: (m: WorkerMessage) => void; reject: (e: Error) => void }>();
+  /** Per generation id: the caller's prefill progress callback. */
+  private readonly progress = new Map<number, (progress: ProgressMessage) => void>();
   private failure: Error | null = null;
 
   private constructor(private readonly worker: Worker, readonly device: Device, readonly loaded: LoadedMessage) {}
@@ -60,6 +62,10 @@ export class EngineSession {
   }
 
   private dispatch(m: WorkerMessage): void {
+    if (m.type === 'progress') {
+      this.progress.get(m.id)?.(m);
+      return;
+    }
     const key = m.type === 'result' ? m.id : m.type === 'error' ? (m.id ?? 'close') : m.type === 'closed' ? 'close' : 'load';
     const waiter = this.waiting.get(key);
     if (!waiter) return;
@@ -75,13 +81,18 @@ export class EngineSession {
   }
 
   /** Runs one generation (queued behind any running one). */
-  generate(input: GenerationInput): Promise<GenerateResult> {
+  generate(input: GenerationInput, onProgress?: (progress: ProgressMessage) => void): Promise<GenerateResult> {
     const run = async (): Promise<GenerateResult> => {
       if (this.failure) throw this.failure;
       const id = this.nextId++;
       const result = new Promise<WorkerMessage>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+      if (onProgress) this.progress.set(id, onProgress);
       this.worker.postMessage({ type: 'generate', id, ...input } satisfies GenerateRequest);
-      return (await result) as GenerateResult;
+      try {
+        return (await result) as GenerateResult;
+      } finally {
+        this.progress.delete(id);
+      }
     };
     const next = this.queue.then(run, run);
     this.queue = next.catch(() => undefined);

@@ -140,4 +140,13 @@ export interface ClosedMessage {
   type: 'closed';
 }
 
-export type WorkerMessage = GenerateResult | LoadedMessage | ErrorMessage | ClosedMessage;
+/** Sent after each prefill chunk of a generation: prompt tokens done, of how many, and the chunk's time. */
+export interface ProgressMessage {
+  type: 'progress';
+  id: number;
+  done: number;
+  total: number;
+  chunkMs: number;
+}
+
+export type WorkerMessage = GenerateResult | LoadedMessage | ErrorMessage | ClosedMessage | ProgressMessage;

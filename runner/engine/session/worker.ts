@@ -349,6 +349,7 @@ async function generate(request: GenerateRequest): Promise<void> {
       const t0 = performance.now();
       last = await step(request.promptIds.slice(at, at + chunk));
       chunkMs.push(performance.now() - t0);
+      post({ type: 'progress', id: request.id, done: Math.min(at + chunk, request.promptIds.length), total: request.promptIds.length, chunkMs: chunkMs[chunkMs.length - 1]! });
     }
     const prefillMs = performance.now() - prefillStart;
     const tokens: number[] = [];
