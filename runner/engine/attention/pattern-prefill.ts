@@ -79,6 +79,7 @@
 // Equal constants and pure nodes over equal inputs are built once per graph, so the shape
 // arithmetic is shared by all layers. Scope 'kv-head' multiplies a pass's scores by G.
 import { float, int, ints, type Attribute, type GraphBuilder } from '../onnx/graph-builder.js';
+import { OnnxType } from '../onnx/proto.js';
 import { DEFAULT_PREFILL_CHUNK, type AttentionContext } from './types.js';
 import { rotary } from './rotary.js';
 import { blockPasses, passBarrier } from './block-passes.js';
@@ -126,6 +127,9 @@ export interface PatternSelection {
   slash: string;
   slashValid?: string;
 }
+
+/** Rows per group in the estimation's row sums (see rowSums in patternPrefill). */
+const ROW_GROUP = 16;
 
 /** A float32 scalar constant. */
 export const f32 = (ctx: AttentionContext, x: number): string => ctx.graph.inline('c_f32', 'float', [], new Uint8Array(Float32Array.of(x).buffer));
@@ -281,24 +285,42 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
   const skewShape = op('Concat', [i64([0, 0]), vec(n), vec(width)], { axis: int(0) });
   const verticalParts: string[] = [];
   const slashParts: string[] = [];
+  /**
+   * Sums `x` [k, s, count, T] over its rows into fp32 [k * s, T], read along T (a ReduceSum over a
+   * non-innermost axis reads with a stride of T). Two levels: a MatMul with a 0/1 matrix sums groups
+   * of ROW_GROUP rows in the compute dtype ([groups, count] x [k, s, count, T]; an fp16 MatMul
+   * accumulates in fp16, so a group is kept short: 16 values of at most 1), then the group sums,
+   * cast to fp32, are summed by a MatMul with a row of ones. The 0/1 matrix is built on the GPU
+   * from Ranges (a host-built tensor would be copied up mid-run, a wait for the GPU).
+   */
+  const rowSums = (x: string, count: string): string => {
+    // Lengths as int64 and their float casts on the host (no int64 kernels there); the Ranges over
+    // them run on the GPU, which reads their bounds on the host anyway.
+    const groups = op('Div', [add(count, c(ROW_GROUP - 1)), c(ROW_GROUP)]);
+    const member = op('Cast', [op('Equal', [
+      op('Unsqueeze', [op('Range', [f32c(0), op('Cast', [groups], { to: int(1) }), f32c(1)]), i64([1])]),
+      op('Unsqueeze', [op('Floor', [op('Div', [op('Range', [f32c(0), op('Cast', [count], { to: int(1) }), f32c(1)]), f32c(ROW_GROUP)])]), i64([0])]),
+    ])], { to: int(OnnxType[ctx.valueType]) });
+    const groupSums = op('MatMul', [member, x]); // [k, s, groups, T]
+    const groupSumsF = ctx.valueType === 'float' ? groupSums : op('Cast', [groupSums], { to: int(1) });
+    const ones = op('Expand', [f32c(1), op('Concat', [i64([1]), vec(groups)], { axis: int(0) })]);
+    return op('Flatten', [op('MatMul', [ones, groupSumsF])], { axis: int(2) });
+  };
   // With syncPasses, each estimation pass waits for the previous one (block-passes.ts's barrier).
   let wait: string | undefined;
   const after = (v: number): string | number => (wait ? add(c(v), wait) : v);
   for (let k0 = 0; k0 < KV; k0 += kvPer) {
     const k1 = Math.min(KV, k0 + kvPer);
     const part = (x: string): string => (k0 === 0 && k1 === KV ? x : slice(x, after(k0), after(k1), 0));
-    let probs = op('Softmax', [op('Where', [causal, op('MatMul', [part(lastQ), part(keysRevT)]), scalar(-65504)])], { axis: int(-1) });
-    if (ctx.valueType !== 'float') probs = op('Cast', [probs], { to: int(1) });
-    // The sums over rows (and the group's heads) are MatMuls with a row of ones: [1, r] x [k, s, r, T]
-    // -> [k, s, 1, T], read along T (a ReduceSum over the non-innermost axes reads with a stride of T).
+    // In the compute dtype: an fp32 copy of the [heads, n, T] probabilities was the largest buffer of
+    // the layer (1.5 GB per pass at T = 100K), and each new buffer costs host time (see rowSums).
+    const probs = op('Softmax', [op('Where', [causal, op('MatMul', [part(lastQ), part(keysRevT)]), scalar(-65504)])], { axis: int(-1) });
     const headRows = kvScope ? op('Reshape', [probs, op('Concat', [i64([0, 1, -1]), vec(T)], { axis: int(0) })]) : probs;
-    const rowSums = (x: string, count: string): string =>
-      op('Flatten', [op('MatMul', [op('Expand', [f32c(1), op('Concat', [i64([1]), vec(count)], { axis: int(0) })]), x])], { axis: int(2) });
     verticalParts.push(rowSums(headRows, kvScope ? mul(n, c(G)) : n));
     // With scope 'kv-head' the group's heads are summed before the skew (the same sums: the skew
     // moves each row alike in every head), so the padded copy and its slices are G times smaller.
     const rows = kvScope
-      ? op('Reshape', [op('MatMul', [op('Expand', [f32c(1), i64([1, G])]), op('Reshape', [probs, i64([0, G, -1])])]), op('Concat', [i64([0, 1]), vec(n), vec(T)], { axis: int(0) })])
+      ? op('Reshape', [op('MatMul', [op('Expand', [scalar(1), i64([1, G])]), op('Reshape', [probs, i64([0, G, -1])])]), op('Concat', [i64([0, 1]), vec(n), vec(T)], { axis: int(0) })])
       : probs;
     const flat = op('Reshape', [op('Pad', [rows, pads]), i64([0, 0, -1])]);
     const skewed = op('Reshape', [slice(flat, skewStart, skewEnd, 2), skewShape]);

@@ -35,7 +35,7 @@ const elementwise: KernelRule = { types: NUMBER };
 const RULES: Record<string, KernelRule> = {
   Add: elementwise, Sub: elementwise, Mod: elementwise, Mul: elementwise, Div: elementwise, Pow: elementwise, Min: elementwise, Max: elementwise, Sum: elementwise,
   Neg: elementwise, Abs: elementwise, Relu: elementwise, Sqrt: { types: FLOATS }, Exp: { types: FLOATS }, Log: { types: FLOATS }, Erf: { types: FLOATS },
-  Sigmoid: { types: FLOATS }, Tanh: { types: FLOATS },
+  Sigmoid: { types: FLOATS }, Tanh: { types: FLOATS }, Floor: { types: FLOATS }, Ceil: { types: FLOATS },
   Equal: elementwise, Less: elementwise, Greater: elementwise, LessOrEqual: elementwise, GreaterOrEqual: elementwise,
   And: { types: [BOOL] }, Or: { types: [BOOL] }, Not: { types: [BOOL] }, Xor: { types: [BOOL] },
   Where: { input: 1, types: [...NUMBER, BOOL] },
