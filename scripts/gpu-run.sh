@@ -12,7 +12,7 @@
 #   bash scripts/gpu-run.sh BUNDLE_DIR kernels           attention kernel paths (MultiHeadAttention forms) timed
 #   bash scripts/gpu-run.sh BUNDLE_DIR sparse-check      every attention graph vs its float64 reference on WebGPU (SPARSE_CHECK_METHODS: a subset)
 #   bash scripts/gpu-run.sh BUNDLE_DIR decode-check      sparse decode over the blocked cache vs the flat cache, builtin:tiny on WebGPU
-#   bash scripts/gpu-run.sh BUNDLE_DIR layer-profile METHOD   onnxruntime profile of one attention layer (LAYER_PROFILE_ARGS for flags)
+#   bash scripts/gpu-run.sh BUNDLE_DIR layer-profile METHOD   onnxruntime profile of one attention layer, GPU timestamps included (LAYER_PROFILE_ARGS for flags, e.g. --inputs rope)
 #   bash scripts/gpu-run.sh BUNDLE_DIR sparse LENGTHS    engine bench: dense and sparse attention, 7B shape (SPARSE_ARGS for flags)
 set -uo pipefail
 bundle="$(cd "$1" && pwd)"; shift
