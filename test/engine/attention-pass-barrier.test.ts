@@ -14,7 +14,7 @@ describe('passBarrier', () => {
     const g = new GraphBuilder('weights.bin');
     const x = g.input('x', 'float', ['n']);
     const start = g.input('start', 'int64', []);
-    const sum = g.op('Add', [start, passBarrier({ op: (t, i, a) => g.op(t, i, a), int64: (v) => g.int64([v], []) }, x)]);
+    const sum = g.op('Add', [start, passBarrier({ op: (t, i, a) => g.op(t, i, a), int64: (v) => g.int64([v], []), float32: (v) => g.inline('c_f32', 'float', [], new Uint8Array(Float32Array.of(v).buffer)) }, x)]);
     g.output(sum, 'next', 'int64', []);
     const session = await ort.InferenceSession.create(encodeModel(g.toModel()));
     for (const values of [[1, 2, 3], [Number.NaN, 1], [Number.NaN], [Number.POSITIVE_INFINITY, -1], [Number.NEGATIVE_INFINITY], [-3e38]]) {

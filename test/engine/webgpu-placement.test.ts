@@ -26,11 +26,12 @@ describe('WebGPU placement of the sparse prefill graphs (fp16, as the engine bui
     ['flexprefill', { scope: 'kv-head', coverage: 'bisect' }, 4],
     ['block-sparse', { scope: 'kv-head', blockSize: 64 }, 1],
     ['block-sparse', { blockSize: 16 }, 1],
-  ] as const)('%s %j: %i host reads, all of them lengths', (method, params, reads) => {
+  ] as const)('%s %j: %i host reads, all of them lengths, and nothing built on the host is copied up', (method, params, reads) => {
     const built = buildLayerGraph(method, SHAPE, { precision: 'fp16', maxPositions: 65600, params: { ...params } });
-    const { hostReads } = webgpuPlacement(built.model);
+    const { hostReads, hostWrites } = webgpuPlacement(built.model);
     expect(hostReads.map((r) => `${r.producerOp}(${r.producerInputs.join(',')})`)).toHaveLength(reads);
     expect(hostReads.filter((r) => !isLength(r))).toEqual([]);
+    expect(hostWrites).toEqual([]);
   });
 
   it('the query-head Vertical-Slash (MatMul passes) reads only lengths: the total, the tile list and each pass\'s tile width', () => {
@@ -40,6 +41,19 @@ describe('WebGPU placement of the sparse prefill graphs (fp16, as the engine bui
     // 28 query heads in passes of 7: 4 passes, each trimming its tile list to its longest head (the
     // column count is the static budget, known on the host).
     expect(hostReads).toHaveLength(2 + 4);
+  });
+
+  it('flags a host-built index vector read by a GPU Gather (copied up mid-run)', () => {
+    const g = new GraphBuilder('weights.bin');
+    const table = g.input('table', 'float16', ['n', 4]); // float16: onnxruntime never moves such a node to the CPU
+    const total = g.input('total', 'int32', []);
+    const n = g.op('Cast', [total], { to: int(7) });
+    // Shape's output is a host tensor; the int64 Range and arithmetic over it stay on the CPU.
+    const rows = g.op('Range', [g.int64([0], []), g.op('Reshape', [g.op('Shape', [table], { start: int(0), end: int(1) }), g.int64([], [0])]), g.int64([1], [])]);
+    g.output(g.op('Gather', [table, g.op('Sub', [rows, g.int64([0], [])])], { axis: int(0) }), 'rows', 'float16', ['n', 4]);
+    g.output(n, 'n', 'int64', []);
+    const { hostWrites } = webgpuPlacement(encodeModel(g.toModel()));
+    expect(hostWrites.map((w) => `${w.producerOp} -> ${w.consumerOp}`)).toEqual(['Sub -> Gather']);
   });
 
   it('flags int64 arithmetic on TopK indices and a Slice of an int32 list (the form the graphs had before)', () => {

@@ -11,11 +11,13 @@
 // comparison that is always false, a Cast: a copy to the host of one value), so the host waits for
 // the GPU to finish a pass before it enqueues the next, and at most about two passes are alive.
 import { int, type Attribute } from '../onnx/graph-builder.js';
+import { floatRange, scalarOnGpu } from './webgpu-ints.js';
 
-/** How a caller builds nodes (plain, or memoized across layers) and int64 scalar constants. */
+/** How a caller builds nodes (plain, or memoized across layers) and int64 and float32 scalar constants. */
 export interface PassOps {
   op(type: string, inputs: readonly string[], attributes?: Record<string, Attribute>): string;
   int64(value: number): string;
+  float32(value: number): string;
 }
 
 /**
@@ -50,10 +52,13 @@ export function blockPasses(o: PassOps, n: string, per: string, passes: number, 
     if (sync && i + 1 < passes) wait = passBarrier(o, output);
   }
   if (passes === 1) return outputs[0]!;
-  // Block j comes from pass floor(j / per), at offset j - that pass's start.
-  const j = o.op('Range', [o.int64(0), n, o.int64(1)]);
-  const owner = o.op('Div', [j, per]);
-  const ownerStart = o.op('Min', [o.op('Mul', [owner, per]), lastStart]);
-  const rowOf = o.op('Add', [o.op('Mul', [owner, per]), o.op('Sub', [j, ownerStart])]);
+  // Block j comes from pass floor(j / per), at offset j - that pass's start; computed in float32 on
+  // the GPU (an index vector built on the host would be copied up after the passes: webgpu-ints.ts).
+  const j = floatRange(o, o.int64(0), n);
+  const perF = scalarOnGpu(o, per);
+  // + 0.5 keeps the quotient off integers, so a GPU division within a few ULP floors the same way.
+  const owner = o.op('Floor', [o.op('Div', [o.op('Add', [j, o.float32(0.5)]), perF])]);
+  const ownerStart = o.op('Min', [o.op('Mul', [owner, perF]), scalarOnGpu(o, lastStart)]);
+  const rowOf = o.op('Cast', [o.op('Add', [o.op('Mul', [owner, perF]), o.op('Sub', [j, ownerStart])])], { to: int(6) });
   return o.op('Gather', [o.op('Concat', outputs, { axis: int(axis) }), rowOf], { axis: int(axis) });
 }

@@ -68,7 +68,7 @@
 // - Budget: `attention.prefill.top_blocks` (int64 scalar input) unless params.topBlocks bakes it in;
 //   params.blockSize must equal the budget's blockSize (budgetInputs only feeds topBlocks).
 import { float, int, ints, type Attribute, type GraphBuilder } from '../onnx/graph-builder.js';
-import { indicesAsFloat } from './webgpu-ints.js';
+import { floatRange, indicesAsFloat, scalarOnGpu } from './webgpu-ints.js';
 import { OnnxType } from '../onnx/proto.js';
 import { floatToHalf } from '../dtype.js';
 import { budgetKnob } from './budget-knob.js';
@@ -175,8 +175,6 @@ export function blockSparsePrefill(ctx: AttentionContext): string {
   const f32 = (x: string): string => (ctx.valueType === 'float' ? x : g.op('Cast', [x], { to: int(1) }));
   const f32Const = (v: number): string => g.inline('c_f32', 'float', [], new Uint8Array(Float32Array.of(v).buffer));
   const step = scalar(1);
-  const qBlockIds = g.op('Add', [g.op('Range', [scalar(0), nQ, step]), a0]); // absolute query block a, [nQ]
-  const kBlockIds = g.op('Range', [scalar(0), nK, step]); // [nK]
   const axis2 = g.int64([2]);
   // Sums, not means (see the header): the selection is the same.
   const qPooled = g.op('ReduceSum', [f32(qBlocks), axis2], { keepdims: int(0) }); // [H, nQ, d]
@@ -196,9 +194,11 @@ export function blockSparsePrefill(ctx: AttentionContext): string {
   const intOps = { op: (type: string, inputs: readonly string[], attributes?: Record<string, Attribute>) => g.op(type, inputs, attributes), int64: scalar };
   const one32 = g.int32([1], []);
   const zero32 = g.int32([0], []);
-  const qBlocks32 = i32(qBlockIds);
+  // Block numbers made on the GPU (float Ranges; see webgpu-ints.ts), then int32.
+  const qBlocksF = floatRange(intOps, a0, g.op('Add', [a0, nQ]));
+  const qBlocks32 = i32(qBlocksF);
   const a = g.op('Unsqueeze', [qBlocks32, g.int64([1])]); // [nQ, 1]
-  const b = g.op('Unsqueeze', [i32(kBlockIds), g.int64([0])]); // [1, nK]
+  const b = g.op('Unsqueeze', [i32(floatRange(intOps, scalar(0), nK)), g.int64([0])]); // [1, nK]
   const adjusted = g.op('Where', [
     g.op('Equal', [b, zero32]),
     f32Const(3e30),
@@ -228,7 +228,7 @@ export function blockSparsePrefill(ctx: AttentionContext): string {
     const [best, index] = g.node('TopK', [sliceOf(candidates, f32Const(-2e30)), k1], { axis: int(-1), largest: int(1), sorted: int(1) }, { outputs: 2 });
     const picked = columns
       ? g.op('GatherElements', [sliceOf(columns, f32Const(0)), index!], { axis: int(-1) })
-      : g.op('Add', [indicesAsFloat(intOps, index!, W), f32Of(g.op('Unsqueeze', [g.op('Mul', [g.op('Range', [scalar(0), slices, step]), W]), g.int64([1])]))]);
+      : g.op('Add', [indicesAsFloat(intOps, index!, W), g.op('Unsqueeze', [g.op('Mul', [floatRange(intOps, scalar(0), slices), f32Const(topkWidth)]), g.int64([1])])]);
     candidates = g.op('Reshape', [best!, rowsShape]);
     columns = g.op('Reshape', [picked, rowsShape]);
     n = g.op('Mul', [slices, g.op('Reshape', [k1, g.int64([], [0])])]);
@@ -237,14 +237,14 @@ export function blockSparsePrefill(ctx: AttentionContext): string {
   const selected = i32(columns ? g.op('GatherElements', [columns, top!], { axis: int(-1) }) : indicesAsFloat(intOps, top!, nK)); // [Hs, nQ, K] int32
   // Rows of the flat block tables [kv * nK, B, d]: selecting head s reads KV head s (kv-head) or s / group.
   const kvOf = g.int32(Array.from({ length: Hs }, (_, s) => (shared ? s : Math.floor(s / group))), [Hs, 1, 1]);
-  const flat = g.op('Add', [selected, g.op('Mul', [kvOf, i32(nK)])]); // [Hs, nQ, K] int32
+  const flat = g.op('Add', [selected, g.op('Mul', [kvOf, i32(scalarOnGpu(intOps, nK))])]); // [Hs, nQ, K] int32
   // Query-block groups (MatMul) or passes (fused): `per` blocks each (blockPasses).
   const per = fused ? scalar(perPass) : g.op('Div', [g.op('Add', [nQ, scalar(groups - 1)]), scalar(groups)]);
   // Sliced per pass, so handed on in float32 (WebGPU's Slice takes float types only; block numbers
   // are exact) and cast back to int32 after the slice.
-  const passInputs = { qBlocks, qBlocks32, flat: f32Of(flat), selected: f32Of(selected), kBlocks, vBlocks, B, shared };
+  const passInputs = { qBlocks, qBlocksF, flat: f32Of(flat), selected: f32Of(selected), kBlocks, vBlocks, B, shared };
   const pass = fused ? fusedPasses(ctx, { ...passInputs, perPass }) : matmulPasses(ctx, passInputs);
-  const attended = blockPasses({ op: (type, inputs, attributes) => g.op(type, inputs, attributes), int64: scalar }, nQ, per, passes, 1, (start, end) => pass(vec(start), vec(end)), syncPasses);
+  const attended = blockPasses({ op: (type, inputs, attributes) => g.op(type, inputs, attributes), int64: scalar, float32: f32Const }, nQ, per, passes, 1, (start, end) => pass(vec(start), vec(end)), syncPasses);
   // Back to token-major [nQ * B, H * d], without the padding rows.
   const tokenMajor = shared && !fused
     ? g.op('Transpose', [g.op('Reshape', [attended, g.int64([kv, -1, group, B, d])])], { perm: ints([1, 3, 0, 2, 4]) })
@@ -263,8 +263,8 @@ function sliceInt(g: GraphBuilder, x: string, from: string, to: string, axes: st
 interface PassInputs {
   /** Queries [H, nQ, B, d]. */
   qBlocks: string;
-  /** Absolute query block numbers [nQ], int32. */
-  qBlocks32: string;
+  /** Absolute query block numbers [nQ], float32 (sliced per pass, then int32). */
+  qBlocksF: string;
   /**
    * Rows of the flat block tables [Hs, nQ, K] (kv * nK + block), and the selected blocks [Hs, nQ, K],
    * both float32 (sliced per pass: WebGPU's Slice takes float types only, and int32 there would run
@@ -311,7 +311,7 @@ function matmulPasses(ctx: AttentionContext, t: PassInputs): (from: string, to: 
     const q = g.op('Slice', [qScaled, from, to, axis1]); // [Hs, per, R, d]
     const scores = g.op('MatMul', [q, g.op('Transpose', [keys], { perm: ints([0, 1, 3, 2]) })]); // [Hs, per, R, K * B]
     // Query block minus key block, [Hs, per, K]: 0 on the diagonal, < 0 for fillers.
-    const delta = g.op('Sub', [g.op('Reshape', [g.op('Slice', [t.qBlocks32, from, to, g.int64([0])]), g.int64([1, -1, 1])]), sliceInt(g, t.selected, from, to, axis1)]);
+    const delta = g.op('Sub', [g.op('Reshape', [sliceInt(g, t.qBlocksF, from, to, g.int64([0])), g.int64([1, -1, 1])]), sliceInt(g, t.selected, from, to, axis1)]);
     const toBias = (cond: string): string => g.op('Reshape', [g.op('Cast', [cond], { to: int(OnnxType[ctx.valueType]) }), g.int64([0, 0, 1, -1, 1])]);
     const diagonal = toBias(g.op('Equal', [delta, zero32])); // [Hs, per, 1, K, 1]
     const filler = g.op('Mul', [toBias(g.op('Less', [delta, zero32])), ctx.scalar(MASK)]);
@@ -365,7 +365,7 @@ function fusedPasses(ctx: AttentionContext, t: PassInputs & { perPass: number })
     // Bias [1, P, R, K * B]: fillers (key block after the query block) masked whole, the diagonal block
     // masked above the diagonal (key c > row r mod B).
     const sel = g.op('Transpose', [sliceInt(g, t.selected, from, to, axis1)], { perm: ints([1, 0, 2]) }); // [per, Hs, K]
-    const a = g.op('Reshape', [g.op('Slice', [t.qBlocks32, from, to, g.int64([0])]), g.int64([-1, 1, 1])]); // [per, 1, 1]
+    const a = g.op('Reshape', [sliceInt(g, t.qBlocksF, from, to, g.int64([0])), g.int64([-1, 1, 1])]); // [per, 1, 1]
     const delta = g.op('Reshape', [g.op('Sub', [a, sel]), g.int64([P, 1, -1, 1])]); // [P, 1, K, 1]
     const asBias = (cond: string): string => g.op('Cast', [cond], { to: int(OnnxType[ctx.valueType]) });
     const bias = g.op('Add', [g.op('Mul', [asBias(g.op('Less', [delta, zero32])), ctx.scalar(MASK)]), g.op('Mul', [asBias(g.op('Equal', [delta, zero32])), upper])]); // [P, R, K, B]

@@ -15,7 +15,7 @@ import { int } from '../onnx/graph-builder.js';
 import { FLEXPREFILL_DEFAULTS } from '../sparse/reference/flexprefill.js';
 import type { AttentionBuilder, AttentionContext } from './types.js';
 import { f32, forcedScores, intOps, patternParams, patternPrefill, topK } from './pattern-prefill.js';
-import { indicesAsFloat } from './webgpu-ints.js';
+import { indicesAsFloat, scalarOnGpu } from './webgpu-ints.js';
 import { budgetKnob } from './budget-knob.js';
 
 /** Graph inputs (int64 scalars) of the budget when params do not bake it in. */
@@ -23,7 +23,7 @@ export const FLEXPREFILL_IO = { alphaPpm: 'attention.prefill.alpha_ppm', minBudg
 
 function alphaValue(ctx: AttentionContext): string {
   const value = ctx.params['alpha'];
-  if (value === undefined) return ctx.graph.op('Div', [ctx.graph.op('Cast', [ctx.sharedInput(FLEXPREFILL_IO.alphaPpm, 'int64', [])], { to: int(1) }), f32(ctx, 1e6)]);
+  if (value === undefined) return ctx.graph.op('Div', [scalarOnGpu(intOps(ctx), ctx.sharedInput(FLEXPREFILL_IO.alphaPpm, 'int64', [])), f32(ctx, 1e6)]);
   if (typeof value !== 'number' || !(value >= 0 && value <= 1)) throw new Error(`flexprefill needs params.alpha as a number in [0, 1]; got ${JSON.stringify(value)}.`);
   return f32(ctx, value);
 }
@@ -72,17 +72,18 @@ export const flexPrefillAttention: AttentionBuilder = {
     // host (TopK's k), one wait per statistic (webgpu-ints.ts).
     const toF = (x: string): string => g.op('Cast', [x], { to: int(1) });
     return patternPrefill(ctx, p, (stats) => {
-      const rows = g.op('Cast', [stats.rows], { to: int(1) });
+      // Scalars made on the GPU (webgpu-ints.ts: a host scalar read by a GPU kernel is copied up mid-run).
+      const rows = scalarOnGpu(intOps(ctx), stats.rows);
       const norm = p.scope === 'kv-head' ? g.op('Mul', [rows, f32(ctx, G)]) : rows;
       const pick = (raw: string, forced: number): { indices: string; valid: string } => {
         const mean = g.op('Div', [raw, norm]);
         const within = coverage === 'sort' ? sortedCoverage(mean, stats.total) : bisectedCoverage(mean);
         const cover = g.op('Add', [g.op('ReduceSum', [within, g.int64([1])], { keepdims: int(0) }), f32(ctx, 1)]);
-        const floor = toF(g.op('Max', [minBudget, g.int64([forced], [])]));
-        const count = g.op('Min', [g.op('Max', [floor, cover]), toF(stats.total)]); // [Hs]
+        const floor = scalarOnGpu(intOps(ctx), g.op('Max', [minBudget, g.int64([forced], [])]));
+        const count = g.op('Min', [g.op('Max', [floor, cover]), scalarOnGpu(intOps(ctx), stats.total)]); // [Hs]
         const most = g.op('Cast', [g.op('ReduceMax', [count, g.int64([0])], { keepdims: int(0) })], { to: int(7) });
         const indices = indicesAsFloat(intOps(ctx), topK(ctx, forcedScores(ctx, mean, stats.total, forced), most).indices, stats.total);
-        const rank = toF(g.op('Reshape', [g.op('Range', [g.int64([0], []), most, g.int64([1], [])]), g.int64([1, -1])]));
+        const rank = g.op('Reshape', [g.op('Range', [f32(ctx, 0), toF(most), f32(ctx, 1)]), g.int64([1, -1])]);
         return { indices, valid: g.op('Less', [rank, g.op('Reshape', [count, g.int64([-1, 1])])]) };
       };
       const v = pick(stats.vertical, p.forcedVertical);

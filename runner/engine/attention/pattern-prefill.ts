@@ -184,8 +184,9 @@ export function patternParams(method: string, defaults: object, params: Record<s
 /** `stats` with the first `forced` entries raised to +3e38 (kept first, lower index first). */
 export function forcedScores(ctx: AttentionContext, stats: string, total: string, forced: number): string {
   const g = ctx.graph;
-  const index = g.op('Range', [g.int64([0], []), total, g.int64([1], [])]);
-  return g.op('Where', [g.op('Less', [index, g.int64([forced], [])]), f32(ctx, 3e38), stats]);
+  // A float Range (on the GPU, bounds read on the host): an int64 one is built on the host and copied up.
+  const index = g.op('Range', [f32(ctx, 0), g.op('Cast', [total], { to: int(1) }), f32(ctx, 1)]);
+  return g.op('Where', [g.op('Less', [index, f32(ctx, forced)]), f32(ctx, 3e38), stats]);
 }
 
 /** The pattern graphs' IntOps (webgpu-ints.ts) on a context's graph. */
@@ -264,16 +265,24 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
   const S = op('Reshape', [op('Shape', [positions], { start: int(1), end: int(2) }), i64([], [0])]);
   const T = op('Cast', [ctx.totalSequenceLength], { to: int(7) });
   const P = sub(T, S);
+  // Sequences and scalars over T are made on the GPU by float Ranges, whose bounds the kernel reads
+  // on the host: a tensor built on the host is copied up during the run, and such copies waited for
+  // the GPU in the H100 profiles (webgpu-ints.ts). Values are below 2^24, exact in float32.
+  const hostF = (x: string): string => op('Cast', [x], { to: int(1) });
+  /** Float32 start, start + step, ... below `end` (host int64 scalars or float constants), on the GPU. */
+  const rangeF = (start: string | number, end: string | number, step = 1): string =>
+    op('Range', [typeof start === 'number' ? f32c(start) : hostF(start), typeof end === 'number' ? f32c(end) : hostF(end), f32c(step)]);
+  /** A host int64 scalar as a one-element float32 tensor on the GPU (a Range of one step). */
+  const onGpu = (x: string): string => rangeF(x, add(x, c(1)));
 
   // 1. Estimation: F[kv, g, r, c] = softmax row r (query T-n+r) at key T-1-c, causal: c >= n-1-r.
   const n = op('Min', [S, c(p.lastQueries)]);
   const lastQ = op('Reshape', [slice(q, sub(S, n), S, 1), i64([KV, G, -1, d])]);
-  const reversed = op('Range', [sub(T, c(1)), c(-1), c(-1)]);
+  const reversed = to32(rangeF(sub(T, c(1)), -1, -1));
   const keysRevT = op('Reshape', [op('Transpose', [op('Gather', [keys, reversed], { axis: int(1) })], { perm: ints([0, 2, 1]) }), i64([KV, 1, d, -1])]);
   // Compared in fp32 (exact below 2^24): the [n, T] mask in a dtype WebGPU kernels take.
-  const toF = (x: string): string => op('Cast', [x], { to: int(1) });
-  const firstCol = toF(op('Reshape', [sub(sub(n, c(1)), range(c(0), n)), i64([-1, 1])]));
-  const causal = op('GreaterOrEqual', [toF(op('Reshape', [range(c(0), T), i64([1, -1])])), firstCol]);
+  const firstCol = op('Reshape', [rangeF(sub(n, c(1)), -1, -1), i64([-1, 1])]);
+  const causal = op('GreaterOrEqual', [op('Reshape', [rangeF(0, T), i64([1, -1])]), firstCol]);
   const per = Math.min(Hs, p.headsPerPass ?? defaultHeadsPerPass(spec.maxPositionEmbeddings, d, Gs, Hs));
   // Estimation in passes of whole KV heads (as many as the attention passes cover, at least one).
   const kvPer = Math.max(1, Math.floor((per * Gs) / G));
@@ -299,7 +308,8 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
     const groups = op('Div', [add(count, c(ROW_GROUP - 1)), c(ROW_GROUP)]);
     const member = op('Cast', [op('Equal', [
       op('Unsqueeze', [op('Range', [f32c(0), op('Cast', [groups], { to: int(1) }), f32c(1)]), i64([1])]),
-      op('Unsqueeze', [op('Floor', [op('Div', [op('Range', [f32c(0), op('Cast', [count], { to: int(1) }), f32c(1)]), f32c(ROW_GROUP)])]), i64([0])]),
+      // Rows as r + 0.5, so the division floors the same even a few ULP off.
+      op('Unsqueeze', [op('Floor', [op('Div', [op('Range', [f32c(0.5), op('Cast', [count], { to: int(1) }), f32c(1)]), f32c(ROW_GROUP)])]), i64([0])]),
     ])], { to: int(OnnxType[ctx.valueType]) });
     const groupSums = op('MatMul', [member, x]); // [k, s, groups, T]
     const groupSumsF = ctx.valueType === 'float' ? groupSums : op('Cast', [groupSums], { to: int(1) });
@@ -325,7 +335,7 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
     const flat = op('Reshape', [op('Pad', [rows, pads]), i64([0, 0, -1])]);
     const skewed = op('Reshape', [slice(flat, skewStart, skewEnd, 2), skewShape]);
     slashParts.push(rowSums(slice(skewed, 0, T, 3), n));
-    if (p.syncPasses && k1 < KV) wait = passBarrier({ op, int64: c }, slashParts[slashParts.length - 1]!);
+    if (p.syncPasses && k1 < KV) wait = passBarrier({ op, int64: c, float32: f32c }, slashParts[slashParts.length - 1]!);
   }
   wait = undefined;
   const joinParts = (parts: string[]): string => (parts.length === 1 ? parts[0]! : op('Concat', parts, { axis: int(0) }));
@@ -339,9 +349,10 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
   const zerosT1 = op('Expand', [f32c(0), shape(Hs, add(T, c(1)))]);
   const kept = slice(op('ScatterElements', [zerosT1, keptIndex, op('Cast', [op('GreaterOrEqual', [keptIndex, c32(0)])], { to: int(1) })], { axis: int(1) }), 0, T, 1);
   const prefix = op('Concat', [op('Expand', [f32c(0), i64([Hs, 1])]), op('CumSum', [kept, c(1)])], { axis: int(1) });
-  const rel = range(c(1 - t), T);
-  const clampT = (x: string): string => op('Min', [op('Max', [x, c(0)]), T]);
-  const count = sub(op('Gather', [prefix, clampT(add(rel, c(t)))], { axis: int(1) }), op('Gather', [prefix, clampT(rel)], { axis: int(1) }));
+  const rel = rangeF(1 - t, T); // float32 [T + t - 1]
+  const TF = onGpu(T);
+  const clampT = (x: string): string => to32(op('Min', [op('Max', [x, f32c(0)]), TF]));
+  const count = sub(op('Gather', [prefix, clampT(op('Add', [rel, f32c(t)]))], { axis: int(1) }), op('Gather', [prefix, clampT(rel)], { axis: int(1) }));
   const covered = op('Greater', [count, f32c(0.5)]);
   const coveredF = op('Cast', [covered], { to: int(1) });
   const rank = sub(to32(op('CumSum', [coveredF, c(1)])), c32(1));
@@ -353,7 +364,7 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
   const relList = op('ScatterElements', [
     op('Expand', [f32c(2 ** 30), shape(Hs, add(rMax, c(1)))]),
     op('Where', [covered, rank, to32(coveredMax)]),
-    op('Expand', [op('Reshape', [asF(rel), i64([1, -1])]), op('Shape', [coveredF])]),
+    op('Expand', [op('Reshape', [rel, i64([1, -1])]), op('Shape', [coveredF])]),
   ], { axis: int(1) });
   const relKept = to32(slice(relList, 0, rMax, 1));
 
@@ -372,15 +383,16 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
   const qBlocks = kvScope
     ? op('Transpose', [op('Reshape', [qPadded, i64([KV, G, -1, t, d])])], { perm: ints([0, 2, 1, 3, 4]) })
     : op('Reshape', [qPadded, i64([H, -1, 1, t, d])]);
-  const blockStart = mul(add(range(c(0), blocks), b0), c(t));
-  const start3 = op('Reshape', [blockStart, i64([1, -1, 1])]);
+  // Block starts in float32, made on the GPU (see rangeF).
+  const firstStart = mul(b0, c(t));
+  const blockStart = rangeF(firstStart, add(firstStart, mul(blocks, c(t))), t); // [nb]
   // Row positions in fp32 (exact below 2^24), so the one comparison over [heads, blocks, t, keys] runs
   // in a dtype WebGPU kernels take; index math itself stays int64.
-  const rowPos = op('Cast', [op('Reshape', [add(op('Reshape', [blockStart, i64([-1, 1])]), range(c(0), c(t))), i64([1, -1, 1, t, 1])])], { to: int(1) });
+  const rowPos = op('Reshape', [op('Add', [op('Reshape', [blockStart, i64([-1, 1])]), rangeF(0, t)]), i64([1, -1, 1, t, 1])]);
   const flatKeys = op('Reshape', [keys, i64([-1, d])]);
   const flatValues = op('Reshape', [values, i64([-1, d])]);
   // Key indices of every (head, block) at once: the slash tiles tb - R, then the columns.
-  const start32 = to32(start3);
+  const start32 = to32(op('Reshape', [blockStart, i64([1, -1, 1])]));
   const slashKeys = sub(start32, op('Reshape', [relKept, i64([Hs, 1, -1])]));
   /** Columns `[Hs, k]` (valid where `valid`) as keys of every block, and where a block attends them. */
   const columnKeys = (columnList: string, valid: string | undefined): { vertKeys: string; vertOk: string } => {
@@ -428,9 +440,9 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
     // Kept causal pairs of the chunk's rows (the measured effective sparsity): a key at position p in
     // query block b is attended by the block's real rows max(p, tb, P) .. min(tb + t, T) - 1; masked
     // keys sit at 3e38 and count nothing. In fp32 over [Hs, blocks, M], times the heads a selection serves.
-    const blockF = op('Cast', [op('Reshape', [blockStart, i64([1, -1, 1])])], { to: int(1) });
-    const firstRow = op('Max', [blockF, op('Cast', [P], { to: int(1) })]);
-    const endRow = op('Min', [op('Add', [blockF, f32c(t)]), op('Cast', [T], { to: int(1) })]);
+    const blockF = op('Reshape', [blockStart, i64([1, -1, 1])]);
+    const firstRow = op('Max', [blockF, onGpu(P)]);
+    const endRow = op('Min', [op('Add', [blockF, f32c(t)]), onGpu(T)]);
     const rowsPerKey = op('Relu', [op('Sub', [endRow, op('Max', [keyPos, firstRow])])]);
     ctx.report('kept_pairs', op('Mul', [op('ReduceSum', [rowsPerKey], { keepdims: int(0) }), f32c(Gs)]));
   }
@@ -453,7 +465,7 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
     // Executed work: every pass attends perPass blocks x Gs x t rows of each selecting head to M keys.
     const width = op('Cast', [op('Shape', [index], { start: int(2), end: int(3) })], { to: int(1) });
     ctx.report?.('gathered_pairs', op('Reshape', [op('Mul', [width, f32c(passes * perPass * t * Gs * Hs)]), i64([], [0])]));
-    return blockPasses({ op, int64: c }, blocks, c(perPass), passes, 1, (start, end) => {
+    return blockPasses({ op, int64: c, float32: f32c }, blocks, c(perPass), passes, 1, (start, end) => {
       const idx = to32(slice(idxT, start, end, 0)); // [per, Hs, M]
       const k = op('Reshape', [op('Gather', [flatKeys, idx], { axis: int(0) }), bnsh]);
       const v = op('Reshape', [op('Gather', [flatValues, idx], { axis: int(0) }), bnsh]);
@@ -501,7 +513,7 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
       outputs.push(op('MatMul', [attn, v]));
       // Executed work: the pass's heads x all query blocks' rows x its key slots.
       gathered.push(op('Mul', [op('ReduceProd', [op('Cast', [op('Shape', [idx], { start: int(1), end: int(3) })], { to: int(1) })], { keepdims: int(0) }), f32c((s1 - s0) * t * Gs)]));
-      if (p.syncPasses && s1 < Hs) wait = passBarrier({ op, int64: c }, outputs[outputs.length - 1]!);
+      if (p.syncPasses && s1 < Hs) wait = passBarrier({ op, int64: c, float32: f32c }, outputs[outputs.length - 1]!);
     }
     ctx.report?.('gathered_pairs', gathered.length === 1 ? gathered[0]! : op('Sum', gathered));
     return outputs.length === 1 ? outputs[0]! : op('Concat', outputs, { axis: int(0) });

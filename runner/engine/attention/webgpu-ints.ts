@@ -6,7 +6,10 @@
 // happened several times per layer (H100 profiles in docs/sparse-attention.md, "Keeping the index
 // math on the GPU"). So the graphs keep data-derived integers as int32 (arithmetic, comparisons,
 // Where, Concat, Gather indices) or float32 (sliced, gathered element-wise; exact below 2^24), and
-// read TopK's int64 indices only through Gather, which takes int64 indices on the GPU.
+// read TopK's int64 indices only through Gather, which takes int64 indices on the GPU. Tensors
+// built on the host from lengths (sequences, scalars) are made on the GPU by float Ranges instead,
+// since a host tensor read by a GPU kernel is copied up during the run, and in the profiles such
+// copies waited for the GPU.
 import { int, type Attribute } from '../onnx/graph-builder.js';
 
 /** How a caller builds nodes (plain, or memoized across layers) and int64 scalar constants. */
@@ -21,6 +24,20 @@ export interface IntOps {
  * @example indicesAsFloat({ op: (t, i, a) => g.op(t, i, a), int64: (v) => g.int64([v], []) }, top, total)
  */
 export function indicesAsFloat(o: IntOps, indices: string, length: string): string {
-  const sequence = o.op('Cast', [o.op('Range', [o.int64(0), length, o.int64(1)])], { to: int(1) });
-  return o.op('Gather', [sequence, indices], { axis: int(0) });
+  return o.op('Gather', [floatRange(o, o.int64(0), length), indices], { axis: int(0) });
+}
+
+/**
+ * The float32 sequence start, start + 1, ... below `end` (host int64 scalars) made on the GPU: a
+ * float Range, whose bounds the kernel reads on the host (an int64 Range runs on the CPU and its
+ * output would be copied up during the run, which waited for the GPU in the H100 profiles).
+ */
+export function floatRange(o: IntOps, start: string, end: string): string {
+  const f = (x: string): string => o.op('Cast', [x], { to: int(1) });
+  return o.op('Range', [f(start), f(end), f(o.int64(1))]);
+}
+
+/** A host int64 scalar as a one-element float32 tensor on the GPU (floatRange of one step). */
+export function scalarOnGpu(o: IntOps, x: string): string {
+  return floatRange(o, x, o.op('Add', [x, o.int64(1)]));
 }

@@ -89,6 +89,15 @@ export interface HostRead {
   kind: 'cpu node' | 'host input';
 }
 
+/** A tensor a CPU node makes during the run and a GPU kernel reads as data: copied up mid-run. */
+export interface HostWrite {
+  tensor: string;
+  producer: string;
+  producerOp: string;
+  consumer: string;
+  consumerOp: string;
+}
+
 interface GraphLike {
   node?: { name?: string; opType?: string; domain?: string; input?: string[]; output?: string[]; attribute?: { name?: string; i?: number }[] }[];
   input?: { name?: string; type?: { tensorType?: { elemType?: number } } }[];
@@ -101,7 +110,7 @@ interface GraphLike {
  * engine's activations and caches), integer ones on the host.
  * @example webgpuPlacement(buildLayerGraph('vertical-slash', spec, { precision: 'fp16', maxPositions: 4096 }).model).hostReads
  */
-export function webgpuPlacement(model: Uint8Array): { nodes: PlacedNode[]; hostReads: HostRead[] } {
+export function webgpuPlacement(model: Uint8Array): { nodes: PlacedNode[]; hostReads: HostRead[]; hostWrites: HostWrite[] } {
   const graph = decodeModel(model)['graph'] as GraphLike;
   const type = new Map<string, number>();
   // Where a tensor lives: 'gpu', 'host' (a CPU output or a host input) or 'const' (an initializer).
@@ -153,6 +162,7 @@ export function webgpuPlacement(model: Uint8Array): { nodes: PlacedNode[]; hostR
   }
   const nodes: PlacedNode[] = [];
   const hostReads: HostRead[] = [];
+  const hostWrites: HostWrite[] = [];
   const producer = new Map<string, { name: string; op: string; inputs: string[] }>();
   const source = (x: string): string => producer.get(x)?.op ?? (graphInputs.has(x) ? `input:${x}` : `const:${x}`);
   for (const n of list) {
@@ -160,6 +170,11 @@ export function webgpuPlacement(model: Uint8Array): { nodes: PlacedNode[]; hostR
     const reason: PlacedNode['reason'] = !n.hasKernel ? 'no kernel' : cpuNodes.has(n.index) ? 'host inputs' : undefined;
     nodes.push({ name: n.name, op: n.op, device, ...(reason ? { reason } : {}) });
     n.inputs.forEach((x, i) => {
+      // A CPU node's output read by a GPU kernel as data is copied up during the run.
+      if (x && device === 'gpu' && !n.hostSlots.has(i) && where.get(x) === 'host' && producer.has(x) && !hostWrites.some((w) => w.tensor === x)) {
+        const p = producer.get(x)!;
+        hostWrites.push({ tensor: x, producer: p.name, producerOp: p.op, consumer: n.name, consumerOp: n.op });
+      }
       // One copy per tensor: onnxruntime shares it among the tensor's host readers.
       if (!x || where.get(x) !== 'gpu' || hostReads.some((r) => r.tensor === x)) return;
       if (device === 'cpu' || n.hostSlots.has(i)) {
@@ -172,5 +187,5 @@ export function webgpuPlacement(model: Uint8Array): { nodes: PlacedNode[]; hostR
       producer.set(o, { name: n.name, op: n.op, inputs: n.inputs.filter((x) => x).map(source) });
     }
   }
-  return { nodes, hostReads };
+  return { nodes, hostReads, hostWrites };
 }
