@@ -14,14 +14,15 @@ import { encodeModel } from '../../runner/engine/onnx/proto.js';
 
 const SHAPE = { numHeads: 28, numKvHeads: 4, headDim: 128 };
 
-/** A host read is a length: a Cast of the total sequence length or of a ReduceMax (a longest count). */
+/** A host read is a length: a Cast of the total sequence length or of a longest count (ReduceMax, or Max with 1). */
 function isLength(r: HostRead): boolean {
-  return r.producerOp === 'Cast' && r.producerInputs.length === 1 && (r.producerInputs[0] === 'input:total_sequence_length' || r.producerInputs[0] === 'ReduceMax');
+  return r.producerOp === 'Cast' && r.producerInputs.length === 1 && ['input:total_sequence_length', 'ReduceMax', 'Max'].includes(r.producerInputs[0]!);
 }
 
 describe('WebGPU placement of the sparse prefill graphs (fp16, as the engine builds them on WebGPU)', () => {
   it.each([
     ['vertical-slash', { scope: 'kv-head' }, 2],
+    ['vertical-slash', { scope: 'kv-head', compactColumns: true }, 3],
     ['flexprefill', { scope: 'kv-head' }, 4],
     ['flexprefill', { scope: 'kv-head', coverage: 'bisect' }, 4],
     ['block-sparse', { scope: 'kv-head', blockSize: 64 }, 1],

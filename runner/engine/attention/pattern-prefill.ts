@@ -241,7 +241,6 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
   const shape = (...parts: (number | string)[]): string => op('Concat', parts.map((x) => (typeof x === 'number' ? i64([x]) : vec(x))), { axis: int(0) });
   const slice = (x: string, start: string | number, end: string | number, axis: number): string =>
     op('Slice', [x, typeof start === 'number' ? i64([start]) : vec(start), typeof end === 'number' ? i64([end]) : vec(end), i64([axis])]);
-  const range = (start: string, end: string): string => op('Range', [start, end, c(1)]);
   const add = (a: string, b: string): string => op('Add', [a, b]);
   const sub = (a: string, b: string): string => op('Sub', [a, b]);
   const mul = (a: string, b: string): string => op('Mul', [a, b]);
@@ -387,7 +386,7 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
   const firstStart = mul(b0, c(t));
   const blockStart = rangeF(firstStart, add(firstStart, mul(blocks, c(t))), t); // [nb]
   // Row positions in fp32 (exact below 2^24), so the one comparison over [heads, blocks, t, keys] runs
-  // in a dtype WebGPU kernels take; index math itself stays int64.
+  // in a dtype WebGPU kernels take; key indices are int32.
   const rowPos = op('Reshape', [op('Add', [op('Reshape', [blockStart, i64([-1, 1])]), rangeF(0, t)]), i64([1, -1, 1, t, 1])]);
   const flatKeys = op('Reshape', [keys, i64([-1, d])]);
   const flatValues = op('Reshape', [values, i64([-1, d])]);
@@ -416,14 +415,16 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
   const compacted = (): { vertKeys: string; vertOk: string; count: string } => {
     const usefulF = op('ReduceMax', [op('Cast', [selected.vertOk], { to: int(1) }), i64([1])], { keepdims: int(0) }); // [Hs, k]
     const usefulCount = sum(usefulF, [1]); // [Hs]
-    const colMax = op('Max', [op('Cast', [op('ReduceMax', [usefulCount, i64([0])], { keepdims: int(1) })], { to: int(7) }), i64([1])]);
+    // The longest list on the GPU (float) and as a shape on the host (int64), at least 1.
+    const colMaxF = op('Max', [op('ReduceMax', [usefulCount, i64([0])], { keepdims: int(1) }), f32c(1)]);
+    const colMax = op('Cast', [colMaxF], { to: int(7) });
     const colRank = sub(to32(op('CumSum', [usefulF, c(1)])), c32(1));
     const columnList = to32(slice(op('ScatterElements', [
       op('Expand', [f32c(0), shape(Hs, add(colMax, c(1)))]),
-      op('Where', [op('Greater', [usefulF, f32c(0.5)]), colRank, to32(colMax)]),
+      op('Where', [op('Greater', [usefulF, f32c(0.5)]), colRank, to32(colMaxF)]),
       sel.vertical,
     ], { axis: int(1) }), 0, colMax, 1));
-    const columnValid = op('Less', [to32(op('Reshape', [range(c(0), op('Reshape', [colMax, i64([], [0])])), i64([1, -1])])), op('Reshape', [to32(usefulCount), i64([-1, 1])])]);
+    const columnValid = op('Less', [op('Reshape', [rangeF(0, op('Reshape', [colMax, i64([], [0])])), i64([1, -1])]), op('Reshape', [usefulCount, i64([-1, 1])])]);
     return { ...columnKeys(columnList, columnValid), count: usefulCount };
   };
   const columnCount = (): string =>
