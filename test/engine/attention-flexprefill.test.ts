@@ -117,8 +117,29 @@ describe('flexprefill graph', () => {
     await expect(runAttentionLayer('flexprefill', shape, chunkCase(shape, 0, 20, 1).layer, { params: { alpha: 0.5, minBudget: 4, coverage: 'heap' } })).rejects.toThrow('flexprefill params.coverage must be "sort" or "bisect"; got "heap".');
   });
 
+  it('params.maxBudget caps each head\'s counts as FlexPrefill\'s max_budget: equals the capped reference, and differs from the uncapped one', async () => {
+    for (const [scope, formulation] of [['query-head', 'matmul'], ['kv-head', 'fused']] as const) {
+      const { layer, chunk } = chunkCase(shape, 37, 113, 9);
+      // alpha near 1 keeps nearly every column and offset: the cap decides the counts.
+      const budget = { alpha: 0.95, minBudget: 2 };
+      const params = { forcedSlash: 2, forcedVertical: 2, lastQueries: 48, tileSize: 16, scope };
+      const capped = flexPrefillChunkAttention(chunk, { ...budget, maxBudget: 12 }, params);
+      const uncapped = flexPrefillChunkAttention(chunk, budget, params);
+      expect(Math.max(...counts(capped.selection.heads))).toBe(12);
+      expect(Math.max(...counts(uncapped.selection.heads))).toBeGreaterThan(12);
+      const out = await runAttentionLayer('flexprefill', shape, layer, { params: { ...params, ...budget, maxBudget: 12, formulation } });
+      expect(maxHeadDiff(out.output, asHeads(shape, 113, capped.output))).toBeLessThan(1e-5);
+      expect(maxHeadDiff(out.output, asHeads(shape, 113, uncapped.output))).toBeGreaterThan(1e-4);
+    }
+    // A cap below the forced counts keeps the forced ones.
+    const { chunk } = chunkCase(shape, 0, 60, 2);
+    const tiny = flexPrefillChunkAttention(chunk, { alpha: 0.95, minBudget: 1, maxBudget: 1 }, { forcedSlash: 3, forcedVertical: 2, lastQueries: 16, tileSize: 16 });
+    expect(tiny.selection.heads.every((h) => h.vertical.length === 2 && h.slash.length === 3)).toBe(true);
+  });
+
   it('refuses bad budgets', async () => {
     const { layer } = chunkCase(shape, 0, 20, 1);
+    await expect(runAttentionLayer('flexprefill', shape, layer, { params: { alpha: 0.5, minBudget: 4, maxBudget: 0 } })).rejects.toThrow('flexprefill needs params.maxBudget as an integer >= 1; got 0.');
     await expect(runAttentionLayer('flexprefill', shape, layer, { params: { alpha: 1.5, minBudget: 4 } })).rejects.toThrow('flexprefill needs params.alpha as a number in [0, 1]; got 1.5.');
     await expect(runAttentionLayer('flexprefill', shape, layer, { params: { alpha: 0.5, minBudget: 2.5 } })).rejects.toThrow('flexprefill needs params.minBudget as an integer >= 0; got 2.5.');
     await expect(runAttentionLayer('flexprefill', shape, layer, { params: { alpha: 0.5, minBudget: 4, lastQueries: 0 } })).rejects.toThrow('flexprefill needs params.lastQueries as an integer >= 1; got 0.');

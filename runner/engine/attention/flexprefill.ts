@@ -1,7 +1,9 @@
 // FlexPrefill prefill graph: statistics as Vertical-Slash from the chunk's last queries (512 by
 // default), averaged over those rows (and the group's heads with scope 'kv-head'); each head keeps
 // the smallest number of columns (and of offsets) whose sorted cumulative score exceeds alpha,
-// floored at min_budget and at the forced counts, at most T. In the graph: a full TopK sort of each
+// floored at min_budget and at the forced counts, at most T and params.maxBudget (FlexPrefill's own
+// max_budget, unset by default as in the paper's runs: it bounds the work of a near-dense pattern,
+// which flat attention gives at high alpha). In the graph: a full TopK sort of each
 // head's statistic, CumSum, a count of the prefix <= alpha; the per-head counts are ragged, so the
 // top max-count entries are taken (forced first) with a validity mask. The rest (tiles, gather,
 // attention, chunked prefill, memory) is Vertical-Slash's: see pattern-prefill.ts. Cost of the
@@ -32,7 +34,7 @@ export const flexPrefillAttention: AttentionBuilder = {
   id: 'flexprefill',
   chunked: true,
   phase: 'prefill',
-  description: 'FlexPrefill: per-head column and diagonal counts from the cumulative-score threshold alpha (floored at min_budget), computed as Vertical-Slash tiles plus columns (params alpha, minBudget from flexPrefillBudget, or graph inputs).',
+  description: 'FlexPrefill: per-head column and diagonal counts from the cumulative-score threshold alpha (floored at min_budget, optionally capped at params.maxBudget), computed as Vertical-Slash tiles plus columns (params alpha, minBudget from flexPrefillBudget, or graph inputs).',
   build: (ctx) => {
     const p = patternParams('flexprefill', FLEXPREFILL_DEFAULTS, ctx.params);
     const alpha = alphaValue(ctx);
@@ -41,6 +43,8 @@ export const flexPrefillAttention: AttentionBuilder = {
     const G = ctx.spec.numHeads / ctx.spec.numKvHeads;
     const coverage = ctx.params['coverage'] ?? 'sort';
     if (coverage !== 'sort' && coverage !== 'bisect') throw new Error(`flexprefill params.coverage must be "sort" or "bisect"; got ${JSON.stringify(coverage)}.`);
+    const maxBudget = ctx.params['maxBudget'];
+    if (maxBudget !== undefined && (typeof maxBudget !== 'number' || !Number.isInteger(maxBudget) || maxBudget < 1)) throw new Error(`flexprefill needs params.maxBudget as an integer >= 1; got ${JSON.stringify(maxBudget)}.`);
     const iterations = ctx.params['coverageIterations'] ?? 40;
     if (typeof iterations !== 'number' || !Number.isInteger(iterations) || iterations < 1) throw new Error(`flexprefill params.coverageIterations must be a positive integer; got ${JSON.stringify(iterations)}.`);
     /** 1 (float) per entry of the sorted statistic whose cumulative sum stays within alpha (a full sort, then CumSum). */
@@ -80,7 +84,9 @@ export const flexPrefillAttention: AttentionBuilder = {
         const within = coverage === 'sort' ? sortedCoverage(mean, stats.total) : bisectedCoverage(mean);
         const cover = g.op('Add', [g.op('ReduceSum', [within, g.int64([1])], { keepdims: int(0) }), f32(ctx, 1)]);
         const floor = scalarOnGpu(intOps(ctx), g.op('Max', [minBudget, g.int64([forced], [])]));
-        const count = g.op('Min', [g.op('Max', [floor, cover]), scalarOnGpu(intOps(ctx), stats.total)]); // [Hs]
+        const capped = g.op('Min', [g.op('Max', [floor, cover]), scalarOnGpu(intOps(ctx), stats.total)]); // [Hs]
+        // params.maxBudget caps the count (never below the forced ones), as FlexPrefill's max_budget.
+        const count = maxBudget === undefined ? capped : g.op('Min', [capped, f32(ctx, Math.max(maxBudget as number, forced))]);
         const most = g.op('Cast', [g.op('ReduceMax', [count, g.int64([0])], { keepdims: int(0) })], { to: int(7) });
         const indices = indicesAsFloat(intOps(ctx), topK(ctx, forcedScores(ctx, mean, stats.total, forced), most).indices, stats.total);
         const rank = g.op('Reshape', [g.op('Range', [f32(ctx, 0), toF(most), f32(ctx, 1)]), g.int64([1, -1])]);

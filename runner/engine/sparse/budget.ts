@@ -187,6 +187,11 @@ export function verticalSlashBudget(compression: number, length: number, forced 
 export interface FlexPrefillBudget {
   alpha: number;
   minBudget: number;
+  /**
+   * A cap on each head's counts (FlexPrefill's own max_budget; the paper's Table 6 sets none): it
+   * bounds the work of a near-dense pattern, such as the coverage count gives on flat attention.
+   */
+  maxBudget?: number;
 }
 
 /**

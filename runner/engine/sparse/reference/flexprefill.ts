@@ -1,7 +1,9 @@
 // FlexPrefill (as the paper runs it): vertical and slash statistics from the softmax of the last
 // queries (512 in the paper's code), averaged over those rows; each head keeps the smallest number
-// of columns (and of diagonals) whose sorted cumulative score exceeds alpha, floored at min_budget;
-// the first 4 columns and the 64 nearest diagonals are forced. Computed like Vertical-Slash.
+// of columns (and of diagonals) whose sorted cumulative score exceeds alpha, floored at min_budget
+// and, when the budget sets one, capped at max_budget (FlexPrefill's own code has the cap; the
+// Sparse Frontier's runs set none); the first 4 columns and the 64 nearest diagonals are forced.
+// Computed like Vertical-Slash.
 import type { FlexPrefillBudget } from '../budget.js';
 import { checkAttentionShapes, type PrefillInput } from '../tensor.js';
 import type { PrefillResult } from './result.js';
@@ -30,9 +32,11 @@ export function flexPrefillSelect(input: PrefillInput, budget: FlexPrefillBudget
     const norm = stats.rows * (p.scope === 'kv-head' ? input.query.heads / input.key.heads : 1);
     const vertical = stats.vertical.map((x) => x / norm);
     const slash = stats.slash.map((x) => x / norm);
-    // Never fewer than the forced ones (the paper's min_budget of 512 always covers them).
-    const verticalCount = Math.min(L, Math.max(budget.minBudget, p.forcedVertical, coverBudget(vertical, budget.alpha)));
-    const slashCount = Math.min(L, Math.max(budget.minBudget, p.forcedSlash, coverBudget(slash, budget.alpha)));
+    // Never fewer than the forced ones (the paper's min_budget of 512 always covers them), nor more
+    // than max_budget (the forced ones still kept).
+    const cap = (forced: number): number => Math.max(forced, budget.maxBudget ?? L);
+    const verticalCount = Math.min(L, cap(p.forcedVertical), Math.max(budget.minBudget, p.forcedVertical, coverBudget(vertical, budget.alpha)));
+    const slashCount = Math.min(L, cap(p.forcedSlash), Math.max(budget.minBudget, p.forcedSlash, coverBudget(slash, budget.alpha)));
     heads.push({
       vertical: topIndices(vertical, verticalCount, (j) => j < p.forcedVertical),
       slash: topIndices(slash, slashCount, (o) => o < p.forcedSlash),
