@@ -83,7 +83,7 @@ import { OnnxType } from '../onnx/proto.js';
 import { DEFAULT_PREFILL_CHUNK, type AttentionContext } from './types.js';
 import { rotary } from './rotary.js';
 import { blockPasses, passBarrier } from './block-passes.js';
-import type { IntOps } from './webgpu-ints.js';
+import { scalarOnGpu, type IntOps } from './webgpu-ints.js';
 
 /** The pattern parameters a graph bakes in (the references' VerticalSlashParams, tile mode). */
 export interface PatternParams {
@@ -248,8 +248,9 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
   // int32 index math (see "Integers" in the header): constants, casts, and T as the int32 input.
   const c32 = (v: number): string => once(`i32|${v}`, () => g.int32([v], []));
   const to32 = (x: string): string => op('Cast', [x], { to: int(6) });
-  // WebGPU's Slice takes float types only: integer lists that are sliced are kept in float32 (exact
-  // below 2^24: key indices are below KV x T) and cast to int32 after the slice.
+  // Casts to float32: integer lists that are sliced (WebGPU's Slice takes float types only; exact
+  // below 2^24: key indices are below KV x T, cast to int32 after the slice), and host lengths
+  // that bound the float Ranges below.
   const asF = (x: string): string => op('Cast', [x], { to: int(1) });
   const T32 = ctx.totalSequenceLength;
 
@@ -267,12 +268,11 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
   // Sequences and scalars over T are made on the GPU by float Ranges, whose bounds the kernel reads
   // on the host: a tensor built on the host is copied up during the run, and such copies waited for
   // the GPU in the H100 profiles (webgpu-ints.ts). Values are below 2^24, exact in float32.
-  const hostF = (x: string): string => op('Cast', [x], { to: int(1) });
   /** Float32 start, start + step, ... below `end` (host int64 scalars or float constants), on the GPU. */
   const rangeF = (start: string | number, end: string | number, step = 1): string =>
-    op('Range', [typeof start === 'number' ? f32c(start) : hostF(start), typeof end === 'number' ? f32c(end) : hostF(end), f32c(step)]);
-  /** A host int64 scalar as a one-element float32 tensor on the GPU (a Range of one step). */
-  const onGpu = (x: string): string => rangeF(x, add(x, c(1)));
+    op('Range', [typeof start === 'number' ? f32c(start) : asF(start), typeof end === 'number' ? f32c(end) : asF(end), f32c(step)]);
+  /** A host int64 scalar as a one-element float32 tensor on the GPU (webgpu-ints.ts), nodes shared across layers. */
+  const onGpu = (x: string): string => scalarOnGpu({ op, int64: c }, x);
 
   // 1. Estimation: F[kv, g, r, c] = softmax row r (query T-n+r) at key T-1-c, causal: c >= n-1-r.
   const n = op('Min', [S, c(p.lastQueries)]);
@@ -302,13 +302,12 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
    * from Ranges (a host-built tensor would be copied up mid-run, a wait for the GPU).
    */
   const rowSums = (x: string, count: string): string => {
-    // Lengths as int64 and their float casts on the host (no int64 kernels there); the Ranges over
-    // them run on the GPU, which reads their bounds on the host anyway.
+    // Lengths as int64 on the host; the Ranges over them run on the GPU (rangeF).
     const groups = op('Div', [add(count, c(ROW_GROUP - 1)), c(ROW_GROUP)]);
     const member = op('Cast', [op('Equal', [
-      op('Unsqueeze', [op('Range', [f32c(0), op('Cast', [groups], { to: int(1) }), f32c(1)]), i64([1])]),
+      op('Unsqueeze', [rangeF(0, groups), i64([1])]),
       // Rows as r + 0.5, so the division floors the same even a few ULP off.
-      op('Unsqueeze', [op('Floor', [op('Div', [op('Range', [f32c(0.5), op('Cast', [count], { to: int(1) }), f32c(1)]), f32c(ROW_GROUP)])]), i64([0])]),
+      op('Unsqueeze', [op('Floor', [op('Div', [rangeF(0.5, count), f32c(ROW_GROUP)])]), i64([0])]),
     ])], { to: int(OnnxType[ctx.valueType]) });
     const groupSums = op('MatMul', [member, x]); // [k, s, groups, T]
     const groupSumsF = ctx.valueType === 'float' ? groupSums : op('Cast', [groupSums], { to: int(1) });

@@ -26,7 +26,7 @@ const FLOATS = [FLOAT, FLOAT16];
 interface KernelRule {
   /** Input index whose element type the kernel constrains (default 0), and the types it takes. */
   input?: number;
-  types: readonly number[] | 'any';
+  types: readonly number[];
   /** Inputs the kernel reads on the host (shapes, axes, counts): copied down when on the GPU. */
   host?: readonly number[];
 }
@@ -135,7 +135,7 @@ export function webgpuPlacement(model: Uint8Array): { nodes: PlacedNode[]; hostR
     const attrs = new Map((n.attribute ?? []).map((a) => [a.name ?? '', Number(a.i ?? 0)] as const));
     const outs = outputTypes(op, inputTypes, attrs, (n.output ?? []).length);
     (n.output ?? []).forEach((o, k) => type.set(o, outs[k] ?? outs[0] ?? 0));
-    const hasKernel = rule.types === 'any' || rule.types.includes(inputTypes[rule.input ?? 0] ?? 0);
+    const hasKernel = rule.types.includes(inputTypes[rule.input ?? 0] ?? 0);
     return { index, name: n.name ?? '', op, inputs: n.input ?? [], outputs: n.output ?? [], hasKernel, hostSlots: new Set(rule.host ?? []) };
   });
   const consumers = new Map<string, number[]>();
