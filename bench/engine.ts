@@ -80,8 +80,12 @@ function planAt(L: number): ReturnType<typeof planAttention> | null {
   const prefillPlan = prefillMethod ? planAttention({ prefill: prefillMethod, decode: 'dense', compression: Number(values.compression), ...(attentionParams ? { params: attentionParams } : {}) }, spec, L) : null;
   const decodePlan = decode ? planAttention({ prefill: 'dense', decode, compression: Number(values['decode-compression'] ?? values.compression) }, spec, L) : null;
   const inputs = { ...prefillPlan?.inputs, ...decodePlan?.inputs };
-  return { ...(prefillPlan ?? decodePlan)!, inputs };
+  // Each phase's executed work from its own plan (the prefill plan alone would report a dense decode).
+  const executed = { ...(prefillPlan ?? decodePlan)!.executed };
+  if (decodePlan) for (const k of ['decodeKvValuesPerStep', 'decodeSparsity']) if (decodePlan.executed[k] !== undefined) executed[k] = decodePlan.executed[k]!;
+  return { ...(prefillPlan ?? decodePlan)!, inputs, executed };
 }
+const decodeMethod = values['decode-attention'] && values['decode-attention'] in SPARSE_METHODS ? values['decode-attention'] : null;
 
 const source = new SyntheticSource(spec, { seed: 'bench', dtype: 'F16', mode: 'fast', scale: 0.02 });
 const t0 = performance.now();
@@ -138,6 +142,7 @@ for (const L of lengths) {
     decodeVsBound: +(decodeMs / boundMs).toFixed(2),
     ...(attentionInputs ? { budgetInputs: attentionInputs } : {}),
     ...(prefillMethod && plan ? { prefillAttention: prefillMethod, compression: Number(values.compression), ...measuredPlan(plan, spec, L, result.attentionStats) } : {}),
+    ...(decodeMethod && plan ? { decodeAttention: decodeMethod, decodeCompression: Number(values['decode-compression'] ?? values.compression), decodeKvValuesPerStep: plan.executed['decodeKvValuesPerStep'], decodeSparsity: plan.executed['decodeSparsity'] } : {}),
     ...(result.timings.compressMs !== undefined ? { compressMs: Math.round(result.timings.compressMs) } : {}),
     peakGpuMemMiB: memory.peak(),
   };
