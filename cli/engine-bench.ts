@@ -29,6 +29,7 @@ interface BenchArgs {
   'block-size'?: number;
   params?: string;
   'whole-model': boolean;
+  'gpu-time': boolean;
   inputs: 'random' | 'rope';
   'cache-dir'?: string;
   json: boolean;
@@ -95,6 +96,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       .option('block-size', { type: 'number', describe: 'Block-Sparse block size (16 or 64; default 16)' })
       .option('params', { type: 'string', describe: 'JSON of method parameters by method or variant name, e.g. \'{"a-shape@fused":{"formulation":"fused"}}\' with --attention a-shape,a-shape@fused' })
       .option('inputs', { choices: ['random', 'rope'] as const, default: 'random' as const, describe: 'Prefill queries and keys: random (uniform, nearly flat attention: the worst case for vertical-slash and flexprefill, whose kept keys depend on the data) or rope (a shared direction per KV head plus noise, rotated by RoPE, with 4 sink keys: attention that decays with distance, as a trained model\'s does)' })
+      .option('gpu-time', { type: 'boolean', default: false, describe: 'Also record each figure\'s GPU time (WebGPU: onnxruntime\'s profiler with timestamp queries, the dispatches\' GPU durations). The profiler waits on the GPU, so this run\'s wall times are not comparable with a run without it' })
       .option('whole-model', { type: 'boolean', default: false, describe: 'Also measure the model\'s non-attention time (builds the full model with random fp16 weights) and print whole-prefill / decode-step times' })
       .option('cache-dir', { type: 'string', describe: 'Graph cache for --whole-model (default: a temp folder)' })
       .option('json', { type: 'boolean', default: false }) as Argv<BenchArgs>,
@@ -107,6 +109,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       throw new CliError(`--lengths: ${(error as Error).message}`);
     }
     if (!(Number.isInteger(args.chain) && args.chain >= 2)) throw new CliError(`--chain must be an integer of at least 2, got ${args.chain}.`);
+    if (args['gpu-time'] && args.device !== 'webgpu') throw new CliError('--gpu-time needs --device webgpu (it reads the WebGPU provider\'s GPU timestamps).');
     if (!(Number.isInteger(args['decode-chain']) && args['decode-chain'] >= 2)) throw new CliError(`--decode-chain must be an integer of at least 2, got ${args['decode-chain']}.`);
     const options = {
       spec,
@@ -121,6 +124,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       decodeChain: args['decode-chain'],
       repeat: args.repeat,
       inputs: args.inputs,
+      ...(args['gpu-time'] ? { gpuTime: true } : {}),
       ...(parseParams(args.params, args['block-size']) ? { params: parseParams(args.params, args['block-size'])! } : {}),
       log: (line: string) => void process.stderr.write(`${line}\n`),
     };
@@ -139,11 +143,12 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       process.stdout.write(`${JSON.stringify({ model: args.model, device: args.device, layers: spec.numLayers, heads: spec.numHeads, kvHeads: spec.numKvHeads, headDim: spec.headDim, chunk: args.chunk, chain: args.chain, decodeChain: args['decode-chain'], repeat: args.repeat, inputs: args.inputs, modelParts: parts, rows: out }, null, 2)}\n`);
       return;
     }
-    const header = ['phase', 'method', 'length', 'C', 'ms/layer', 'speedup', 'bound', ...(parts ? ['whole ms', 'whole speedup'] : []), 'sparsity', 'measured C', 'peak MiB', 'budget'];
+    const gpu = out.some((r) => r.gpuMsPerLayer !== undefined);
+    const header = ['phase', 'method', 'length', 'C', 'ms/layer', 'speedup', ...(gpu ? ['GPU ms/layer', 'GPU speedup'] : []), 'bound', ...(parts ? ['whole ms', 'whole speedup'] : []), 'sparsity', 'measured C', 'peak MiB', 'budget'];
     const lines = [header.join('\t')];
     for (const r of out) {
       lines.push([
-        r.phase, r.method, formatLength(r.length), String(r.compression), r.error ? `error: ${r.error}` : fixed(r.msPerLayer, 2), fixed(r.speedup, 2), fixed(r.bound, 2),
+        r.phase, r.method, formatLength(r.length), String(r.compression), r.error ? `error: ${r.error}` : fixed(r.msPerLayer, 2), fixed(r.speedup, 2), ...(gpu ? [fixed(r.gpuMsPerLayer ?? NaN, 3), fixed(r.gpuSpeedup ?? NaN, 2)] : []), fixed(r.bound, 2),
         ...(parts ? [fixed(r.wholeMs ?? NaN, 0), fixed(r.wholeSpeedup ?? NaN, 2)] : []), fixed(r.sparsity, 3), fixed(r.measuredCompression ?? NaN, 2), r.peakGpuMemMiB !== undefined ? String(r.peakGpuMemMiB) : '-', r.budget ? JSON.stringify(r.budget) : '',
       ].join('\t'));
     }

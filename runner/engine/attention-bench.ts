@@ -14,6 +14,9 @@
 // are composed from the measured parts.
 import type { GpuMemory } from './gpu-memory.js';
 import * as ort from 'onnxruntime-node';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ModelSpec } from './checkpoint/config.js';
 import { buildLayerGraph, emptyState, LAYER_IO } from './attention/layer-graph.js';
 import type { AttentionStateSpec } from './attention/quest-state.js';
@@ -59,6 +62,12 @@ export interface AttentionBenchOptions {
    * has sinks, as a trained model's does).
    */
   inputs?: 'random' | 'rope';
+  /**
+   * Also record each figure's GPU time (WebGPU only): onnxruntime's profiler with the device's
+   * timestamp queries, one GPU duration per dispatch. The profiler waits on the GPU as it collects
+   * them, so the wall times of such a run are not comparable with a run without it.
+   */
+  gpuTime?: boolean;
   /** A GPU memory sampler (gpu-memory.ts): each row then records the peak while it ran. */
   memory?: Pick<GpuMemory, 'reset' | 'peak' | 'current'>;
   log?: (line: string) => void;
@@ -75,6 +84,12 @@ export interface AttentionBenchRow {
   msPerLayer: number;
   /** Dense attention's msPerLayer over this one. */
   speedup: number;
+  /**
+   * With `gpuTime`: the GPU's busy time per layer (the sum of the dispatches' GPU durations per run,
+   * (chain - 1) layers apart as msPerLayer), and dense attention's over this one.
+   */
+  gpuMsPerLayer?: number;
+  gpuSpeedup?: number;
   /** The cost model's dense / method ratio (FLOPs for prefill, KV values read for decode), selection included. */
   bound: number;
   /** The method's effective sparsity from the registry (1 - 1/C target for data-dependent ones). */
@@ -228,13 +243,14 @@ function plan(phase: 'prefill' | 'decode', method: string, compression: number, 
 }
 
 /** A session of a chained layer graph, ready to time. */
-async function layerSession(method: string, spec: ModelSpec, device: Device, chain: number, maxPositions: number, params?: Record<string, unknown>, prefillChunk = DEFAULT_PREFILL_CHUNK): Promise<{ session: ort.InferenceSession; sharedInputs: string[]; layerInputs: string[]; states: AttentionStateSpec[] }> {
+async function layerSession(method: string, spec: ModelSpec, device: Device, chain: number, maxPositions: number, params?: Record<string, unknown>, prefillChunk = DEFAULT_PREFILL_CHUNK, profilePrefix?: string): Promise<{ session: ort.InferenceSession; sharedInputs: string[]; layerInputs: string[]; states: AttentionStateSpec[] }> {
   // Fixed-pass graphs sized to the bench's chunk, as the engine sizes them to its own.
   const built = buildLayerGraph(method, spec, { precision: device === 'webgpu' ? 'fp16' : 'fp32', maxPositions, layers: chain, ...(params ? { params } : {}), ...prefillChunkSetting(method, prefillChunk) });
   const session = await ort.InferenceSession.create(built.model, {
     executionProviders: [device === 'webgpu' ? 'webgpu' : 'cpu'],
     graphOptimizationLevel: 'all',
     logSeverityLevel: 3,
+    ...(profilePrefix ? { enableProfiling: true, profileFilePrefix: profilePrefix } : {}),
     // The cache and states stay on the GPU; the attended values come back, which also waits for the
     // GPU to finish (with every output on the GPU, run() returns once the work is queued).
     ...(device === 'webgpu'
@@ -346,9 +362,10 @@ export const DEFAULT_DECODE_CHAIN = 28;
  * Per-layer time of `method` with `inputs`: (t_chain - t_1) / (chain - 1), host copies cancelled.
  * @throws Error from onnxruntime when the graph fails (the caller records it).
  */
-async function perLayerMs(method: string, o: AttentionBenchOptions, P: number, S: number, inputs: Record<string, number>, cache: { key: ort.Tensor; value: ort.Tensor }, maxPositions: number, frozen?: FrozenCache, fresh?: NewTokens): Promise<{ ms: number; keptPairs?: number }> {
+async function perLayerMs(method: string, o: AttentionBenchOptions, P: number, S: number, inputs: Record<string, number>, cache: { key: ort.Tensor; value: ort.Tensor }, maxPositions: number, frozen?: FrozenCache, fresh?: NewTokens): Promise<{ ms: number; gpuMs?: number; keptPairs?: number }> {
   const fp16 = o.device === 'webgpu';
   const times: number[] = [];
+  const gpuTimes: number[] = [];
   let keptPairs: number | undefined;
   // A decode step of one layer is well under a millisecond: it is timed over a whole model's worth of
   // chained layers (decodeChain) and more runs, or run-to-run noise swamps the difference.
@@ -357,7 +374,9 @@ async function perLayerMs(method: string, o: AttentionBenchOptions, P: number, S
   for (const layers of [1, chain]) {
     const v = variant(method, o.params);
     const params = frozen ? { cache: 'blocked', ...v.params } : v.params;
-    const { session, sharedInputs, layerInputs, states } = await layerSession(v.id, o.spec, o.device, layers, maxPositions, params, o.chunk);
+    const profileDir = o.gpuTime && o.device === 'webgpu' ? mkdtempSync(join(tmpdir(), 'longweave-gpu-time-')) : undefined;
+    const { session, sharedInputs, layerInputs, states } = await layerSession(v.id, o.spec, o.device, layers, maxPositions, params, o.chunk, profileDir ? join(profileDir, 'p') : undefined);
+    let released = false;
     try {
       const stateInputs = new Set(states.map((st) => st.input));
       // With a frozen part, positions are absolute: the frozen tokens, any evicted ones, then the tail.
@@ -381,11 +400,34 @@ async function perLayerMs(method: string, o: AttentionBenchOptions, P: number, S
       const timed = await timeRuns(session, feeds, repeat, states, initial, resident);
       times.push(timed.ms);
       if (layers === 1 && timed.keptPairs !== undefined) keptPairs = timed.keptPairs;
+      if (profileDir) {
+        // The profile is written when profiling ends (release ends it too); 1 warm-up + repeat runs.
+        session.endProfiling();
+        await session.release();
+        released = true;
+        gpuTimes.push(gpuBusyMs(profileDir) / (repeat + 1));
+      }
     } finally {
-      await session.release();
+      if (!released) await session.release();
+      if (profileDir) rmSync(profileDir, { recursive: true, force: true });
     }
   }
-  return { ms: Math.max(0, (times[1]! - times[0]!) / (chain - 1)), ...(keptPairs !== undefined ? { keptPairs } : {}) };
+  const perLayer = (t: number[]): number => Math.max(0, (t[1]! - t[0]!) / (chain - 1));
+  return { ms: perLayer(times), ...(gpuTimes.length === 2 ? { gpuMs: perLayer(gpuTimes) } : {}), ...(keptPairs !== undefined ? { keptPairs } : {}) };
+}
+
+/**
+ * The GPU's busy time (ms) in the onnxruntime profile(s) under `dir`: the sum of the WebGPU
+ * provider's per-dispatch GPU durations (events of category 'Api', written where the device has
+ * timestamp queries). 0 when there are none.
+ */
+export function gpuBusyMs(dir: string): number {
+  let us = 0;
+  for (const name of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
+    const events = JSON.parse(readFileSync(join(dir, name), 'utf8')) as { cat?: string; dur?: number }[];
+    for (const e of events) if (e.cat === 'Api' && typeof e.dur === 'number') us += e.dur;
+  }
+  return us / 1000;
 }
 
 /**
@@ -409,8 +451,10 @@ export async function benchAttention(o: AttentionBenchOptions): Promise<Attentio
     const prefills = o.prefill.length > 0 || !o.decode.length;
     const rope = prefills && o.inputs === 'rope' ? ropeInputs(o.spec, fp16, P, c) : undefined;
     const cache = prefills ? { key: rope?.cacheKey ?? randomTensor(fp16, [1, kv, P, d], 4, 4 * scale), value: randomTensor(fp16, [1, kv, P, d], 5) } : { key: zeros(fp16, [1, kv, 0, d]), value: zeros(fp16, [1, kv, 0, d]) };
+    const denseGpu: Record<string, number> = {};
     const record = async (phase: 'prefill' | 'decode', method: string, compression: number, graph: string, dense: number | null, planned: ReturnType<typeof plan> | null, p: number, s: number, factor: number, useCache: { key: ort.Tensor; value: ort.Tensor }, frozen?: FrozenCache): Promise<number> => {
       let ms = NaN;
+      let gpuMs: number | undefined;
       let error: string | undefined;
       let measured: number | undefined;
       const before = o.memory?.current() ?? null;
@@ -418,6 +462,7 @@ export async function benchAttention(o: AttentionBenchOptions): Promise<Attentio
       try {
         const timed = await perLayerMs(graph, o, p, s, planned?.inputs ?? {}, useCache, maxPositions, frozen, phase === 'prefill' ? rope : undefined);
         ms = factor * timed.ms;
+        if (timed.gpuMs !== undefined) gpuMs = factor * timed.gpuMs;
         // The chunk rows' causal pairs: those of p + s tokens less those of the first p.
         if (timed.keptPairs !== undefined) measured = 1 - timed.keptPairs / (o.spec.numHeads * (causalPairs(p + s) - causalPairs(p)));
       } catch (e) {
@@ -431,6 +476,7 @@ export async function benchAttention(o: AttentionBenchOptions): Promise<Attentio
         budget: planned?.budget ?? null,
         msPerLayer: +ms.toFixed(3),
         speedup: dense === null ? 1 : +(dense / ms).toFixed(2),
+        ...(gpuMs !== undefined ? { gpuMsPerLayer: +gpuMs.toFixed(4), gpuSpeedup: dense === null ? 1 : +((denseGpu[phase] ?? NaN) / gpuMs).toFixed(2) } : {}),
         bound: planned ? +planned.bound.toFixed(2) : 1,
         sparsity: planned ? +planned.sparsity.toFixed(4) : 0,
         ...(measured !== undefined ? { measuredSparsity: +measured.toFixed(4), measuredCompression: +(1 / (1 - measured)).toFixed(2) } : {}),
@@ -438,9 +484,11 @@ export async function benchAttention(o: AttentionBenchOptions): Promise<Attentio
         ...(error ? { error } : {}),
       };
       rows.push(row);
+      if (dense === null && gpuMs !== undefined) denseGpu[phase] = gpuMs;
       const executed = row.measuredCompression !== undefined ? `, executed C ${row.measuredCompression}` : '';
       const mem = row.peakGpuMemMiB !== undefined ? `, GPU memory ${row.gpuMemBeforeMiB} -> peak ${row.peakGpuMemMiB} MiB` : '';
-      log(`${phase} ${method} L=${L} C=${compression}: ${error ? `error: ${error}` : `${row.msPerLayer} ms/layer, ${row.speedup}x dense (bound ${row.bound}x${executed})`}${mem}`);
+      const gpu = row.gpuMsPerLayer !== undefined ? `, GPU ${row.gpuMsPerLayer} ms/layer (${row.gpuSpeedup}x)` : '';
+      log(`${phase} ${method} L=${L} C=${compression}: ${error ? `error: ${error}` : `${row.msPerLayer} ms/layer, ${row.speedup}x dense (bound ${row.bound}x${executed})${gpu}`}${mem}`);
       return ms;
     };
     /** The method's plan at C, or null after recording why it has none. */

@@ -3,12 +3,13 @@
 // runs in docs; here only their presence and the exact bounds are checked.)
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openCheckpoint } from '../../runner/engine/checkpoint/checkpoint.js';
 import { SPARSE_METHODS } from '../../runner/engine/sparse/registry.js';
 import { decodeTraffic, prefillCost } from '../../runner/engine/sparse/cost.js';
+import { gpuBusyMs } from '../../runner/engine/attention-bench.js';
 import { writeFixtureCheckpoint } from './helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'lw-engine-bench-'));
@@ -16,6 +17,28 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 const cli = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], { encoding: 'utf8' });
 
 interface Row { phase: string; method: string; length: number; compression: number; msPerLayer: number; speedup: number; bound: number; sparsity: number; budget: Record<string, number> | null; error?: string }
+
+describe('gpuBusyMs', () => {
+  it('sums the WebGPU dispatches\' GPU durations (Api events) of every profile in the folder', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lw-gpu-busy-'));
+    try {
+      writeFileSync(join(dir, 'p_1.json'), JSON.stringify([
+        { cat: 'Session', name: 'model_run', dur: 90000 },
+        { cat: 'Node', name: 'n_MatMul_kernel_time', dur: 5000 },
+        { cat: 'Api', name: 'n_MatMul&MatMul&MatMul', dur: 1250 },
+        { cat: 'Api', name: 'n_Softmax&Softmax&Softmax', dur: 250 },
+      ]));
+      writeFileSync(join(dir, 'p_2.json'), JSON.stringify([{ cat: 'Api', name: 'x', dur: 500 }]));
+      writeFileSync(join(dir, 'notes.txt'), '[{"cat":"Api","dur":99999}]');
+      expect(gpuBusyMs(dir)).toBe(2);
+      rmSync(join(dir, 'p_1.json'));
+      rmSync(join(dir, 'p_2.json'));
+      expect(gpuBusyMs(dir)).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('longweave engine bench', () => {
   it('times dense, a-shape and the decode methods (over the blocked cache) per layer with the cost model\'s bounds', () => {
@@ -80,6 +103,9 @@ describe('longweave engine bench', () => {
     const chain = cli(['engine', 'bench', dir, '--device', 'cpu', '--decode-chain', '1']);
     expect(chain.status).toBe(1);
     expect(chain.stderr).toContain('--decode-chain must be an integer of at least 2, got 1.');
+    const gpuTime = cli(['engine', 'bench', dir, '--device', 'cpu', '--gpu-time']);
+    expect(gpuTime.status).toBe(1);
+    expect(gpuTime.stderr).toContain('--gpu-time needs --device webgpu');
     const length = cli(['engine', 'bench', dir, '--device', 'cpu', '--lengths', 'ten']);
     expect(length.status).toBe(1);
     expect(length.stderr).toContain('--lengths');
