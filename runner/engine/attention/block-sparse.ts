@@ -368,7 +368,10 @@ function fusedPasses(ctx: AttentionContext, t: PassInputs & { perPass: number })
     const a = g.op('Reshape', [sliceInt(g, t.qBlocksF, from, to, g.int64([0])), g.int64([-1, 1, 1])]); // [per, 1, 1]
     const delta = g.op('Reshape', [g.op('Sub', [a, sel]), g.int64([P, 1, -1, 1])]); // [P, 1, K, 1]
     const asBias = (cond: string): string => g.op('Cast', [cond], { to: int(OnnxType[ctx.valueType]) });
-    const bias = g.op('Add', [g.op('Mul', [asBias(g.op('Less', [delta, zero32])), ctx.scalar(MASK)]), g.op('Mul', [asBias(g.op('Equal', [delta, zero32])), upper])]); // [P, R, K, B]
+    // One full-size op (a Where broadcasting [P, 1, K, 1] against [1, R, 1, B]): at 128k each full-size
+    // intermediate is a few hundred MB that onnxruntime allocates afresh in every run.
+    const filler = g.op('Mul', [asBias(g.op('Less', [delta, zero32])), ctx.scalar(MASK)]); // [P, 1, K, 1]
+    const bias = g.op('Where', [g.op('Equal', [delta, zero32]), upper, filler]); // [P, R, K, B]
     const [out] = g.node(
       'MultiHeadAttention',
       [query, keys, values, '', '', g.op('Reshape', [bias, g.int64([1, P, R, -1])])],
