@@ -65,7 +65,8 @@ export interface AttentionBenchOptions {
   /**
    * Also record each figure's GPU time (WebGPU only): onnxruntime's profiler with the device's
    * timestamp queries, one GPU duration per dispatch. The profiler waits on the GPU as it collects
-   * them, so the wall times of such a run are not comparable with a run without it.
+   * them, so the wall times of such a run are not comparable with a run without it. Rows get no GPU
+   * time where the device has no timestamp queries.
    */
   gpuTime?: boolean;
   /** A GPU memory sampler (gpu-memory.ts): each row then records the peak while it ran. */
@@ -413,7 +414,9 @@ async function perLayerMs(method: string, o: AttentionBenchOptions, P: number, S
     }
   }
   const perLayer = (t: number[]): number => Math.max(0, (t[1]! - t[0]!) / (chain - 1));
-  return { ms: perLayer(times), ...(gpuTimes.length === 2 ? { gpuMs: perLayer(gpuTimes) } : {}), ...(keptPairs !== undefined ? { keptPairs } : {}) };
+  // A device without timestamp queries writes no GPU durations: then there is no GPU time to report.
+  const gpuMs = gpuTimes.length === 2 && gpuTimes.every((t) => t > 0) ? perLayer(gpuTimes) : undefined;
+  return { ms: perLayer(times), ...(gpuMs !== undefined ? { gpuMs } : {}), ...(keptPairs !== undefined ? { keptPairs } : {}) };
 }
 
 /**
