@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { buildLayerGraph } from '../../runner/engine/attention/layer-graph.js';
 import { webgpuPlacement, type HostRead } from '../../runner/engine/attention/webgpu-placement.js';
 import { GraphBuilder, int } from '../../runner/engine/onnx/graph-builder.js';
-import { encodeModel } from '../../runner/engine/onnx/proto.js';
+import { decodeModel, encodeModel } from '../../runner/engine/onnx/proto.js';
 
 const SHAPE = { numHeads: 28, numKvHeads: 4, headDim: 128 };
 
@@ -78,5 +78,28 @@ describe('WebGPU placement of the sparse prefill graphs (fp16, as the engine bui
     const g = new GraphBuilder('weights.bin');
     g.output(g.op('Einsum', [g.input('x', 'float', [2, 2])], {}), 'y', 'float', [2, 2]);
     expect(() => webgpuPlacement(encodeModel(g.toModel()))).toThrow(/no rule for Einsum/);
+  });
+});
+
+describe('full-size intermediates of the fused passes', () => {
+  // On WebGPU a tensor over 160 MB is allocated afresh in every run (onnxruntime's buffer cache keeps
+  // none that large), at a host cost that grows with its size: Block-Sparse's bias at 128k was two
+  // such tensors per pass (a Mul, then an Add), and one Where halved the layer's time at C = 20
+  // (docs/sparse-attention.md, "Block-Sparse's bias in one op").
+  it.each([
+    ['block-sparse', { scope: 'kv-head', blockSize: 64 }, 'Where'],
+    ['vertical-slash', { scope: 'kv-head' }, 'Where'],
+    ['flexprefill', { scope: 'kv-head' }, 'Where'],
+  ] as const)('%s %j: each MultiHeadAttention\'s bias comes straight from one %s (reshapes aside)', (method, params, op) => {
+    const built = buildLayerGraph(method, SHAPE, { precision: 'fp16', maxPositions: 65600, params: { ...params } });
+    const graph = decodeModel(built.model)['graph'] as { node: { opType: string; input?: string[]; output?: string[] }[] };
+    const producer = new Map(graph.node.flatMap((n) => (n.output ?? []).map((o) => [o, n] as const)));
+    const attention = graph.node.filter((n) => n.opType === 'MultiHeadAttention');
+    expect(attention.length).toBeGreaterThan(0);
+    for (const mha of attention) {
+      let bias = producer.get(mha.input![5]!)!;
+      while (bias.opType === 'Reshape' || bias.opType === 'Unsqueeze') bias = producer.get(bias.input![0]!)!;
+      expect(bias.opType).toBe(op);
+    }
   });
 });
