@@ -72,20 +72,20 @@ const attentionParams = values['attention-params'] ? (JSON.parse(values['attenti
 if (prefillMethod && !(prefillMethod in SPARSE_METHODS)) throw new Error(`--attention ${prefillMethod}: not a sparse prefill method.`);
 if (prefillMethod && !values.compression) throw new Error(`--attention ${prefillMethod} needs --compression C (the budget).`);
 
+const decodeMethod = values['decode-attention'] && values['decode-attention'] in SPARSE_METHODS ? values['decode-attention'] : null;
+
 /** The sparse methods' plan at length L (null when both phases are dense graphs). */
 function planAt(L: number): ReturnType<typeof planAttention> | null {
-  const decode = values['decode-attention'] && values['decode-attention'] in SPARSE_METHODS ? values['decode-attention'] : null;
-  if (decode && !values['decode-compression'] && !values.compression) throw new Error(`--decode-attention ${decode} needs --decode-compression C (the budget).`);
-  if (!decode && !prefillMethod) return null;
+  if (decodeMethod && !values['decode-compression'] && !values.compression) throw new Error(`--decode-attention ${decodeMethod} needs --decode-compression C (the budget).`);
+  if (!decodeMethod && !prefillMethod) return null;
   const prefillPlan = prefillMethod ? planAttention({ prefill: prefillMethod, decode: 'dense', compression: Number(values.compression), ...(attentionParams ? { params: attentionParams } : {}) }, spec, L) : null;
-  const decodePlan = decode ? planAttention({ prefill: 'dense', decode, compression: Number(values['decode-compression'] ?? values.compression) }, spec, L) : null;
+  const decodePlan = decodeMethod ? planAttention({ prefill: 'dense', decode: decodeMethod, compression: Number(values['decode-compression'] ?? values.compression) }, spec, L) : null;
   const inputs = { ...prefillPlan?.inputs, ...decodePlan?.inputs };
   // Each phase's executed work from its own plan (the prefill plan alone would report a dense decode).
   const executed = { ...(prefillPlan ?? decodePlan)!.executed };
   if (decodePlan) for (const k of ['decodeKvValuesPerStep', 'decodeSparsity']) if (decodePlan.executed[k] !== undefined) executed[k] = decodePlan.executed[k]!;
   return { ...(prefillPlan ?? decodePlan)!, inputs, executed };
 }
-const decodeMethod = values['decode-attention'] && values['decode-attention'] in SPARSE_METHODS ? values['decode-attention'] : null;
 
 const source = new SyntheticSource(spec, { seed: 'bench', dtype: 'F16', mode: 'fast', scale: 0.02 });
 const t0 = performance.now();

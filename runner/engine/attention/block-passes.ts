@@ -10,13 +10,11 @@
 // start also adds a zero that the host reads from the previous pass's result (a ReduceMax, a
 // comparison that is always false, a Cast: a copy to the host of one value), so the host waits for
 // the GPU to finish a pass before it enqueues the next, and at most about two passes are alive.
-import { int, type Attribute } from '../onnx/graph-builder.js';
-import { floatRange, scalarOnGpu } from './webgpu-ints.js';
+import { int } from '../onnx/graph-builder.js';
+import { floatRange, scalarOnGpu, type IntOps } from './webgpu-ints.js';
 
 /** How a caller builds nodes (plain, or memoized across layers) and int64 and float32 scalar constants. */
-export interface PassOps {
-  op(type: string, inputs: readonly string[], attributes?: Record<string, Attribute>): string;
-  int64(value: number): string;
+export interface PassOps extends IntOps {
   float32(value: number): string;
 }
 

@@ -244,7 +244,7 @@ export function blockSparsePrefill(ctx: AttentionContext): string {
   // are exact) and cast back to int32 after the slice.
   const passInputs = { qBlocks, qBlocksF, flat: f32Of(flat), selected: f32Of(selected), kBlocks, vBlocks, B, shared };
   const pass = fused ? fusedPasses(ctx, { ...passInputs, perPass }) : matmulPasses(ctx, passInputs);
-  const attended = blockPasses({ op: (type, inputs, attributes) => g.op(type, inputs, attributes), int64: scalar, float32: f32Const }, nQ, per, passes, 1, (start, end) => pass(vec(start), vec(end)), syncPasses);
+  const attended = blockPasses({ ...intOps, float32: f32Const }, nQ, per, passes, 1, (start, end) => pass(vec(start), vec(end)), syncPasses);
   // Back to token-major [nQ * B, H * d], without the padding rows.
   const tokenMajor = shared && !fused
     ? g.op('Transpose', [g.op('Reshape', [attended, g.int64([kv, -1, group, B, d])])], { perm: ints([1, 3, 0, 2, 4]) })

@@ -82,7 +82,7 @@ import { float, int, ints, type Attribute, type GraphBuilder } from '../onnx/gra
 import { OnnxType } from '../onnx/proto.js';
 import { DEFAULT_PREFILL_CHUNK, type AttentionContext } from './types.js';
 import { rotary } from './rotary.js';
-import { blockPasses, passBarrier } from './block-passes.js';
+import { blockPasses, passBarrier, type PassOps } from './block-passes.js';
 import { scalarOnGpu, type IntOps } from './webgpu-ints.js';
 
 /** The pattern parameters a graph bakes in (the references' VerticalSlashParams, tile mode). */
@@ -271,8 +271,10 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
   /** Float32 start, start + step, ... below `end` (host int64 scalars or float constants), on the GPU. */
   const rangeF = (start: string | number, end: string | number, step = 1): string =>
     op('Range', [typeof start === 'number' ? f32c(start) : asF(start), typeof end === 'number' ? f32c(end) : asF(end), f32c(step)]);
+  // The memoized builders as block-passes.ts and webgpu-ints.ts take them.
+  const ops: PassOps = { op, int64: c, float32: f32c };
   /** A host int64 scalar as a one-element float32 tensor on the GPU (webgpu-ints.ts), nodes shared across layers. */
-  const onGpu = (x: string): string => scalarOnGpu({ op, int64: c }, x);
+  const onGpu = (x: string): string => scalarOnGpu(ops, x);
 
   // 1. Estimation: F[kv, g, r, c] = softmax row r (query T-n+r) at key T-1-c, causal: c >= n-1-r.
   const n = op('Min', [S, c(p.lastQueries)]);
@@ -333,7 +335,7 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
     const flat = op('Reshape', [op('Pad', [rows, pads]), i64([0, 0, -1])]);
     const skewed = op('Reshape', [slice(flat, skewStart, skewEnd, 2), skewShape]);
     slashParts.push(rowSums(slice(skewed, 0, T, 3), n));
-    if (p.syncPasses && k1 < KV) wait = passBarrier({ op, int64: c, float32: f32c }, slashParts[slashParts.length - 1]!);
+    if (p.syncPasses && k1 < KV) wait = passBarrier(ops, slashParts[slashParts.length - 1]!);
   }
   wait = undefined;
   const joinParts = (parts: string[]): string => (parts.length === 1 ? parts[0]! : op('Concat', parts, { axis: int(0) }));
@@ -465,7 +467,7 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
     // Executed work: every pass attends perPass blocks x Gs x t rows of each selecting head to M keys.
     const width = op('Cast', [op('Shape', [index], { start: int(2), end: int(3) })], { to: int(1) });
     ctx.report?.('gathered_pairs', op('Reshape', [op('Mul', [width, f32c(passes * perPass * t * Gs * Hs)]), i64([], [0])]));
-    return blockPasses({ op, int64: c, float32: f32c }, blocks, c(perPass), passes, 1, (start, end) => {
+    return blockPasses(ops, blocks, c(perPass), passes, 1, (start, end) => {
       const idx = to32(slice(idxT, start, end, 0)); // [per, Hs, M]
       const k = op('Reshape', [op('Gather', [flatKeys, idx], { axis: int(0) }), bnsh]);
       const v = op('Reshape', [op('Gather', [flatValues, idx], { axis: int(0) }), bnsh]);
@@ -513,7 +515,7 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
       outputs.push(op('MatMul', [attn, v]));
       // Executed work: the pass's heads x all query blocks' rows x its key slots.
       gathered.push(op('Mul', [op('ReduceProd', [op('Cast', [op('Shape', [idx], { start: int(1), end: int(3) })], { to: int(1) })], { keepdims: int(0) }), f32c((s1 - s0) * t * Gs)]));
-      if (p.syncPasses && s1 < Hs) wait = passBarrier({ op, int64: c, float32: f32c }, outputs[outputs.length - 1]!);
+      if (p.syncPasses && s1 < Hs) wait = passBarrier(ops, outputs[outputs.length - 1]!);
     }
     ctx.report?.('gathered_pairs', gathered.length === 1 ? gathered[0]! : op('Sum', gathered));
     return outputs.length === 1 ? outputs[0]! : op('Concat', outputs, { axis: int(0) });

@@ -20,7 +20,7 @@ export interface IntOps {
 
 /**
  * TopK's int64 `indices` (each in [0, length)) as float32 values, on the GPU: a Gather from the
- * float32 sequence 0..length-1 (built from shape scalars, so on the host, and copied up).
+ * float32 sequence 0..length-1 (floatRange: made on the GPU from the host scalar `length`).
  * @example indicesAsFloat({ op: (t, i, a) => g.op(t, i, a), int64: (v) => g.int64([v], []) }, top, total)
  */
 export function indicesAsFloat(o: IntOps, indices: string, length: string): string {
