@@ -9,7 +9,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { openCheckpoint } from '../runner/engine/checkpoint/checkpoint.js';
 import { parseConfig, type ModelSpec } from '../runner/engine/checkpoint/config.js';
 import { MODEL_SHAPES, shapeConfig } from '../runner/engine/checkpoint/shapes.js';
-import { benchAttention, measureModelParts, wholeTimes, type AttentionBenchRow } from '../runner/engine/attention-bench.js';
+import { benchAttention, measureModelParts, webgpuUnavailable, wholeTimes, type AttentionBenchRow } from '../runner/engine/attention-bench.js';
 import { ENGINE_SPARSE_METHODS } from '../runner/engine/backend.js';
 import { formatLength, parseLengths } from '../generators/core/length.js';
 import { CliError } from './errors.js';
@@ -128,6 +128,11 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       ...(parseParams(args.params, args['block-size']) ? { params: parseParams(args.params, args['block-size'])! } : {}),
       log: (line: string) => void process.stderr.write(`${line}\n`),
     };
+    // One clear refusal where WebGPU can't start, instead of the same error on every row.
+    if (args.device === 'webgpu') {
+      const why = await webgpuUnavailable();
+      if (why) throw new CliError(`No WebGPU device here (${why}). Run with --device cpu, or on a GPU host (scripts/bundle.sh packs one; docs/engine.md).`);
+    }
     // GPU memory per row, where nvidia-smi is present (WebGPU on NVIDIA).
     const memory = args.device === 'webgpu' ? new GpuMemory() : undefined;
     memory?.start();

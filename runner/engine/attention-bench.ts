@@ -25,6 +25,8 @@ import { DEFAULT_BLOCK, FROZEN_IO } from './attention/dense-decode-blocked.js';
 import { statValue } from './attention/stats.js';
 import { STREAMING_IO } from './attention/sink-window.js';
 import { floatToHalf } from './dtype.js';
+import { GraphBuilder } from './onnx/graph-builder.js';
+import { encodeModel } from './onnx/proto.js';
 import { SPARSE_METHODS } from './sparse/registry.js';
 import { decodeTraffic, prefillCost, type CostShape } from './sparse/cost.js';
 import { causalPairs } from './sparse/sparsity.js';
@@ -241,6 +243,26 @@ function plan(phase: 'prefill' | 'decode', method: string, compression: number, 
     ? prefillCost(shape, length, 1).attention / (cost.attention! + cost.selection!)
     : decodeTraffic(shape, length, 1).kvCache / (cost.kvCache! + (cost as { selection?: number }).selection!);
   return { budget, inputs: builder.budgetInputs(budget), sparsity: entry.expectedSparsity(budget as never, length, compression), bound };
+}
+
+/**
+ * Why no WebGPU session can be made here (onnxruntime's first line, e.g. "Failed to get a WebGPU
+ * adapter: No supported adapters"), or null when one can: a one-node graph's session, created and
+ * released. `create` is onnxruntime's session factory (replaceable in tests).
+ */
+export async function webgpuUnavailable(create: (model: Uint8Array, options: ort.InferenceSession.SessionOptions) => Promise<{ release(): Promise<void> }> = (m, o) => ort.InferenceSession.create(m, o)): Promise<string | null> {
+  const g = new GraphBuilder('weights.bin');
+  g.output(g.op('Identity', [g.input('x', 'float', [1])]), 'y', 'float', [1]);
+  try {
+    const session = await create(encodeModel(g.toModel()), { executionProviders: ['webgpu'], logSeverityLevel: 3 });
+    await session.release();
+    return null;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const line = message.split('\n')[0]!;
+    // onnxruntime prefixes its source location: keep what follows the last "was false." or the line.
+    return line.replace(/^.*? was false\.\s*/, '');
+  }
 }
 
 /** A session of a chained layer graph, ready to time. */

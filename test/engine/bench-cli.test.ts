@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { openCheckpoint } from '../../runner/engine/checkpoint/checkpoint.js';
 import { SPARSE_METHODS } from '../../runner/engine/sparse/registry.js';
 import { decodeTraffic, prefillCost } from '../../runner/engine/sparse/cost.js';
-import { gpuBusyMs } from '../../runner/engine/attention-bench.js';
+import { gpuBusyMs, webgpuUnavailable } from '../../runner/engine/attention-bench.js';
 import { writeFixtureCheckpoint } from './helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'lw-engine-bench-'));
@@ -109,5 +109,36 @@ describe('longweave engine bench', () => {
     const length = cli(['engine', 'bench', dir, '--device', 'cpu', '--lengths', 'ten']);
     expect(length.status).toBe(1);
     expect(length.stderr).toContain('--lengths');
+  }, 60_000);
+});
+
+describe('webgpuUnavailable', () => {
+  it('gives onnxruntime\'s reason without its source location, or null once a session was made and released', async () => {
+    const failing = async (): Promise<never> => {
+      throw new Error('/onnxruntime_src/onnxruntime/core/providers/webgpu/webgpu_context.cc:136 lambda adapter_result.status == wgpu::RequestAdapterStatus::Success was false. Failed to get a WebGPU adapter: No supported adapters\nmore');
+    };
+    expect(await webgpuUnavailable(failing)).toBe('Failed to get a WebGPU adapter: No supported adapters');
+    expect(await webgpuUnavailable(async () => { throw new Error('plain failure'); })).toBe('plain failure');
+    let released = 0;
+    const providers: unknown[] = [];
+    const working = async (_model: Uint8Array, options: { executionProviders?: unknown }): Promise<{ release(): Promise<void> }> => {
+      providers.push(options.executionProviders);
+      return { release: async () => void released++ };
+    };
+    expect(await webgpuUnavailable(working)).toBeNull();
+    expect(released).toBe(1);
+    expect(providers).toEqual([['webgpu']]);
+  });
+
+  // Where this machine has no WebGPU adapter (CI has none): one refusal naming --device cpu, no rows.
+  it('makes engine bench refuse once, before any row, where WebGPU can\'t start', async () => {
+    const why = await webgpuUnavailable();
+    if (why === null) return; // a machine with WebGPU: the rows would run
+    const dir = writeFixtureCheckpoint('llama', root);
+    const run = cli(['engine', 'bench', dir, '--lengths', '64', '--attention', 'a-shape', '--compression', '2']);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(`No WebGPU device here (${why}). Run with --device cpu`);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).not.toMatch(/prefill dense L=/);
   }, 60_000);
 });
