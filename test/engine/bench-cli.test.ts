@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { openCheckpoint } from '../../runner/engine/checkpoint/checkpoint.js';
 import { SPARSE_METHODS } from '../../runner/engine/sparse/registry.js';
 import { decodeTraffic, prefillCost } from '../../runner/engine/sparse/cost.js';
-import { gpuBusyMs, webgpuUnavailable } from '../../runner/engine/attention-bench.js';
+import { gpuBusyMs, randomTensor, uploadOnce, webgpuUnavailable } from '../../runner/engine/attention-bench.js';
+import * as ort from 'onnxruntime-node';
 import { writeFixtureCheckpoint } from './helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'lw-engine-bench-'));
@@ -110,6 +111,33 @@ describe('longweave engine bench', () => {
     expect(length.status).toBe(1);
     expect(length.stderr).toContain('--lengths');
   }, 60_000);
+});
+
+describe('uploadOnce', () => {
+  it('copies only the named float tensors (through an Identity session) and leaves every other feed as given', async () => {
+    const half = randomTensor(true, [1, 2, 3, 4], 7);
+    const single = randomTensor(false, [2, 5], 8);
+    const ints = new ort.Tensor('int64', BigInt64Array.of(5n), [1]);
+    const other = randomTensor(false, [3], 9);
+    const feeds = { half, single, ints, other };
+    const up = await uploadOnce(feeds, ['half', 'single', 'ints', 'missing'], 'cpu');
+    try {
+      expect(Object.keys(up.feeds).sort()).toEqual(['half', 'ints', 'other', 'single']);
+      expect(up.feeds['half']).not.toBe(half);
+      expect(up.feeds['single']).not.toBe(single);
+      expect(up.feeds['ints']).toBe(ints);
+      expect(up.feeds['other']).toBe(other);
+      expect(up.feeds['half']!.type).toBe('float16');
+      expect(up.feeds['half']!.dims).toEqual([1, 2, 3, 4]);
+      expect(Array.from(up.feeds['half']!.data as Uint16Array)).toEqual(Array.from(half.data as Uint16Array));
+      expect(Array.from(up.feeds['single']!.data as Float32Array)).toEqual(Array.from(single.data as Float32Array));
+    } finally {
+      await up.release();
+    }
+    const none = await uploadOnce(feeds, ['ints']);
+    expect(none.feeds).toBe(feeds);
+    await none.release();
+  });
 });
 
 describe('webgpuUnavailable', () => {
