@@ -260,7 +260,7 @@ export async function webgpuUnavailable(create: (model: Uint8Array, options: ort
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const line = message.split('\n')[0]!;
-    // onnxruntime prefixes its source location: keep what follows the last "was false." or the line.
+    // onnxruntime prefixes its source location and the failed check: keep what follows " was false.".
     return line.replace(/^.*? was false\.\s*/, '');
   }
 }
