@@ -10,7 +10,7 @@
 #   bash scripts/gpu-run.sh BUNDLE_DIR pool RECIPE --gpus 0 --workers 2 --   a pooled run, GPU processes sampled
 #   bash scripts/gpu-run.sh BUNDLE_DIR matmul-precision  fp16 MatMul error vs fp32 and split-K (is accumulation fp16?)
 #   bash scripts/gpu-run.sh BUNDLE_DIR kernels           attention kernel paths (MultiHeadAttention forms) timed
-#   bash scripts/gpu-run.sh BUNDLE_DIR sparse-check      every attention graph vs its float64 reference on WebGPU (SPARSE_CHECK_METHODS: a subset)
+#   bash scripts/gpu-run.sh BUNDLE_DIR sparse-check      every attention graph vs its float64 reference on WebGPU (SPARSE_CHECK_METHODS: a subset; SPARSE_CHECK_PARAMS: JSON params, e.g. {"scope":"kv-head"})
 #   bash scripts/gpu-run.sh BUNDLE_DIR decode-check      sparse decode over the blocked cache vs the flat cache, builtin:tiny on WebGPU
 #   bash scripts/gpu-run.sh BUNDLE_DIR layer-profile METHOD   onnxruntime profile of one attention layer, GPU timestamps included (LAYER_PROFILE_ARGS for flags, e.g. --inputs rope)
 #   bash scripts/gpu-run.sh BUNDLE_DIR sparse LENGTHS    engine bench: dense and sparse attention, 7B shape (SPARSE_ARGS for flags)
@@ -124,7 +124,7 @@ while [ $# -gt 0 ]; do
       "$node" "$dist/scripts/gpu-matmul-precision.js" --device webgpu --json "$out/matmul-precision.json" 2>&1 | grep '^{"K'
       ;;
     sparse-check)
-      "$node" "$dist/scripts/gpu-sparse-check.js" --device webgpu ${SPARSE_CHECK_METHODS:+--methods "$SPARSE_CHECK_METHODS"} --json "$out/sparse-check.json" 2> "$out/sparse-check.log" | tail -40
+      "$node" "$dist/scripts/gpu-sparse-check.js" --device webgpu ${SPARSE_CHECK_METHODS:+--methods "$SPARSE_CHECK_METHODS"} ${SPARSE_CHECK_PARAMS:+--params "$SPARSE_CHECK_PARAMS"} --json "$out/sparse-check.json" 2> "$out/sparse-check.log" | tail -40
       ;;
     layer-profile)
       method="$1"; shift

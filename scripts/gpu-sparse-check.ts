@@ -4,7 +4,9 @@
 // Also reports whether each graph loads with session.disable_cpu_ep_fallback (no node on the CPU)
 // and, when not, logs onnxruntime's verbose node placement to stderr (`grep -A40 '=== placement'`).
 //
-//   node dist/scripts/gpu-sparse-check.js [--device webgpu|cpu] [--json out.json]
+//   node dist/scripts/gpu-sparse-check.js [--device webgpu|cpu] [--methods a,b] [--params JSON] [--json out.json]
+//
+// --params: method parameters for the graphs and the references alike, e.g. '{"scope":"kv-head"}'.
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import { runLayerGraph, type LayerShape } from '../runner/engine/attention/layer-graph.js';
@@ -13,7 +15,8 @@ import { SPARSE_METHODS } from '../runner/engine/sparse/registry.js';
 import { denseCausalAttention, denseDecodeAttention } from '../runner/engine/sparse/reference/dense.js';
 import { headTensor, type HeadTensor } from '../runner/engine/sparse/tensor.js';
 
-const { values } = parseArgs({ options: { device: { type: 'string', default: 'webgpu' }, json: { type: 'string' }, methods: { type: 'string' } } });
+const { values } = parseArgs({ options: { device: { type: 'string', default: 'webgpu' }, json: { type: 'string' }, methods: { type: 'string' }, params: { type: 'string' } } });
+const params = values.params ? (JSON.parse(values.params) as Record<string, unknown>) : undefined;
 const device = values.device === 'cpu' ? 'cpu' : 'webgpu';
 
 function randomHeads(heads: number, length: number, d: number, seed: number, scale: number): HeadTensor {
@@ -41,7 +44,7 @@ const SHAPES: LayerShape[] = [
 const LENGTHS = [300, 1000];
 const TOLERANCE = { fp32: 1e-4, fp16: 2e-2 };
 
-type Entry = { reference: (input: unknown, budget: unknown) => { output: Float64Array }; budgetFor: (c: number, l: number) => unknown };
+type Entry = { reference: (input: unknown, budget: unknown, params?: Record<string, unknown>) => { output: Float64Array }; budgetFor: (c: number, l: number) => unknown };
 const rows: Record<string, unknown>[] = [];
 const placement: Record<string, string> = {};
 const placementChecked = new Set<string>();
@@ -62,20 +65,20 @@ for (const method of methods) {
         let layer: Parameters<typeof runLayerGraph>[2];
         if (method.phase === 'prefill') {
           const full = { query, key, value };
-          expected = compression === 1 ? denseCausalAttention(full) : entry.reference(full, budget).output;
+          expected = compression === 1 ? denseCausalAttention(full) : entry.reference(full, budget, params).output;
           layer = full;
         } else {
           // One decode step: the last token's query over the cache of the L - 1 before it.
           const last = (t: HeadTensor): HeadTensor => headTensor(t.heads, 1, t.headDim, t.data.filter((_, i) => Math.floor(i / t.headDim) % t.length === t.length - 1));
           const first = (t: HeadTensor): HeadTensor => headTensor(t.heads, L - 1, t.headDim, t.data.filter((_, i) => Math.floor(i / t.headDim) % t.length < t.length - 1));
           const step = { query: last(query), key, value };
-          expected = compression === 1 ? denseDecodeAttention(step) : entry.reference({ step }, budget).output;
+          expected = compression === 1 ? denseDecodeAttention(step) : entry.reference({ step }, budget, params).output;
           layer = { query: last(query), key: last(key), value: last(value), pastKey: first(key), pastValue: first(value) };
         }
         for (const precision of ['fp32', 'fp16'] as const) {
           const row: Record<string, unknown> = { method: method.id, phase: method.phase, heads: shape.numHeads, kvHeads: shape.numKvHeads, headDim: shape.headDim, length: L, compression, budget, precision };
           try {
-            const out = await runLayerGraph(method.id, shape, layer, { device, precision, inputs });
+            const out = await runLayerGraph(method.id, shape, layer, { device, precision, inputs, ...(params ? { params } : {}) });
             const diff = maxDiff(out.output.data, expected);
             row['maxAbsDiff'] = +diff.toExponential(3);
             row['pass'] = diff <= TOLERANCE[precision];
@@ -88,12 +91,12 @@ for (const method of methods) {
             // prints onnxruntime's node placement (which nodes run on the CPU) to stderr.
             placementChecked.add(method.id);
             try {
-              await runLayerGraph(method.id, shape, layer, { device, precision, inputs, disableCpuFallback: true });
+              await runLayerGraph(method.id, shape, layer, { device, precision, inputs, disableCpuFallback: true, ...(params ? { params } : {}) });
               placement[method.id] = 'every node on WebGPU (session.disable_cpu_ep_fallback accepted)';
             } catch (error) {
               placement[method.id] = `some nodes on the CPU: ${(error as Error).message.split('\n')[0]!.slice(0, 160)}`;
               process.stderr.write(`=== placement of ${method.id} (verbose session) ===\n`);
-              await runLayerGraph(method.id, shape, layer, { device, precision, inputs, logSeverityLevel: 0 }).catch(() => undefined);
+              await runLayerGraph(method.id, shape, layer, { device, precision, inputs, logSeverityLevel: 0, ...(params ? { params } : {}) }).catch(() => undefined);
               process.stderr.write(`=== end placement of ${method.id} ===\n`);
             }
           }

@@ -102,4 +102,23 @@ describe('full-size intermediates of the fused passes', () => {
       expect(bias.opType).toBe(op);
     }
   });
+
+  // The estimation of the pattern methods (scope 'kv-head'): the scores of the columns every row
+  // sees go straight into their Softmax, and only the [n, n] triangle is masked, so a pass holds two
+  // full-size buffers (scores, probabilities) where Softmax(Where(mask, scores)) held three. Fails
+  // on the masked form (checked).
+  it.each(['vertical-slash', 'flexprefill'] as const)('%s {"scope":"kv-head"}: the estimation softmaxes unmasked scores, and masks only the triangle', (method) => {
+    const built = buildLayerGraph(method, SHAPE, { precision: 'fp16', maxPositions: 65600, params: { scope: 'kv-head' } });
+    const graph = decodeModel(built.model)['graph'] as { node: { opType: string; input?: string[]; output?: string[] }[] };
+    const producer = new Map(graph.node.flatMap((n) => (n.output ?? []).map((o) => [o, n] as const)));
+    const fed = graph.node.filter((n) => n.opType === 'Softmax').map((n) => producer.get(n.input![0]!)!);
+    // Per estimation pass (of whole KV heads) one Softmax of MatMul scores and one of the masked triangle.
+    const unmasked = fed.filter((n) => n.opType === 'MatMul');
+    const masked = fed.filter((n) => n.opType === 'Where');
+    expect(unmasked.length).toBeGreaterThan(0);
+    expect(masked.length).toBe(unmasked.length);
+    expect(fed.length).toBe(2 * unmasked.length);
+    // The mask: And of two comparisons over [n] columns, unsqueezed to [n, 1, n] (not an [n, T] mask).
+    for (const where of masked) expect(producer.get(where.input![0]!)!.opType).toBe('Unsqueeze');
+  });
 });

@@ -283,7 +283,6 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
   const keysRevT = op('Reshape', [op('Transpose', [op('Gather', [keys, reversed], { axis: int(1) })], { perm: ints([0, 2, 1]) }), i64([KV, 1, d, -1])]);
   // Compared in fp32 (exact below 2^24): the [n, T] mask in a dtype WebGPU kernels take.
   const firstCol = op('Reshape', [rangeF(sub(n, c(1)), -1, -1), i64([-1, 1])]);
-  const causal = op('GreaterOrEqual', [op('Reshape', [rangeF(0, T), i64([1, -1])]), firstCol]);
   const per = Math.min(Hs, p.headsPerPass ?? defaultHeadsPerPass(spec.maxPositionEmbeddings, d, Gs, Hs));
   // Estimation in passes of whole KV heads (as many as the attention passes cover, at least one).
   const kvPer = Math.max(1, Math.floor((per * Gs) / G));
@@ -319,19 +318,50 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
   // With syncPasses, each estimation pass waits for the previous one (block-passes.ts's barrier).
   let wait: string | undefined;
   const after = (v: number): string | number => (wait ? add(c(v), wait) : v);
+  // Scope 'kv-head': the group's heads are summed first (the column and diagonal sums are the same
+  // sums, and the skew then moves a G times smaller tensor). The causal mask touches only the first
+  // n - 1 columns (key T-1-c is hidden from row r when c < n-1-r), so those are scored, masked and
+  // softmaxed apart (the triangle, [n, n], its last column masked: it belongs to the main part) from
+  // the columns n-1 .. T-1 that every row sees (the main part, no mask). Each part's softmax is then
+  // scaled to the whole row's by exp(lse_part - lse), folded into the MatMul that sums the heads, so
+  // a pass allocates two full-size buffers (scores, probabilities) where the masked form allocated
+  // three (scores, masked scores, probabilities): each one is allocated afresh in every run on
+  // WebGPU (see rowSums). A part's log-sum-exp is max(score) - log(max(probability)): both maxima
+  // sit in the same column, and neither needs an exp() over the full-size tensor.
+  const lastQn = kvScope ? op('Transpose', [lastQ], { perm: ints([0, 2, 1, 3]) }) : lastQ; // [KV, n, G, d]
+  const cols = (count: string): string => op('Reshape', [rangeF(0, count), i64([1, -1])]);
+  // [n, 1, n]: rows on the scores' axis -3, the group's heads (axis -2) alike.
+  const tri = kvScope ? op('Unsqueeze', [op('And', [op('GreaterOrEqual', [cols(n), firstCol]), op('Less', [cols(n), op('Reshape', [onGpu(sub(n, c(1))), i64([1, 1])])])]), i64([1])]) : '';
+  /** Scores, probabilities and fp32 log-sum-exp `[k, n, G, 1]` of one part. */
+  const part32 = (scores: string): { probs: string; lse: string } => {
+    const probs = op('Softmax', [scores], { axis: int(-1) });
+    const top = (x: string): string => op('Cast', [op('ReduceMax', [x, i64([-1])], { keepdims: int(1) })], { to: int(1) });
+    return { probs, lse: sub(top(scores), op('Log', [top(probs)])) };
+  };
   for (let k0 = 0; k0 < KV; k0 += kvPer) {
     const k1 = Math.min(KV, k0 + kvPer);
     const part = (x: string): string => (k0 === 0 && k1 === KV ? x : slice(x, after(k0), after(k1), 0));
-    // In the compute dtype: an fp32 copy of the [heads, n, T] probabilities was the largest buffer of
-    // the layer (1.5 GB per pass at T = 100K), and each new buffer costs host time (see rowSums).
-    const probs = op('Softmax', [op('Where', [causal, op('MatMul', [part(lastQ), part(keysRevT)]), scalar(-65504)])], { axis: int(-1) });
-    const headRows = kvScope ? op('Reshape', [probs, op('Concat', [i64([0, 1, -1]), vec(T)], { axis: int(0) })]) : probs;
-    verticalParts.push(rowSums(headRows, kvScope ? mul(n, c(G)) : n));
-    // With scope 'kv-head' the group's heads are summed before the skew (the same sums: the skew
-    // moves each row alike in every head), so the padded copy and its slices are G times smaller.
-    const rows = kvScope
-      ? op('Reshape', [op('MatMul', [op('Expand', [scalar(1), i64([1, G])]), op('Reshape', [probs, i64([0, G, -1])])]), op('Concat', [i64([0, 1]), vec(n), vec(T)], { axis: int(0) })])
-      : probs;
+    let rows: string;
+    if (kvScope) {
+      const main = part32(op('MatMul', [part(lastQn), slice(part(keysRevT), sub(n, c(1)), T, 3)])); // [k, n, G, T-n+1]
+      const triangle = part32(op('Where', [tri, op('MatMul', [part(lastQn), slice(part(keysRevT), 0, n, 3)]), scalar(-65504)])); // [k, n, G, n]
+      const high = op('Max', [main.lse, triangle.lse]);
+      const lse = add(high, op('Log', [add(op('Exp', [sub(main.lse, high)]), op('Exp', [sub(triangle.lse, high)]))]));
+      /** The part's probabilities summed over the group's heads, each row scaled to the whole row's softmax: [k, n, 1, width]. */
+      const headSums = (x: { probs: string; lse: string }): string => {
+        const weight = op('Cast', [op('Exp', [sub(x.lse, lse)])], { to: int(OnnxType[ctx.valueType]) });
+        return op('MatMul', [op('Transpose', [weight], { perm: ints([0, 1, 3, 2]) }), x.probs]);
+      };
+      const joined = op('Concat', [slice(headSums(triangle), 0, sub(n, c(1)), 3), headSums(main)], { axis: int(3) }); // [k, n, 1, T]
+      rows = op('Reshape', [joined, op('Concat', [i64([0, 1]), vec(n), vec(T)], { axis: int(0) })]); // [k, 1, n, T]
+      verticalParts.push(rowSums(rows, n));
+    } else {
+      // In the compute dtype: an fp32 copy of the [heads, n, T] probabilities was the largest buffer of
+      // the layer (1.5 GB per pass at T = 100K), and each new buffer costs host time (see rowSums).
+      const causal = op('GreaterOrEqual', [op('Reshape', [rangeF(0, T), i64([1, -1])]), firstCol]);
+      rows = op('Softmax', [op('Where', [causal, op('MatMul', [part(lastQ), part(keysRevT)]), scalar(-65504)])], { axis: int(-1) });
+      verticalParts.push(rowSums(rows, n));
+    }
     const flat = op('Reshape', [op('Pad', [rows, pads]), i64([0, 0, -1])]);
     const skewed = op('Reshape', [slice(flat, skewStart, skewEnd, 2), skewShape]);
     slashParts.push(rowSums(slice(skewed, 0, T, 3), n));
