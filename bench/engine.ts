@@ -73,13 +73,14 @@ if (prefillMethod && !(prefillMethod in SPARSE_METHODS)) throw new Error(`--atte
 if (prefillMethod && !values.compression) throw new Error(`--attention ${prefillMethod} needs --compression C (the budget).`);
 
 const decodeMethod = values['decode-attention'] && values['decode-attention'] in SPARSE_METHODS ? values['decode-attention'] : null;
+const decodeCompression = Number(values['decode-compression'] ?? values.compression);
 
 /** The sparse methods' plan at length L (null when both phases are dense graphs). */
 function planAt(L: number): ReturnType<typeof planAttention> | null {
   if (decodeMethod && !values['decode-compression'] && !values.compression) throw new Error(`--decode-attention ${decodeMethod} needs --decode-compression C (the budget).`);
   if (!decodeMethod && !prefillMethod) return null;
   const prefillPlan = prefillMethod ? planAttention({ prefill: prefillMethod, decode: 'dense', compression: Number(values.compression), ...(attentionParams ? { params: attentionParams } : {}) }, spec, L) : null;
-  const decodePlan = decodeMethod ? planAttention({ prefill: 'dense', decode: decodeMethod, compression: Number(values['decode-compression'] ?? values.compression) }, spec, L) : null;
+  const decodePlan = decodeMethod ? planAttention({ prefill: 'dense', decode: decodeMethod, compression: decodeCompression }, spec, L) : null;
   const inputs = { ...prefillPlan?.inputs, ...decodePlan?.inputs };
   // Each phase's executed work from its own plan (the prefill plan alone would report a dense decode).
   const executed = { ...(prefillPlan ?? decodePlan)!.executed };
@@ -142,7 +143,7 @@ for (const L of lengths) {
     decodeVsBound: +(decodeMs / boundMs).toFixed(2),
     ...(attentionInputs ? { budgetInputs: attentionInputs } : {}),
     ...(prefillMethod && plan ? { prefillAttention: prefillMethod, compression: Number(values.compression), ...measuredPlan(plan, spec, L, result.attentionStats) } : {}),
-    ...(decodeMethod && plan ? { decodeAttention: decodeMethod, decodeCompression: Number(values['decode-compression'] ?? values.compression), decodeKvValuesPerStep: plan.executed['decodeKvValuesPerStep'], decodeSparsity: plan.executed['decodeSparsity'] } : {}),
+    ...(decodeMethod && plan ? { decodeAttention: decodeMethod, decodeCompression, decodeKvValuesPerStep: plan.executed['decodeKvValuesPerStep'], decodeSparsity: plan.executed['decodeSparsity'] } : {}),
     ...(result.timings.compressMs !== undefined ? { compressMs: Math.round(result.timings.compressMs) } : {}),
     peakGpuMemMiB: memory.peak(),
   };

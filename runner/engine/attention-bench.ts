@@ -266,14 +266,15 @@ export async function webgpuUnavailable(create: (model: Uint8Array, options: ort
 }
 
 /**
- * The float tensors of `feeds` named in `names`, copied to the GPU once (WebGPU): an Identity graph's
- * outputs kept as GPU buffers. The engine keeps its cache on the GPU; fed from the host, a 128k
+ * Copies of the float tensors of `feeds` named in `names`, made once on the GPU (WebGPU): an Identity
+ * graph's outputs kept as GPU buffers, to feed in place of the host tensors. The engine keeps its cache on the GPU; fed from the host, a 128k
  * frozen cache (268 MB) was uploaded again in every timed run, whose time then varied by more than
- * the decode step being measured. `release` frees the copies and the session.
+ * the decode step being measured. `copies` are the GPU tensors by name; `release` frees them and the
+ * session.
  */
-export async function uploadOnce(feeds: Record<string, ort.Tensor>, names: readonly string[], device: Device = 'webgpu'): Promise<{ feeds: Record<string, ort.Tensor>; release(): Promise<void> }> {
+export async function uploadOnce(feeds: Record<string, ort.Tensor>, names: readonly string[], device: Device = 'webgpu'): Promise<{ copies: Record<string, ort.Tensor>; release(): Promise<void> }> {
   const picked = names.filter((name) => feeds[name] !== undefined && feeds[name].location === 'cpu' && (feeds[name].type === 'float16' || feeds[name].type === 'float32'));
-  if (picked.length === 0) return { feeds, release: async () => undefined };
+  if (picked.length === 0) return { copies: {}, release: async () => undefined };
   const g = new GraphBuilder('weights.bin');
   picked.forEach((name, i) => {
     const t = feeds[name]!;
@@ -288,7 +289,7 @@ export async function uploadOnce(feeds: Record<string, ort.Tensor>, names: reado
   const out = await session.run(Object.fromEntries(picked.map((name, i) => [`in${i}`, feeds[name]!])));
   const copies = Object.fromEntries(picked.map((name, i) => [name, out[`out${i}`]!]));
   return {
-    feeds: { ...feeds, ...copies },
+    copies,
     release: async () => {
       for (const t of Object.values(copies)) if (t.location === 'gpu-buffer') t.dispose();
       await session.release();
@@ -426,51 +427,55 @@ async function perLayerMs(method: string, o: AttentionBenchOptions, P: number, S
   // chained layers (decodeChain) and more runs, or run-to-run noise swamps the difference.
   const chain = S === 1 ? (o.decodeChain ?? DEFAULT_DECODE_CHAIN) : o.chain;
   const repeat = S === 1 ? Math.max(o.repeat, 7) : o.repeat;
-  for (const layers of [1, chain]) {
-    const v = variant(method, o.params);
-    const params = frozen ? { cache: 'blocked', ...v.params } : v.params;
-    const profileDir = o.gpuTime && o.device === 'webgpu' ? mkdtempSync(join(tmpdir(), 'longweave-gpu-time-')) : undefined;
-    const { session, sharedInputs, layerInputs, states } = await layerSession(v.id, o.spec, o.device, layers, maxPositions, params, o.chunk, profileDir ? join(profileDir, 'p') : undefined);
-    let released = false;
-    let uploaded: Awaited<ReturnType<typeof uploadOnce>> | null = null;
-    try {
-      const stateInputs = new Set(states.map((st) => st.input));
-      // With a frozen part, positions are absolute: the frozen tokens, any evicted ones, then the tail.
-      const at = frozen ? frozen.length + (frozen.evicted ?? 0) + P : P;
-      const all = feedsFor(o.spec, fp16, P, S, inputs, sharedInputs.filter((name) => !stateInputs.has(name) && name !== FROZEN_IO.length && name !== FROZEN_IO.block), cache, at, fresh);
-      if (frozen) {
-        // Every chained layer reads layer 0's frozen inputs (layer-graph.ts).
-        all[FROZEN_IO.length] = new ort.Tensor('int64', BigInt64Array.of(BigInt(frozen.length)), [1]);
-        all[FROZEN_IO.block] = new ort.Tensor('int64', BigInt64Array.of(BigInt(frozen.block)), [1]);
-        all[FROZEN_IO.keyT(0)] = frozen.keyT;
-        all[FROZEN_IO.key(0)] = frozen.key;
-        all[FROZEN_IO.value(0)] = frozen.value;
-        for (const name of layerInputs) if (!(name in all)) throw new Error(`Layer input "${name}" of ${method} has no value.`);
+  let uploaded: Awaited<ReturnType<typeof uploadOnce>> | null = null;
+  try {
+    for (const layers of [1, chain]) {
+      const v = variant(method, o.params);
+      const params = frozen ? { cache: 'blocked', ...v.params } : v.params;
+      const profileDir = o.gpuTime && o.device === 'webgpu' ? mkdtempSync(join(tmpdir(), 'longweave-gpu-time-')) : undefined;
+      const { session, sharedInputs, layerInputs, states } = await layerSession(v.id, o.spec, o.device, layers, maxPositions, params, o.chunk, profileDir ? join(profileDir, 'p') : undefined);
+      let released = false;
+      try {
+        const stateInputs = new Set(states.map((st) => st.input));
+        // With a frozen part, positions are absolute: the frozen tokens, any evicted ones, then the tail.
+        const at = frozen ? frozen.length + (frozen.evicted ?? 0) + P : P;
+        const all = feedsFor(o.spec, fp16, P, S, inputs, sharedInputs.filter((name) => !stateInputs.has(name) && name !== FROZEN_IO.length && name !== FROZEN_IO.block), cache, at, fresh);
+        if (frozen) {
+          // Every chained layer reads layer 0's frozen inputs (layer-graph.ts).
+          all[FROZEN_IO.length] = new ort.Tensor('int64', BigInt64Array.of(BigInt(frozen.length)), [1]);
+          all[FROZEN_IO.block] = new ort.Tensor('int64', BigInt64Array.of(BigInt(frozen.block)), [1]);
+          all[FROZEN_IO.keyT(0)] = frozen.keyT;
+          all[FROZEN_IO.key(0)] = frozen.key;
+          all[FROZEN_IO.value(0)] = frozen.value;
+          for (const name of layerInputs) if (!(name in all)) throw new Error(`Layer input "${name}" of ${method} has no value.`);
+        }
+        const used = Object.fromEntries(Object.entries(all).filter(([name]) => session.inputNames.includes(name)));
+        // The cache the graph reads stays on the GPU between runs, as in the engine (uploadOnce):
+        // copied once for both sessions (the 1-layer and the chained graph read the same cache).
+        if (fp16 && !uploaded) uploaded = await uploadOnce(used, [FROZEN_IO.keyT(0), FROZEN_IO.key(0), FROZEN_IO.value(0), LAYER_IO.pastKey, LAYER_IO.pastValue]);
+        const feeds = uploaded ? { ...used, ...uploaded.copies } : used;
+        // Ada-SnapKV's validity mask covers the compacted cache (frozen part and tail): all valid at first.
+        const cached = P + (frozen?.length ?? 0);
+        const initial = v.id === 'ada-snapkv' ? Object.fromEntries(states.map((st) => [st.input, zeros(fp16, st.emptyDims.map((x) => (x === 0 ? cached : x)))])) : undefined;
+        // Decode steps feed each run's new cache (on the GPU with WebGPU) to the next; prefill chunks re-feed theirs.
+        const resident = S === 1 ? { past: at, tokens: S } : null;
+        const timed = await timeRuns(session, feeds, repeat, states, initial, resident);
+        times.push(timed.ms);
+        if (layers === 1 && timed.keptPairs !== undefined) keptPairs = timed.keptPairs;
+        if (profileDir) {
+          // The profile is written when profiling ends (release ends it too); 1 warm-up + repeat runs.
+          session.endProfiling();
+          await session.release();
+          released = true;
+          gpuTimes.push(gpuBusyMs(profileDir) / (repeat + 1));
+        }
+      } finally {
+        if (!released) await session.release();
+        if (profileDir) rmSync(profileDir, { recursive: true, force: true });
       }
-      const used = Object.fromEntries(Object.entries(all).filter(([name]) => session.inputNames.includes(name)));
-      // The cache the graph reads stays on the GPU between runs, as in the engine (uploadOnce).
-      uploaded = fp16 ? await uploadOnce(used, [FROZEN_IO.keyT(0), FROZEN_IO.key(0), FROZEN_IO.value(0), LAYER_IO.pastKey, LAYER_IO.pastValue]) : null;
-      const feeds = uploaded ? uploaded.feeds : used;
-      // Ada-SnapKV's validity mask covers the compacted cache (frozen part and tail): all valid at first.
-      const cached = P + (frozen?.length ?? 0);
-      const initial = v.id === 'ada-snapkv' ? Object.fromEntries(states.map((st) => [st.input, zeros(fp16, st.emptyDims.map((x) => (x === 0 ? cached : x)))])) : undefined;
-      // Decode steps feed each run's new cache (on the GPU with WebGPU) to the next; prefill chunks re-feed theirs.
-      const resident = S === 1 ? { past: at, tokens: S } : null;
-      const timed = await timeRuns(session, feeds, repeat, states, initial, resident);
-      times.push(timed.ms);
-      if (layers === 1 && timed.keptPairs !== undefined) keptPairs = timed.keptPairs;
-      if (profileDir) {
-        // The profile is written when profiling ends (release ends it too); 1 warm-up + repeat runs.
-        session.endProfiling();
-        await session.release();
-        released = true;
-        gpuTimes.push(gpuBusyMs(profileDir) / (repeat + 1));
-      }
-    } finally {
-      if (!released) await session.release();
-      await uploaded?.release();
-      if (profileDir) rmSync(profileDir, { recursive: true, force: true });
     }
+  } finally {
+    await uploaded?.release();
   }
   const perLayer = (t: number[]): number => Math.max(0, (t[1]! - t[0]!) / (chain - 1));
   // A device without timestamp queries writes no GPU durations: then there is no GPU time to report.

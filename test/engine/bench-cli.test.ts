@@ -114,7 +114,7 @@ describe('longweave engine bench', () => {
 });
 
 describe('uploadOnce', () => {
-  it('copies only the named float tensors (through an Identity session) and leaves every other feed as given', async () => {
+  it('copies only the named float tensors (through an Identity session) and leaves the feeds as given', async () => {
     const half = randomTensor(true, [1, 2, 3, 4], 7);
     const single = randomTensor(false, [2, 5], 8);
     const ints = new ort.Tensor('int64', BigInt64Array.of(5n), [1]);
@@ -122,20 +122,21 @@ describe('uploadOnce', () => {
     const feeds = { half, single, ints, other };
     const up = await uploadOnce(feeds, ['half', 'single', 'ints', 'missing'], 'cpu');
     try {
-      expect(Object.keys(up.feeds).sort()).toEqual(['half', 'ints', 'other', 'single']);
-      expect(up.feeds['half']).not.toBe(half);
-      expect(up.feeds['single']).not.toBe(single);
-      expect(up.feeds['ints']).toBe(ints);
-      expect(up.feeds['other']).toBe(other);
-      expect(up.feeds['half']!.type).toBe('float16');
-      expect(up.feeds['half']!.dims).toEqual([1, 2, 3, 4]);
-      expect(Array.from(up.feeds['half']!.data as Uint16Array)).toEqual(Array.from(half.data as Uint16Array));
-      expect(Array.from(up.feeds['single']!.data as Float32Array)).toEqual(Array.from(single.data as Float32Array));
+      expect(Object.keys(up.copies).sort()).toEqual(['half', 'single']);
+      expect(up.copies['half']).not.toBe(half);
+      expect(up.copies['single']).not.toBe(single);
+      expect(up.copies['half']!.type).toBe('float16');
+      expect(up.copies['half']!.dims).toEqual([1, 2, 3, 4]);
+      expect(Array.from(up.copies['half']!.data as Uint16Array)).toEqual(Array.from(half.data as Uint16Array));
+      expect(Array.from(up.copies['single']!.data as Float32Array)).toEqual(Array.from(single.data as Float32Array));
+      // The feeds themselves are left as given.
+      expect(Object.keys(feeds)).toEqual(['half', 'single', 'ints', 'other']);
+      for (const [name, t] of Object.entries({ half, single, ints, other })) expect(feeds[name as keyof typeof feeds]).toBe(t);
     } finally {
       await up.release();
     }
     const none = await uploadOnce(feeds, ['ints']);
-    expect(none.feeds).toBe(feeds);
+    expect(none.copies).toEqual({});
     await none.release();
   });
 });

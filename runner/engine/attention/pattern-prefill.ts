@@ -328,10 +328,6 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
   // three (scores, masked scores, probabilities): each one is allocated afresh in every run on
   // WebGPU (see rowSums). A part's log-sum-exp is max(score) - log(max(probability)): both maxima
   // sit in the same column, and neither needs an exp() over the full-size tensor.
-  const lastQn = kvScope ? op('Transpose', [lastQ], { perm: ints([0, 2, 1, 3]) }) : lastQ; // [KV, n, G, d]
-  const cols = (count: string): string => op('Reshape', [rangeF(0, count), i64([1, -1])]);
-  // [n, 1, n]: rows on the scores' axis -3, the group's heads (axis -2) alike.
-  const tri = kvScope ? op('Unsqueeze', [op('And', [op('GreaterOrEqual', [cols(n), firstCol]), op('Less', [cols(n), op('Reshape', [onGpu(sub(n, c(1))), i64([1, 1])])])]), i64([1])]) : '';
   /** Scores, probabilities and fp32 log-sum-exp `[k, n, G, 1]` of one part. */
   const part32 = (scores: string): { probs: string; lse: string } => {
     const probs = op('Softmax', [scores], { axis: int(-1) });
@@ -343,6 +339,11 @@ export function patternPrefill(ctx: AttentionContext, p: PatternParams, select: 
     const part = (x: string): string => (k0 === 0 && k1 === KV ? x : slice(x, after(k0), after(k1), 0));
     let rows: string;
     if (kvScope) {
+      // (Nodes are memoized: each pass shares these.)
+      const lastQn = op('Transpose', [lastQ], { perm: ints([0, 2, 1, 3]) }); // [KV, n, G, d]
+      const cols = op('Reshape', [rangeF(0, n), i64([1, -1])]);
+      // [n, 1, n]: rows on the scores' axis -3, the group's heads (axis -2) alike.
+      const tri = op('Unsqueeze', [op('And', [op('GreaterOrEqual', [cols, firstCol]), op('Less', [cols, op('Reshape', [onGpu(sub(n, c(1))), i64([1, 1])])])]), i64([1])]);
       const main = part32(op('MatMul', [part(lastQn), slice(part(keysRevT), sub(n, c(1)), T, 3)])); // [k, n, G, T-n+1]
       const triangle = part32(op('Where', [tri, op('MatMul', [part(lastQn), slice(part(keysRevT), 0, n, 3)]), scalar(-65504)])); // [k, n, G, n]
       const high = op('Max', [main.lse, triangle.lse]);
