@@ -5,6 +5,7 @@ import { openCheckpoint } from '../runner/engine/checkpoint/checkpoint.js';
 import { contextLimit, parameterCount, UnsupportedConfigError } from '../runner/engine/checkpoint/config.js';
 import { memoryNeeded } from '../runner/engine/cost.js';
 import { Engine, withYarn } from '../runner/engine/engine.js';
+import { defaultCacheDir, listGraphCache, pruneGraphCache } from '../runner/engine/graph/graph-cache.js';
 import { CliError } from './errors.js';
 import { benchCommand } from './engine-bench.js';
 
@@ -25,7 +26,15 @@ interface GenerateArgs {
   json: boolean;
 }
 
+interface CacheArgs {
+  dir?: string;
+  prune: boolean;
+  clear: boolean;
+  json: boolean;
+}
+
 const gib = (bytes: number): string => `${(bytes / 2 ** 30).toFixed(2)} GiB`;
+const size = (bytes: number): string => (bytes >= 2 ** 30 ? gib(bytes) : bytes >= 2 ** 20 ? `${(bytes / 2 ** 20).toFixed(1)} MiB` : `${(bytes / 2 ** 10).toFixed(1)} KiB`);
 
 function open(model: string): ReturnType<typeof openCheckpoint> {
   try {
@@ -127,9 +136,48 @@ const generateCommand: CommandModule<object, GenerateArgs> = {
   },
 };
 
+const cacheCommand: CommandModule<object, CacheArgs> = {
+  command: 'cache',
+  describe: 'List the graph cache (graphs, shared weights files, disk used); --prune removes what this version cannot reuse',
+  builder: (y) =>
+    y
+      .option('dir', { type: 'string', describe: 'Cache folder (default: $LONGWEAVE_ENGINE_CACHE or ~/.cache/longweave/engine)' })
+      .option('prune', { type: 'boolean', default: false, describe: 'Remove graphs built by other versions of the engine, interrupted builds and unreferenced weights files' })
+      .option('clear', { type: 'boolean', default: false, describe: 'Remove every graph and weights file' })
+      .option('json', { type: 'boolean', default: false })
+      .check((a) => {
+        if (a['prune'] && a['clear']) throw new Error('Give --prune or --clear, not both.');
+        return true;
+      }) as Argv<CacheArgs>,
+  handler: (args) => {
+    const dir = args.dir ?? defaultCacheDir();
+    if (args.prune || args.clear) {
+      const pruned = pruneGraphCache(dir, { all: args.clear });
+      if (args.json) process.stdout.write(`${JSON.stringify({ dir, ...pruned })}\n`);
+      else process.stdout.write(`removed ${pruned.removedGraphs.length} graphs and ${pruned.removedWeights.length} weights files from ${dir}, freed ${size(pruned.freedBytes)}\n`);
+      return;
+    }
+    const listing = listGraphCache(dir);
+    if (args.json) {
+      process.stdout.write(`${JSON.stringify(listing, null, 2)}\n`);
+      return;
+    }
+    const lines = [`${dir}: ${listing.graphs.length} graphs, ${listing.weights.length} weights files, ${size(listing.totalBytes)} on disk`];
+    for (const g of listing.graphs) {
+      const what = g.state === 'partial' ? 'unfinished build' : `${g.architecture} ${g.method} ${g.precision} ${g.maxPositions} positions`;
+      const weights = g.weightsDigest ? `weights ${g.weightsDigest.slice(0, 12)}${g.sharedWeights ? '' : ' (own copy)'}` : '';
+      lines.push(`  ${g.key}  ${g.current ? 'current' : 'stale  '}  ${size(g.bytes).padStart(10)}  ${what}  ${weights}`.trimEnd());
+    }
+    for (const w of listing.weights) lines.push(`  weights ${w.digest.slice(0, 12)}  ${size(w.bytes).padStart(10)}  linked by ${w.graphs} graph${w.graphs === 1 ? '' : 's'}`);
+    const stale = listing.graphs.filter((g) => !g.current).length + listing.weights.filter((w) => w.graphs === 0).length;
+    if (stale) lines.push(`${stale} stale entries: longweave engine cache --prune removes them`);
+    process.stdout.write(`${lines.join('\n')}\n`);
+  },
+};
+
 export const engineCommand: CommandModule<object, object> = {
   command: 'engine <command>',
-  describe: 'The embedded engine: checkpoint info, quick generation and attention benchmarks',
-  builder: (y) => y.command(infoCommand).command(generateCommand).command(benchCommand).demandCommand(1, 'Name an engine command: info, generate or bench.'),
+  describe: 'The embedded engine: checkpoint info, quick generation, attention benchmarks and the graph cache',
+  builder: (y) => y.command(infoCommand).command(generateCommand).command(benchCommand).command(cacheCommand).demandCommand(1, 'Name an engine command: info, generate, bench or cache.'),
   handler: () => undefined,
 };

@@ -14,6 +14,7 @@
 #   bash scripts/gpu-run.sh BUNDLE_DIR decode-check      sparse decode over the blocked cache vs the flat cache, builtin:tiny on WebGPU
 #   bash scripts/gpu-run.sh BUNDLE_DIR layer-profile METHOD   onnxruntime profile of one attention layer, GPU timestamps included (LAYER_PROFILE_ARGS for flags, e.g. --inputs rope)
 #   bash scripts/gpu-run.sh BUNDLE_DIR sparse LENGTHS    engine bench: dense and sparse attention, 7B shape (SPARSE_ARGS for flags)
+#   bash scripts/gpu-run.sh BUNDLE_DIR longweave ARGS... --   any longweave command (stdout to $OUT/longweave-N.out, stderr to .log)
 set -uo pipefail
 bundle="$(cd "$1" && pwd)"; shift
 out="${OUT:-$PWD/gpu-out}"; mkdir -p "$out"
@@ -144,6 +145,15 @@ while [ $# -gt 0 ]; do
       # shellcheck disable=SC2086
       "$node" "$dist/cli/main.js" engine bench qwen2.5-7b --device webgpu --lengths "$lengths" ${SPARSE_ARGS:-} --json > "$out/sparse-bench-${lengths//,/_}.json" 2> "$out/sparse-bench-${lengths//,/_}.log"
       echo "engine bench exit $?"; grep -v '^ ' "$out/sparse-bench-${lengths//,/_}.log" | tail -60
+      ;;
+    longweave)
+      # The CLI with the arguments up to `--` (or the end); numbered files per call.
+      args=()
+      while [ $# -gt 0 ] && [ "$1" != "--" ]; do args+=("$1"); shift; done
+      [ $# -gt 0 ] && shift
+      n=$(( ${n:-0} + 1 ))
+      "$node" "$dist/cli/main.js" "${args[@]}" > "$out/longweave-$n.out" 2> "$out/longweave-$n.log"
+      echo "longweave ${args[*]}: exit $?"; grep -v '^ ' "$out/longweave-$n.log" | tail -8
       ;;
     *) echo "unknown step $step" >&2; exit 2 ;;
   esac

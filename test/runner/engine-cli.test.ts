@@ -44,9 +44,10 @@ describe('longweave run --backend engine (single cell from flags)', () => {
     const files = writeDataset(join(root, 'data'), ['ruler/niah'], [1024], 2, { inputChars: 40 });
     const samples = Object.values(files)[0] as string;
     const out = join(root, 'run');
+    const cache = join(root, 'graph-cache');
     const r = spawnSync(process.execPath, [CLI, 'run', '--backend', 'engine', '--model', checkpoint, '--samples', samples, '--attention', 'a-shape', '--compression', '2', '--out', out, '--json'], {
       encoding: 'utf8',
-      env: { ...process.env, CI: '1' },
+      env: { ...process.env, CI: '1', LONGWEAVE_ENGINE_CACHE: cache },
       timeout: 180_000,
     });
     expect(r.stderr).toContain('4 answered, 0 failed');
@@ -55,6 +56,21 @@ describe('longweave run --backend engine (single cell from flags)', () => {
     const methods = predictions.map((p) => `${p.attention?.prefill}@${p.attention?.compression}`).sort();
     expect(methods).toEqual(['a-shape@2', 'a-shape@2', 'dense@1', 'dense@1']);
     for (const p of predictions.filter((x) => x.attention?.prefill === 'a-shape')) expect(p.attention?.sparsity).toBeGreaterThan(0);
+
+    // Both cells' graphs (prefill and decode, dense and A-shape) link to one copy of the weights.
+    const listed = spawnSync(process.execPath, [CLI, 'engine', 'cache', '--json', '--dir', cache], { encoding: 'utf8' });
+    expect(listed.status).toBe(0);
+    const listing = JSON.parse(listed.stdout) as { graphs: { current: boolean; method: string; sharedWeights: boolean }[]; weights: { graphs: number; bytes: number }[]; totalBytes: number };
+    expect(listing.graphs.map((g) => g.method).sort()).toEqual(['a-shape', 'dense', 'dense-decode']);
+    expect(listing.graphs.every((g) => g.current && g.sharedWeights)).toBe(true);
+    expect(listing.weights).toHaveLength(1);
+    expect(listing.weights[0]!.graphs).toBe(3);
+    expect(listing.totalBytes).toBeLessThan(1.5 * listing.weights[0]!.bytes);
+    const pruned = spawnSync(process.execPath, [CLI, 'engine', 'cache', '--prune', '--dir', cache], { encoding: 'utf8' });
+    expect(pruned.stdout).toBe(`removed 0 graphs and 0 weights files from ${cache}, freed 0.0 KiB\n`);
+    const cleared = spawnSync(process.execPath, [CLI, 'engine', 'cache', '--clear', '--json', '--dir', cache], { encoding: 'utf8' });
+    expect(JSON.parse(cleared.stdout)).toMatchObject({ removedWeights: [expect.stringMatching(/^[0-9a-f]{64}\.bin$/)], freedBytes: listing.totalBytes });
+    expect((JSON.parse(cleared.stdout) as { removedGraphs: string[] }).removedGraphs).toHaveLength(3);
     const missing = spawnSync(process.execPath, [CLI, 'run', '--backend', 'oracle', '--model', 'gold', '--samples', samples, '--attention', 'a-shape', '--out', join(root, 'x')], { encoding: 'utf8' });
     expect(missing.status).toBe(1);
     expect(missing.stderr).toContain('--compression is required with --attention a-shape');

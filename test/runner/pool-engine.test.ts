@@ -1,7 +1,8 @@
 // The embedded engine on a pool of CPU workers: a tiny random checkpoint (the engine tests'
 // fixture), two workers sharing the machine, the same greedy outputs and byte-identical
 // results.jsonl as one process; the first worker builds the shared graph cache, the other waits.
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { listGraphCache } from '../../runner/engine/graph/graph-cache.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -42,7 +43,9 @@ describe('engine on a pool of CPU workers', () => {
     const two = await runGrid(await resolveRecipe(pooledRecipe, { baseDir: root }), { dir: pooled, log: (m) => logs.push(m), pool: { workers: 2 } });
     expect(two).toMatchObject({ total: 16, answered: 16, failed: [], interrupted: false });
     expect(logs.filter((m) => /^pool: worker \d ready/.test(m))).toHaveLength(2);
-    expect(readdirSync(join(root, 'cache-pool')).filter((f) => !f.includes('.tmp-'))).toHaveLength(1);
+    const cache = listGraphCache(join(root, 'cache-pool'));
+    expect(cache.graphs.filter((g) => g.state === 'complete').map((g) => g.current)).toEqual([true]);
+    expect(cache.weights.map((w) => w.graphs)).toEqual([1]);
 
     expect(outputs(pooled)).toEqual(outputs(single));
     expect([...outputs(single).values()].every(([, , usage]) => (usage as { completionTokens: number }).completionTokens > 0)).toBe(true);

@@ -1,8 +1,12 @@
 // Built graphs cached on disk, one folder per hash of (the engine's code, model spec, weights
 // fingerprint, graph settings). A folder is complete once meta.json exists; building happens in a
 // temporary folder that is renamed into place, so an interrupted build is never reused.
+// Weights files are kept once per content: every graph of a checkpoint (prefill and decode, each
+// attention method, each length) writes the same weights.bin, so the cache keeps it in
+// weights/<sha256>.bin and each graph folder holds a hard link to it. Without that, every graph
+// stored its own copy (16 GB each for an 8B model in fp16).
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +15,10 @@ import type { WeightSource } from '../checkpoint/checkpoint.js';
 import { buildModelGraph, type BuiltGraph, type GraphSettings } from './model-graph.js';
 
 /** Bumped when the cache's layout changes (the code that writes graphs is in the key by content). */
-export const GRAPH_VERSION = 2;
+export const GRAPH_VERSION = 3;
+
+/** The cache's folder of shared weights files, one per distinct content. */
+export const WEIGHTS_STORE = 'weights';
 
 /**
  * A hash of the engine's code (every .js / .ts file under `root`, by path and content, .d.ts and
@@ -59,6 +66,48 @@ export interface CachedGraph extends BuiltGraph {
   buildMs: number;
 }
 
+/** What meta.json of a cached graph holds. */
+interface GraphMeta extends Omit<BuiltGraph, 'modelFile' | 'weightsFile' | 'states'> {
+  states?: BuiltGraph['states'];
+  buildMs: number;
+  settings: GraphSettings;
+  spec: ModelSpec;
+  /** engineCodeFingerprint() of the code that built it. */
+  code?: string;
+  version?: number;
+}
+
+/**
+ * Replaces `file` (a graph's fresh weights.bin) by a hard link to the store's copy of the same
+ * content, or makes it that copy when the store has none. Returns false, leaving the file as it
+ * is, where the file system has no hard links.
+ */
+function shareWeights(cacheDir: string, file: string, digest: string): boolean {
+  const store = join(cacheDir, WEIGHTS_STORE);
+  const blob = join(store, `${digest}.bin`);
+  const staging = `${blob}.tmp-${process.pid}`;
+  try {
+    mkdirSync(store, { recursive: true });
+    if (existsSync(blob) && statSync(blob).size === statSync(file).size) {
+      linkSync(blob, `${file}.link`);
+      renameSync(`${file}.link`, file);
+    } else {
+      linkSync(file, staging);
+      renameSync(staging, blob);
+    }
+    return true;
+  } catch {
+    for (const leftover of [`${file}.link`, staging]) {
+      try {
+        rmSync(leftover, { force: true });
+      } catch {
+        // nothing was made there
+      }
+    }
+    return false;
+  }
+}
+
 /**
  * Returns the cached graph for these inputs, building it first when absent.
  * @example const g = ensureGraph(ckpt.spec, ckpt.weights, settings); g.modelFile
@@ -67,23 +116,185 @@ export function ensureGraph(spec: ModelSpec, source: WeightSource, settings: Gra
   const key = graphKey(spec, source, settings);
   const dir = join(cacheDir, key);
   const meta = join(dir, 'meta.json');
+  const files = { modelFile: join(dir, 'model.onnx'), weightsFile: join(dir, 'weights.bin') };
   if (existsSync(meta)) {
-    const built = JSON.parse(readFileSync(meta, 'utf8')) as Omit<BuiltGraph, 'states'> & { states?: BuiltGraph['states']; buildMs: number };
-    return { ...built, states: built.states ?? [], modelFile: join(dir, 'model.onnx'), weightsFile: join(dir, 'weights.bin'), key, dir, built: false };
+    const built = JSON.parse(readFileSync(meta, 'utf8')) as GraphMeta;
+    return { ...built, states: built.states ?? [], ...files, key, dir, built: false };
   }
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   const started = performance.now();
   try {
-    const result = buildModelGraph(spec, source, settings, tmp);
+    const { modelFile: _m, weightsFile: _w, ...result } = buildModelGraph(spec, source, settings, tmp);
+    shareWeights(cacheDir, join(tmp, 'weights.bin'), result.weightsDigest);
     const buildMs = performance.now() - started;
-    writeFileSync(join(tmp, 'meta.json'), JSON.stringify({ ...result, buildMs, settings, spec }, null, 2));
+    const written: GraphMeta = { ...result, buildMs, settings, spec, code: engineCodeFingerprint(), version: GRAPH_VERSION };
+    writeFileSync(join(tmp, 'meta.json'), JSON.stringify(written, null, 2));
     rmSync(dir, { recursive: true, force: true });
     renameSync(tmp, dir);
-    return { ...result, modelFile: join(dir, 'model.onnx'), weightsFile: join(dir, 'weights.bin'), key, dir, built: true, buildMs };
+    return { ...result, ...files, key, dir, built: true, buildMs };
   } catch (error) {
     rmSync(tmp, { recursive: true, force: true });
     throw error;
   }
+}
+
+/** One graph folder of the cache, as `longweave engine cache` lists it. */
+export interface CacheEntry {
+  key: string;
+  /** Built by this engine's code (reusable); false for another version's graphs and unfinished builds. */
+  current: boolean;
+  /** 'complete', or 'partial' for a build that was interrupted (no meta.json). */
+  state: 'complete' | 'partial';
+  architecture?: string;
+  method?: string;
+  precision?: string;
+  maxPositions?: number;
+  /** Bytes of the folder's own files (model.onnx, meta.json; weights.bin when not shared). */
+  bytes: number;
+  weightsDigest?: string;
+  /** The weights file is a link to the shared store. */
+  sharedWeights: boolean;
+  modified: string;
+}
+
+/** One weights file of the store. */
+export interface CacheWeights {
+  digest: string;
+  bytes: number;
+  /** Graph folders linking to it. */
+  graphs: number;
+}
+
+/** What the cache holds and the disk it takes (hard-linked files counted once). */
+export interface CacheListing {
+  dir: string;
+  code: string;
+  graphs: CacheEntry[];
+  weights: CacheWeights[];
+  totalBytes: number;
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function fileBytes(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Lists the graph cache's folders and shared weights files.
+ * @example listGraphCache().totalBytes
+ */
+export function listGraphCache(cacheDir = defaultCacheDir(), code = engineCodeFingerprint()): CacheListing {
+  const listing: CacheListing = { dir: cacheDir, code, graphs: [], weights: [], totalBytes: 0 };
+  if (!existsSync(cacheDir)) return listing;
+  const seen = new Set<string>();
+  const count = (path: string): number => {
+    try {
+      const st = statSync(path);
+      const id = `${st.dev}:${st.ino}`;
+      if (seen.has(id)) return 0;
+      seen.add(id);
+      return st.size;
+    } catch {
+      return 0;
+    }
+  };
+  const store = join(cacheDir, WEIGHTS_STORE);
+  if (isFolder(store)) {
+    for (const name of readdirSync(store).sort()) {
+      const match = /^([0-9a-f]{64})\.bin$/.exec(name);
+      const path = join(store, name);
+      listing.totalBytes += count(path);
+      if (!match) continue;
+      const st = statSync(path);
+      listing.weights.push({ digest: match[1]!, bytes: st.size, graphs: st.nlink - 1 });
+    }
+  }
+  for (const entry of readdirSync(cacheDir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    if (!entry.isDirectory() || entry.name === WEIGHTS_STORE) continue;
+    const dir = join(cacheDir, entry.name);
+    const names = readdirSync(dir);
+    let bytes = 0;
+    for (const name of names) bytes += fileBytes(join(dir, name));
+    for (const name of names) listing.totalBytes += count(join(dir, name));
+    const weights = join(dir, 'weights.bin');
+    const sharedWeights = existsSync(weights) && statSync(weights).nlink > 1;
+    if (sharedWeights) bytes -= fileBytes(weights);
+    const modified = statSync(dir).mtime.toISOString();
+    let meta: GraphMeta | undefined;
+    try {
+      meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as GraphMeta;
+    } catch {
+      meta = undefined;
+    }
+    listing.graphs.push({
+      key: entry.name,
+      current: /^[0-9a-f]{24}$/.test(entry.name) && meta?.code === code && meta.version === GRAPH_VERSION,
+      state: meta ? 'complete' : 'partial',
+      ...(meta ? { architecture: meta.spec.architecture, method: meta.settings.attention.method, precision: meta.settings.precision, maxPositions: meta.settings.maxPositions } : {}),
+      bytes,
+      ...(meta?.weightsDigest ? { weightsDigest: meta.weightsDigest } : {}),
+      sharedWeights,
+      modified,
+    });
+  }
+  return listing;
+}
+
+/** What pruning removed. */
+export interface PruneResult {
+  removedGraphs: string[];
+  removedWeights: string[];
+  freedBytes: number;
+}
+
+/** Whether a process with this id is running (an unfinished build of a live process is kept). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes graphs this engine can't reuse (built by other code, or builds interrupted by a process
+ * that has ended), then weights files no graph links to any more; with `all`, everything.
+ * @example pruneGraphCache().freedBytes
+ */
+export function pruneGraphCache(cacheDir = defaultCacheDir(), options: { all?: boolean; code?: string } = {}): PruneResult {
+  const before = listGraphCache(cacheDir, options.code);
+  const result: PruneResult = { removedGraphs: [], removedWeights: [], freedBytes: 0 };
+  for (const graph of before.graphs) {
+    if (!options.all && graph.current) continue;
+    const building = /\.tmp-(\d+)$/.exec(graph.key);
+    if (!options.all && building && Number(building[1]) !== process.pid && alive(Number(building[1]))) continue;
+    rmSync(join(cacheDir, graph.key), { recursive: true, force: true });
+    result.removedGraphs.push(graph.key);
+  }
+  const store = join(cacheDir, WEIGHTS_STORE);
+  if (isFolder(store)) {
+    for (const name of readdirSync(store)) {
+      const path = join(store, name);
+      const staging = /\.tmp-(\d+)$/.exec(name);
+      if (!options.all && (staging ? alive(Number(staging[1])) : statSync(path).nlink > 1)) continue;
+      rmSync(path, { force: true });
+      result.removedWeights.push(name);
+    }
+  }
+  result.freedBytes = before.totalBytes - listGraphCache(cacheDir, options.code).totalBytes;
+  return result;
 }

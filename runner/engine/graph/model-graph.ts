@@ -86,6 +86,8 @@ export interface BuiltGraph {
   modelFile: string;
   weightsFile: string;
   weightBytes: number;
+  /** SHA-256 of weights.bin (graphs with the same weights share one copy in the graph cache). */
+  weightsDigest: string;
   nodeCount: number;
   opCounts: Record<string, number>;
   /** Per-layer attention states the session threads from step to step (attention/quest-state.ts). */
@@ -106,7 +108,7 @@ function windowState(ctx: AttentionContext, window: number, positions: string): 
 }
 
 /**
- * Writes `model.onnx` and `weights.bin` for the checkpoint into `dir`.
+ * Writes `model.onnx`, `weights.bin` (the checkpoint's tensors) and `tables.bin` (RoPE tables) into `dir`.
  * @throws Error naming a missing tensor or an unknown attention method.
  * @example buildModelGraph(ckpt.spec, ckpt.weights, { precision: 'fp32', logits: 'all', attention: { method: 'dense' }, maxPositions: 4096 }, '/tmp/g')
  */
@@ -116,6 +118,9 @@ export function buildModelGraph(spec: ModelSpec, source: WeightSource, settings:
   const ot: OnnxElementType = settings.precision === 'fp16' ? 'float16' : 'float';
   const g = new GraphBuilder('weights.bin');
   const writer = new WeightFileWriter(join(dir, 'weights.bin'));
+  // Tables that depend on the graph's settings (RoPE over maxPositions) go to their own file, so
+  // that weights.bin is the same for every graph of a checkpoint at one precision.
+  const tablesWriter = new WeightFileWriter(join(dir, 'tables.bin'));
   try {
     const d = spec.hiddenSize;
     const qDim = spec.numHeads * spec.headDim;
@@ -144,8 +149,9 @@ export function buildModelGraph(spec: ModelSpec, source: WeightSource, settings:
       settings.precision === 'fp16'
         ? new Uint8Array(Uint16Array.from(values, (v) => floatToHalf(v)).buffer)
         : new Uint8Array(Float32Array.from(values).buffer);
-    const cosCache = weight('rope_cos', [tables.positions, tables.half], encodeTable(tables.cos));
-    const sinCache = weight('rope_sin', [tables.positions, tables.half], encodeTable(tables.sin));
+    const table = (name: string, values: Float64Array): string => g.external(name, ot, [tables.positions, tables.half], tablesWriter.append(encodeTable(values)), 'tables.bin');
+    const cosCache = table('rope_cos', tables.cos);
+    const sinCache = table('rope_sin', tables.sin);
 
     const embedded = (): string => {
       const inputIds = g.input(GRAPH_IO.inputIds, 'int64', [1, 'sequence']);
@@ -297,6 +303,7 @@ export function buildModelGraph(spec: ModelSpec, source: WeightSource, settings:
         modelFile,
         weightsFile: writer.path,
         weightBytes: writer.size,
+        weightsDigest: writer.digest(),
         nodeCount: g.nodeCount,
         opCounts: Object.fromEntries(g.opCounts),
         states,
@@ -304,5 +311,6 @@ export function buildModelGraph(spec: ModelSpec, source: WeightSource, settings:
     }
   } finally {
     writer.close();
+    tablesWriter.close();
   }
 }

@@ -1,5 +1,7 @@
 // The external-data file of a graph: tensors appended at 4096-byte-aligned offsets (the ONNX
-// recommendation, so the runtime can map them), written through one file descriptor.
+// recommendation, so the runtime can map them), written through one file descriptor and hashed as
+// written (the graph cache keeps one copy of each distinct weights file, by this digest).
+import { createHash } from 'node:crypto';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { ExternalLocation } from '../onnx/graph-builder.js';
 
@@ -9,6 +11,7 @@ const ALIGN = 4096;
 export class WeightFileWriter {
   private readonly fd: number;
   private offset = 0;
+  private readonly hash = createHash('sha256');
 
   constructor(readonly path: string) {
     this.fd = openSync(path, 'w');
@@ -19,13 +22,16 @@ export class WeightFileWriter {
     const list = pieces instanceof Uint8Array ? [pieces] : pieces;
     const pad = (ALIGN - (this.offset % ALIGN)) % ALIGN;
     if (pad) {
-      writeSync(this.fd, new Uint8Array(pad));
+      const zeros = new Uint8Array(pad);
+      writeSync(this.fd, zeros);
+      this.hash.update(zeros);
       this.offset += pad;
     }
     const start = this.offset;
     for (const piece of list) {
       let done = 0;
       while (done < piece.byteLength) done += writeSync(this.fd, piece, done, Math.min(piece.byteLength - done, 1 << 30));
+      this.hash.update(piece);
       this.offset += piece.byteLength;
     }
     return { offset: start, length: this.offset - start };
@@ -34,6 +40,11 @@ export class WeightFileWriter {
   /** Bytes written so far. */
   get size(): number {
     return this.offset;
+  }
+
+  /** The SHA-256 of the bytes written (hex); the writer takes no more bytes after it. */
+  digest(): string {
+    return this.hash.digest('hex');
   }
 
   close(): void {

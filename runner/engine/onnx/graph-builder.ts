@@ -155,8 +155,8 @@ export class GraphBuilder {
     return name;
   }
 
-  /** An initializer whose bytes are in the external weights file at `location`. */
-  external(name: string, type: OnnxElementType, dims: readonly number[], location: ExternalLocation): string {
+  /** An initializer whose bytes are at `location` in an external file (default: the weights file). */
+  external(name: string, type: OnnxElementType, dims: readonly number[], location: ExternalLocation, file = this.externalFile): string {
     const claimed = this.claim(name);
     this.initializers.push({
       name: claimed,
@@ -164,7 +164,7 @@ export class GraphBuilder {
       dataType: OnnxType[type],
       dataLocation: 1,
       externalData: [
-        { key: 'location', value: this.externalFile },
+        { key: 'location', value: file },
         { key: 'offset', value: String(location.offset) },
         { key: 'length', value: String(location.length) },
       ],
