@@ -6,6 +6,7 @@ import { contextLimit, parameterCount, UnsupportedConfigError } from '../runner/
 import { memoryNeeded } from '../runner/engine/cost.js';
 import { Engine, withYarn } from '../runner/engine/engine.js';
 import { defaultCacheDir, listGraphCache, pruneGraphCache } from '../runner/engine/graph/graph-cache.js';
+import type { GraphSettings } from '../runner/engine/graph/model-graph.js';
 import { CliError } from './errors.js';
 import { benchCommand } from './engine-bench.js';
 
@@ -164,7 +165,9 @@ const cacheCommand: CommandModule<object, CacheArgs> = {
     }
     const lines = [`${dir}: ${listing.graphs.length} graphs, ${listing.weights.length} weights files, ${size(listing.totalBytes)} on disk`];
     for (const g of listing.graphs) {
-      const what = g.state === 'partial' ? 'unfinished build' : `${g.architecture} ${g.method} ${g.precision} ${g.maxPositions} positions`;
+      const { precision: _p, attention, maxPositions: _m, ...rest } = g.settings ?? ({} as Partial<GraphSettings>);
+      const extras = [...(attention?.params ? [`params=${JSON.stringify(attention.params)}`] : []), ...Object.entries(rest).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)];
+      const what = g.state === 'partial' ? 'unfinished build' : `${g.architecture} ${g.method} ${g.precision} ${g.maxPositions} positions${extras.length ? ` (${extras.join(' ')})` : ''}`;
       const weights = g.weightsDigest ? `weights ${g.weightsDigest.slice(0, 12)}${g.sharedWeights ? '' : ' (own copy)'}` : '';
       lines.push(`  ${g.key}  ${g.current ? 'current' : 'stale  '}  ${size(g.bytes).padStart(10)}  ${what}  ${weights}`.trimEnd());
     }

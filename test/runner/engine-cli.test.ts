@@ -66,6 +66,10 @@ describe('longweave run --backend engine (single cell from flags)', () => {
     expect(listing.weights).toHaveLength(1);
     expect(listing.weights[0]!.graphs).toBe(3);
     expect(listing.totalBytes).toBeLessThan(1.5 * listing.weights[0]!.bytes);
+    const text = spawnSync(process.execPath, [CLI, 'engine', 'cache', '--dir', cache], { encoding: 'utf8' }).stdout.split('\n');
+    expect(text[0]).toMatch(new RegExp(`^${cache}: 3 graphs, 1 weights files, [0-9.]+ (KiB|MiB) on disk$`));
+    expect(text.filter((l) => /^ {2}[0-9a-f]{24} {2}current .* Qwen3ForCausalLM (dense|a-shape|dense-decode) fp32 \d+ positions \(.*\) {2}weights [0-9a-f]{12}$/.test(l))).toHaveLength(3);
+    expect(text.find((l) => l.startsWith('  weights '))).toMatch(/linked by 3 graphs$/);
     const pruned = spawnSync(process.execPath, [CLI, 'engine', 'cache', '--prune', '--dir', cache], { encoding: 'utf8' });
     expect(pruned.stdout).toBe(`removed 0 graphs and 0 weights files from ${cache}, freed 0.0 KiB\n`);
     const cleared = spawnSync(process.execPath, [CLI, 'engine', 'cache', '--clear', '--json', '--dir', cache], { encoding: 'utf8' });

@@ -151,6 +151,8 @@ export interface CacheEntry {
   method?: string;
   precision?: string;
   maxPositions?: number;
+  /** All the settings the graph was built with. */
+  settings?: GraphSettings;
   /** Bytes of the folder's own files (model.onnx, meta.json; weights.bin when not shared). */
   bytes: number;
   weightsDigest?: string;
@@ -243,7 +245,7 @@ export function listGraphCache(cacheDir = defaultCacheDir(), code = engineCodeFi
       key: entry.name,
       current: /^[0-9a-f]{24}$/.test(entry.name) && meta?.code === code && meta.version === GRAPH_VERSION,
       state: meta ? 'complete' : 'partial',
-      ...(meta ? { architecture: meta.spec.architecture, method: meta.settings.attention.method, precision: meta.settings.precision, maxPositions: meta.settings.maxPositions } : {}),
+      ...(meta ? { architecture: meta.spec.architecture, method: meta.settings.attention.method, precision: meta.settings.precision, maxPositions: meta.settings.maxPositions, settings: meta.settings } : {}),
       bytes,
       ...(meta?.weightsDigest ? { weightsDigest: meta.weightsDigest } : {}),
       sharedWeights,
