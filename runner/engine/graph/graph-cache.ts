@@ -6,7 +6,7 @@
 // weights/<sha256>.bin and each graph folder holds a hard link to it. Without that, every graph
 // stored its own copy (16 GB each for an 8B model in fp16).
 import { createHash } from 'node:crypto';
-import { existsSync, linkSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -178,19 +178,12 @@ export interface CacheListing {
   totalBytes: number;
 }
 
-function isFolder(path: string): boolean {
+/** The file's stats, or undefined where it is gone (another process may be pruning). */
+function statOf(path: string): Stats | undefined {
   try {
-    return statSync(path).isDirectory();
+    return statSync(path);
   } catch {
-    return false;
-  }
-}
-
-function fileBytes(path: string): number {
-  try {
-    return statSync(path).size;
-  } catch {
-    return 0;
+    return undefined;
   }
 }
 
@@ -201,39 +194,36 @@ function fileBytes(path: string): number {
 export function listGraphCache(cacheDir = defaultCacheDir(), code = engineCodeFingerprint()): CacheListing {
   const listing: CacheListing = { dir: cacheDir, code, graphs: [], weights: [], totalBytes: 0 };
   if (!existsSync(cacheDir)) return listing;
+  // Hard-linked files are one file on disk: counted once, by device and inode.
   const seen = new Set<string>();
-  const count = (path: string): number => {
-    try {
-      const st = statSync(path);
-      const id = `${st.dev}:${st.ino}`;
-      if (seen.has(id)) return 0;
-      seen.add(id);
-      return st.size;
-    } catch {
-      return 0;
-    }
+  const addUnique = (st: Stats): void => {
+    const id = `${st.dev}:${st.ino}`;
+    if (seen.has(id)) return;
+    seen.add(id);
+    listing.totalBytes += st.size;
   };
   const store = join(cacheDir, WEIGHTS_STORE);
-  if (isFolder(store)) {
+  if (statOf(store)?.isDirectory()) {
     for (const name of readdirSync(store).sort()) {
+      const st = statOf(join(store, name));
+      if (!st) continue;
+      addUnique(st);
       const match = /^([0-9a-f]{64})\.bin$/.exec(name);
-      const path = join(store, name);
-      listing.totalBytes += count(path);
-      if (!match) continue;
-      const st = statSync(path);
-      listing.weights.push({ digest: match[1]!, bytes: st.size, graphs: st.nlink - 1 });
+      if (match) listing.weights.push({ digest: match[1]!, bytes: st.size, graphs: st.nlink - 1 });
     }
   }
   for (const entry of readdirSync(cacheDir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
     if (!entry.isDirectory() || entry.name === WEIGHTS_STORE) continue;
     const dir = join(cacheDir, entry.name);
-    const names = readdirSync(dir);
     let bytes = 0;
-    for (const name of names) bytes += fileBytes(join(dir, name));
-    for (const name of names) listing.totalBytes += count(join(dir, name));
-    const weights = join(dir, 'weights.bin');
-    const sharedWeights = existsSync(weights) && statSync(weights).nlink > 1;
-    if (sharedWeights) bytes -= fileBytes(weights);
+    let sharedWeights = false;
+    for (const name of readdirSync(dir)) {
+      const st = statOf(join(dir, name));
+      if (!st) continue;
+      addUnique(st);
+      if (name === 'weights.bin' && st.nlink > 1) sharedWeights = true;
+      else bytes += st.size;
+    }
     const modified = statSync(dir).mtime.toISOString();
     let meta: GraphMeta | undefined;
     try {
@@ -288,11 +278,11 @@ export function pruneGraphCache(cacheDir = defaultCacheDir(), options: { all?: b
     result.removedGraphs.push(graph.key);
   }
   const store = join(cacheDir, WEIGHTS_STORE);
-  if (isFolder(store)) {
+  if (statOf(store)?.isDirectory()) {
     for (const name of readdirSync(store)) {
       const path = join(store, name);
       const staging = /\.tmp-(\d+)$/.exec(name);
-      if (!options.all && (staging ? alive(Number(staging[1])) : statSync(path).nlink > 1)) continue;
+      if (!options.all && (staging ? alive(Number(staging[1])) : (statOf(path)?.nlink ?? 0) > 1)) continue;
       rmSync(path, { force: true });
       result.removedWeights.push(name);
     }
