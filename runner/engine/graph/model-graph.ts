@@ -5,7 +5,7 @@
 // Weights go to an external data file; small constants stay inline.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GraphBuilder, float, int, ints, type Dim } from '../onnx/graph-builder.js';
+import { GraphBuilder, int, ints, type Dim } from '../onnx/graph-builder.js';
 import { encodeModel, type OnnxElementType } from '../onnx/proto.js';
 import type { ModelSpec } from '../checkpoint/config.js';
 import type { WeightSource } from '../checkpoint/checkpoint.js';
@@ -15,13 +15,11 @@ import { rotary } from '../attention/rotary.js';
 import { attentionState, stateSpec, type AttentionStateSpec } from '../attention/quest-state.js';
 import { statCollector } from '../attention/stats.js';
 import { SNAPKV_IO } from '../attention/snapkv-io.js';
-import { ropeTables } from '../rope.js';
-import { floatToHalf, type ElementType } from '../dtype.js';
 import { WeightFileWriter } from './weight-file.js';
-import { EMBED, FINAL_NORM, LM_HEAD, layerNames, packBias, packLinear, readConverted } from './weight-layout.js';
+import { DecoderEmitter, ropeTableInputs, scalarConstant, type Precision, type ResidualStream } from './decoder.js';
+import { buildGenerationGraph } from './generation-graph.js';
 
-/** Numeric precision of a graph: fp16 on WebGPU, fp32 on the CPU provider. */
-export type Precision = 'fp32' | 'fp16';
+export type { Precision };
 
 /** Everything besides the checkpoint that changes a graph. */
 export interface GraphSettings {
@@ -60,6 +58,12 @@ export interface GraphSettings {
    * only if the session does not constant-fold the casts (LoadRequest.runtimeWeightCasts).
    */
   matmulPrecision?: Precision;
+  /**
+   * A one-run generation graph (graph/generation-graph.ts) instead of the stepwise one: prefill and
+   * greedy decoding in one session run. `stepLogits` adds the logits of every generated token
+   * (`step_logits`), for checks against a reference; `logits: 'all'` also those of every prompt position.
+   */
+  generation?: { stepLogits?: boolean };
 }
 
 /** Whether a graph casts its fp16 weights at run time (its session must not constant-fold them). */
@@ -113,8 +117,8 @@ function windowState(ctx: AttentionContext, window: number, positions: string): 
  * @example buildModelGraph(ckpt.spec, ckpt.weights, { precision: 'fp32', logits: 'all', attention: { method: 'dense' }, maxPositions: 4096 }, '/tmp/g')
  */
 export function buildModelGraph(spec: ModelSpec, source: WeightSource, settings: GraphSettings, dir: string): BuiltGraph {
+  if (settings.generation) return buildGenerationGraph(spec, source, settings, dir);
   const method = attentionMethod(settings.attention.method);
-  const wt: ElementType = settings.precision === 'fp16' ? 'F16' : 'F32';
   const ot: OnnxElementType = settings.precision === 'fp16' ? 'float16' : 'float';
   const g = new GraphBuilder('weights.bin');
   const writer = new WeightFileWriter(join(dir, 'weights.bin'));
@@ -123,18 +127,7 @@ export function buildModelGraph(spec: ModelSpec, source: WeightSource, settings:
   const tablesWriter = new WeightFileWriter(join(dir, 'tables.bin'));
   try {
     const d = spec.hiddenSize;
-    const qDim = spec.numHeads * spec.headDim;
-    const kvDim = spec.numKvHeads * spec.headDim;
-    const weight = (name: string, dims: number[], bytes: Uint8Array): string => g.external(name, ot, dims, writer.append(bytes));
-    const vector = (hfName: string, onnxName: string): string => {
-      const t = readConverted(source, hfName, wt);
-      return weight(onnxName, t.shape, t.bytes);
-    };
-    const linear = (hfNames: string[], onnxName: string): string => {
-      const packed = packLinear(source, hfNames, wt);
-      return weight(onnxName, [packed.rows, packed.cols], packed.bytes);
-    };
-
+    const decoder = new DecoderEmitter(g, spec, source, writer, settings);
     const from = settings.layers?.from ?? 0;
     const to = settings.layers?.to ?? spec.numLayers;
     if (!(Number.isInteger(from) && Number.isInteger(to) && from >= 0 && from < to && to <= spec.numLayers)) {
@@ -142,34 +135,12 @@ export function buildModelGraph(spec: ModelSpec, source: WeightSource, settings:
     }
     const seqlensK = g.input(GRAPH_IO.seqlensK, 'int32', [1]);
     const total = g.input(GRAPH_IO.totalSequenceLength, 'int32', []);
-
-    // RoPE tables (attention factor folded in), in the compute dtype as transformers casts them.
-    const tables = ropeTables(spec, settings.maxPositions);
-    const encodeTable = (values: Float64Array): Uint8Array =>
-      settings.precision === 'fp16'
-        ? new Uint8Array(Uint16Array.from(values, (v) => floatToHalf(v)).buffer)
-        : new Uint8Array(Float32Array.from(values).buffer);
-    const table = (name: string, values: Float64Array): string => g.external(name, ot, [tables.positions, tables.half], tablesWriter.append(encodeTable(values)), 'tables.bin');
-    const cosCache = table('rope_cos', tables.cos);
-    const sinCache = table('rope_sin', tables.sin);
-
-    const embedded = (): string => {
-      const inputIds = g.input(GRAPH_IO.inputIds, 'int64', [1, 'sequence']);
-      const embed = readConverted(source, EMBED, wt);
-      if (embed.shape[0] !== spec.vocabSize || embed.shape[1] !== d) {
-        throw new Error(`Tensor "${EMBED}" has shape [${embed.shape}], expected [${spec.vocabSize}, ${d}] from config.json.`);
-      }
-      const embedTable = weight('embed_tokens', embed.shape, embed.bytes);
-      return g.op('Gather', [embedTable, inputIds], { axis: int(0) });
-    };
-    const x = from === 0 ? embedded() : g.input(GRAPH_IO.hiddenIn, ot, [1, 'sequence', d]);
+    const { cosCache, sinCache } = ropeTableInputs(g, spec, settings, tablesWriter);
+    const x = from === 0 ? decoder.embed(g, g.input(GRAPH_IO.inputIds, 'int64', [1, 'sequence'])) : g.input(GRAPH_IO.hiddenIn, ot, [1, 'sequence', d]);
 
     let positionIds: string | null = null;
     const positionInput = (): string => (positionIds ??= g.input(GRAPH_IO.positionIds, 'int64', [1, 'sequence']));
-    const scalar = (value: number): string =>
-      settings.precision === 'fp16'
-        ? g.inline('c_scalar', 'float16', [], new Uint8Array(Uint16Array.of(floatToHalf(value)).buffer))
-        : g.inline('c_scalar', 'float', [], new Uint8Array(Float32Array.of(value).buffer));
+    const scalar = scalarConstant(g, settings.precision);
     const shared = new Map<string, string>();
     const states: AttentionStateSpec[] = [];
     const sharedInput = (name: string, type: OnnxElementType, dims: readonly Dim[]): string => {
@@ -189,116 +160,63 @@ export function buildModelGraph(spec: ModelSpec, source: WeightSource, settings:
       if (!declared) layerInputs.set(name, (declared = g.input(name, type, dims)));
       return declared;
     };
-    const fp32Matmul = runtimeWeightCasts(settings);
-    // x @ w, in fp32 with fp16 in and out when matmulPrecision is fp32 (see GraphSettings).
-    const project = (x: string, w: string): string =>
-      fp32Matmul ? g.op('Cast', [g.op('MatMul', [g.op('Cast', [x], { to: int(1) }), g.op('Cast', [w], { to: int(1) })])], { to: int(10) }) : g.op('MatMul', [x, w]);
-    const eps = float(spec.rmsNormEps);
-    const headShape = g.int64([0, 0, -1, spec.headDim], [4], 'head_shape');
-    const flatShape = (width: number): string => g.int64([0, 0, width], [3], 'flat_shape');
-    const qFlat = flatShape(qDim);
-    const kvFlat = flatShape(kvDim);
-    let residual = x;
-    let pendingAdd: string | null = null; // MLP output not yet added to the residual stream
-
-    const normWith = (gamma: string, name: string): string => {
-      if (pendingAdd === null) return g.op('SimplifiedLayerNormalization', [residual, gamma], { axis: int(-1), epsilon: eps, stash_type: int(1) });
-      const [normed, , , sum] = g.node('SkipSimplifiedLayerNormalization', [pendingAdd, residual, gamma], { epsilon: eps }, {
-        domain: 'com.microsoft',
-        outputs: [`${name}_out`, '', '', `${name}_sum`],
-      });
-      residual = sum!;
-      pendingAdd = null;
-      return normed!;
-    };
+    const stream: ResidualStream = { residual: x, pendingAdd: null };
 
     for (let layer = from; layer < to; layer++) {
-      const n = layerNames(layer);
-      const l = `layers.${layer}`;
-      const hidden = normWith(vector(n.inputNorm, `${l}.input_norm`), `${l}.norm1`);
-      let qkv = project(hidden, linear([n.q, n.k, n.v], `${l}.qkv_proj`));
-      if (spec.qkvBias) qkv = g.op('Add', [qkv, weight(`${l}.qkv_bias`, [qDim + 2 * kvDim], packBias(source, [n.q, n.k, n.v], wt))]);
-      const [qProj, kProj, v] = g.node('Split', [qkv, g.int64([qDim, kvDim, kvDim])], { axis: int(-1) }, { outputs: 3 }) as [string, string, string];
-      let q = qProj;
-      let k = kProj;
-      if (spec.qkNorm) {
-        const headNorm = (t: string, gammaName: string, onnxName: string, flat: string): string => {
-          const heads = g.op('Reshape', [t, headShape]);
-          const normed = g.op('SimplifiedLayerNormalization', [heads, vector(gammaName, onnxName)], { axis: int(-1), epsilon: eps, stash_type: int(1) });
-          return g.op('Reshape', [normed, flat]);
+      decoder.layer(g, layer, stream, ({ query, key, value }) => {
+        const pastKey = g.input(GRAPH_IO.pastKey(layer), ot, [1, spec.numKvHeads, 'past_sequence', spec.headDim]);
+        const pastValue = g.input(GRAPH_IO.pastValue(layer), ot, [1, spec.numKvHeads, 'past_sequence', spec.headDim]);
+        const context: AttentionContext = {
+          graph: g,
+          spec,
+          layer,
+          query,
+          key,
+          value,
+          pastKey,
+          pastValue,
+          presentKey: GRAPH_IO.presentKey(layer),
+          presentValue: GRAPH_IO.presentValue(layer),
+          seqlensK,
+          totalSequenceLength: total,
+          cosCache,
+          sinCache,
+          params: settings.attention.params ?? {},
+          ...(settings.prefillChunk !== undefined ? { prefillChunk: settings.prefillChunk } : {}),
+          positionIds: positionInput,
+          scalar,
+          valueType: ot,
+          sharedInput,
+          layerInput,
+          report: stats.report,
         };
-        q = headNorm(q, n.qNorm, `${l}.q_norm`, qFlat);
-        k = headNorm(k, n.kNorm, `${l}.k_norm`, kvFlat);
-      }
-      const pastKey = g.input(GRAPH_IO.pastKey(layer), ot, [1, spec.numKvHeads, 'past_sequence', spec.headDim]);
-      const pastValue = g.input(GRAPH_IO.pastValue(layer), ot, [1, spec.numKvHeads, 'past_sequence', spec.headDim]);
-      const context: AttentionContext = {
-        graph: g,
-        spec,
-        layer,
-        query: q,
-        key: k,
-        value: v,
-        pastKey,
-        pastValue,
-        presentKey: GRAPH_IO.presentKey(layer),
-        presentValue: GRAPH_IO.presentValue(layer),
-        seqlensK,
-        totalSequenceLength: total,
-        cosCache,
-        sinCache,
-        params: settings.attention.params ?? {},
-        ...(settings.prefillChunk !== undefined ? { prefillChunk: settings.prefillChunk } : {}),
-        positionIds: positionInput,
-        scalar,
-        valueType: ot,
-        sharedInput,
-        layerInput,
-        report: stats.report,
-      };
-      const attended = method.build(context);
-      if (settings.windowQueries !== undefined) windowState(context, settings.windowQueries, positionInput());
-      g.output(GRAPH_IO.presentKey(layer), GRAPH_IO.presentKey(layer), ot, [1, spec.numKvHeads, 'total_sequence', spec.headDim]);
-      g.output(GRAPH_IO.presentValue(layer), GRAPH_IO.presentValue(layer), ot, [1, spec.numKvHeads, 'total_sequence', spec.headDim]);
-      let o = project(attended, linear([n.o], `${l}.o_proj`));
-      if (spec.outputBias) o = g.op('Add', [o, weight(`${l}.o_bias`, [d], packBias(source, [n.o], wt))]);
-      pendingAdd = o;
-      const hidden2 = normWith(vector(n.postNorm, `${l}.post_norm`), `${l}.norm2`);
-      const gateUp = project(hidden2, linear([n.gate, n.up], `${l}.gate_up_proj`));
-      const [gate, up] = g.node('Split', [gateUp, g.int64([spec.intermediateSize, spec.intermediateSize])], { axis: int(-1) }, { outputs: 2 }) as [string, string];
-      const act = g.op('Mul', [g.op('Mul', [gate, g.op('Sigmoid', [gate])]), up]);
-      pendingAdd = project(act, linear([n.down], `${l}.down_proj`));
+        const attended = method.build(context);
+        if (settings.windowQueries !== undefined) windowState(context, settings.windowQueries, positionInput());
+        g.output(GRAPH_IO.presentKey(layer), GRAPH_IO.presentKey(layer), ot, [1, spec.numKvHeads, 'total_sequence', spec.headDim]);
+        g.output(GRAPH_IO.presentValue(layer), GRAPH_IO.presentValue(layer), ot, [1, spec.numKvHeads, 'total_sequence', spec.headDim]);
+        return attended;
+      });
     }
 
     if (to < spec.numLayers) {
       // A stage before the last: hand on the residual stream (with the last MLP's output added).
-      const hidden = pendingAdd === null ? residual : g.op('Add', [residual, pendingAdd]);
+      const hidden = decoder.flush(g, stream);
       stats.finish();
       g.output(hidden, GRAPH_IO.hiddenOut, ot, [1, 'sequence', d]);
       return writeModel();
     }
-    let finalHidden = normWith(vector(FINAL_NORM, 'final_norm'), 'final_norm');
+    let finalHidden = decoder.finalNorm(g, stream);
     if (settings.logits === 'last') {
       finalHidden = g.op('Slice', [finalHidden, g.int64([-1]), g.int64([Number.MAX_SAFE_INTEGER]), g.int64([1])]);
     }
-    const headSource = spec.tieWordEmbeddings || !source.entries().has(LM_HEAD) ? 'model.embed_tokens' : 'lm_head';
-    if (headSource === 'model.embed_tokens' && !spec.tieWordEmbeddings) throw new Error(`Checkpoint has no "${LM_HEAD}" and config.json sets tie_word_embeddings false.`);
-    let logits: string;
-    if (settings.precision === 'fp16' && settings.headPrecision === 'fp32') {
-      const packed = packLinear(source, [headSource], 'F32');
-      const head = g.external('lm_head', 'float', [packed.rows, packed.cols], writer.append(packed.bytes));
-      logits = g.op('MatMul', [g.op('Cast', [finalHidden], { to: int(1) }), head]);
-    } else {
-      logits = project(finalHidden, linear([headSource], 'lm_head'));
-      if (settings.precision === 'fp16') logits = g.op('Cast', [logits], { to: int(1) });
-    }
+    const logits = decoder.head(g, finalHidden);
     stats.finish();
     g.output(logits, GRAPH_IO.logits, 'float', [1, settings.logits === 'last' ? 1 : 'sequence', spec.vocabSize]);
     return writeModel();
 
     function writeModel(): BuiltGraph {
       const modelFile = join(dir, 'model.onnx');
-      writeFileSync(modelFile, encodeModel(g.toModel({ attention: settings.attention.method, precision: settings.precision, matmul_precision: fp32Matmul ? 'fp32' : settings.precision })));
+      writeFileSync(modelFile, encodeModel(g.toModel({ attention: settings.attention.method, precision: settings.precision, matmul_precision: decoder.fp32Matmul ? 'fp32' : settings.precision })));
       return {
         modelFile,
         weightsFile: writer.path,

@@ -1,6 +1,9 @@
 // A small builder for ONNX graphs: named inputs and outputs, nodes with typed attributes, small
 // constants stored inline and weights stored as external data. The model graph and every attention
 // plug-in add their nodes through it, so names stay unique and the encoding stays in one place.
+// A subgraph (the body of a Loop) is a builder of its own that shares the root's names and
+// initializers: constants and weights live in the root graph, and the body reads them as outer-scope
+// values, so a decoder layer emitted in a Loop body uses the same weights as the one emitted outside.
 import { AttributeType, OnnxType, type ModelMessage, type OnnxElementType } from './proto.js';
 
 /** A typed node attribute. */
@@ -9,7 +12,8 @@ export type Attribute =
   | { kind: 'float'; value: number }
   | { kind: 'ints'; value: number[] }
   | { kind: 'floats'; value: number[] }
-  | { kind: 'string'; value: string };
+  | { kind: 'string'; value: string }
+  | { kind: 'graph'; value: GraphBuilder };
 
 /** @example node('Softmax', [x], { axis: int(-1) }) */
 export const int = (value: number): Attribute => ({ kind: 'int', value });
@@ -17,6 +21,8 @@ export const float = (value: number): Attribute => ({ kind: 'float', value });
 export const ints = (value: number[]): Attribute => ({ kind: 'ints', value });
 export const floats = (value: number[]): Attribute => ({ kind: 'floats', value });
 export const str = (value: string): Attribute => ({ kind: 'string', value });
+/** A subgraph attribute (Loop's `body`); the builder comes from `GraphBuilder.subgraph`. */
+export const graph = (value: GraphBuilder): Attribute => ({ kind: 'graph', value });
 
 /** A dimension: a fixed size or a symbolic name. */
 export type Dim = number | string;
@@ -43,6 +49,7 @@ function attributeMessage(name: string, attr: Attribute): Record<string, unknown
     case 'ints': return { name, type: AttributeType.ints, ints: attr.value };
     case 'floats': return { name, type: AttributeType.floats, floats: attr.value };
     case 'string': return { name, type: AttributeType.string, s: new TextEncoder().encode(attr.value) };
+    case 'graph': return { name, type: AttributeType.graph, g: attr.value.toGraph() };
   }
 }
 
@@ -63,22 +70,48 @@ export class GraphBuilder {
   private readonly nodes: Record<string, unknown>[] = [];
   private readonly inputs: Record<string, unknown>[] = [];
   private readonly outputs: Record<string, unknown>[] = [];
-  private readonly initializers: TensorMessage[] = [];
-  private readonly used = new Set<string>();
-  private counter = 0;
-  /** Node count per op type, for reports and tests. */
-  readonly opCounts = new Map<string, number>();
+  private readonly initializers: TensorMessage[];
+  private readonly used: Set<string>;
+  private readonly names: { counter: number };
+  /** Node count per op type (subgraphs' nodes included), for reports and tests. */
+  readonly opCounts: Map<string, number>;
+  private readonly totals: { nodes: number };
+  /** The graph's name (subgraphs: the name given to `subgraph`). */
+  readonly name: string;
 
   /**
    * @param externalFile File name (relative to the model file) that external initializers point to.
    */
-  constructor(readonly externalFile = 'weights.bin') {}
+  constructor(readonly externalFile = 'weights.bin', parent?: GraphBuilder, name = 'longweave') {
+    this.name = name;
+    this.initializers = parent ? parent.initializers : [];
+    this.used = parent ? parent.used : new Set<string>();
+    this.names = parent ? parent.names : { counter: 0 };
+    this.opCounts = parent ? parent.opCounts : new Map<string, number>();
+    this.totals = parent ? parent.totals : { nodes: 0 };
+  }
+
+  /**
+   * A subgraph (a Loop's body): its own nodes, inputs and outputs; names, constants and weights
+   * shared with this graph (initializers are stored in the root graph and read as outer-scope values).
+   * @example const body = g.subgraph('decode_step'); g.node('Loop', [m, cond, x], { body: graph(body) }, { outputs: 2 })
+   */
+  subgraph(name: string): GraphBuilder {
+    return new GraphBuilder(this.externalFile, this, this.fresh(name));
+  }
 
   /** A fresh value name starting with `hint`. */
   fresh(hint: string): string {
     let name = hint;
-    while (this.used.has(name)) name = `${hint}_${++this.counter}`;
+    while (this.used.has(name)) name = `${hint}_${++this.names.counter}`;
     this.used.add(name);
+    return name;
+  }
+
+  /** A value name not used yet, not reserved: give it to `input`, `output` or `node` right away. */
+  unique(hint: string): string {
+    let name = hint;
+    while (this.used.has(name)) name = `${hint}_${++this.names.counter}`;
     return name;
   }
 
@@ -96,6 +129,7 @@ export class GraphBuilder {
       if (this.used.has(name)) throw new Error(`Graph output name "${name}" is already used.`);
       this.used.add(name);
       this.nodes.push({ opType: 'Identity', input: [value], output: [name], name: `${name}_identity`, domain: '' });
+      this.totals.nodes++;
     }
     this.outputs.push(valueInfo(name, type, dims));
   }
@@ -123,6 +157,7 @@ export class GraphBuilder {
       attribute: Object.entries(attributes).map(([key, attr]) => attributeMessage(key, attr)),
     });
     this.opCounts.set(opType, (this.opCounts.get(opType) ?? 0) + 1);
+    this.totals.nodes++;
     return outputNames;
   }
 
@@ -172,9 +207,17 @@ export class GraphBuilder {
     return claimed;
   }
 
-  /** Number of nodes so far. */
+  /** Number of nodes so far, subgraphs' included. */
   get nodeCount(): number {
-    return this.nodes.length;
+    return this.totals.nodes;
+  }
+
+  /**
+   * The graph as a GraphProto message, without initializers: the root graph's model carries them
+   * all (toModel), and a subgraph reads them as outer-scope values.
+   */
+  toGraph(): Record<string, unknown> {
+    return { name: this.name, node: this.nodes, input: this.inputs, output: this.outputs };
   }
 
   /** The finished model (ai.onnx opset 21 and com.microsoft 1). */
@@ -187,13 +230,7 @@ export class GraphBuilder {
       ],
       producerName: 'longweave-engine',
       producerVersion: '1',
-      graph: {
-        name: 'longweave',
-        node: this.nodes,
-        input: this.inputs,
-        output: this.outputs,
-        initializer: this.initializers,
-      },
+      graph: { ...this.toGraph(), initializer: this.initializers },
       metadataProps: Object.entries(metadata).map(([key, value]) => ({ key, value })),
     };
   }
