@@ -129,7 +129,12 @@ const generateCommand: CommandModule<object, GenerateArgs> = {
         process.stdout.write(`${text}\n`);
         const decode = result.timings.decodeMs;
         const mean = decode.length ? decode.reduce((a, b) => a + b, 0) / decode.length : 0;
-        process.stderr.write(`engine: ${ids.length} prompt tokens in ${result.timings.prefillMs.toFixed(0)} ms, ${result.tokens.length} tokens at ${mean.toFixed(1)} ms/token (${result.finishReason})\n`);
+        const t = result.timings;
+        process.stderr.write(
+          t.prefillMs !== undefined
+            ? `engine: ${ids.length} prompt tokens in ${t.prefillMs.toFixed(0)} ms, ${result.tokens.length} tokens at ${mean.toFixed(1)} ms/token (${result.finishReason})\n`
+            : `engine: ${ids.length} prompt tokens and ${result.tokens.length} generated in one run of ${t.generationMs.toFixed(0)} ms (${result.finishReason})\n`,
+        );
       }
     } finally {
       await engine.close();

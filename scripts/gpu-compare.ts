@@ -97,7 +97,7 @@ const report = {
   maxAbsLogit: +maxScale.toFixed(3),
   transformersFp16VsFp32MaxAbs: hf16 ? +hf16MaxAbs.toFixed(5) : null,
   perStepMaxAbsDiff: perStep,
-  prefillMs: Math.round(free.timings.prefillMs),
+  generationMs: Math.round(free.timings.generationMs),
 };
 console.log(JSON.stringify(report, null, 2));
 if (values.json) writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);

@@ -268,7 +268,7 @@ export async function createEngineBackend(spec: EngineBackendOptions | RecipeMod
           ...attention,
           ...(Object.keys(plan.params).length ? { params: plan.params } : {}),
           sparsity: measured.sparsity,
-          executed: { ...measured.executed, prefillMs: Math.round(result.timings.prefillMs) },
+          executed: { ...measured.executed, ...(result.timings.prefillMs !== undefined ? { prefillMs: Math.round(result.timings.prefillMs) } : {}), generationMs: Math.round(result.timings.generationMs) },
         },
       };
     } catch (error) {

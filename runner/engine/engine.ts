@@ -12,12 +12,30 @@ import { EngineSession } from './session/engine-session.js';
 import type { Device, GenerateResult, LoadRequest } from './session/protocol.js';
 import { snapKvParams } from './attention/snapkv-io.js';
 import { DEFAULT_PREFILL_CHUNK, prefillChunkSetting } from './attention/registry.js';
+import { runtimeProfile, type GenerationForm, type RuntimeProfile } from './runtime/profile.js';
+import { DEFAULT_MLP_CHUNK } from './graph/generation-graph.js';
 
 /** Options of `Engine.load`. */
 export interface EngineOptions {
   device?: Device;
-  /** Defaults: fp16 on WebGPU, fp32 on CPU. */
+  /** Defaults (runtime/profile.ts): fp16 on CUDA and WebGPU, fp32 on CPU. */
   precision?: Precision;
+  /**
+   * How a generation runs (default: the device's profile): `stepwise`, a session run per prefill
+   * chunk and decode step with the KV cache fed back (CPU, WebGPU); or `one-run`, prefill and greedy
+   * decoding in one run of graph/generation-graph.ts (CUDA, where no output can stay on the GPU
+   * between runs). One-run generation runs dense attention; `chunkSize` is then its MLP chunk.
+   */
+  generation?: GenerationForm;
+  /** One-run generation: return the logits each token was chosen from (`returnLogits`); a graph of its own. */
+  stepLogits?: boolean;
+  /**
+   * Run the session worker as a child process (`process`) or a thread (default: the profile's; CUDA
+   * runs in a child process whose environment carries the provider's settings and libraries).
+   */
+  worker?: 'thread' | 'process';
+  /** Environment added to a child-process worker's (on top of the profile's). */
+  workerEnv?: Record<string, string>;
   /** Attention method id (see attention/registry.ts) and parameters. */
   attention?: { method: string; params?: Record<string, unknown> };
   /**
@@ -101,8 +119,8 @@ export const BLOCKED_DECODE_METHODS: readonly string[] = ['quest', 'snapkv', 'ad
  * On WebGPU a sparse decode method reads the blocked cache unless its params say otherwise (a flat
  * cache is copied whole by every step's append); on the CPU the flat cache stays the default.
  */
-function withDecodeCache(attention: EngineOptions['decodeAttention'], device: string): EngineOptions['decodeAttention'] {
-  if (!attention || device !== 'webgpu' || !BLOCKED_DECODE_METHODS.includes(attention.method) || attention.params?.['cache'] !== undefined) return attention;
+function withDecodeCache(attention: EngineOptions['decodeAttention'], profile: RuntimeProfile): EngineOptions['decodeAttention'] {
+  if (!attention || !profile.blockedSparseDecode || !BLOCKED_DECODE_METHODS.includes(attention.method) || attention.params?.['cache'] !== undefined) return attention;
   return { ...attention, params: { ...attention.params, cache: 'blocked' } };
 }
 
@@ -133,12 +151,16 @@ export class Engine {
   static async fromSource(spec0: ModelSpec, weights: WeightSource, stopTokenIds: number[], options: EngineOptions = {}, tokenizerDir: string | null = null): Promise<Engine> {
     const spec = options.yarnFactor ? withYarn(spec0, options.yarnFactor) : spec0;
     const device = options.device ?? 'cpu';
-    const precision = options.precision ?? (device === 'webgpu' ? 'fp16' : 'fp32');
-    options = { ...options, matmulPrecision: options.matmulPrecision ?? 'fp32' };
+    const profile = runtimeProfile(device);
+    const precision = options.precision ?? profile.precision;
+    options = { ...options, matmulPrecision: options.matmulPrecision ?? profile.matmulPrecision };
     const maxLength = options.maxLength ?? contextLimit(spec);
     const log = options.log ?? (() => undefined);
-    log(`engine: preparing graph (${spec.architecture}, ${precision}, attention ${options.attention?.method ?? 'dense'})`);
-    const decodeAttention = withDecodeCache(options.singleGraph ? undefined : (options.decodeAttention ?? (device === 'webgpu' ? { method: 'dense-decode-blocked' } : undefined)), device);
+    const generation = options.generation ?? profile.generation;
+    log(`engine: preparing graph (${spec.architecture}, ${precision}, attention ${options.attention?.method ?? 'dense'}, ${generation} generation on ${device})`);
+    const sessionWorker: { process?: { env: Record<string, string> } } = (options.worker ?? profile.worker) === 'process' ? { process: { env: { ...profile.workerEnv, ...options.workerEnv } } } : {};
+    if (generation === 'one-run') return Engine.oneRun(spec, weights, stopTokenIds, { ...options, device, precision, maxLength, log, sessionWorker }, tokenizerDir);
+    const decodeAttention = withDecodeCache(options.singleGraph ? undefined : (options.decodeAttention ?? (profile.decodeGraph ? { method: profile.decodeGraph } : undefined)), profile);
     // SnapKV / Ada-SnapKV: the prefill graph keeps the prompt's last queries; a compress graph runs before decoding.
     const compress: LoadRequest['compress'] =
       decodeAttention?.method === 'snapkv' || decodeAttention?.method === 'ada-snapkv'
@@ -191,6 +213,7 @@ export class Engine {
         : {}),
       device,
       precision,
+      ...sessionWorker,
       numLayers: spec.numLayers,
       numKvHeads: spec.numKvHeads,
       headDim: spec.headDim,
@@ -206,6 +229,60 @@ export class Engine {
     });
     log(`engine: session loaded on ${device} in ${(session.loaded.loadMs / 1000).toFixed(1)} s`);
     return new Engine(spec, graph, session, stopTokenIds, options.chunkSize ?? DEFAULT_PREFILL_CHUNK, maxLength, tokenizerDir);
+  }
+
+  /**
+   * The one-run form: one generation graph (graph/generation-graph.ts) in one session.
+   * @throws Error naming the option the one-run form can't serve (sparse attention, decode graphs, stages).
+   */
+  private static async oneRun(
+    spec: ModelSpec,
+    weights: WeightSource,
+    stopTokenIds: number[],
+    options: EngineOptions & { device: Device; precision: Precision; maxLength: number; log: (line: string) => void; sessionWorker: { process?: { env: Record<string, string> } } },
+    tokenizerDir: string | null,
+  ): Promise<Engine> {
+    const refuse = (what: string): never => {
+      throw new Error(`One-run generation (device ${options.device}) runs dense attention in one graph; ${what} is not available with it.`);
+    };
+    if (options.attention && options.attention.method !== 'dense') refuse(`prefill attention "${options.attention.method}"`);
+    if (options.decodeAttention && options.decodeAttention.method !== 'dense') refuse(`decode attention "${options.decodeAttention.method}"`);
+    if ((options.prefillStages ?? 1) > 1) refuse('prefillStages');
+    const mlpChunk = options.chunkSize ?? DEFAULT_MLP_CHUNK;
+    const graph = ensureGraph(
+      spec,
+      weights,
+      {
+        precision: options.precision,
+        logits: options.allLogits ? 'all' : 'last',
+        attention: { method: 'dense' },
+        maxPositions: options.maxLength,
+        prefillChunk: mlpChunk,
+        generation: options.stepLogits || options.allLogits ? { stepLogits: true } : {},
+        ...(options.headPrecision ? { headPrecision: options.headPrecision } : {}),
+        ...(options.matmulPrecision ? { matmulPrecision: options.matmulPrecision } : {}),
+      },
+      options.cacheDir ?? defaultCacheDir(),
+    );
+    options.log(graph.built ? `engine: built graph ${graph.key} in ${(graph.buildMs / 1000).toFixed(1)} s` : `engine: using cached graph ${graph.key}`);
+    const session = await EngineSession.open({
+      modelFile: graph.modelFile,
+      device: options.device,
+      generation: 'one-run',
+      mlpChunk,
+      precision: options.precision,
+      ...options.sessionWorker,
+      numLayers: spec.numLayers,
+      numKvHeads: spec.numKvHeads,
+      headDim: spec.headDim,
+      ...(options.disableCpuFallback ? { disableCpuFallback: true } : {}),
+      ...(runtimeWeightCasts({ precision: options.precision, ...(options.matmulPrecision ? { matmulPrecision: options.matmulPrecision } : {}) }) ? { runtimeWeightCasts: true, foldWeightCasts: 'all' as const } : {}),
+      ...(options.logSeverityLevel !== undefined ? { logSeverityLevel: options.logSeverityLevel } : {}),
+      ...(options.profilePrefix ? { profilePrefix: options.profilePrefix } : {}),
+      ...(options.intraOpThreads ? { intraOpThreads: options.intraOpThreads } : {}),
+    });
+    options.log(`engine: session loaded on ${options.device} in ${(session.loaded.loadMs / 1000).toFixed(1)} s (one run a generation)`);
+    return new Engine(spec, graph, session, stopTokenIds, mlpChunk, options.maxLength, tokenizerDir);
   }
 
   /** The checkpoint's tokenizer. @throws Error when the checkpoint has none. */

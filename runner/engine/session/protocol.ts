@@ -5,8 +5,9 @@ import type { AttentionStateSpec } from '../attention/quest-state.js';
 import type { SnapKvParams } from '../sparse/reference/snapkv.js';
 import type { SnapKvVariant } from '../attention/snapkv-io.js';
 
-/** Execution provider of a session. */
-export type Device = 'cpu' | 'webgpu';
+import type { Device, GenerationForm } from '../runtime/profile.js';
+
+export type { Device };
 
 /** Loads a graph. */
 export interface LoadRequest {
@@ -45,6 +46,13 @@ export interface LoadRequest {
   /** Page size of a blocked Quest decode graph (frozen keys as rows): whole pages are frozen. */
   decodePageSize?: number;
   device: Device;
+  /**
+   * How a generation runs (runtime/profile.ts): `one-run` loads the generation graph of
+   * graph/generation-graph.ts as `modelFile` and runs each generation as one session run.
+   */
+  generation?: GenerationForm;
+  /** One-run graphs: rows of an MLP chunk the graph was built for (its prefillChunk). */
+  mlpChunk?: number;
   precision: 'fp32' | 'fp16';
   numLayers: number;
   numKvHeads: number;
@@ -98,7 +106,10 @@ export type WorkerRequest = LoadRequest | GenerateRequest | CloseRequest;
 
 /** Timings of one generation, milliseconds. */
 export interface GenerationTimings {
-  prefillMs: number;
+  /** The whole generation (prefill, any cache step and decoding). */
+  generationMs: number;
+  /** Stepwise generation: the prefill's time (absent for one-run generation, which has no separate prefill). */
+  prefillMs?: number;
   /** Each prefill chunk's time. */
   chunkMs: number[];
   /** Each decode step's time (the step that produced token i+1). */

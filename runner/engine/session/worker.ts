@@ -1,9 +1,14 @@
 // The session worker: owns one onnxruntime-node InferenceSession (run() blocks its thread, not the
 // caller's) and the KV cache between steps. On WebGPU the cache outputs stay in GPU buffers and are
 // fed back as the next step's inputs; only logits come to the host. Never getData() a GPU tensor:
-// in onnxruntime-node 1.30 that aborts the process.
+// in onnxruntime-node 1.30 that aborts the process. One-run runtimes (CUDA) load the generation
+// graph instead and run each generation as one session run (session/one-run.ts).
+// It runs as a worker thread, or as a child process (runtime/profile.ts: the CUDA provider reads its
+// settings and libraries from the process environment); messages are the same either way.
 import { parentPort } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
+import { executionProvider, runtimeProfile } from '../runtime/profile.js';
+import { runOneGeneration } from './one-run.js';
 import { GRAPH_IO } from '../graph/model-graph.js';
 import { FROZEN_IO, DEFAULT_BLOCK } from '../attention/dense-decode-blocked.js';
 import { statValue } from '../attention/stats.js';
@@ -14,8 +19,15 @@ import { SNAPKV_IO } from '../attention/snapkv-io.js';
 import { compressGraph } from '../graph/snapkv-compress.js';
 import type { GenerateRequest, LoadRequest, WorkerMessage, WorkerRequest } from './protocol.js';
 
-if (!parentPort) throw new Error('runner/engine/session/worker is a worker-thread entry point.');
-const port = parentPort;
+/** The channel to the engine: a thread's port, or a child process's IPC channel (advanced serialization). */
+const channel = parentPort
+  ? { post: (m: WorkerMessage, transfer: ArrayBuffer[]) => parentPort!.postMessage(m, transfer), listen: (f: (r: WorkerRequest) => void) => parentPort!.on('message', f) }
+  : process.send
+    ? { post: (m: WorkerMessage) => void process.send!(m), listen: (f: (r: WorkerRequest) => void) => process.on('message', f) }
+    : null;
+if (!channel) throw new Error('runner/engine/session/worker is a worker-thread or child-process entry point.');
+// A child process ends with its parent's channel.
+if (!parentPort) process.on('disconnect', () => process.exit(0));
 
 let session: ort.InferenceSession | null = null;
 /** The prefill graph's sessions: `session` alone, or the stages of a split prefill in layer order. */
@@ -31,12 +43,14 @@ let windowSession: ort.InferenceSession | null = null;
 let loaded: LoadRequest | null = null;
 
 function post(message: WorkerMessage, transfer: ArrayBuffer[] = []): void {
-  port.postMessage(message, transfer);
+  channel!.post(message, transfer);
 }
 
 async function load(request: LoadRequest): Promise<void> {
   const started = performance.now();
-  const webgpu = request.device === 'webgpu';
+  const profile = runtimeProfile(request.device);
+  // The cache outputs stay in device buffers between runs (WebGPU).
+  const webgpu = profile.deviceResidentCache;
   const preferred: Record<string, 'cpu' | 'gpu-buffer'> = {};
   if (webgpu) {
     for (let layer = 0; layer < request.numLayers; layer++) {
@@ -47,7 +61,7 @@ async function load(request: LoadRequest): Promise<void> {
   }
   // Options of a session that keeps (runtime) or folds (at load) the graph's weight casts.
   const optionsFor = (runtimeCasts: boolean): ort.InferenceSession.SessionOptions => ({
-    executionProviders: [webgpu ? { name: 'webgpu', ...(request.webgpuValidation ? { validationMode: request.webgpuValidation } : {}), ...(request.webgpuBufferCache ? { storageBufferCacheMode: request.webgpuBufferCache } : {}) } : 'cpu'],
+    executionProviders: [executionProvider(request.device, { ...(request.webgpuValidation ? { webgpuValidation: request.webgpuValidation } : {}), ...(request.webgpuBufferCache ? { webgpuBufferCache: request.webgpuBufferCache } : {}) })],
     // Runtime weight casts: constant folding off, and 'extended' (at 'all', another CPU-side
     // transformer also folds Cast of an initializer; checked with optimizedModelFilePath).
     graphOptimizationLevel: runtimeCasts ? 'extended' : 'all',
@@ -64,6 +78,13 @@ async function load(request: LoadRequest): Promise<void> {
         }
       : {}),
   });
+  if (request.generation === 'one-run') {
+    session = await ort.InferenceSession.create(request.modelFile, optionsFor(request.runtimeWeightCasts === true && request.foldWeightCasts !== 'all'));
+    prefillStages = [session];
+    loaded = request;
+    post({ type: 'loaded', loadMs: performance.now() - started, inputNames: [...session.inputNames], outputNames: [...session.outputNames] });
+    return;
+  }
   const fold = request.foldWeightCasts ?? 'none';
   const runtime = request.runtimeWeightCasts === true;
   // The prefill session serves decode steps too when there is no decode graph.
@@ -152,6 +173,11 @@ function argmax(row: Float32Array): number {
 async function generate(request: GenerateRequest): Promise<void> {
   if (!session || !loaded) throw new Error('No session loaded.');
   const config = loaded;
+  if (config.generation === 'one-run') {
+    const result = await runOneGeneration(session, request, config);
+    post(result, result.logits?.map((l) => l.buffer as ArrayBuffer) ?? []);
+    return;
+  }
   const layers = config.numLayers;
   let pastKeys: ort.Tensor[] = Array.from({ length: layers }, () => emptyCache(config));
   let pastValues: ort.Tensor[] = Array.from({ length: layers }, () => emptyCache(config));
@@ -384,7 +410,7 @@ async function generate(request: GenerateRequest): Promise<void> {
       tokens,
       finishReason,
       ...(request.returnLogits ? { logits: collected } : {}),
-      timings: { prefillMs, chunkMs, decodeMs, ...(compressMs !== undefined ? { compressMs } : {}) },
+      timings: { generationMs: performance.now() - prefillStart, prefillMs, chunkMs, decodeMs, ...(compressMs !== undefined ? { compressMs } : {}) },
       ...(keptPairs !== undefined ? { attentionStats: { keptPairs, ...(gatheredPairs !== undefined ? { gatheredPairs } : {}) } } : {}),
     };
     post(message, request.returnLogits ? collected.map((l) => l.buffer as ArrayBuffer) : []);
@@ -393,7 +419,7 @@ async function generate(request: GenerateRequest): Promise<void> {
   }
 }
 
-port.on('message', (request: WorkerRequest) => {
+channel.listen((request: WorkerRequest) => {
   const run = async (): Promise<void> => {
     if (request.type === 'load') await load(request);
     else if (request.type === 'generate') await generate(request);
