@@ -21,7 +21,7 @@ interface BenchArgs {
   'decode-attention'?: string;
   compression: string;
   'decode-compression': string;
-  device: 'cpu' | 'webgpu';
+  device: 'cpu' | 'webgpu' | 'cuda';
   chunk: number;
   chain: number;
   'decode-chain': number;
@@ -88,7 +88,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       .option('decode-attention', { type: 'string', describe: `Decode methods, comma-separated, or none (default: all with a graph: ${ENGINE_SPARSE_METHODS.decode.join(', ')})` })
       .option('compression', { type: 'string', default: '2,5,10,20', describe: 'Compression ratios of the prefill methods' })
       .option('decode-compression', { type: 'string', default: '5,20', describe: 'Compression ratios of the decode methods' })
-      .option('device', { choices: ['cpu', 'webgpu'] as const, default: 'webgpu' as const })
+      .option('device', { choices: ['cpu', 'webgpu', 'cuda'] as const, default: 'webgpu' as const })
       .option('chunk', { type: 'number', default: 4096, describe: 'Prefill chunk length (the engine default)' })
       .option('chain', { type: 'number', default: 3, describe: 'Layers chained per timed prefill graph (host copies cancel out; the model\'s layer count times layers as the whole model runs them, which is slower for sparse methods)' })
       .option('decode-chain', { type: 'number', default: 28, describe: 'Layers chained per timed decode graph (a decode layer takes well under a millisecond)' })

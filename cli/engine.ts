@@ -20,7 +20,7 @@ interface InfoArgs {
 interface GenerateArgs {
   model: string;
   prompt: string;
-  device: 'cpu' | 'webgpu';
+  device: 'cpu' | 'webgpu' | 'cuda';
   'max-tokens': number;
   raw: boolean;
   yarn?: number;
@@ -108,7 +108,7 @@ const generateCommand: CommandModule<object, GenerateArgs> = {
     y
       .positional('model', { type: 'string', demandOption: true, describe: 'Hugging Face checkpoint directory, or builtin:tiny (the shipped reference model)' })
       .option('prompt', { type: 'string', demandOption: true, describe: 'User message (or raw text with --raw)' })
-      .option('device', { choices: ['cpu', 'webgpu'] as const, default: 'cpu' as const })
+      .option('device', { choices: ['cpu', 'webgpu', 'cuda'] as const, default: 'cpu' as const })
       .option('max-tokens', { type: 'number', default: 64 })
       .option('raw', { type: 'boolean', default: false, describe: 'Do not apply the chat template' })
       .option('yarn', { type: 'number', describe: 'YaRN factor over max_position_embeddings' })

@@ -1,8 +1,9 @@
-// The engine on WebGPU against transformers for a real-width random-weight checkpoint written by
-// scripts/gpu-hf-reference.py: greedy tokens for 32 steps, and logits at every step with the
-// transformers tokens forced. Session creation with CPU fallback disabled proves node placement.
+// The engine on a GPU (WebGPU or CUDA) against transformers for a real-width random-weight
+// checkpoint written by scripts/gpu-hf-reference.py: greedy tokens for 32 steps, and logits at every
+// step with the transformers tokens forced. Session creation with CPU fallback disabled proves node
+// placement.
 //
-//   node dist/scripts/gpu-compare.js CHECKPOINT_DIR [--device webgpu] [--json out.json]
+//   node dist/scripts/gpu-compare.js CHECKPOINT_DIR [--device webgpu|cuda] [--json out.json]
 //
 // --reference DIR reads transformers' files from DIR instead of CHECKPOINT_DIR: for an existing
 // checkpoint (gpu-hf-reference.py pretrained, e.g. models/tiny on a real task prompt).
@@ -34,12 +35,13 @@ const log = (line: string): void => void process.stderr.write(`${line}\n`);
 let placement: string;
 let engine: Engine;
 try {
-  engine = await Engine.load(dir, { device, precision, ...variant, disableCpuFallback: device === 'webgpu', cacheDir: values['cache-dir']!, log });
-  placement = device === 'webgpu' ? 'session created with session.disable_cpu_ep_fallback=1: every node runs on WebGPU' : 'cpu';
+  // stepLogits: a one-run runtime (CUDA) builds its generation graph with the logits of every token.
+  engine = await Engine.load(dir, { device, precision, ...variant, stepLogits: true, disableCpuFallback: device !== 'cpu', cacheDir: values['cache-dir']!, log });
+  placement = device !== 'cpu' ? `session created with session.disable_cpu_ep_fallback=1: every node runs on ${device}` : 'cpu';
 } catch (error) {
   placement = `strict placement failed: ${(error as Error).message}`;
   log(placement);
-  engine = await Engine.load(dir, { device, precision, ...variant, cacheDir: values['cache-dir']!, log, logSeverityLevel: 1 });
+  engine = await Engine.load(dir, { device, precision, ...variant, stepLogits: true, cacheDir: values['cache-dir']!, log, logSeverityLevel: 1 });
 }
 
 const free = await engine.generateIds(reference.prompt, steps, { stopTokenIds: [] });

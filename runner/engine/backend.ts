@@ -14,6 +14,7 @@ import { ATTENTION_METHODS, attentionMethod } from './attention/registry.js';
 import { resolveAttention, SPARSE_METHODS } from './sparse/registry.js';
 import { decodeTraffic, prefillCost as densePrefillCost, type CostShape } from './sparse/cost.js';
 import { causalPairs, prefillSparsity } from './sparse/sparsity.js';
+import { DEVICES, runtimeProfile } from './runtime/profile.js';
 
 /** Options of `createEngineBackend`. */
 export interface EngineBackendOptions extends EngineOptions {
@@ -134,7 +135,7 @@ export function measuredPlan(plan: EnginePlan, shape: CostShape & { numLayers: n
 function planOptions(base: EngineOptions, plan: EnginePlan): EngineOptions {
   if (plan.key === 'dense/dense') return base;
   const { singleGraph: _single, ...rest } = base;
-  const denseDecode = { method: base.device === 'webgpu' ? 'dense-decode-blocked' : 'dense-decode' };
+  const denseDecode = { method: runtimeProfile(base.device ?? 'cpu').denseDecodeBesideSparsePrefill };
   return {
     ...rest,
     attention: plan.prefill === 'dense' ? (base.attention ?? { method: 'dense' }) : { method: plan.prefill, ...(plan.graphParams ? { params: plan.graphParams } : {}) },
@@ -145,8 +146,8 @@ function planOptions(base: EngineOptions, plan: EnginePlan): EngineOptions {
 /** Recipe `options` of an engine model, as the run recipe writes them. */
 const OPTION_KEYS = {
   path: 'checkpoint directory (relative to the recipe) or a builtin model ("builtin:tiny"); default: the model name',
-  device: '"cpu" or "webgpu" (default cpu)',
-  precision: '"fp32" or "fp16" (default fp16 on webgpu, fp32 on cpu)',
+  device: '"cpu", "webgpu" or "cuda" (default cpu)',
+  precision: '"fp32" or "fp16" (default fp16 on cuda and webgpu, fp32 on cpu)',
   chunkSize: 'prefill chunk length in tokens (default 4096)',
   prefillStages: 'run each prefill chunk as this many graphs over consecutive layers (default 1): lower peak memory for sparse prefill at long contexts',
   maxLength: 'longest context the graph serves (default: the context limit)',
@@ -164,7 +165,7 @@ function recipeOptions(model: RecipeModel, context: BackendContext): EngineBacke
   return {
     model: resolveModelPath(path, context.baseDir),
     modelName: model.name,
-    ...(o['device'] === 'webgpu' || o['device'] === 'cpu' ? { device: o['device'] } : {}),
+    ...(DEVICES.includes(o['device'] as never) ? { device: o['device'] as (typeof DEVICES)[number] } : {}),
     ...(o['precision'] === 'fp16' || o['precision'] === 'fp32' ? { precision: o['precision'] } : {}),
     ...(typeof o['chunkSize'] === 'number' ? { chunkSize: o['chunkSize'] } : {}),
     ...(typeof o['prefillStages'] === 'number' ? { prefillStages: o['prefillStages'] } : {}),
@@ -187,7 +188,7 @@ export function checkEngineOptions(options: Record<string, unknown>, context: Ba
   const issues: ValidationIssue[] = [];
   const issue = (path: string, message: string): void => void issues.push({ path, rule: 'engine', message });
   for (const key of Object.keys(options)) if (!(key in OPTION_KEYS)) issue(key, `unknown engine option; allowed: ${Object.keys(OPTION_KEYS).join(', ')}`);
-  if (options['device'] !== undefined && options['device'] !== 'cpu' && options['device'] !== 'webgpu') issue('device', `must be "cpu" or "webgpu", got ${JSON.stringify(options['device'])}`);
+  if (options['device'] !== undefined && !DEVICES.includes(options['device'] as never)) issue('device', `must be ${DEVICES.map((d) => `"${d}"`).join(', ')}, got ${JSON.stringify(options['device'])}`);
   if (options['precision'] !== undefined && options['precision'] !== 'fp16' && options['precision'] !== 'fp32') issue('precision', `must be "fp16" or "fp32", got ${JSON.stringify(options['precision'])}`);
   for (const key of ['chunkSize', 'maxLength', 'prefillStages'] as const) {
     const v = options[key];

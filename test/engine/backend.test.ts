@@ -73,10 +73,11 @@ describe('engine backend', () => {
     expect(checkEngineOptions({ path: dir, matmulPrecision: 'fp16' }, { baseDir: root, env: {} })).toEqual([]);
     expect(checkEngineOptions({ path: dir, weightCasts: 'folded' }, { baseDir: root, env: {} })).toEqual([]);
     expect(checkEngineOptions({ path: dir, prefillStages: 4 }, { baseDir: root, env: {} })).toEqual([]);
-    const issues = checkEngineOptions({ path: 'missing', device: 'cuda', chunkSize: 0, yarnFactor: 1, matmulPrecision: 'bf16', weightCasts: 'never', prefillStages: 1.5, extra: true }, { baseDir: root, env: {} });
+    expect(checkEngineOptions({ path: dir, device: 'cuda' }, { baseDir: root, env: {} })).toEqual([]);
+    const issues = checkEngineOptions({ path: 'missing', device: 'tpu', chunkSize: 0, yarnFactor: 1, matmulPrecision: 'bf16', weightCasts: 'never', prefillStages: 1.5, extra: true }, { baseDir: root, env: {} });
     expect(issues.map((i) => i.path).sort()).toEqual(['chunkSize', 'device', 'extra', 'matmulPrecision', 'path', 'prefillStages', 'weightCasts', 'yarnFactor']);
     expect(issues.find((i) => i.path === 'prefillStages')!.message).toBe('must be a positive integer, got 1.5');
     expect(issues.find((i) => i.path === 'weightCasts')!.message).toBe('must be one of "runtime", "decode-folded", "folded", got "never"');
-    expect(issues.find((i) => i.path === 'device')!.message).toBe('must be "cpu" or "webgpu", got "cuda"');
+    expect(issues.find((i) => i.path === 'device')!.message).toBe('must be "cuda", "webgpu", "cpu", got "tpu"');
   });
 });

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# The engine on onnxruntime's CUDA provider, on the GPU host: unpack the bundle (once per machine),
+# put the CUDA libraries of the host's Python environment on the library path, then run the steps
+# named on the command line, writing results to $OUT (or ./gpu-out).
+#
+#   bash scripts/gpu-cuda.sh BUNDLE_DIR provider DIR      copy the provider's .so files from DIR next to onnxruntime
+#   bash scripts/gpu-cuda.sh BUNDLE_DIR check             real-width Qwen2 / Llama checkpoints: engine (CUDA) vs transformers
+#   bash scripts/gpu-cuda.sh BUNDLE_DIR tiny-check        builtin:tiny on a real 1k ruler/niah prompt: engine (CUDA) vs transformers
+#   bash scripts/gpu-cuda.sh BUNDLE_DIR torch LENGTHS     PyTorch baselines: copy bandwidth, GEMM, the 7B stack's prefill
+#   bash scripts/gpu-cuda.sh BUNDLE_DIR bench LENGTHS     the engine's 7B-shaped prefill and decode (BENCH_ARGS for flags)
+#   bash scripts/gpu-cuda.sh BUNDLE_DIR profile LENGTH    onnxruntime profile of one generation, kernels serialised
+#                                                         (CUDA_LAUNCH_BLOCKING=1, so node times are GPU times)
+# A dist/ folder beside the bundle replaces the packed one (code changes travel without repacking).
+set -uo pipefail
+bundle="$(cd "$1" && pwd)"; shift
+out="${OUT:-$PWD/gpu-out}"; mkdir -p "$out"
+work=/tmp/lw; mkdir -p "$work"
+[ -x "$work/longweave/node/bin/node" ] || tar xJf "$bundle/longweave-engine.tar.xz" -C "$work" || exit 1
+[ -d "$bundle/dist" ] && cp -r "$bundle/dist/." "$work/longweave/dist/"
+node="$work/longweave/node/bin/node"
+dist="$work/longweave/dist"
+here="$(cd "$(dirname "$0")" && pwd)"
+ort_dir="$work/longweave/node_modules/onnxruntime-node/bin/napi-v6/linux/x64"
+# The CUDA 13 runtime, cuBLAS and cuRAND of the host's Python wheels (nvidia-*-cu13), and cuDNN.
+site="$(python3 -c 'import site; print(site.getsitepackages()[0])')"
+for d in "$site"/nvidia/cu13/lib "$site"/nvidia/cudnn/lib "$site"/nvidia/*/lib; do
+  [ -d "$d" ] && LD_LIBRARY_PATH="${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}$d"
+done
+export LD_LIBRARY_PATH
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
+while [ $# -gt 0 ]; do
+  step="$1"; shift
+  case "$step" in
+    provider)
+      src="$1"; shift
+      for f in libonnxruntime_providers_cuda.so libonnxruntime_providers_shared.so; do cp "$src/$f" "$ort_dir/$f" || exit 1; done
+      sha256sum "$ort_dir"/libonnxruntime_providers_*.so
+      ;;
+    check)
+      export PYTHONUNBUFFERED=1
+      for shape in qwen2 llama; do
+        [ -f "/tmp/hf-$shape/hf_reference.json" ] || python3 "$here/gpu-hf-reference.py" realwidth "$shape" "/tmp/hf-$shape" 2>&1 | tail -2
+        "$node" "$dist/scripts/gpu-compare.js" "/tmp/hf-$shape" --device cuda --precision fp16 ${CHECK_ARGS:-} --json "$out/cuda-compare-$shape.json" 2> "/tmp/cuda-compare-$shape.log" \
+          | grep -E '"(precision|placement|greedyIdentical|firstDivergence|forcedArgmaxAgreement|maxAbsLogitDiff|maxAbsLogit|transformersFp16VsFp32MaxAbs|generationMs)"'
+        tail -2 "/tmp/cuda-compare-$shape.log"
+      done
+      ;;
+    tiny-check)
+      export PYTHONUNBUFFERED=1
+      tiny="$(cd "$here/.." && pwd)/models/tiny"
+      [ -f /tmp/hf-tiny/hf_reference.json ] || python3 "$here/gpu-hf-reference.py" pretrained "$tiny" /tmp/hf-tiny "$here/../test/fixtures/tiny-niah-1k.json" 2>&1 | tail -2
+      for precision in fp16 fp32; do
+        "$node" "$dist/scripts/gpu-compare.js" "$tiny" --reference /tmp/hf-tiny --device cuda --precision "$precision" --json "$out/cuda-compare-tiny-$precision.json" 2> "/tmp/cuda-compare-tiny.log" \
+          | grep -E '"(precision|placement|greedyIdentical|firstDivergence|forcedArgmaxAgreement|maxAbsLogitDiff|transformersFp16VsFp32MaxAbs)"'
+        tail -2 /tmp/cuda-compare-tiny.log
+      done
+      ;;
+    torch)
+      lengths="$1"; shift
+      PYTHONUNBUFFERED=1 python3 "$here/gpu-torch-baseline.py" --lengths "$lengths" --json "$out/torch-baseline.json" 2>&1 | grep torch-baseline
+      ;;
+    bench)
+      lengths="$1"; shift
+      bw="$(python3 -c "import json; print(json.load(open('$out/torch-baseline.json'))['copyBandwidthGBs'])" 2>/dev/null || echo 3350)"
+      tag="$(echo "${BENCH_ARGS:-}" | tr -c 'a-zA-Z0-9\n' '_' | tr -s _)"
+      # shellcheck disable=SC2086
+      "$node" "$dist/bench/engine.js" --device cuda --shape qwen2.5-7b --lengths "$lengths" --bandwidth-gbs "$bw" ${BENCH_ARGS:-} \
+        --json "$out/cuda-bench-${lengths//,/_}${tag:+-$tag}.json" 2>&1 | tee "$out/cuda-bench-${lengths//,/_}${tag:+-$tag}.log" | grep -E '^\{"length|engine:|Error|error' | cut -c1-400
+      ;;
+    profile)
+      length="$1"; shift
+      rm -f /tmp/cuda-profile*.json
+      (cd /tmp && CUDA_LAUNCH_BLOCKING=1 "$node" "$dist/bench/engine.js" --device cuda --shape qwen2.5-7b --lengths "$length" --decode-steps 8 --profile /tmp/cuda-profile 2>&1 | tail -2)
+      "$node" "$dist/bench/engine-profile.js" /tmp/cuda-profile*.json > "$out/cuda-profile-$length.txt" 2>&1; head -50 "$out/cuda-profile-$length.txt"
+      ;;
+    *) echo "unknown step $step" >&2; exit 2 ;;
+  esac
+done
