@@ -50,8 +50,8 @@ export const GENERATION_IO = {
   paddedLength: 'padded_length',
   /** int64 scalar: MLP chunks of the prefill (Pp / mlp_chunk). */
   mlpChunks: 'mlp_chunks',
-  /** int64 `[1]`: rows of an MLP chunk. */
-  mlpChunk: 'mlp_chunk',
+  /** int64 `[3]`: the prompt's hidden states as MLP chunks, `[-1, rows of a chunk, 0]` (a Reshape target). */
+  mlpChunkShape: 'mlp_chunk_shape',
   /** float32 `[1, 1, 1, Pp]`: 0 at prompt positions, -inf at padding (added to decode scores). */
   cacheBias: 'cache_bias',
   /** int64 scalar: decode iterations at most (max new tokens - 1). */
@@ -191,7 +191,7 @@ export function buildGenerationGraph(spec: ModelSpec, source: WeightSource, sett
     const lastPosition = g.input(io.lastPosition, 'int64', [1]);
     const paddedLength = g.input(io.paddedLength, 'int64', [1]);
     const mlpChunks = g.input(io.mlpChunks, 'int64', []);
-    const chunkRows = g.input(io.mlpChunk, 'int64', [1]);
+    const chunkShape = g.input(io.mlpChunkShape, 'int64', [3]);
     const cacheBias = g.input(io.cacheBias, 'float', [1, 1, 1, 'padded']);
     const decodeSteps = g.input(io.decodeSteps, 'int64', []);
     const stops = g.input(io.stopTokenIds, 'int64', ['stops']);
@@ -206,7 +206,6 @@ export function buildGenerationGraph(spec: ModelSpec, source: WeightSource, sett
     const stats = statCollector(g);
 
     // Prefill: every layer over the padded prompt, the MLP in chunks of rows.
-    const chunkShape = g.op('Concat', [g.int64([-1]), chunkRows, g.int64([spec.hiddenSize])], { axis: int(0) });
     const chunkedMlp = (layer: number) => (h: string, block: (graph: GraphBuilder, x: string) => string): string => {
       const rows = g.op('Reshape', [h, chunkShape]);
       const body = g.subgraph(`mlp_chunks_${layer}`);

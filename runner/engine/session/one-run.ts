@@ -26,7 +26,7 @@ export function oneRunFeeds(request: Pick<GenerateRequest, 'promptIds' | 'maxNew
     [io.lastPosition]: int64([P - 1], [1]),
     [io.paddedLength]: int64([layout.paddedLength], [1]),
     [io.mlpChunks]: int64([layout.chunks], []),
-    [io.mlpChunk]: int64([layout.chunkRows], [1]),
+    [io.mlpChunkShape]: int64([-1, layout.chunkRows, 0], [3]),
     [io.cacheBias]: new ort.Tensor('float32', bias, [1, 1, 1, layout.paddedLength]),
     [io.decodeSteps]: int64([request.maxNewTokens - 1], []),
     [io.stopTokenIds]: int64(request.stopTokenIds.length ? request.stopTokenIds : [-1], [Math.max(1, request.stopTokenIds.length)]),
