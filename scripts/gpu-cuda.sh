@@ -37,12 +37,17 @@ while [ $# -gt 0 ]; do
       sha256sum "$ort_dir"/libonnxruntime_providers_*.so
       ;;
     check)
+      # GEMM_OPTIONS: values of ORT_CUDA_GEMM_OPTIONS to try (0: fp32 accumulation with cuBLAS's
+      # reduced-precision split-K reductions allowed, the provider's default; 2: those disallowed).
       export PYTHONUNBUFFERED=1
       for shape in qwen2 llama; do
         [ -f "/tmp/hf-$shape/hf_reference.json" ] || python3 "$here/gpu-hf-reference.py" realwidth "$shape" "/tmp/hf-$shape" 2>&1 | tail -2
-        "$node" "$dist/scripts/gpu-compare.js" "/tmp/hf-$shape" --device cuda --precision fp16 ${CHECK_ARGS:-} --json "$out/cuda-compare-$shape.json" 2> "/tmp/cuda-compare-$shape.log" \
-          | grep -E '"(precision|placement|greedyIdentical|firstDivergence|forcedArgmaxAgreement|maxAbsLogitDiff|maxAbsLogit|transformersFp16VsFp32MaxAbs|generationMs)"'
-        tail -2 "/tmp/cuda-compare-$shape.log"
+        for gemm in ${GEMM_OPTIONS:-0}; do
+          echo "$shape, ORT_CUDA_GEMM_OPTIONS=$gemm"
+          ORT_CUDA_GEMM_OPTIONS="$gemm" "$node" "$dist/scripts/gpu-compare.js" "/tmp/hf-$shape" --device cuda --precision fp16 ${CHECK_ARGS:-} --json "$out/cuda-compare-$shape-gemm$gemm.json" 2> "/tmp/cuda-compare-$shape.log" \
+            | grep -E '"(placement|greedyIdentical|firstDivergence|forcedArgmaxAgreement|maxAbsLogitDiff|maxAbsLogit|transformersFp16VsFp32MaxAbs|generationMs)"'
+          tail -2 "/tmp/cuda-compare-$shape.log"
+        done
       done
       ;;
     tiny-check)

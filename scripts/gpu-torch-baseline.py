@@ -142,7 +142,6 @@ def main():
     ap.add_argument("--shape", default="qwen2.5-7b")
     ap.add_argument("--json")
     args = ap.parse_args()
-    torch.backends.cuda.matmul.allow_fp16_reduced_precision_reduction = False
     out = {"torch": torch.__version__, "device": torch.cuda.get_device_name(), "shape": args.shape}
     out["copyBandwidthGBs"] = round(bandwidth(), 1)
     out["gemmFp16Tflops8192"] = round(gemm_tflops(), 1)
