@@ -63,10 +63,14 @@ while [ $# -gt 0 ]; do
     torch)
       lengths="$1"; shift
       PYTHONUNBUFFERED=1 python3 "$here/gpu-torch-baseline.py" --lengths "$lengths" --json "$out/torch-baseline.json" 2>&1 | grep torch-baseline
+      # $OUT is emptied before each device call; the bench of a later call reads the bandwidth here.
+      cp "$out/torch-baseline.json" "$work/torch-baseline.json"
       ;;
     bench)
       lengths="$1"; shift
-      bw="$(python3 -c "import json; print(json.load(open('$out/torch-baseline.json'))['copyBandwidthGBs'])" 2>/dev/null || echo 3350)"
+      bw="$(python3 -c "import json; print(json.load(open('$work/torch-baseline.json'))['copyBandwidthGBs'])" 2>/dev/null || echo 3350)"
+      echo "bench: decode bound at $bw GB/s"
+      cp "$work/torch-baseline.json" "$out/" 2>/dev/null
       tag="$(echo "${BENCH_ARGS:-}" | tr -c 'a-zA-Z0-9\n' '_' | tr -s _)"
       # shellcheck disable=SC2086
       "$node" "$dist/bench/engine.js" --device cuda --shape qwen2.5-7b --lengths "$lengths" --bandwidth-gbs "$bw" ${BENCH_ARGS:-} \
