@@ -3,7 +3,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { openCheckpoint } from '../runner/engine/checkpoint/checkpoint.js';
 import { contextLimit, parameterCount, UnsupportedConfigError } from '../runner/engine/checkpoint/config.js';
-import { memoryNeeded } from '../runner/engine/cost.js';
+import { memoryNeeded, oneRunMemory } from '../runner/engine/cost.js';
 import { Engine, withYarn } from '../runner/engine/engine.js';
 import { defaultCacheDir, listGraphCache, pruneGraphCache } from '../runner/engine/graph/graph-cache.js';
 import type { GraphSettings } from '../runner/engine/graph/model-graph.js';
@@ -65,6 +65,8 @@ const infoCommand: CommandModule<object, InfoArgs> = {
     const twoGraphs = memoryNeeded(spec, length, 4096, 2, 2);
     // The default on WebGPU: fp32 MatMuls with their weight casts folded at load in both sessions.
     const folded = memoryNeeded(spec, length, 4096, 2, 2, 4);
+    // CUDA's one-run generation: fp16 weights once, the padded prompt cache, 512 new tokens, 4096-row MLP chunks.
+    const cuda = oneRunMemory(spec, length, 4096, 512);
     const info = {
       architecture: spec.architecture,
       family: spec.family,
@@ -79,7 +81,7 @@ const infoCommand: CommandModule<object, InfoArgs> = {
       rope: spec.rope,
       contextLimit: limit,
       stopTokenIds: ckpt.stopTokenIds,
-      memoryAtLength: { length, fp16SingleGraph: memory, fp16WithDecodeGraph: twoGraphs, webgpuDefault: folded, exceedsContext: length > limit },
+      memoryAtLength: { length, fp16SingleGraph: memory, fp16WithDecodeGraph: twoGraphs, webgpuDefault: folded, cudaOneRun: cuda, exceedsContext: length > limit },
     };
     if (args.json) {
       process.stdout.write(`${JSON.stringify(info, null, 2)}\n`);
@@ -88,13 +90,14 @@ const infoCommand: CommandModule<object, InfoArgs> = {
     const lines = [
       `architecture   ${info.architecture} (${info.family})`,
       `parameters     ${info.parameters >= 1e8 ? `${(info.parameters / 1e9).toFixed(2)} B` : `${(info.parameters / 1e6).toFixed(2)} M`} (${info.parameters})`,
-      `dtype          ${info.dtype} (runs as fp16 on WebGPU, fp32 on CPU)`,
+      `dtype          ${info.dtype} (runs as fp16 on CUDA and WebGPU, fp32 on CPU)`,
       `shape          ${info.layers} layers, hidden ${info.hiddenSize}, ${info.heads} heads / ${info.kvHeads} KV heads of ${info.headDim}, vocabulary ${info.vocabSize}`,
       `rope           ${JSON.stringify(info.rope)}`,
       `context limit  ${limit} tokens`,
       `memory at ${length} tokens (fp16): weights ${gib(memory.weights)} + KV cache ${gib(memory.kvCache)} + activations ${gib(memory.activations)} = ${gib(memory.total)}`,
       `               with a decode graph (weights held twice): ${gib(twoGraphs.total)}`,
       `               WebGPU default (fp32 MatMul weights folded at load, held twice): ${gib(folded.total)}`,
+      `               CUDA (one run: weights once, prompt cache, 512 new tokens): ${gib(cuda.total)}`,
     ];
     if (length > limit) lines.push(`warning: ${length} tokens exceed the context limit of ${limit}`);
     process.stdout.write(`${lines.join('\n')}\n`);

@@ -54,3 +54,23 @@ export function memoryNeeded(spec: ModelSpec, length: number, chunkSize = 4096, 
   const activations = S * (2 * spec.intermediateSize + 4 * spec.hiddenSize + spec.numHeads * spec.headDim * 2) * bytesPerValue * 2;
   return { weights, kvCache, activations, total: weights + kvCache + activations };
 }
+
+/**
+ * GPU memory of a one-run generation (CUDA: graph/generation-graph.ts) of a `length`-token prompt
+ * and `newTokens` generated tokens, in bytes: fp16 weights once; the prompt's KV cache (padded to
+ * whole 256-token blocks) and the decode tail (carried and appended, so twice); the prefill's
+ * activations over the whole prompt (projections, attention in and out, residual and norms, fp16)
+ * and one MLP chunk's intermediates (gate/up, their split, SiLU and product).
+ * @example oneRunMemory(spec, 131072, 8192, 512).total
+ */
+export function oneRunMemory(spec: ModelSpec, length: number, mlpChunk = 4096, newTokens = 512): { weights: number; kvCache: number; activations: number; total: number } {
+  const bytes = 2;
+  const weights = (parameterCount(spec) + (spec.tieWordEmbeddings ? spec.vocabSize * spec.hiddenSize : 0)) * bytes;
+  const padded = Math.ceil(length / 256) * 256;
+  const perToken = spec.numLayers * 2 * spec.numKvHeads * spec.headDim * bytes;
+  const kvCache = padded * perToken + 2 * newTokens * perToken;
+  const qDim = spec.numHeads * spec.headDim;
+  const kvDim = spec.numKvHeads * spec.headDim;
+  const activations = padded * (3 * qDim + 4 * kvDim + 5 * spec.hiddenSize) * bytes + Math.min(mlpChunk, padded) * 7 * spec.intermediateSize * bytes;
+  return { weights, kvCache, activations, total: weights + kvCache + activations };
+}

@@ -20,6 +20,8 @@ describe('longweave engine info', () => {
     expect(info['memoryAtLength']).toMatchObject({ length: 300, exceedsContext: false, fp16SingleGraph: { kvCache: 2 * 2 * 2 * 300 * 2 * 32 * 2 } });
     const at = info['memoryAtLength'] as Record<string, { weights: number }>;
     expect(at['webgpuDefault']!.weights).toBe(4 * at['fp16SingleGraph']!.weights);
+    // CUDA's one run: the 300-token prompt padded to 512, plus a 512-token decode tail held twice (2 layers x K/V x 2 heads x 32 x 2 bytes a token).
+    expect(info['memoryAtLength']).toMatchObject({ cudaOneRun: { weights: at['fp16SingleGraph']!.weights, kvCache: (512 + 2 * 512) * 2 * 2 * 2 * 32 * 2 } });
   });
 
   it('sizes a 7B model at 128k with YaRN (config only: info reads no weights)', () => {
@@ -32,6 +34,7 @@ describe('longweave engine info', () => {
     expect(result.stdout).toContain('parameters     7.62 B (7615616512)');
     expect(result.stdout).toContain('context limit  131072 tokens');
     expect(result.stdout).toMatch(/memory at 131072 tokens \(fp16\): weights 14\.19 GiB \+ KV cache 14\.00 GiB/);
+    expect(result.stdout).toContain('CUDA (one run: weights once, prompt cache, 512 new tokens): 29.75 GiB');
   });
 
   it('refuses a checkpoint it cannot run, naming the field', () => {
