@@ -9,7 +9,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { openCheckpoint } from '../runner/engine/checkpoint/checkpoint.js';
 import { parseConfig, type ModelSpec } from '../runner/engine/checkpoint/config.js';
 import { MODEL_SHAPES, shapeConfig } from '../runner/engine/checkpoint/shapes.js';
-import { benchAttention, measureModelParts, webgpuUnavailable, wholeTimes, type AttentionBenchRow } from '../runner/engine/attention-bench.js';
+import { benchAttention, measureModelParts, webgpuUnavailable, wholeTimes, type AttentionBenchRow } from '../bench/attention.js';
 import { ENGINE_SPARSE_METHODS } from '../runner/engine/backend.js';
 import { formatLength, parseLengths } from '../generators/core/length.js';
 import { CliError } from './errors.js';

@@ -14,7 +14,7 @@ import { writeFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { GraphBuilder, float, int, ints } from '../runner/engine/onnx/graph-builder.js';
 import { encodeModel } from '../runner/engine/onnx/proto.js';
-import { randomTensor } from '../runner/engine/attention-bench.js';
+import { randomTensor } from '../bench/attention.js';
 
 const { values } = parseArgs({ options: { device: { type: 'string', default: 'webgpu' }, json: { type: 'string' }, small: { type: 'boolean', default: false } } });
 const device = values.device === 'cpu' ? 'cpu' : 'webgpu';

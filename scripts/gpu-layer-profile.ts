@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { buildLayerGraph, LAYER_IO } from '../runner/engine/attention/layer-graph.js';
 import { planAttention } from '../runner/engine/backend.js';
-import { feedsFor, randomTensor, ropeInputs } from '../runner/engine/attention-bench.js';
+import { feedsFor, randomTensor, ropeInputs } from '../bench/attention.js';
 import { shapeConfig } from '../runner/engine/checkpoint/shapes.js';
 import { parseConfig } from '../runner/engine/checkpoint/config.js';
 
@@ -55,7 +55,7 @@ const session = await ort.InferenceSession.create(built.model, {
   profileFilePrefix: values.prefix!,
   ...(fp16 ? { preferredOutputLocation: { [LAYER_IO.output]: 'cpu' as const, [LAYER_IO.presentKey]: 'gpu-buffer' as const, [LAYER_IO.presentValue]: 'gpu-buffer' as const } } : {}),
 });
-// The engine bench's random inputs for a prefill chunk (attention-bench.ts).
+// The engine bench's random inputs for a prefill chunk (bench/attention.ts).
 if (values.inputs !== 'random' && values.inputs !== 'rope') throw new Error(`--inputs must be random or rope; got ${values.inputs}`);
 const rope = values.inputs === 'rope' ? ropeInputs(spec, fp16, P, S) : undefined;
 // The cache's values as feedsFor makes them (seed 5); RoPE-shaped keys from ropeInputs.

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { openCheckpoint } from '../../runner/engine/checkpoint/checkpoint.js';
 import { SPARSE_METHODS } from '../../runner/engine/sparse/registry.js';
 import { decodeTraffic, prefillCost } from '../../runner/engine/sparse/cost.js';
-import { gpuBusyMs, randomTensor, uploadOnce, webgpuUnavailable } from '../../runner/engine/attention-bench.js';
+import { gpuBusyMs, randomTensor, uploadOnce, webgpuUnavailable } from '../../bench/attention.js';
 import * as ort from 'onnxruntime-node';
 import { writeFixtureCheckpoint } from './helpers.js';
 

@@ -12,25 +12,25 @@
 // model's other work is measured once on the real model (synthetic weights: one prefill chunk at
 // position 0 and decode steps, minus their dense attention) and whole-prefill / whole-step times
 // are composed from the measured parts.
-import type { GpuMemory } from './gpu-memory.js';
+import type { GpuMemory } from '../runner/engine/gpu-memory.js';
 import * as ort from 'onnxruntime-node';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ModelSpec } from './checkpoint/config.js';
-import { buildLayerGraph, emptyState, LAYER_IO } from './attention/layer-graph.js';
-import type { AttentionStateSpec } from './attention/quest-state.js';
-import { attentionMethod, DEFAULT_PREFILL_CHUNK, prefillChunkSetting } from './attention/registry.js';
-import { DEFAULT_BLOCK, FROZEN_IO } from './attention/dense-decode-blocked.js';
-import { statValue } from './attention/stats.js';
-import { STREAMING_IO } from './attention/sink-window.js';
-import { floatToHalf } from './dtype.js';
-import { GraphBuilder } from './onnx/graph-builder.js';
-import { encodeModel } from './onnx/proto.js';
-import { SPARSE_METHODS } from './sparse/registry.js';
-import { decodeTraffic, prefillCost, type CostShape } from './sparse/cost.js';
-import { causalPairs } from './sparse/sparsity.js';
-import type { Device } from './session/protocol.js';
+import type { ModelSpec } from '../runner/engine/checkpoint/config.js';
+import { buildLayerGraph, emptyState, LAYER_IO } from '../runner/engine/attention/layer-graph.js';
+import type { AttentionStateSpec } from '../runner/engine/attention/quest-state.js';
+import { attentionMethod, DEFAULT_PREFILL_CHUNK, prefillChunkSetting } from '../runner/engine/attention/registry.js';
+import { DEFAULT_BLOCK, FROZEN_IO } from '../runner/engine/attention/dense-decode-blocked.js';
+import { statValue } from '../runner/engine/attention/stats.js';
+import { STREAMING_IO } from '../runner/engine/attention/sink-window.js';
+import { floatToHalf } from '../runner/engine/dtype.js';
+import { GraphBuilder } from '../runner/engine/onnx/graph-builder.js';
+import { encodeModel } from '../runner/engine/onnx/proto.js';
+import { SPARSE_METHODS } from '../runner/engine/sparse/registry.js';
+import { decodeTraffic, prefillCost, type CostShape } from '../runner/engine/sparse/cost.js';
+import { causalPairs } from '../runner/engine/sparse/sparsity.js';
+import type { Device } from '../runner/engine/session/protocol.js';
 
 /** What to time. */
 export interface AttentionBenchOptions {
@@ -622,8 +622,8 @@ export interface ModelParts {
  * @example const parts = await measureModelParts(options, '/tmp/graphs')
  */
 export async function measureModelParts(o: AttentionBenchOptions, cacheDir: string): Promise<ModelParts> {
-  const { Engine } = await import('./engine.js');
-  const { SyntheticSource } = await import('./checkpoint/synthetic.js');
+  const { Engine } = await import('../runner/engine/engine.js');
+  const { SyntheticSource } = await import('../runner/engine/checkpoint/synthetic.js');
   const log = o.log ?? (() => undefined);
   const c = o.chunk;
   const source = new SyntheticSource(o.spec, { seed: 'bench', dtype: 'F16', mode: 'fast', scale: 0.02 });
