@@ -50,9 +50,9 @@ async function load(request: LoadRequest): Promise<void> {
   const started = performance.now();
   const profile = runtimeProfile(request.device);
   // The cache outputs stay in device buffers between runs (WebGPU).
-  const webgpu = profile.deviceResidentCache;
+  const deviceCache = profile.deviceResidentCache;
   const preferred: Record<string, 'cpu' | 'gpu-buffer'> = {};
-  if (webgpu) {
+  if (deviceCache) {
     for (let layer = 0; layer < request.numLayers; layer++) {
       preferred[GRAPH_IO.presentKey(layer)] = 'gpu-buffer';
       preferred[GRAPH_IO.presentValue(layer)] = 'gpu-buffer';
@@ -66,7 +66,7 @@ async function load(request: LoadRequest): Promise<void> {
     // transformer also folds Cast of an initializer; checked with optimizedModelFilePath).
     graphOptimizationLevel: runtimeCasts ? 'extended' : 'all',
     logSeverityLevel: request.logSeverityLevel ?? 3,
-    ...(webgpu ? { preferredOutputLocation: preferred } : {}),
+    ...(deviceCache ? { preferredOutputLocation: preferred } : {}),
     ...(request.intraOpThreads ? { intraOpNumThreads: request.intraOpThreads } : {}),
     ...(request.profilePrefix ? { enableProfiling: true, profileFilePrefix: request.profilePrefix } : {}),
     ...(request.disableCpuFallback || runtimeCasts
@@ -92,7 +92,7 @@ async function load(request: LoadRequest): Promise<void> {
   const decodeOptions = optionsFor(runtime && fold === 'none');
   // Each session's own state outputs stay on the GPU too (a name the session lacks is an error).
   const withStatesOf = (base: ort.InferenceSession.SessionOptions, specs: AttentionStateSpec[] | undefined): ort.InferenceSession.SessionOptions =>
-    webgpu && specs?.length ? { ...base, preferredOutputLocation: { ...preferred, ...Object.fromEntries(specs.map((s) => [s.output, 'gpu-buffer' as const])) } } : base;
+    deviceCache && specs?.length ? { ...base, preferredOutputLocation: { ...preferred, ...Object.fromEntries(specs.map((s) => [s.output, 'gpu-buffer' as const])) } } : base;
   const withStates = (specs: AttentionStateSpec[] | undefined): ort.InferenceSession.SessionOptions => withStatesOf(options, specs);
   if (request.prefillStages?.length) {
     // Each stage's preferred output locations name its own outputs only.
@@ -102,7 +102,7 @@ async function load(request: LoadRequest): Promise<void> {
       const own: Record<string, 'cpu' | 'gpu-buffer'> = { [last ? GRAPH_IO.logits : GRAPH_IO.hiddenOut]: last ? 'cpu' : 'gpu-buffer' };
       for (let layer = stage.from; layer < stage.to; layer++) own[GRAPH_IO.presentKey(layer)] = own[GRAPH_IO.presentValue(layer)] = 'gpu-buffer';
       for (const s of stage.states) own[s.output] = 'gpu-buffer';
-      prefillStages.push(await ort.InferenceSession.create(stage.modelFile, webgpu ? { ...options, preferredOutputLocation: own } : options));
+      prefillStages.push(await ort.InferenceSession.create(stage.modelFile, deviceCache ? { ...options, preferredOutputLocation: own } : options));
     }
     session = prefillStages[0]!;
   } else {
@@ -115,7 +115,7 @@ async function load(request: LoadRequest): Promise<void> {
     const layout = decodeSession.inputNames.includes(FROZEN_IO.key(0)) ? ('rows' as const) : ('transposed' as const);
     const shape = { numLayers: request.numLayers, numKvHeads: request.numKvHeads, headDim: request.headDim, valueType: request.precision === 'fp16' ? ('float16' as const) : ('float' as const), layout };
     const cacheOptions = { ...options, enableProfiling: false };
-    if (webgpu) {
+    if (deviceCache) {
       const all: Record<string, 'gpu-buffer'> = {};
       for (let l = 0; l < request.numLayers; l++) for (const name of [CACHE_OUT.keyT(l), CACHE_OUT.value(l), CACHE_OUT.tailKey(l), CACHE_OUT.tailValue(l)]) all[name] = 'gpu-buffer';
       cacheOptions.preferredOutputLocation = all;
@@ -124,7 +124,7 @@ async function load(request: LoadRequest): Promise<void> {
     mergeSession = await ort.InferenceSession.create(mergeGraph(shape), cacheOptions);
     if (decodeSession.inputNames.includes(STREAMING_IO.windowStart)) {
       const windowOptions = { ...cacheOptions };
-      if (webgpu) {
+      if (deviceCache) {
         const tails: Record<string, 'gpu-buffer'> = {};
         for (let l = 0; l < request.numLayers; l++) for (const name of [CACHE_OUT.tailKey(l), CACHE_OUT.tailValue(l)]) tails[name] = 'gpu-buffer';
         windowOptions.preferredOutputLocation = tails;
@@ -136,7 +136,7 @@ async function load(request: LoadRequest): Promise<void> {
     const { numLayers, numKvHeads, headDim } = request;
     const valueType = request.precision === 'fp16' ? ('float16' as const) : ('float' as const);
     const compressOptions = { ...options, enableProfiling: false };
-    if (webgpu) {
+    if (deviceCache) {
       const all: Record<string, 'gpu-buffer'> = {};
       for (let l = 0; l < numLayers; l++) {
         for (const name of [SNAPKV_IO.key(l), SNAPKV_IO.value(l), SNAPKV_IO.kept(l)]) all[name] = 'gpu-buffer';
