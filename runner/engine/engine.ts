@@ -14,6 +14,7 @@ import { snapKvParams } from './attention/snapkv-io.js';
 import { DEFAULT_PREFILL_CHUNK, prefillChunkSetting } from './attention/registry.js';
 import { runtimeProfile, type GenerationForm, type RuntimeProfile } from './runtime/profile.js';
 import { DEFAULT_MLP_CHUNK } from './graph/generation-graph.js';
+import { loopDecodeMethod } from './attention/loop-decode.js';
 
 /** Options of `Engine.load`. */
 export interface EngineOptions {
@@ -246,7 +247,8 @@ export class Engine {
       throw new Error(`One-run generation (device ${options.device}) runs dense attention in one graph; ${what} is not available with it.`);
     };
     if (options.attention && options.attention.method !== 'dense') refuse(`prefill attention "${options.attention.method}"`);
-    if (options.decodeAttention && options.decodeAttention.method !== 'dense') refuse(`decode attention "${options.decodeAttention.method}"`);
+    const decode = options.decodeAttention && options.decodeAttention.method !== 'dense' ? options.decodeAttention : undefined;
+    if (decode) loopDecodeMethod(decode.method);
     if ((options.prefillStages ?? 1) > 1) refuse('prefillStages');
     const mlpChunk = options.chunkSize ?? DEFAULT_MLP_CHUNK;
     const graph = ensureGraph(
@@ -258,7 +260,7 @@ export class Engine {
         attention: { method: 'dense' },
         maxPositions: options.maxLength,
         prefillChunk: mlpChunk,
-        generation: options.stepLogits || options.allLogits ? { stepLogits: true } : {},
+        generation: { ...(options.stepLogits || options.allLogits ? { stepLogits: true } : {}), ...(decode ? { decode } : {}) },
         ...(options.headPrecision ? { headPrecision: options.headPrecision } : {}),
         ...(options.matmulPrecision ? { matmulPrecision: options.matmulPrecision } : {}),
       },

@@ -182,6 +182,7 @@ describe('one-run generation details', () => {
     const options = { device: 'cpu' as const, generation: 'one-run' as const, cacheDir: join(root, 'cache'), maxLength: 256 };
     await expect(Engine.load(dir, { ...options, attention: { method: 'a-shape' } })).rejects.toThrow('One-run generation (device cpu) runs dense attention in one graph; prefill attention "a-shape" is not available with it.');
     await expect(Engine.load(dir, { ...options, prefillStages: 2 })).rejects.toThrow('prefillStages is not available with it.');
+    await expect(Engine.load(dir, { ...options, decodeAttention: { method: 'no-such-method' } })).rejects.toThrow('Decode attention "no-such-method" does not run in the one-run generation graph yet; it runs dense');
     await expect(Engine.load(dir, { ...options, chunkSize: 100 })).rejects.toThrow("The one-run graph's MLP chunk must be a positive multiple of 256 tokens; got 100.");
     expect(readdirSync(join(root, 'cache')).some((name) => name.includes('.tmp-'))).toBe(false);
   });

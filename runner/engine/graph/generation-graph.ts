@@ -20,7 +20,7 @@
 // graph cache stores them once for both forms.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GraphBuilder, float, graph, int, ints, type Dim } from '../onnx/graph-builder.js';
+import { GraphBuilder, float, graph, int, type Dim } from '../onnx/graph-builder.js';
 import { encodeModel, type OnnxElementType } from '../onnx/proto.js';
 import type { ModelSpec } from '../checkpoint/config.js';
 import type { WeightSource } from '../checkpoint/checkpoint.js';
@@ -28,12 +28,13 @@ import { attentionMethod } from '../attention/registry.js';
 import type { AttentionContext } from '../attention/types.js';
 import { stateSpec, type AttentionStateSpec } from '../attention/quest-state.js';
 import { statCollector } from '../attention/stats.js';
+import { LOOP_BLOCK, loopDecodeMethod, type LoopLayerState } from '../attention/loop-decode.js';
 import { WeightFileWriter } from './weight-file.js';
 import { DecoderEmitter, ropeTableInputs, scalarConstant, type ResidualStream } from './decoder.js';
 import type { BuiltGraph, GraphSettings } from './model-graph.js';
 
 /** Padding granularity of the prompt (tokens): the decode steps' P V runs over blocks of this size. */
-export const GENERATION_BLOCK = 256;
+export const GENERATION_BLOCK = LOOP_BLOCK;
 
 /** Rows of an MLP chunk by default (tokens; a multiple of GENERATION_BLOCK). */
 export const DEFAULT_MLP_CHUNK = 4096;
@@ -106,67 +107,6 @@ export function mlpChunkOf(settings: Pick<GraphSettings, 'prefillChunk'>): numbe
   return chunk;
 }
 
-/** Values of the one-run graph's outer scope that every decode step reads. */
-interface DecodeScope {
-  frozenKey: string[];
-  /** Frozen values as blocks `[1, kv, Pp / 256, 256, d]` (a view of the prompt cache). */
-  frozenValueBlocks: string[];
-  cacheBias: string;
-  paddedLength: string;
-  cosCache: string;
-  sinCache: string;
-}
-
-/**
- * Decode attention of one step over the frozen prompt cache plus the carried tail (with the new
- * token appended): scores over both parts in one softmax (float32), P V over the prompt in 256-token
- * blocks (a batch of small products, then a sum: one product reduced over 128k keys leaves the GPU
- * idle) and over the tail. The prompt cache is read, never copied.
- *
- *   q, k (RotaryEmbedding at the position) --> k, v appended to the tails (carried outputs)
- *   [q Kp^T / sqrt(d) + cache_bias , q Kt^T / sqrt(d)] --Softmax--> [Pp | tail]
- *   Pp part [1,kv,g,nb,256] --Transpose--> [1,kv,nb,g,256] x Vp blocks --ReduceSum over nb-->
- *   + tail part x Vt --> [1, 1, heads * d]
- */
-function decodeAttention(
-  body: GraphBuilder,
-  spec: ModelSpec,
-  layer: number,
-  p: { query: string; key: string; value: string },
-  scope: DecodeScope,
-  positions: string,
-  tails: { key: string; value: string },
-  valueType: OnnxElementType,
-): { attended: string; tailKey: string; tailValue: string } {
-  const kv = spec.numKvHeads;
-  const d = spec.headDim;
-  const group = spec.numHeads / kv;
-  const fp16 = valueType === 'float16';
-  const rotate = (x: string, heads: number): string =>
-    body.op('RotaryEmbedding', [x, positions, scope.cosCache, scope.sinCache], { interleaved: int(0), num_heads: int(heads) }, 'com.microsoft');
-  const q = body.op('Reshape', [rotate(p.query, spec.numHeads), body.int64([1, kv, group, d])]);
-  const kNew = body.op('Reshape', [rotate(p.key, kv), body.int64([1, kv, 1, d])]);
-  const vNew = body.op('Reshape', [p.value, body.int64([1, kv, 1, d])]);
-  const tailKey = body.op('Concat', [tails.key, kNew], { axis: int(2) });
-  const tailValue = body.op('Concat', [tails.value, vNew], { axis: int(2) });
-  const scale = float(1 / Math.sqrt(d));
-  const scores = (keys: string): string => {
-    const s = body.op('FusedMatMul', [q, keys], { alpha: scale, transA: int(0), transB: int(1) }, 'com.microsoft');
-    return fp16 ? body.op('Cast', [s], { to: int(1) }) : s;
-  };
-  const prompt = body.op('Add', [scores(scope.frozenKey[layer]!), scope.cacheBias]);
-  const probs = body.op('Softmax', [body.op('Concat', [prompt, scores(tailKey)], { axis: int(-1) })], { axis: int(-1) });
-  const back = (x: string): string => (fp16 ? body.op('Cast', [x], { to: int(10) }) : x);
-  const axis = body.int64([-1]);
-  const promptProbs = back(body.op('Slice', [probs, body.int64([0]), scope.paddedLength, axis]));
-  const tailProbs = back(body.op('Slice', [probs, scope.paddedLength, body.int64([Number.MAX_SAFE_INTEGER]), axis]));
-  const blocked = body.op('Transpose', [body.op('Reshape', [promptProbs, body.int64([1, kv, group, -1, GENERATION_BLOCK])])], { perm: ints([0, 1, 3, 2, 4]) });
-  const fromPrompt = body.op('ReduceSum', [body.op('MatMul', [blocked, scope.frozenValueBlocks[layer]!]), body.int64([2])], { keepdims: int(0) });
-  const fromTail = body.op('MatMul', [tailProbs, tailValue]);
-  const attended = body.op('Reshape', [body.op('Add', [fromPrompt, fromTail]), body.int64([1, 1, spec.numHeads * d])]);
-  return { attended, tailKey, tailValue };
-}
-
 /**
  * Writes the one-run generation graph (`model.onnx`, `weights.bin`, `tables.bin`) into `dir`.
  * @throws Error for a prefill method the one-run graph can't serve, or a missing tensor.
@@ -176,6 +116,8 @@ export function buildGenerationGraph(spec: ModelSpec, source: WeightSource, sett
   const io = GENERATION_IO;
   const method = attentionMethod(settings.attention.method);
   if (method.id !== 'dense') throw new Error(`The one-run generation graph runs dense prefill attention only; got "${method.id}".`);
+  const decodeMethod = loopDecodeMethod(settings.generation?.decode?.method ?? 'dense');
+  const decodeParams = settings.generation?.decode?.params ?? {};
   if (settings.layers) throw new Error('The one-run generation graph has no prefill stages (it keeps every layer in one run).');
   const ot: OnnxElementType = settings.precision === 'fp16' ? 'float16' : 'float';
   const kv = spec.numKvHeads;
@@ -218,8 +160,17 @@ export function buildGenerationGraph(spec: ModelSpec, source: WeightSource, sett
       return g.op('Reshape', [scanned!, g.int64([1, -1, spec.hiddenSize])]);
     };
     const stream: ResidualStream = { residual: decoder.embed(g, inputIds), pendingAdd: null };
-    const frozenKey: string[] = [];
-    const frozenValueBlocks: string[] = [];
+    const sharedInput = (name: string, type: OnnxElementType, dims: readonly Dim[]): string => {
+      let declared = shared.get(name);
+      if (!declared) {
+        shared.set(name, (declared = g.input(name, type, dims)));
+        const state = stateSpec(name, type, dims);
+        if (state) states.push(state);
+      }
+      return declared;
+    };
+    // What each layer's decode steps read, prepared from its prompt cache by the decode method.
+    const decodeStates: LoopLayerState[] = [];
     for (let layer = 0; layer < spec.numLayers; layer++) {
       decoder.layer(g, layer, stream, ({ query, key, value }) => {
         const context: AttentionContext = {
@@ -241,21 +192,29 @@ export function buildGenerationGraph(spec: ModelSpec, source: WeightSource, sett
           positionIds: () => (positionIds ??= g.input(io.positionIds, 'int64', [1, 'padded'])),
           scalar,
           valueType: ot,
-          sharedInput: (name: string, type: OnnxElementType, dims: readonly Dim[]) => {
-            let declared = shared.get(name);
-            if (!declared) {
-              shared.set(name, (declared = g.input(name, type, dims)));
-              const state = stateSpec(name, type, dims);
-              if (state) states.push(state);
-            }
-            return declared;
-          },
+          sharedInput,
           layerInput: (name: string, type: OnnxElementType, dims: readonly Dim[]) => g.input(name, type, dims),
           report: stats.report,
         };
         const attended = method.build(context);
-        frozenKey.push(context.presentKey);
-        frozenValueBlocks.push(g.op('Reshape', [context.presentValue, g.int64([1, kv, -1, GENERATION_BLOCK, d])]));
+        decodeStates.push(
+          decodeMethod.prepare({
+            graph: g,
+            spec,
+            layer,
+            promptKey: context.presentKey,
+            promptValue: context.presentValue,
+            promptQuery: query,
+            promptLength,
+            paddedLength,
+            cacheBias,
+            cosCache,
+            sinCache,
+            valueType: ot,
+            params: decodeParams,
+            budgetInput: (name) => sharedInput(name, 'int64', []),
+          }),
+        );
         return attended;
       }, chunkedMlp(layer));
     }
@@ -290,14 +249,19 @@ export function buildGenerationGraph(spec: ModelSpec, source: WeightSource, sett
       value: body.input(body.unique(`tail_value_${layer}`), ot, [1, kv, 'tail', d]),
     }));
     const position = body.op('Reshape', [body.op('Add', [promptLength, iteration]), body.int64([1, 1])]);
-    const scope: DecodeScope = { frozenKey, frozenValueBlocks, cacheBias, paddedLength, cosCache, sinCache };
+    const newPosition = body.op('Reshape', [position, body.int64([1])]);
     const step: ResidualStream = { residual: decoder.embed(body, body.op('Reshape', [tokenIn, body.int64([1, 1])])), pendingAdd: null };
     const tailsOut: { key: string; value: string }[] = [];
     for (let layer = 0; layer < spec.numLayers; layer++) {
       decoder.layer(body, layer, step, (p) => {
-        const out = decodeAttention(body, spec, layer, p, scope, position, tailsIn[layer]!, ot);
-        tailsOut.push({ key: out.tailKey, value: out.tailValue });
-        return out.attended;
+        // RoPE at the new position; the new key and value join the carried tail.
+        const rotate = (x: string, heads: number): string => body.op('RotaryEmbedding', [x, position, cosCache, sinCache], { interleaved: int(0), num_heads: int(heads) }, 'com.microsoft');
+        const query = body.op('Reshape', [rotate(p.query, spec.numHeads), body.int64([1, kv, spec.numHeads / kv, d])]);
+        const tailKey = body.op('Concat', [tailsIn[layer]!.key, body.op('Reshape', [rotate(p.key, kv), body.int64([1, kv, 1, d])])], { axis: int(2) });
+        const tailValue = body.op('Concat', [tailsIn[layer]!.value, body.op('Reshape', [p.value, body.int64([1, kv, 1, d])])], { axis: int(2) });
+        tailsOut.push({ key: tailKey, value: tailValue });
+        const attended = decodeMethod.attend({ graph: body, spec, layer, query, tailKey, tailValue, position: newPosition, iteration, state: decodeStates[layer]!, valueType: ot, params: decodeParams });
+        return body.op('Reshape', [attended, body.int64([1, 1, spec.numHeads * d])]);
       });
     }
     const stepRowLogits = decoder.head(body, decoder.finalNorm(body, step));
@@ -326,7 +290,7 @@ export function buildGenerationGraph(spec: ModelSpec, source: WeightSource, sett
     }
     stats.finish();
     const modelFile = join(dir, 'model.onnx');
-    writeFileSync(modelFile, encodeModel(g.toModel({ attention: settings.attention.method, precision: settings.precision, matmul_precision: decoder.fp32Matmul ? 'fp32' : settings.precision, generation: 'one-run' })));
+    writeFileSync(modelFile, encodeModel(g.toModel({ attention: settings.attention.method, decode_attention: decodeMethod.id, precision: settings.precision, matmul_precision: decoder.fp32Matmul ? 'fp32' : settings.precision, generation: 'one-run' })));
     return {
       modelFile,
       weightsFile: writer.path,

@@ -62,8 +62,9 @@ export interface GraphSettings {
    * A one-run generation graph (graph/generation-graph.ts) instead of the stepwise one: prefill and
    * greedy decoding in one session run. `stepLogits` adds the logits of every generated token
    * (`step_logits`), for checks against a reference; `logits: 'all'` also those of every prompt position.
+   * `decode` is the Loop's decode method (attention/loop-decode.ts; default dense).
    */
-  generation?: { stepLogits?: boolean };
+  generation?: { stepLogits?: boolean; decode?: { method: string; params?: Record<string, unknown> } };
 }
 
 /** Whether a graph casts its fp16 weights at run time (its session must not constant-fold them). */
