@@ -20,7 +20,7 @@
 // graph cache stores them once for both forms.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GraphBuilder, float, graph, int, type Dim } from '../onnx/graph-builder.js';
+import { GraphBuilder, graph, int, type Dim } from '../onnx/graph-builder.js';
 import { encodeModel, type OnnxElementType } from '../onnx/proto.js';
 import type { ModelSpec } from '../checkpoint/config.js';
 import type { WeightSource } from '../checkpoint/checkpoint.js';
