@@ -77,7 +77,7 @@ export const installCommand: CommandModule<object, InstallArgs> = {
       progress.stop();
     }
     clearDeviceProbeCache();
-    const cuda = args.check ? await probeCuda(systemHost()) : undefined;
+    const cuda = args.check ? await probeCuda(systemHost(), { always: true }) : undefined;
     if (args.json) {
       process.stdout.write(`${JSON.stringify({ ...result, ...(cuda ? { cuda: { usable: cuda.usable, reason: cuda.reason, problems: cuda.problems } } : {}) }, null, 2)}\n`);
       return;
@@ -86,7 +86,11 @@ export const installCommand: CommandModule<object, InstallArgs> = {
     const verb = result.status === 'already-installed' ? 'already installed' : result.replaced.length ? 'installed (replacing the files there)' : 'installed';
     process.stdout.write(`CUDA provider ${verb}: onnxruntime ${r.onnxruntimeVersion} from ${r.package}@${r.version}, GPU code for ${r.archs.join(', ') || 'no architecture'}, in ${result.binDir}\n`);
     if (cuda) {
-      process.stdout.write(cuda.usable ? `CUDA is usable: ${cuda.reason}\n` : `CUDA is not usable yet: ${cuda.reason}\n${cuda.problems.find((p) => p.fix) ? `  fix: ${cuda.problems.find((p) => p.fix)!.fix}\n` : ''}  (longweave engine doctor explains)\n`);
+      if (cuda.usable) process.stdout.write(`CUDA is usable: ${cuda.reason}\n`);
+      else {
+        const lines = ['CUDA is not usable yet:', ...cuda.problems.flatMap((p) => [`  - ${p.reason}`, ...(p.fix ? [`    fix: ${p.fix}`] : [])]), '  (longweave engine doctor says more)'];
+        process.stdout.write(`${lines.join('\n')}\n`);
+      }
     }
   },
 };

@@ -144,6 +144,54 @@ export function checkProviderVersion(file: string, coreVersion: string, force = 
   return scan.version;
 }
 
+/** A provider package on disk, found from `--from` or fetched. */
+export interface ProviderPackage {
+  /** The folder holding the provider libraries. */
+  libraryDir: string;
+  /** Package name and version ("unknown" for a bare folder). */
+  name: string;
+  version: string;
+  /** Where it came from: a tarball URL, a .tgz path or a folder. */
+  source: string;
+}
+
+/**
+ * Finds the provider libraries in `from` (a .tgz, unpacked into `work`, or a folder), or fetches
+ * the registry package into `work` when `from` is not given.
+ * @throws Error when `from` is missing or holds no provider, or the download fails.
+ * @example const pkg = await obtainProviderPackage({ from: 'provider.tgz' }, workDir)
+ */
+export async function obtainProviderPackage(options: Pick<InstallOptions, 'from' | 'fetchTarball' | 'onProgress' | 'log'>, work: string): Promise<ProviderPackage> {
+  const log = options.log ?? (() => undefined);
+  let root: string;
+  let source: string;
+  if (options.from) {
+    const from = resolve(options.from);
+    if (!existsSync(from)) throw new Error(`--from ${from}: no such file or folder.`);
+    if (statSync(from).isDirectory()) {
+      root = from;
+    } else if (/\.(tgz|tar\.gz)$/.test(from)) {
+      root = await unpack(from, work);
+    } else {
+      throw new Error(`--from ${from}: give the provider package's .tgz (as npm pack writes it) or a folder.`);
+    }
+    source = from;
+  } else {
+    const fetch = options.fetchTarball ?? ((dir: string, onProgress?: DownloadProgress) => fetchPackageTarball(CUDA_PROVIDER_PACKAGE.name, CUDA_PROVIDER_PACKAGE.version, dir, { log, ...(onProgress ? { onProgress } : {}) }));
+    const fetched = await fetch(work, options.onProgress);
+    log(`unpacking ${basename(fetched.file)}`);
+    root = await unpack(fetched.file, work);
+    source = fetched.source;
+  }
+  const libraryDir = findLibraryDir(root);
+  if (!libraryDir) throw new Error(`${source} holds no ${CUDA_PROVIDER_LIBRARY} (looked in it, ${CUDA_PROVIDER_PACKAGE.libraryDir} and package/${CUDA_PROVIDER_PACKAGE.libraryDir}).`);
+  for (const file of PROVIDER_LIBRARIES) {
+    if (!existsSync(join(libraryDir, file))) throw new Error(`${libraryDir} has ${CUDA_PROVIDER_LIBRARY} but no ${file}; the provider needs both.`);
+  }
+  const identity = packageIdentity(libraryDir, root);
+  return { libraryDir, name: identity.name, version: identity.version, source };
+}
+
 /**
  * Installs the CUDA provider next to onnxruntime-node's core library (see the file's header).
  * @throws ProviderVersionError when the provider's onnxruntime version differs from onnxruntime-node's;
@@ -160,38 +208,13 @@ export async function installCudaProvider(options: InstallOptions = {}): Promise
   if (!existsSync(join(target.binDir, CORE_LIBRARY))) {
     throw new Error(`onnxruntime-node ${target.version} has no ${CORE_LIBRARY} in ${target.binDir}; reinstall onnxruntime-node (npm ci).`);
   }
-  const log = options.log ?? (() => undefined);
   const work = mkdtempSync(join(tmpdir(), 'longweave-cuda-'));
   // Staged in the target folder itself, so renames are atomic (one file system).
   const stage = join(target.binDir, `.longweave-install-${process.pid}`);
   try {
-    let root: string;
-    let source: string;
-    if (options.from) {
-      const from = resolve(options.from);
-      if (!existsSync(from)) throw new Error(`--from ${from}: no such file or folder.`);
-      if (statSync(from).isDirectory()) {
-        root = from;
-      } else if (/\.(tgz|tar\.gz)$/.test(from)) {
-        root = await unpack(from, work);
-      } else {
-        throw new Error(`--from ${from}: give the provider package's .tgz (as npm pack writes it) or a folder.`);
-      }
-      source = from;
-    } else {
-      const fetch = options.fetchTarball ?? ((dir: string, onProgress?: DownloadProgress) => fetchPackageTarball(CUDA_PROVIDER_PACKAGE.name, CUDA_PROVIDER_PACKAGE.version, dir, { log, ...(onProgress ? { onProgress } : {}) }));
-      const fetched = await fetch(work, options.onProgress);
-      log(`unpacking ${basename(fetched.file)}`);
-      root = await unpack(fetched.file, work);
-      source = fetched.source;
-    }
-    const libraryDir = findLibraryDir(root);
-    if (!libraryDir) throw new Error(`${source} holds no ${CUDA_PROVIDER_LIBRARY} (looked in it, ${CUDA_PROVIDER_PACKAGE.libraryDir} and package/${CUDA_PROVIDER_PACKAGE.libraryDir}).`);
-    for (const file of PROVIDER_LIBRARIES) {
-      if (!existsSync(join(libraryDir, file))) throw new Error(`${libraryDir} has ${CUDA_PROVIDER_LIBRARY} but no ${file}; the provider needs both.`);
-    }
+    const pkg = await obtainProviderPackage(options, work);
+    const { libraryDir } = pkg;
     const onnxruntimeVersion = checkProviderVersion(join(libraryDir, CUDA_PROVIDER_LIBRARY), target.version, options.force);
-    const identity = packageIdentity(libraryDir, root);
     const files: ProviderRecord['files'] = {};
     for (const file of PROVIDER_LIBRARIES) {
       const path = join(libraryDir, file);
@@ -223,10 +246,10 @@ export async function installCudaProvider(options: InstallOptions = {}): Promise
     }
     for (const file of PROVIDER_LIBRARIES) copyFileSync(join(libraryDir, file), join(stage, file));
     const record: ProviderRecord = {
-      package: identity.name,
-      version: identity.version,
+      package: pkg.name,
+      version: pkg.version,
       onnxruntimeVersion,
-      source,
+      source: pkg.source,
       installedAt: new Date().toISOString(),
       archs,
       files,

@@ -7,6 +7,7 @@
 // (cuBLAS on CUDA).
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { GraphBuilder } from '../onnx/graph-builder.js';
 import { encodeModel } from '../onnx/proto.js';
 
@@ -32,6 +33,8 @@ export interface SmokeOptions {
   /** The child's environment (for CUDA: `cudaWorkerEnv(...)`). */
   env?: NodeJS.ProcessEnv;
   timeoutMs?: number;
+  /** The module the child loads as onnxruntime-node (default: the one this package resolves; tests use stand-ins). */
+  entry?: string;
 }
 
 // Inputs and the expected outputs: sum = a + b, product = A·B.
@@ -77,6 +80,9 @@ const feeds = JSON.parse(inputs);
 });
 `;
 
+// Lines that explain a failure: onnxruntime's errors and warnings, the loader's, C++'s and Dawn's.
+const EXPLAINING = /\[E:onnxruntime|\[W:onnxruntime|Failed to|Couldn't|cannot open|undefined symbol|error while loading|terminate called|what\(\):|Assertion|Check failed|CUDA failure|CUDA error/i;
+
 // eslint-disable-next-line no-control-regex
 const ANSI = /\x1b\[[0-9;]*m/g;
 
@@ -89,7 +95,7 @@ export function logLines(stderr: string): string[] {
     .replace(ANSI, '')
     .split('\n')
     .map((l) => l.trim())
-    .filter((l) => /\[E:onnxruntime|\[W:onnxruntime|Failed to|Couldn't|cannot open|error|abort|terminate/i.test(l))
+    .filter((l) => EXPLAINING.test(l))
     .slice(-8);
 }
 
@@ -120,12 +126,13 @@ export function explainFailure(error: string | undefined, log: readonly string[]
  * @example await smokeTest('cuda', { env: cudaWorkerEnv(dirs) }) // { ok: false, error: 'libonnxruntime_providers_cuda.so did not load: libcublasLt.so.13: ...' }
  */
 export function smokeTest(runtime: Runtime, options: SmokeOptions = {}): Promise<SmokeResult> {
-  const entry = createRequire(import.meta.url).resolve('onnxruntime-node');
+  const entry = options.entry ?? createRequire(import.meta.url).resolve('onnxruntime-node');
   const model = Buffer.from(smokeModel()).toString('base64');
   const inputs = JSON.stringify({ a: A, b: B, m: M, n: N });
   const started = performance.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['-e', CHILD, entry, runtime, model, inputs], { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // In the temporary folder: a native abort that dumps core leaves nothing in the user's folder.
+    const child = spawn(process.execPath, ['-e', CHILD, entry, runtime, model, inputs], { cwd: tmpdir(), env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let timedOut = false;
