@@ -56,7 +56,7 @@ describe('parts-split.sh / parts-join.sh', () => {
 
     const second = call('call2', out, ['provider.tar.xz.part-02-of-03']);
     const corrupt = readFileSync(join(second, 'provider.tar.xz.part-02-of-03'));
-    corrupt[1000] ^= 0xff;
+    corrupt[1000] = corrupt[1000]! ^ 0xff;
     writeFileSync(join(second, 'provider.tar.xz.part-02-of-03'), corrupt);
     const refused = bash('parts-join.sh', ['--store', store, second]);
     expect(refused.status).toBe(1);
