@@ -7,6 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { discoverGpus } from '../../pool/devices.js';
 import { readProviderRecord, type ProviderRecord } from './cuda-install.js';
+import { CUDA13_PROVIDER_NEEDS } from './cuda-env.js';
 import { cudaDependencies, cudaLibraries, cudaWorkerEnv, type LibrarySearch } from './cuda-libraries.js';
 import { readDynamic } from './elf.js';
 import { archName, cubinRunsOn } from './fatbin.js';
@@ -15,9 +16,6 @@ import { describeGpu, nvidiaStatus, type NvidiaStatus } from './nvidia-gpu.js';
 import { CUDA_PROVIDER_LIBRARY, CUDA_PROVIDER_PACKAGE, INSTALL_COMMAND, PROVIDER_LIBRARIES, type OnnxruntimeLocation } from './onnxruntime-location.js';
 import { providerOrtVersion } from './ort-version.js';
 import { smokeTest, type Runtime, type SmokeOptions, type SmokeResult } from './session-smoke.js';
-
-/** The CUDA libraries the registry provider (onnxruntime 1.29.0 for CUDA 13) needs; read from the installed provider when there is one. */
-export const CUDA13_PROVIDER_NEEDS = ['libcublasLt.so.13', 'libcublas.so.13', 'libcurand.so.10', 'libcudart.so.13', 'libcuda.so.1'];
 
 /** A reason a runtime is not usable, and what fixes it. */
 export interface Problem {

@@ -43,14 +43,17 @@ export class DeviceUnavailableError extends Error {
   }
 }
 
-const cache = new Map<string, Promise<Availability>>();
+// Per host (systemHost() is one object per process), per runtime.
+let cache = new WeakMap<Host, Map<Runtime, Promise<Availability>>>();
 
-function cached(key: string, probe: () => Promise<Availability>): () => Promise<Availability> {
+function cached(host: Host, runtime: Runtime, probe: () => Promise<Availability>): () => Promise<Availability> {
   return () => {
-    let hit = cache.get(key);
+    const byRuntime = cache.get(host) ?? new Map<Runtime, Promise<Availability>>();
+    cache.set(host, byRuntime);
+    let hit = byRuntime.get(runtime);
     if (!hit) {
       hit = probe();
-      cache.set(key, hit);
+      byRuntime.set(runtime, hit);
     }
     return hit;
   };
@@ -58,7 +61,7 @@ function cached(key: string, probe: () => Promise<Availability>): () => Promise<
 
 /** Forgets the probes' cached answers (after `engine install cuda` in the same process, and in tests). */
 export function clearDeviceProbeCache(): void {
-  cache.clear();
+  cache = new WeakMap();
 }
 
 const fromVerdict = (v: RuntimeVerdict): Availability => ({ usable: v.usable, reason: v.reason, problems: v.problems });
@@ -69,8 +72,8 @@ const fromVerdict = (v: RuntimeVerdict): Availability => ({ usable: v.usable, re
  */
 export function hostProbes(host: Host = systemHost()): DeviceProbes {
   return {
-    cuda: cached('cuda', async () => fromVerdict(await probeCuda(host))),
-    webgpu: cached('webgpu', async () => fromVerdict(await probeWebgpu(host))),
+    cuda: cached(host, 'cuda', async () => fromVerdict(await probeCuda(host))),
+    webgpu: cached(host, 'webgpu', async () => fromVerdict(await probeWebgpu(host))),
   };
 }
 

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { cudaEngineEnv, cudaLibraryDirs, cudaProviderNeeds } from '../../../runner/engine/runtime/cuda-env.js';
 import { cudaLibraries, cudaWorkerEnv, pythonSitePackages } from '../../../runner/engine/runtime/cuda-libraries.js';
 import { checkCuda, checkWebgpu, formatDoctor, probeCuda, runDoctor, type SmokeRunner } from '../../../runner/engine/runtime/doctor.js';
 import { parseLdconfig, type CommandOutput, type Host, type LdconfigEntry } from '../../../runner/engine/runtime/host.js';
@@ -106,6 +107,22 @@ describe('CUDA checks', () => {
     expect(verdict).toMatchObject({ usable: true, reason: 'NVIDIA H100 80GB HBM3 (sm_90), driver 580.159.04, CUDA provider onnxruntime 1.29.0', problems: [] });
     expect(seen).toHaveLength(1);
     expect(seen[0]!.env).toMatchObject({ VIRTUAL_ENV: venv, LD_LIBRARY_PATH: `${wheels}:${join(cudaHome, 'lib64')}:/opt/user/lib`, ORT_CUDA_TUNABLE_OP_ENABLE: '1' });
+  });
+
+  it('gives the CUDA worker the folders of the libraries the installed provider itself needs', () => {
+    const host = fakeHost();
+    expect(cudaProviderNeeds(host)).toEqual(CUDA13);
+    // A CUDA 12 build (onnxruntime-node's own download) names other sonames.
+    touch(join(host.dir, 'ort', 'bin', 'libonnxruntime_providers_cuda.so'), fakeElf({ needed: ['libcublas.so.12', 'libcudart.so.12', 'libcudnn.so.9', 'libstdc++.so.6', 'libm.so.6', 'ld-linux-x86-64.so.2'] }));
+    expect(cudaProviderNeeds(host)).toEqual(['libcublas.so.12', 'libcudart.so.12', 'libcudnn.so.9']);
+    const cu12 = join(host.dir, 'usr', 'local', 'cuda-12.8', 'lib64');
+    touch(join(cu12, 'libcublas.so.12'));
+    touch(join(cu12, 'libcudart.so.12'));
+    const cudnn = join(root, `site-${counter}`, 'nvidia', 'cudnn', 'lib');
+    touch(join(cudnn, 'libcudnn.so.9'));
+    const withPython = { ...host, pythonSitePackages: () => [join(root, `site-${counter}`)] };
+    expect(cudaLibraryDirs(withPython)).toEqual([cu12, cudnn]);
+    expect(cudaEngineEnv({ HOME: '/h' }, withPython)).toEqual({ HOME: '/h', LD_LIBRARY_PATH: `${cu12}:${cudnn}`, ORT_CUDA_TUNABLE_OP_ENABLE: '1' });
   });
 
   it('reports the loader\'s words when the smoke session fails, and runs no session when static checks fail (unless asked)', async () => {
