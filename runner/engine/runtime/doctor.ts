@@ -128,6 +128,11 @@ export function checkCuda(host: Host): CudaCheck {
     } else if (provider.onnxruntimeVersion !== provider.coreVersion) {
       problems.push({ reason: `the CUDA provider is onnxruntime ${provider.onnxruntimeVersion}, onnxruntime-node is ${provider.coreVersion}; they must be the same version`, fix: `${INSTALL_COMMAND} --force` });
     }
+    // A cheap integrity check against the install record (sizes; the sha256 is in the record for a full check).
+    const changed = provider.files.filter((f) => f.present && provider!.record?.files[f.name] && provider!.record.files[f.name]!.bytes !== f.bytes);
+    if (changed.length) {
+      problems.push({ reason: `${changed.map((f) => `${f.name} is ${f.bytes} bytes, the install record says ${provider!.record!.files[f.name]!.bytes}`).join('; ')}: changed since it was installed`, fix: `${INSTALL_COMMAND} --force` });
+    }
   }
   if (!nvidia.gpus.length) problems.push({ reason: nvidia.problem ?? 'no NVIDIA GPU' });
   const archs = provider?.record?.archs;

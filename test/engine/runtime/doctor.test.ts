@@ -32,10 +32,13 @@ function fakeHost(options: { env?: NodeJS.ProcessEnv; ldconfig?: LdconfigEntry[]
   const binDir = join(dir, 'ort', 'bin');
   touch(join(binDir, 'libonnxruntime.so.1'), fakeElf());
   if (options.provider) {
-    touch(join(binDir, 'libonnxruntime_providers_cuda.so'), fakeElf({ needed: [...CUDA13, 'libstdc++.so.6', 'libc.so.6'], rodata: [options.provider.ortVersion ?? '1.29.0'], fatbin: fakeFatbin([[{ arch: 90, payload: Buffer.alloc(32, 1) }]]) }));
-    touch(join(binDir, 'libonnxruntime_providers_shared.so'), fakeElf());
+    const cuda = fakeElf({ needed: [...CUDA13, 'libstdc++.so.6', 'libc.so.6'], rodata: [options.provider.ortVersion ?? '1.29.0'], fatbin: fakeFatbin([[{ arch: 90, payload: Buffer.alloc(32, 1) }]]) });
+    const shared = fakeElf();
+    touch(join(binDir, 'libonnxruntime_providers_cuda.so'), cuda);
+    touch(join(binDir, 'libonnxruntime_providers_shared.so'), shared);
     if (options.provider.archs) {
-      touch(join(binDir, 'longweave-cuda-provider.json'), JSON.stringify({ package: 'p', version: '0.4.9', onnxruntimeVersion: '1.29.0', source: 's', installedAt: '', archs: options.provider.archs, files: { 'libonnxruntime_providers_cuda.so': { sha256: 'x', bytes: 1 }, 'libonnxruntime_providers_shared.so': { sha256: 'y', bytes: 1 } } }));
+      const files = { 'libonnxruntime_providers_cuda.so': { sha256: 'x', bytes: cuda.length }, 'libonnxruntime_providers_shared.so': { sha256: 'y', bytes: shared.length } };
+      touch(join(binDir, 'longweave-cuda-provider.json'), JSON.stringify({ package: 'p', version: '0.4.9', onnxruntimeVersion: '1.29.0', source: 's', installedAt: '', archs: options.provider.archs, files }));
     }
   }
   return {
@@ -140,7 +143,7 @@ describe('CUDA checks', () => {
     expect(always.problems.map((p) => p.reason.slice(0, 26))).toEqual(['no NVIDIA GPU: nvidia-smi ', 'missing libcublasLt.so.13 ', 'a CUDA session failed: lib']);
   });
 
-  it('names both versions of a mismatched provider, and a GPU that a reduced provider cannot run on', () => {
+  it('names both versions of a mismatched provider, a GPU that a reduced provider cannot run on, and files changed since install', () => {
     const mismatched = checkCuda(fakeHost({ smi: H100, provider: { ortVersion: '1.30.0' } }));
     expect(mismatched.problems[0]).toEqual({ reason: 'the CUDA provider is onnxruntime 1.30.0, onnxruntime-node is 1.29.0; they must be the same version', fix: 'npx longweave engine install cuda --force' });
     const a100: CommandOutput = { status: 0, stdout: '0, NVIDIA A100-SXM4-80GB, 00000000:07:00.0, 8.0, 570.86.15, 81920\n', stderr: '' };
@@ -149,6 +152,9 @@ describe('CUDA checks', () => {
       reason: 'the installed provider carries GPU code for sm_90 only (a reduced build); NVIDIA A100-SXM4-80GB (sm_80) needs sm_80',
       fix: 'npx longweave engine install cuda --force (the full provider)',
     });
+    const host = fakeHost({ smi: H100, provider: { archs: ['sm_90'] } });
+    writeFileSync(join(host.dir, 'ort', 'bin', 'libonnxruntime_providers_shared.so'), 'truncated');
+    expect(checkCuda(host).problems[0]!.reason).toBe(`libonnxruntime_providers_shared.so is 9 bytes, the install record says ${fakeElf().length}: changed since it was installed`);
     // An sm_89 GPU runs sm_86 cubins (same major, lower minor).
     const ada: CommandOutput = { status: 0, stdout: '0, NVIDIA L40S, 00000000:07:00.0, 8.9, 570.86.15, 46068\n', stderr: '' };
     expect(checkCuda(fakeHost({ smi: ada, provider: { archs: ['sm_80', 'sm_86'] } })).problems.filter((p) => p.reason.includes('reduced'))).toEqual([]);
