@@ -23,6 +23,7 @@ import { parameterCount } from '../runner/engine/checkpoint/config.js';
 import { SchemaError } from '../schemas/index.js';
 import { checkOutput, planJobs, writeDataset, type Manifest } from './dataset.js';
 import { CliError } from './errors.js';
+import { DEVICE_CHOICES, type DeviceRequest } from '../runner/engine/runtime/profile.js';
 import { createProgress } from './progress.js';
 
 interface DemoArgs {
@@ -36,6 +37,8 @@ interface DemoArgs {
   attention: string;
   'decode-attention': string;
   compression: string;
+  /** Where the engine runs (default auto). */
+  device?: DeviceRequest;
   progress: boolean;
   json: boolean;
 }
@@ -114,7 +117,7 @@ export async function runDemo(args: DemoArgs): Promise<DemoResult> {
     name: 'demo',
     description: `longweave demo: ${args.model} through the engine on the CPU, dense and sparse`,
     data,
-    models: [{ name, backend: 'engine', parameters: parameterCount(ckpt.spec), options: { path: args.model.startsWith('builtin:') ? args.model : ckpt.dir, device: 'cpu' } }],
+    models: [{ name, backend: 'engine', parameters: parameterCount(ckpt.spec), options: { path: args.model.startsWith('builtin:') ? args.model : ckpt.dir, device: args.device ?? 'auto' } }],
     attention,
   };
   let resolved;
@@ -151,6 +154,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       .option('attention', { type: 'string', default: 'a-shape', describe: `Prefill sparse method run beside dense (${PREFILL_METHOD_IDS.join(', ')}; dense: none)` })
       .option('decode-attention', { type: 'string', default: 'snapkv', describe: `Decode sparse method run beside dense (${DECODE_METHOD_IDS.join(', ')}; dense: none)` })
       .option('compression', { type: 'string', default: '2,5,10', describe: 'Compression ratios of the sparse methods' })
+      .option('device', { choices: DEVICE_CHOICES, default: 'auto' as const, describe: 'Where the engine runs: auto (CUDA where usable, else WebGPU, else the CPU), cpu, webgpu or cuda' })
       .option('progress', { type: 'boolean', default: true, describe: 'Progress on stderr (--no-progress to hide)' })
       .option('json', { type: 'boolean', default: false, describe: 'Print summary.json instead of the table' })
       .example('$0 demo', 'about 90 s on a 2-core CPU; then open runs/demo/run/report.html') as Argv<DemoArgs>,

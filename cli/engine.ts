@@ -8,6 +8,7 @@ import { Engine, withYarn } from '../runner/engine/engine.js';
 import { defaultCacheDir, listGraphCache, pruneGraphCache } from '../runner/engine/graph/graph-cache.js';
 import type { GraphSettings } from '../runner/engine/graph/model-graph.js';
 import { CliError } from './errors.js';
+import { DEVICE_CHOICES, type DeviceRequest } from '../runner/engine/runtime/profile.js';
 import { benchCommand } from './engine-bench.js';
 import { doctorCommand } from './engine-doctor.js';
 import { installCommand, uninstallCommand } from './engine-install.js';
@@ -22,7 +23,7 @@ interface InfoArgs {
 interface GenerateArgs {
   model: string;
   prompt: string;
-  device: 'cpu' | 'webgpu' | 'cuda';
+  device: DeviceRequest;
   'max-tokens': number;
   raw: boolean;
   yarn?: number;
@@ -113,7 +114,7 @@ const generateCommand: CommandModule<object, GenerateArgs> = {
     y
       .positional('model', { type: 'string', demandOption: true, describe: 'Hugging Face checkpoint directory, or builtin:tiny (the shipped reference model)' })
       .option('prompt', { type: 'string', demandOption: true, describe: 'User message (or raw text with --raw)' })
-      .option('device', { choices: ['cpu', 'webgpu', 'cuda'] as const, default: 'cpu' as const })
+      .option('device', { choices: DEVICE_CHOICES, default: 'auto' as const, describe: 'auto: CUDA where usable, else WebGPU, else the CPU (the choice and why on stderr)' })
       .option('max-tokens', { type: 'number', default: 64 })
       .option('raw', { type: 'boolean', default: false, describe: 'Do not apply the chat template' })
       .option('yarn', { type: 'number', describe: 'YaRN factor over max_position_embeddings' })

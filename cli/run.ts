@@ -2,6 +2,7 @@
 // resume one; then write summary.json and report.html and print the summary table.
 import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
+import { DEVICE_CHOICES, type DeviceRequest } from '../runner/engine/runtime/profile.js';
 import { SchemaError } from '../schemas/index.js';
 import { BACKEND_NAMES } from '../runner/backends/registry.js';
 import { parseShard, type Shard } from '../runner/grid.js';
@@ -34,7 +35,7 @@ interface RunArgs {
   limit?: number;
   'corrupt-rate'?: number;
   predictions?: string;
-  device?: 'cpu' | 'webgpu' | 'cuda';
+  device?: DeviceRequest;
   attention?: string;
   'decode-attention'?: string;
   compression?: string;
@@ -115,7 +116,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('backend', { choices: BACKEND_NAMES, description: 'Single cell: backend' })
       .option('base-url', { type: 'string', array: true, description: 'Single cell (openai): server base URL(s), e.g. http://localhost:8000/v1' })
       .option('model', { type: 'string', description: 'Single cell: model name (sent to the server), or the checkpoint folder (engine)' })
-      .option('device', { choices: ['cpu', 'webgpu', 'cuda'] as const, description: 'Single cell (engine): where the engine runs (default cpu)' })
+      .option('device', { choices: DEVICE_CHOICES, description: 'Single cell (engine): where the engine runs (default auto: CUDA where usable, else WebGPU, else the CPU)' })
       .option('attention', { choices: PREFILL_METHOD_IDS, description: 'Single cell: prefill attention method (default dense); dense runs beside it' })
       .option('decode-attention', { choices: DECODE_METHOD_IDS, description: 'Single cell: decode attention method (default dense)' })
       .option('compression', { type: 'string', description: 'Single cell: compression ratios C = 1/(1-sparsity) to sweep, e.g. 1.5,2,5,10,20' })

@@ -3,7 +3,7 @@
 # put the CUDA libraries of the host's Python environment on the library path, then run the steps
 # named on the command line, writing results to $OUT (or ./gpu-out).
 #
-#   bash scripts/gpu-cuda.sh BUNDLE_DIR provider DIR      copy the provider's .so files from DIR next to onnxruntime
+#   bash scripts/gpu-cuda.sh BUNDLE_DIR provider DIR      install the provider from DIR (a .tgz or an unpacked package), then the doctor
 #   bash scripts/gpu-cuda.sh BUNDLE_DIR check             real-width Qwen2 / Llama checkpoints: engine (CUDA) vs transformers
 #   bash scripts/gpu-cuda.sh BUNDLE_DIR tiny-check        builtin:tiny on a real 1k ruler/niah prompt: engine (CUDA) vs transformers
 #   bash scripts/gpu-cuda.sh BUNDLE_DIR torch LENGTHS     PyTorch baselines: copy bandwidth, GEMM, the 7B stack's prefill
@@ -20,7 +20,6 @@ work=/tmp/lw; mkdir -p "$work"
 node="$work/longweave/node/bin/node"
 dist="$work/longweave/dist"
 here="$(cd "$(dirname "$0")" && pwd)"
-ort_dir="$work/longweave/node_modules/onnxruntime-node/bin/napi-v6/linux/x64"
 # The CUDA 13 runtime, cuBLAS and cuRAND of the host's Python wheels (nvidia-*-cu13), and cuDNN.
 site="$(python3 -c 'import site; print(site.getsitepackages()[0])')"
 for d in "$site"/nvidia/cu13/lib "$site"/nvidia/cudnn/lib "$site"/nvidia/*/lib; do
@@ -33,8 +32,8 @@ while [ $# -gt 0 ]; do
   case "$step" in
     provider)
       src="$1"; shift
-      for f in libonnxruntime_providers_cuda.so libonnxruntime_providers_shared.so; do cp "$src/$f" "$ort_dir/$f" || exit 1; done
-      sha256sum "$ort_dir"/libonnxruntime_providers_*.so
+      "$node" "$dist/cli/main.js" engine install cuda --from "$src" 2>&1 | tail -4 || exit 1
+      "$node" "$dist/cli/main.js" engine doctor --json > "$out/doctor.json" 2> "$out/doctor.log"; "$node" "$dist/cli/main.js" engine doctor 2>&1 | tail -12
       ;;
     check)
       # GEMM_OPTIONS: values of ORT_CUDA_GEMM_OPTIONS to try (0: fp32 accumulation with cuBLAS's

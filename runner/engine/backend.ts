@@ -14,7 +14,8 @@ import { ATTENTION_METHODS, attentionMethod } from './attention/registry.js';
 import { resolveAttention, SPARSE_METHODS } from './sparse/registry.js';
 import { decodeTraffic, prefillCost as densePrefillCost, type CostShape } from './sparse/cost.js';
 import { causalPairs, prefillSparsity } from './sparse/sparsity.js';
-import { DEVICES, runtimeProfile } from './runtime/profile.js';
+import { DEVICE_CHOICES, runtimeProfile } from './runtime/profile.js';
+import { resolveDevice } from './runtime/resolve-device.js';
 
 /** Options of `createEngineBackend`. */
 export interface EngineBackendOptions extends EngineOptions {
@@ -135,7 +136,7 @@ export function measuredPlan(plan: EnginePlan, shape: CostShape & { numLayers: n
 function planOptions(base: EngineOptions, plan: EnginePlan): EngineOptions {
   if (plan.key === 'dense/dense') return base;
   const { singleGraph: _single, ...rest } = base;
-  const denseDecode = { method: runtimeProfile(base.device ?? 'cpu').denseDecodeBesideSparsePrefill };
+  const denseDecode = { method: runtimeProfile(base.device === undefined || base.device === 'auto' ? 'cpu' : base.device).denseDecodeBesideSparsePrefill };
   return {
     ...rest,
     attention: plan.prefill === 'dense' ? (base.attention ?? { method: 'dense' }) : { method: plan.prefill, ...(plan.graphParams ? { params: plan.graphParams } : {}) },
@@ -146,7 +147,7 @@ function planOptions(base: EngineOptions, plan: EnginePlan): EngineOptions {
 /** Recipe `options` of an engine model, as the run recipe writes them. */
 const OPTION_KEYS = {
   path: 'checkpoint directory (relative to the recipe) or a builtin model ("builtin:tiny"); default: the model name',
-  device: '"cpu", "webgpu" or "cuda" (default cpu)',
+  device: '"auto" (default: CUDA where usable, else WebGPU, else the CPU), "cpu", "webgpu" or "cuda"',
   precision: '"fp32" or "fp16" (default fp16 on cuda and webgpu, fp32 on cpu)',
   chunkSize: 'prefill chunk length in tokens (default 4096)',
   prefillStages: 'run each prefill chunk as this many graphs over consecutive layers (default 1): lower peak memory for sparse prefill at long contexts',
@@ -165,7 +166,7 @@ function recipeOptions(model: RecipeModel, context: BackendContext): EngineBacke
   return {
     model: resolveModelPath(path, context.baseDir),
     modelName: model.name,
-    ...(DEVICES.includes(o['device'] as never) ? { device: o['device'] as (typeof DEVICES)[number] } : {}),
+    device: DEVICE_CHOICES.includes(o['device'] as never) ? (o['device'] as (typeof DEVICE_CHOICES)[number]) : 'auto',
     ...(o['precision'] === 'fp16' || o['precision'] === 'fp32' ? { precision: o['precision'] } : {}),
     ...(typeof o['chunkSize'] === 'number' ? { chunkSize: o['chunkSize'] } : {}),
     ...(typeof o['prefillStages'] === 'number' ? { prefillStages: o['prefillStages'] } : {}),
@@ -188,7 +189,7 @@ export function checkEngineOptions(options: Record<string, unknown>, context: Ba
   const issues: ValidationIssue[] = [];
   const issue = (path: string, message: string): void => void issues.push({ path, rule: 'engine', message });
   for (const key of Object.keys(options)) if (!(key in OPTION_KEYS)) issue(key, `unknown engine option; allowed: ${Object.keys(OPTION_KEYS).join(', ')}`);
-  if (options['device'] !== undefined && !DEVICES.includes(options['device'] as never)) issue('device', `must be ${DEVICES.map((d) => `"${d}"`).join(', ')}, got ${JSON.stringify(options['device'])}`);
+  if (options['device'] !== undefined && !DEVICE_CHOICES.includes(options['device'] as never)) issue('device', `must be ${DEVICE_CHOICES.map((d) => `"${d}"`).join(', ')}, got ${JSON.stringify(options['device'])}`);
   if (options['precision'] !== undefined && options['precision'] !== 'fp16' && options['precision'] !== 'fp32') issue('precision', `must be "fp16" or "fp32", got ${JSON.stringify(options['precision'])}`);
   for (const key of ['chunkSize', 'maxLength', 'prefillStages'] as const) {
     const v = options[key];
@@ -229,6 +230,12 @@ export function checkEngineOptions(options: Record<string, unknown>, context: Ba
 export async function createEngineBackend(spec: EngineBackendOptions | RecipeModel, context?: BackendContext): Promise<Backend> {
   const options = 'backend' in spec ? recipeOptions(spec, context ?? { baseDir: process.cwd(), env: {} }) : spec;
   const { modelName, ...engineOptions } = options;
+  if (engineOptions.device === 'auto') {
+    // Resolved once: every graph of the run (dense, each sparse plan) runs on the same device.
+    const choice = await resolveDevice('auto');
+    engineOptions.log?.(`engine: ${choice.reason}`);
+    engineOptions.device = choice.device;
+  }
   const model = resolveModelPath(options.model);
   // One engine at a time: the dense one, or the graphs of a sparse plan (loaded on first use; the
   // previous one is closed so weights are not held twice). Requests are serialised.

@@ -15,10 +15,16 @@ import { DEFAULT_PREFILL_CHUNK, prefillChunkSetting } from './attention/registry
 import { runtimeProfile, type GenerationForm, type RuntimeProfile } from './runtime/profile.js';
 import { DEFAULT_MLP_CHUNK } from './graph/generation-graph.js';
 import { loopDecodeMethod } from './attention/loop-decode.js';
+import { resolveDevice } from './runtime/resolve-device.js';
+import { cudaEngineEnv } from './runtime/cuda-env.js';
 
 /** Options of `Engine.load`. */
 export interface EngineOptions {
-  device?: Device;
+  /**
+   * Where to run (default cpu): `auto` picks CUDA where its provider and an NVIDIA GPU work, else
+   * WebGPU where an adapter works, else the CPU (runtime/resolve-device.ts), and logs which and why.
+   */
+  device?: Device | 'auto';
   /** Defaults (runtime/profile.ts): fp16 on CUDA and WebGPU, fp32 on CPU. */
   precision?: Precision;
   /**
@@ -102,6 +108,11 @@ export interface EngineOptions {
   log?: (line: string) => void;
 }
 
+/** The defined entries of an environment. */
+function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== ''));
+}
+
 /** Applies a YaRN override to a spec (Qwen2.5 beyond 32k, as in the paper). */
 export function withYarn(spec: ModelSpec, factor: number): ModelSpec {
   if (!(factor > 1)) throw new RangeError(`yarnFactor must be greater than 1, got ${factor}.`);
@@ -151,7 +162,14 @@ export class Engine {
   /** Loads from any weight source (synthetic weights for benchmarks). */
   static async fromSource(spec0: ModelSpec, weights: WeightSource, stopTokenIds: number[], options: EngineOptions = {}, tokenizerDir: string | null = null): Promise<Engine> {
     const spec = options.yarnFactor ? withYarn(spec0, options.yarnFactor) : spec0;
-    const device = options.device ?? 'cpu';
+    const log0 = options.log ?? (() => undefined);
+    let device: Device = 'cpu';
+    if (options.device === 'auto' || options.device === 'cuda') {
+      // auto: probe; cuda: fail here, with the doctor's reason and the fix, when it can't run.
+      const choice = await resolveDevice(options.device);
+      log0(`engine: ${choice.reason}`);
+      device = choice.device;
+    } else if (options.device) device = options.device;
     const profile = runtimeProfile(device);
     const precision = options.precision ?? profile.precision;
     options = { ...options, matmulPrecision: options.matmulPrecision ?? profile.matmulPrecision };
@@ -159,7 +177,10 @@ export class Engine {
     const log = options.log ?? (() => undefined);
     const generation = options.generation ?? profile.generation;
     log(`engine: preparing graph (${spec.architecture}, ${precision}, attention ${options.attention?.method ?? 'dense'}, ${generation} generation on ${device})`);
-    const sessionWorker: { process?: { env: Record<string, string> } } = (options.worker ?? profile.worker) === 'process' ? { process: { env: { ...profile.workerEnv, ...options.workerEnv } } } : {};
+    // A child-process worker's environment: the profile's settings, and for CUDA the folders of the
+    // provider's CUDA libraries on LD_LIBRARY_PATH (read at process start by the dynamic loader).
+    const deviceEnv = device === 'cuda' ? definedOnly(cudaEngineEnv({ LD_LIBRARY_PATH: process.env['LD_LIBRARY_PATH'] ?? '' })) : {};
+    const sessionWorker: { process?: { env: Record<string, string> } } = (options.worker ?? profile.worker) === 'process' ? { process: { env: { ...profile.workerEnv, ...deviceEnv, ...options.workerEnv } } } : {};
     if (generation === 'one-run') return Engine.oneRun(spec, weights, stopTokenIds, { ...options, device, precision, maxLength, log, sessionWorker }, tokenizerDir);
     const decodeAttention = withDecodeCache(options.singleGraph ? undefined : (options.decodeAttention ?? (profile.decodeGraph ? { method: profile.decodeGraph } : undefined)), profile);
     // SnapKV / Ada-SnapKV: the prefill graph keeps the prompt's last queries; a compress graph runs before decoding.

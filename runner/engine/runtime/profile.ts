@@ -10,6 +10,10 @@ export type Device = 'cpu' | 'webgpu' | 'cuda';
 /** The devices, in the order `auto` prefers them. */
 export const DEVICES: readonly Device[] = ['cuda', 'webgpu', 'cpu'];
 
+/** What `--device` (and a recipe's engine `device`) accepts: a device, or `auto` (runtime/resolve-device.ts). */
+export const DEVICE_CHOICES = ['auto', 'cpu', 'webgpu', 'cuda'] as const;
+export type DeviceRequest = (typeof DEVICE_CHOICES)[number];
+
 /** How one generation runs. */
 export type GenerationForm =
   /** A session run per prefill chunk and decode step; the KV cache is fed back between runs. */

@@ -7,9 +7,9 @@ import { probeCuda, probeWebgpu, type Problem, type RuntimeVerdict } from './doc
 import { systemHost, type Host } from './host.js';
 import type { Runtime } from './session-smoke.js';
 
-/** What `--device` accepts. */
-export const DEVICE_CHOICES = ['auto', 'cpu', 'webgpu', 'cuda'] as const;
-export type DeviceRequest = (typeof DEVICE_CHOICES)[number];
+import { DEVICE_CHOICES, type DeviceRequest } from './profile.js';
+
+export { DEVICE_CHOICES, type DeviceRequest };
 
 /** A probe's answer: usable or not, and why. */
 export interface Availability {
