@@ -43,6 +43,8 @@ export interface EngineOptions {
   worker?: 'thread' | 'process';
   /** Environment added to a child-process worker's (on top of the profile's). */
   workerEnv?: Record<string, string>;
+  /** One-run graphs: use the fused SparseAttention kernel for Block-Sparse (default: the profile's; CUDA). */
+  sparseAttentionKernel?: boolean;
   /** Attention method id (see attention/registry.ts) and parameters. */
   attention?: { method: string; params?: Record<string, unknown> };
   /**
@@ -181,7 +183,7 @@ export class Engine {
     // provider's CUDA libraries on LD_LIBRARY_PATH (read at process start by the dynamic loader).
     const deviceEnv = device === 'cuda' ? definedOnly(cudaEngineEnv({ LD_LIBRARY_PATH: process.env['LD_LIBRARY_PATH'] ?? '' })) : {};
     const sessionWorker: { process?: { env: Record<string, string> } } = (options.worker ?? profile.worker) === 'process' ? { process: { env: { ...profile.workerEnv, ...deviceEnv, ...options.workerEnv } } } : {};
-    if (generation === 'one-run') return Engine.oneRun(spec, weights, stopTokenIds, { ...options, device, precision, maxLength, log, sessionWorker }, tokenizerDir);
+    if (generation === 'one-run') return Engine.oneRun(spec, weights, stopTokenIds, { ...options, device, precision, maxLength, log, sessionWorker, sparseAttentionKernel: options.sparseAttentionKernel ?? profile.sparseAttentionKernel }, tokenizerDir);
     const decodeAttention = withDecodeCache(options.singleGraph ? undefined : (options.decodeAttention ?? (profile.decodeGraph ? { method: profile.decodeGraph } : undefined)), profile);
     // SnapKV / Ada-SnapKV: the prefill graph keeps the prompt's last queries; a compress graph runs before decoding.
     const compress: LoadRequest['compress'] =
@@ -280,7 +282,11 @@ export class Engine {
         attention: options.attention ?? { method: 'dense' },
         maxPositions: options.maxLength,
         prefillChunk: mlpChunk,
-        generation: { ...(options.stepLogits || options.allLogits ? { stepLogits: true } : {}), ...(decode ? { decode } : {}) },
+        generation: {
+          ...(options.stepLogits || options.allLogits ? { stepLogits: true } : {}),
+          ...(decode ? { decode } : {}),
+          ...(options.sparseAttentionKernel && options.attention?.method === 'block-sparse' ? { kernels: { sparseAttention: true } } : {}),
+        },
         ...(options.headPrecision ? { headPrecision: options.headPrecision } : {}),
         ...(options.matmulPrecision ? { matmulPrecision: options.matmulPrecision } : {}),
       },

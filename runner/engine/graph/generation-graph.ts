@@ -20,7 +20,7 @@
 // graph cache stores them once for both forms.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GraphBuilder, graph, int, type Dim } from '../onnx/graph-builder.js';
+import { GraphBuilder, graph, int, tensor, type Dim } from '../onnx/graph-builder.js';
 import { encodeModel, type OnnxElementType } from '../onnx/proto.js';
 import type { ModelSpec } from '../checkpoint/config.js';
 import type { WeightSource } from '../checkpoint/checkpoint.js';
@@ -29,6 +29,7 @@ import type { AttentionContext } from '../attention/types.js';
 import { stateSpec, type AttentionStateSpec } from '../attention/quest-state.js';
 import { statCollector } from '../attention/stats.js';
 import { LOOP_BLOCK, loopDecodeMethod, type LoopLayerState } from '../attention/loop-decode.js';
+import { blockSparseKernelPrefill, kernelServes } from '../attention/block-sparse-kernel.js';
 import { WeightFileWriter } from './weight-file.js';
 import { DecoderEmitter, ropeTableInputs, scalarConstant, type ResidualStream } from './decoder.js';
 import type { BuiltGraph, GraphSettings } from './model-graph.js';
@@ -69,6 +70,8 @@ export const GENERATION_IO = {
   /** Sparse prefill methods, which see the P prompt tokens only: P - 1 and P (int32). */
   promptSeqlensK: 'prompt_seqlens_k',
   promptTotalLength: 'prompt_total_sequence_length',
+  /** int64 `[4]`: `[1, kv, Pp, d]`, the shape of an in-graph cache buffer (fused SparseAttention). */
+  promptCacheShape: 'prompt_cache_shape',
   /** int64 `[6]` and `[8]`: Pad's pads from P rows back to Pp, of `[1, rows, width]` and `[1, kv, rows, d]`. */
   promptRowPads: 'prompt_row_pads',
   promptCachePads: 'prompt_cache_pads',
@@ -181,6 +184,9 @@ export function buildGenerationGraph(spec: ModelSpec, source: WeightSource, sett
     // selection: pooled blocks, the last queries' estimates), through its own builder with an empty
     // past; its output and cache are padded back to Pp rows.
     const sparse = method.id !== 'dense';
+    // The fused block-sparse kernel where the runtime has it and the setting fits it.
+    const kernel = method.id === 'block-sparse' && settings.generation?.kernels?.sparseAttention === true && kernelServes(d, settings.attention.params ?? {});
+    const cacheShape = kernel ? g.input(io.promptCacheShape, 'int64', [4]) : null;
     const promptInputs = sparse
       ? {
           seqlensK: g.input(io.promptSeqlensK, 'int32', [1]),
@@ -193,6 +199,23 @@ export function buildGenerationGraph(spec: ModelSpec, source: WeightSource, sett
     const promptRows = (x: string, axis = 1): string => g.op('Slice', [x, g.int64([0]), promptLength, g.int64([axis])]);
     // What each layer's decode steps read, prepared from its prompt cache by the decode method.
     const decodeStates: LoopLayerState[] = [];
+    const prepareDecode = (layer: number, query: string, cacheKey: string, cacheValue: string): LoopLayerState =>
+      decodeMethod.prepare({
+        graph: g,
+        spec,
+        layer,
+        promptKey: cacheKey,
+        promptValue: cacheValue,
+        promptQuery: query,
+        promptLength,
+        paddedLength,
+        cacheBias,
+        cosCache,
+        sinCache,
+        valueType: ot,
+        params: decodeParams,
+        budgetInput: (name) => sharedInput(name, 'int64', []),
+      });
     for (let layer = 0; layer < spec.numLayers; layer++) {
       decoder.layer(g, layer, stream, ({ query, key, value }) => {
         const cacheKey = g.unique(`prompt_cache.${layer}.key`);
@@ -225,30 +248,21 @@ export function buildGenerationGraph(spec: ModelSpec, source: WeightSource, sett
           layerInput: (name: string, type: OnnxElementType, dims: readonly Dim[]) => g.input(name, type, dims),
           report: stats.report,
         };
+        if (cacheShape) {
+          // One zeroed buffer per layer and per cache, filled in place by the kernel; no padding back.
+          const zeros = (): string => g.op('ConstantOfShape', [cacheShape], { value: tensor(ot, [1], new Uint8Array(ot === 'float16' ? 2 : 4)) });
+          const kernelContext = { ...context, pastKey: zeros(), pastValue: zeros(), presentKey: cacheKey, presentValue: cacheValue };
+          const attended = g.op('Pad', [blockSparseKernelPrefill(kernelContext), promptInputs!.rowPads]);
+          decodeStates.push(prepareDecode(layer, query, cacheKey, cacheValue));
+          return attended;
+        }
         let attended = method.build(context);
         if (promptInputs) {
           attended = g.op('Pad', [attended, promptInputs.rowPads]);
           g.node('Pad', [context.presentKey, promptInputs.cachePads], {}, { outputs: [cacheKey] });
           g.node('Pad', [context.presentValue, promptInputs.cachePads], {}, { outputs: [cacheValue] });
         }
-        decodeStates.push(
-          decodeMethod.prepare({
-            graph: g,
-            spec,
-            layer,
-            promptKey: cacheKey,
-            promptValue: cacheValue,
-            promptQuery: query,
-            promptLength,
-            paddedLength,
-            cacheBias,
-            cosCache,
-            sinCache,
-            valueType: ot,
-            params: decodeParams,
-            budgetInput: (name) => sharedInput(name, 'int64', []),
-          }),
-        );
+        decodeStates.push(prepareDecode(layer, query, cacheKey, cacheValue));
         return attended;
       }, chunkedMlp(layer));
     }

@@ -64,7 +64,16 @@ export interface GraphSettings {
    * (`step_logits`), for checks against a reference; `logits: 'all'` also those of every prompt position.
    * `decode` is the Loop's decode method (attention/loop-decode.ts; default dense).
    */
-  generation?: { stepLogits?: boolean; decode?: { method: string; params?: Record<string, unknown> } };
+  generation?: {
+    stepLogits?: boolean;
+    decode?: { method: string; params?: Record<string, unknown> };
+    /**
+     * Fused kernels the runtime has (runtime/profile.ts): `sparseAttention` runs Block-Sparse (blocks
+     * of 64) through com.microsoft SparseAttention, whose past and present cache must be one buffer:
+     * the graph gives each layer an in-graph one (a session can update it in place on CUDA).
+     */
+    kernels?: { sparseAttention?: boolean };
+  };
 }
 
 /** Whether a graph casts its fp16 weights at run time (its session must not constant-fold them). */

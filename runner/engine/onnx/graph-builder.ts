@@ -13,7 +13,8 @@ export type Attribute =
   | { kind: 'ints'; value: number[] }
   | { kind: 'floats'; value: number[] }
   | { kind: 'string'; value: string }
-  | { kind: 'graph'; value: GraphBuilder };
+  | { kind: 'graph'; value: GraphBuilder }
+  | { kind: 'tensor'; value: { type: OnnxElementType; dims: number[]; bytes: Uint8Array } };
 
 /** @example node('Softmax', [x], { axis: int(-1) }) */
 export const int = (value: number): Attribute => ({ kind: 'int', value });
@@ -21,6 +22,8 @@ export const float = (value: number): Attribute => ({ kind: 'float', value });
 export const ints = (value: number[]): Attribute => ({ kind: 'ints', value });
 export const floats = (value: number[]): Attribute => ({ kind: 'floats', value });
 export const str = (value: string): Attribute => ({ kind: 'string', value });
+/** A tensor attribute (ConstantOfShape's `value`). */
+export const tensor = (type: OnnxElementType, dims: number[], bytes: Uint8Array): Attribute => ({ kind: 'tensor', value: { type, dims, bytes } });
 /** A subgraph attribute (Loop's `body`); the builder comes from `GraphBuilder.subgraph`. */
 export const graph = (value: GraphBuilder): Attribute => ({ kind: 'graph', value });
 
@@ -50,6 +53,7 @@ function attributeMessage(name: string, attr: Attribute): Record<string, unknown
     case 'floats': return { name, type: AttributeType.floats, floats: attr.value };
     case 'string': return { name, type: AttributeType.string, s: new TextEncoder().encode(attr.value) };
     case 'graph': return { name, type: AttributeType.graph, g: attr.value.toGraph() };
+    case 'tensor': return { name, type: AttributeType.tensor, t: { dims: attr.value.dims, dataType: OnnxType[attr.value.type], rawData: attr.value.bytes } };
   }
 }
 

@@ -43,6 +43,11 @@ export interface RuntimeProfile {
   readonly denseDecodeBesideSparsePrefill: string;
   /** Sparse decode methods read the blocked cache (`params.cache: 'blocked'`) unless told otherwise. */
   readonly blockedSparseDecode: boolean;
+  /**
+   * One-run graphs run Block-Sparse (blocks of 64) through com.microsoft SparseAttention, a fused
+   * block-sparse kernel (CUDA); elsewhere the method's generic operators run.
+   */
+  readonly sparseAttentionKernel: boolean;
   /** Cache outputs stay in device buffers between runs (`preferredOutputLocation: 'gpu-buffer'`). */
   readonly deviceResidentCache: boolean;
   /**
@@ -65,6 +70,7 @@ export const RUNTIME_PROFILES = {
     generation: 'stepwise',
     denseDecodeBesideSparsePrefill: 'dense-decode',
     blockedSparseDecode: false,
+    sparseAttentionKernel: false,
     deviceResidentCache: false,
     worker: 'thread',
     workerEnv: {},
@@ -78,6 +84,7 @@ export const RUNTIME_PROFILES = {
     decodeGraph: 'dense-decode-blocked',
     denseDecodeBesideSparsePrefill: 'dense-decode-blocked',
     blockedSparseDecode: true,
+    sparseAttentionKernel: false,
     deviceResidentCache: true,
     worker: 'thread',
     workerEnv: {},
@@ -90,6 +97,7 @@ export const RUNTIME_PROFILES = {
     generation: 'one-run',
     denseDecodeBesideSparsePrefill: 'dense',
     blockedSparseDecode: false,
+    sparseAttentionKernel: true,
     deviceResidentCache: false,
     worker: 'process',
     // Tunable ops: the only switch Node has for them (com.microsoft SparseAttention requires them).

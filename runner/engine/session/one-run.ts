@@ -13,7 +13,12 @@ const int64 = (values: readonly number[], dims: readonly number[]): ort.Tensor =
  * tokens, and any attention inputs the graph declares.
  * @throws RangeError for an empty prompt or a token limit under 1.
  */
-export function oneRunFeeds(request: Pick<GenerateRequest, 'promptIds' | 'maxNewTokens' | 'stopTokenIds' | 'forcedTokens' | 'attentionInputs'>, inputNames: readonly string[], mlpChunk = DEFAULT_MLP_CHUNK): Record<string, ort.Tensor> {
+export function oneRunFeeds(
+  request: Pick<GenerateRequest, 'promptIds' | 'maxNewTokens' | 'stopTokenIds' | 'forcedTokens' | 'attentionInputs'>,
+  inputNames: readonly string[],
+  mlpChunk = DEFAULT_MLP_CHUNK,
+  cache: { numKvHeads: number; headDim: number } = { numKvHeads: 0, headDim: 0 },
+): Record<string, ort.Tensor> {
   const P = request.promptIds.length;
   if (!(Number.isInteger(request.maxNewTokens) && request.maxNewTokens >= 1)) throw new RangeError(`maxNewTokens must be a positive integer; got ${request.maxNewTokens}.`);
   const layout = promptLayout(P, mlpChunk);
@@ -43,6 +48,7 @@ export function oneRunFeeds(request: Pick<GenerateRequest, 'promptIds' | 'maxNew
     [io.promptTotalLength]: new ort.Tensor('int32', Int32Array.of(P), []),
     [io.promptRowPads]: int64([0, 0, 0, 0, padding, 0], [6]),
     [io.promptCachePads]: int64([0, 0, 0, 0, 0, 0, padding, 0], [8]),
+    [io.promptCacheShape]: int64([1, cache.numKvHeads, layout.paddedLength, cache.headDim], [4]),
   };
   for (const [name, tensor] of Object.entries(prompt)) if (inputNames.includes(name)) feeds[name] = tensor;
   for (const [name, value] of Object.entries(request.attentionInputs ?? {})) {
@@ -58,11 +64,11 @@ export function oneRunFeeds(request: Pick<GenerateRequest, 'promptIds' | 'maxNew
  * logits only, the row each generated token was chosen from.
  * @throws Error when logits are asked of a graph that has none.
  */
-export async function runOneGeneration(session: ort.InferenceSession, request: GenerateRequest, loaded: Pick<LoadRequest, 'mlpChunk'>): Promise<GenerateResult> {
+export async function runOneGeneration(session: ort.InferenceSession, request: GenerateRequest, loaded: Pick<LoadRequest, 'mlpChunk' | 'numKvHeads' | 'headDim'>): Promise<GenerateResult> {
   const hasStepLogits = session.outputNames.includes(io.stepLogits);
   const hasPromptLogits = session.outputNames.includes(io.promptLogits);
   if (request.returnLogits && !hasStepLogits) throw new Error('This one-run graph returns no logits; load the engine with stepLogits: true.');
-  const feeds = oneRunFeeds(request, session.inputNames, loaded.mlpChunk);
+  const feeds = oneRunFeeds(request, session.inputNames, loaded.mlpChunk, loaded);
   const started = performance.now();
   const statOutputs = session.outputNames.filter((name) => name.startsWith('attention.stats.'));
   const fetches = [io.tokens, ...statOutputs, ...(request.returnLogits ? [io.stepLogits, ...(hasPromptLogits ? [io.promptLogits] : [])] : [])];
