@@ -72,6 +72,7 @@ function classesOf(s: string): Set<CharClass> {
 }
 
 const EDGE_PUNCTUATION = /^[\s"'`“”‘’()[\]{}<>*.,;:!?]+|[\s"'`“”‘’()[\]{}<>*.,;:!?]+$/g;
+// eslint-disable-next-line no-control-regex
 const TOKEN_SEPARATORS = /[\s\x85\x1c-\x1f,;]+/;
 
 /**

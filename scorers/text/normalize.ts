@@ -35,8 +35,10 @@ const NONE_SET = new Set(NONE_PHRASES);
 
 // Whitespace: JavaScript's \s plus U+0085 (next line) and U+001C-U+001F (the separators Python also
 // counts as whitespace).
+/* eslint-disable no-control-regex */
 const WHITESPACE = /[\s\x85\x1c-\x1f]+/g;
 const NEEDS_COLLAPSE = /[\s\x85\x1c-\x1f]{2}|[^\S ]|[\x85\x1c-\x1f]/;
+/* eslint-enable no-control-regex */
 const FORMAT_CHARS = /\p{Cf}/gu;
 const NEEDS_FOLD = /[^\x20-\x7e\n\t]/;
 const WRAPPER_CHARS = new Set(['*', '_', '"', "'", '`', '“', '”', '‘', '’']);
