@@ -73,7 +73,7 @@ describe('no answer', () => {
       [sample('qa/quality', 'choice-set', ['B']), 'B', 1],
     ];
     for (const [s, output, expected] of cases) expect(scoreSample(s, { output }), s.metadata.scorer).toMatchObject({ score: expected, noAnswer: true });
-    for (const [s, output, expected] of cases) expect(scoreSample(s, { output: `<answer>${output}</answer>` }).noAnswer, s.metadata.scorer).toBeUndefined();
+    for (const [s, output] of cases) expect(scoreSample(s, { output: `<answer>${output}</answer>` }).noAnswer, s.metadata.scorer).toBeUndefined();
   });
 });
 
