@@ -38,7 +38,7 @@ const JOINERS = new Set(['and', '&']);
  * commas and semicolons; numbering, bullets, list brackets and a leading `and` removed), normalised
  * ({@link normalizeAnswer}) and stripped of the given prefixes or their plurals (`VAR`, `Chapters`);
  * when every gold item is a single word, items are also split on whitespace (so `ABCDE FGHIJ` is two
- * items), dropping the joiners `and` / `&` and bare prefix words. When the gold set is `{none}`, the
+ * items), dropping the joiners `and` / `&` and bare prefix words. When a gold item is `none`, the
  * phrasings of {@link NONE_PHRASES} read as `none`.
  * @example answerSet('1. VAR ABC\n2. VAR DEF', ['abc', 'def'], ['VAR']) // Set { 'abc', 'def' }
  */
