@@ -16,6 +16,7 @@ import { scoreSample } from '../scorers/score-sample.js';
 import { isScorerName, SCORER_NAMES } from '../scorers/registry.js';
 import { summarize, toResultRecord, type GroupSummary, type ResultRecord, type ScoreSummary } from '../scorers/summarize.js';
 import { packageVersion } from '../generators/version.js';
+import { SCORER_VERSION } from '../scorers/version.js';
 
 interface ScoreArgs {
   samples: string[];
@@ -29,7 +30,7 @@ interface ScoreArgs {
 /** summary.json as written. */
 export interface SummaryFile extends Omit<ScoreSummary, 'totals'> {
   longweave: string;
-  config: { compat: 'none' | 'paper-reference'; ci: string };
+  config: { compat: 'none' | 'paper-reference'; ci: string; scorerVersion: number };
   inputs: { samples: InputFile[]; predictions: InputFile[] };
   unmatched: { predictionsWithoutSample: string[]; samplesWithoutPrediction: string[] };
   totals: ScoreSummary['totals'] & { predictionsWithoutSample: number };
@@ -151,7 +152,7 @@ export async function scoreFiles(args: Omit<ScoreArgs, 'json' | 'out'>): Promise
     const countLines = (file: string, n: number): Promise<InputFile> => sha256(file).then((h) => ({ path: file, sha256: h, lines: n }));
     const file: SummaryFile = {
       longweave: packageVersion(),
-      config: { compat: args.compat ?? 'none', ci: CI_DESCRIPTION },
+      config: { compat: args.compat ?? 'none', ci: CI_DESCRIPTION, scorerVersion: SCORER_VERSION },
       inputs: {
         samples: await Promise.all(args.samples.map((f) => countLines(f, samples.filter((s) => s.file === f).length))),
         predictions: await Promise.all(args.predictions.map((f) => countLines(f, predictions.filter((p) => p.file === f).length))),
@@ -179,7 +180,13 @@ export const scoreCommand: CommandModule<object, ScoreArgs> = {
       .option('predictions', { type: 'string', array: true, demandOption: true, description: "predictions.jsonl file(s): ours, RULER's (index/pred) or lm-eval's (doc_id/resps)" })
       .option('out', { type: 'string', demandOption: true, description: 'Output folder for results.jsonl and summary.json' })
       .option('json', { type: 'boolean', default: false, description: 'Print summary.json to stdout instead of the table' })
-      .option('compat', { choices: ['paper-reference'] as const, description: "Reproduce the paper's reference scoring, quirks included" })
+      .option('compat', {
+        choices: ['paper-reference'] as const,
+        description:
+          "Score each sample exactly as its reference code does, quirks included: the paper's tasks by sparse-frontier's evaluate, RULER-format samples by RULER's string_match_all/part, " +
+          'both on the raw output (reasoning inside <think> is read like any text, as those codes do); other tasks by the default scorers. ' +
+          'Without it, <think> blocks are removed before every scorer, contains-all/contains-any included (the one place they differ from RULER).',
+      })
       .option('strict', { type: 'boolean', default: false, description: 'Fail (write nothing) when a prediction has no sample or a sample has no prediction' })
       .example('$0 score --samples data/niah/samples.jsonl --predictions runs/a/predictions.jsonl --out runs/a', '') as never,
   handler: async (args) => {

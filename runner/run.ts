@@ -20,6 +20,7 @@ import { methodOf, predictionKey, type RunPrediction, type RunResult, type Sampl
 import type { ResolvedRecipe } from './recipe/types.js';
 import { resolveRecipe } from './recipe/load.js';
 import { packageVersion, readRunState, runPaths, writeRunState, type RunState } from './run-dir.js';
+import { SCORER_VERSION } from '../scorers/version.js';
 import type { AttentionSetting, Backend } from './types.js';
 import type { PoolOptions } from './pool/options.js';
 
@@ -103,10 +104,16 @@ export async function readPriorState(dir: string, log: (m: string) => void): Pro
     // Failed lines are history: their pairs are asked again.
     if (value.error === undefined) answered.set(key, value);
   }
+  // A result scored by other scorers (an older longweave) counts as unscored: its pair is scored
+  // again from the stored prediction, and sortResults keeps only the newer line.
+  const stale = new Map<number, number>();
   for await (const { value } of readJsonl<RunResult>(paths.results, { missingOk: true })) {
     const key = predictionKey(value.model, value.method, value.compression, value.id);
-    if (answered.has(key)) answered.set(key, undefined);
+    const version = (value as { scorerVersion?: number }).scorerVersion ?? 1;
+    if (version !== SCORER_VERSION) stale.set(version, (stale.get(version) ?? 0) + 1);
+    else if (answered.has(key)) answered.set(key, undefined);
   }
+  for (const [version, n] of stale) log(`${paths.results}: ${n} results were scored by scorer version ${version}; re-scoring them with version ${SCORER_VERSION} from their stored predictions`);
   const sampleInfo = new Map<string, string>();
   for await (const { value } of readJsonl<SampleInfo>(paths.sampleInfo, { missingOk: true })) sampleInfo.set(value.id, value.task);
   return { answered, sampleInfo };
@@ -291,15 +298,18 @@ export async function resumeRun(options: Omit<RunOptions, 'shard'>): Promise<Run
 
 /**
  * Rewrites results.jsonl in a fixed order (model, task, length, method, compression, id), so
- * interrupted-and-resumed runs and uninterrupted ones leave identical files.
+ * interrupted-and-resumed runs and uninterrupted ones leave identical files. A pair scored twice
+ * (re-scored after a scorer version change) keeps its last line.
  */
 export function sortResults(file: string): void {
   if (!existsSync(file)) return;
   const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
-  const keyed = lines.map((line) => {
+  const latest = new Map<string, { line: string; r: RunResult }>();
+  for (const line of lines) {
     const r = JSON.parse(line) as RunResult;
-    return { line, r };
-  });
+    latest.set(predictionKey(r.model, r.method, r.compression, r.id), { line, r });
+  }
+  const keyed = [...latest.values()];
   keyed.sort(
     (a, b) =>
       cmp(a.r.model, b.r.model) || cmp(a.r.task, b.r.task) || a.r.length - b.r.length || cmp(a.r.method, b.r.method) || a.r.compression - b.r.compression || cmp(a.r.id, b.r.id),

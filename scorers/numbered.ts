@@ -1,9 +1,9 @@
 // `numbered`: the paper's NIAH and story-retrieval metric. target[i] is the gold answer of question
 // i + 1; the answer is a numbered list, one line per question. Score = fraction of lines right.
 import type { ScoreResult, Scorer, ScorerInput } from './types.js';
-import { canonicalAnswer } from './text/normalize.js';
-import { extractAnswer, numberedItems } from './text/extract.js';
-import { noAnswerResult, quote, ratio } from './result.js';
+import { isNoneAnswer, normalizeAnswer, NONE } from './text/normalize.js';
+import { extractAnswer, numberedItems, splitLines } from './text/extract.js';
+import { noAnswerResult, quote, ratio, untaggedFlag, untaggedNote } from './result.js';
 
 /** Metadata fields the numbered scorer reads. */
 export interface NumberedMetadata {
@@ -62,8 +62,8 @@ function metadataOf(metadata: Record<string, unknown> | undefined): NumberedMeta
  * @example itemMatches('The answer for k is: V.', 'v', 'k', 'The answer for {key} is {value}.') // true
  */
 export function itemMatches(pred: string, gold: string, key?: string, template?: string): boolean {
-  const filled = template !== undefined && key !== undefined ? canonicalAnswer(fillTemplate(template, key, gold)) : undefined;
-  return matchesPrepared(pred, { gold: canonicalAnswer(gold), filled, key, template });
+  const filled = template !== undefined && key !== undefined ? normalizeAnswer(fillTemplate(template, key, gold)) : undefined;
+  return matchesPrepared(pred, { gold: normalizeAnswer(gold), filled, key, template });
 }
 
 interface PreparedItem {
@@ -73,14 +73,19 @@ interface PreparedItem {
   template: string | undefined;
 }
 
+// A value equals the gold value after normalisation; a gold `none` also accepts the none phrases.
+function valueMatches(value: string, gold: string): boolean {
+  const v = normalizeAnswer(value);
+  return v === gold || (gold === NONE && isNoneAnswer(v));
+}
+
 function matchesPrepared(pred: string, item: PreparedItem): boolean {
-  const p = canonicalAnswer(pred);
-  if (p === item.gold || p === item.filled) return true;
+  if (valueMatches(pred, item.gold) || normalizeAnswer(pred) === item.filled) return true;
   if (item.template === undefined || item.key === undefined) return false;
   const m = templatePattern(item.template)?.exec(pred.trim());
   if (!m?.groups) return false;
-  const keyOk = m.groups['key'] === undefined || canonicalAnswer(m.groups['key']) === canonicalAnswer(item.key);
-  return keyOk && canonicalAnswer(m.groups['value'] ?? '') === item.gold;
+  const keyOk = m.groups['key'] === undefined || normalizeAnswer(m.groups['key']) === normalizeAnswer(item.key);
+  return keyOk && valueMatches(m.groups['value'] ?? '', item.gold);
 }
 
 // Normalised gold values and filled templates depend only on the sample: computed once per target
@@ -92,8 +97,8 @@ function prepare(expected: readonly string[], answerTemplate: string | undefined
   const items = expected.map((gold, i) => {
     const rawKey: unknown = keys?.[i];
     const key = typeof rawKey === 'string' ? rawKey : undefined;
-    const filled = answerTemplate !== undefined && key !== undefined ? canonicalAnswer(fillTemplate(answerTemplate, key, gold)) : undefined;
-    return { gold: canonicalAnswer(gold), filled, key, template: answerTemplate };
+    const filled = answerTemplate !== undefined && key !== undefined ? normalizeAnswer(fillTemplate(answerTemplate, key, gold)) : undefined;
+    return { gold: normalizeAnswer(gold), filled, key, template: answerTemplate };
   });
   prepared.set(expected, { template: answerTemplate, keys, items });
   return items;
@@ -101,18 +106,19 @@ function prepare(expected: readonly string[], answerTemplate: string | undefined
 
 /**
  * Scores a numbered-list answer. Lines are read from the `<answer>` block (the whole output when
- * there is none); `1.`, `1)`, `1:` numbering is accepted and the first line with a number wins.
- * When no line is numbered, non-empty lines are taken in order.
+ * there is none, flagged `noAnswer`); `1.`, `1)`, `1:`, `1 -` numbering is accepted (not `3.5` or
+ * `3:30`) and the first line with a number wins. When no line is numbered, non-empty lines are
+ * taken in order. Any line break counts (`\n`, `\r\n`, `\r`, U+2028, ...).
  * @example
  * numbered({ output: '<answer>\n1. paris\n2. rome\n</answer>', expected: ['Paris', 'Oslo'] }).score // 0.5
  */
 export const numbered: Scorer = (input: ScorerInput): ScoreResult => {
   const { output, expected } = input;
-  const { text } = extractAnswer(output);
+  const { text, source } = extractAnswer(output);
   if (!text) return noAnswerResult('numbered', { answered: 0 });
   let items = numberedItems(text);
   if (items.size === 0) {
-    const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+    const lines = splitLines(text).map((l) => l.trim()).filter(Boolean);
     items = new Map(lines.map((line, i) => [i + 1, line]));
   }
   const { answerTemplate, keys } = metadataOf(input.metadata);
@@ -125,14 +131,15 @@ export const numbered: Scorer = (input: ScorerInput): ScoreResult => {
     if (pred !== undefined && matchesPrepared(pred, golds[i] as PreparedItem)) correct++;
     else if (!firstWrong) firstWrong = `item ${i + 1}: expected ${quote(gold)}, got ${pred === undefined ? 'nothing' : quote(pred)}`;
   }
-  const score = ratio(correct, expected.length, items.size === 0 ? 1 : 0);
+  const score = ratio(correct, expected.length, 0);
   let answered = 0;
   for (let i = 1; i <= expected.length; i++) if (items.has(i)) answered++;
   return {
     name: 'numbered',
     score,
     pass: score === 1,
-    reason: `${correct}/${expected.length} items right${firstWrong ? `; first wrong ${firstWrong}` : ''}`,
+    reason: `${correct}/${expected.length} items right${firstWrong ? `; first wrong ${firstWrong}` : ''}${untaggedNote(source)}`,
     metrics: { answered: ratio(answered, expected.length) },
+    ...untaggedFlag(source),
   };
 };

@@ -1,25 +1,36 @@
 // scoreSample: the one entry point that turns (sample, prediction) into a result. It removes
-// reasoning, picks the sample's scorer and marks outputs cut by the token limit.
+// reasoning, picks the sample's scorer (or, under `compat: 'paper-reference'`, its reference
+// implementation) and marks outputs cut by the token limit.
 import type { ScorablePrediction, ScorableSample, ScoreResult } from './types.js';
 import { getScorer } from './registry.js';
 import { stripReasoning } from './text/extract.js';
-import { paperReferenceScorer } from './compat/paper-reference.js';
+import { referenceOf, type ReferenceName } from './compat/paper-reference.js';
 
 /** Scoring options. */
 export interface ScoreOptions {
   /**
-   * `paper-reference`: reproduce the paper's reference implementation, quirks included (see
-   * scorers/compat/paper-reference.ts and docs/scorers.md). Default: our scorers.
+   * `paper-reference`: score each sample as its reference implementation does, quirks included:
+   * the paper's tasks by sparse-frontier's code, RULER-format samples by RULER's, both on the raw
+   * output (see scorers/compat/paper-reference.ts and docs/scorers.md). Default: our scorers.
    */
   compat?: 'paper-reference';
 }
 
-/** A score plus whether the output was cut by the token limit. */
-export type SampleScore = ScoreResult & { truncated: boolean };
+/** A score plus whether the output was cut by the token limit, and how it was scored. */
+export type SampleScore = ScoreResult & {
+  truncated: boolean;
+  /** Set when scored with `compat`. */
+  compat?: 'paper-reference';
+  /** Under `compat`: the reference implementation that scored the sample (`none`: the default scorer). */
+  reference?: ReferenceName;
+};
 
 /**
- * Scores one prediction against its sample. `<think>` blocks are removed from `output` first; a
- * separate `reasoning` field is never scored. `truncated` is `finishReason === 'length'`.
+ * Scores one prediction against its sample. By default `<think>` blocks are removed from `output`
+ * first (see {@link stripReasoning}); a separate `reasoning` field is never scored. Under
+ * `compat: 'paper-reference'` a sample with a reference implementation is scored on the raw output,
+ * as that code reads it (reasoning included); other samples get the default scorer.
+ * `truncated` is `finishReason === 'length'`.
  * @throws Error when `sample.metadata.scorer` names no registered scorer.
  * @example
  * scoreSample(
@@ -29,9 +40,14 @@ export type SampleScore = ScoreResult & { truncated: boolean };
  */
 export function scoreSample(sample: ScorableSample, prediction: ScorablePrediction, options: ScoreOptions = {}): SampleScore {
   const scorer = getScorer(sample.metadata.scorer);
-  const output = stripReasoning(prediction.output);
-  const input = { output, expected: sample.target, metadata: sample.metadata };
-  const reference = options.compat === 'paper-reference' ? paperReferenceScorer(sample.task, sample.metadata.scorer) : undefined;
-  const result = reference ? reference(input) : scorer(input);
-  return { ...result, truncated: prediction.finishReason === 'length' };
+  const truncated = prediction.finishReason === 'length';
+  if (options.compat === 'paper-reference') {
+    const { reference, evaluate } = referenceOf(sample.task, sample.metadata.scorer);
+    const result = evaluate
+      ? evaluate({ output: prediction.output, expected: sample.target, metadata: sample.metadata })
+      : scorer({ output: stripReasoning(prediction.output), expected: sample.target, metadata: sample.metadata });
+    return { ...result, truncated, compat: 'paper-reference', reference };
+  }
+  const result = scorer({ output: stripReasoning(prediction.output), expected: sample.target, metadata: sample.metadata });
+  return { ...result, truncated };
 }

@@ -2,9 +2,9 @@
 // is a set; the answer is a list; score = |pred ∩ gold| / |pred ∪ gold| after normalisation, with
 // precision, recall and F1 reported beside it.
 import type { ScoreResult, Scorer, ScorerInput } from './types.js';
-import { canonicalAnswer, NONE } from './text/normalize.js';
+import { isNoneAnswer, normalizeAnswer, NONE } from './text/normalize.js';
 import { extractAnswer, listItems } from './text/extract.js';
-import { f1, noAnswerResult, quote, ratio } from './result.js';
+import { f1, noAnswerResult, quote, ratio, untaggedFlag, untaggedNote } from './result.js';
 
 /** Metadata fields the set scorers read. */
 export interface SetMetadata {
@@ -19,7 +19,8 @@ function prefixPattern(prefixes: readonly string[]): RegExp | null {
   let re = prefixCache.get(cacheKey);
   if (!re) {
     const alt = prefixes.map((p) => p.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
-    re = new RegExp(`^(?:${alt})(?=[\\s:#])[\\s:#]*`);
+    // The prefix or its plural ("Chapters 2, 6"), then a space, colon or #.
+    re = new RegExp(`^(?:${alt})s?(?=[\\s:#])[\\s:#]*`);
     prefixCache.set(cacheKey, re);
   }
   return re;
@@ -33,29 +34,37 @@ function prefixesOf(metadata: Record<string, unknown> | undefined): string[] {
 const JOINERS = new Set(['and', '&']);
 
 /**
- * The normalised set of items in an answer. Items are split on newlines, commas and semicolons
- * (numbering and bullets removed), normalised ({@link canonicalAnswer}) and stripped of the given
- * prefixes; when every gold item is a single word, items are also split on whitespace (so
- * `ABCDE FGHIJ` is two items) and the joiners `and` / `&` are dropped.
+ * The normalised set of items in an answer. Items are read by {@link listItems} (line breaks,
+ * commas and semicolons; numbering, bullets, list brackets and a leading `and` removed), normalised
+ * ({@link normalizeAnswer}) and stripped of the given prefixes or their plurals (`VAR`, `Chapters`);
+ * when every gold item is a single word, items are also split on whitespace (so `ABCDE FGHIJ` is two
+ * items), dropping the joiners `and` / `&` and bare prefix words. When a gold item is `none`, the
+ * phrasings of {@link NONE_PHRASES} read as `none`.
  * @example answerSet('1. VAR ABC\n2. VAR DEF', ['abc', 'def'], ['VAR']) // Set { 'abc', 'def' }
  */
 export function answerSet(text: string, gold: readonly string[], prefixes: readonly string[] = []): Set<string> {
   const prefix = prefixPattern(prefixes);
+  const prefixWords = new Set(prefixes.flatMap((p) => [p.toLowerCase(), `${p.toLowerCase()}s`]));
   const singleWords = gold.length > 0 && gold.every((g) => !/\s/.test(g.trim()));
+  const goldIsNone = gold.some((g) => normalizeAnswer(g) === NONE);
   const out = new Set<string>();
   for (const raw of listItems(text)) {
-    let item = canonicalAnswer(raw);
+    let item = normalizeAnswer(raw);
+    if (goldIsNone && isNoneAnswer(item)) {
+      out.add(NONE);
+      continue;
+    }
     if (prefix) item = item.replace(prefix, '');
     if (!item) continue;
-    if (item === NONE || !singleWords || !item.includes(' ')) {
+    if (!singleWords || !item.includes(' ')) {
       out.add(item);
       continue;
     }
     for (const token of item.split(' ')) {
-      let t = canonicalAnswer(token);
-      if (prefix && prefixes.some((p) => p.toLowerCase() === t)) continue;
+      let t = normalizeAnswer(token);
+      if (prefixWords.has(t) || JOINERS.has(t)) continue;
       if (prefix) t = t.replace(prefix, '');
-      if (t && !JOINERS.has(t)) out.add(t);
+      if (t) out.add(t);
     }
   }
   return out;
@@ -66,7 +75,7 @@ export function goldSet(gold: readonly string[], prefixes: readonly string[] = [
   const prefix = prefixPattern(prefixes);
   const out = new Set<string>();
   for (const g of gold) {
-    let item = canonicalAnswer(g);
+    let item = normalizeAnswer(g);
     if (prefix) item = item.replace(prefix, '');
     if (item) out.add(item);
   }
@@ -98,7 +107,7 @@ function describe(pred: ReadonlySet<string>, gold: ReadonlySet<string>): string 
  * @example setIou({ output: '<answer>b, a, c</answer>', expected: ['a', 'b'] }).score // 0.666...
  */
 export const setIou: Scorer = (input: ScorerInput): ScoreResult => {
-  const { text } = extractAnswer(input.output);
+  const { text, source } = extractAnswer(input.output);
   const prefixes = prefixesOf(input.metadata);
   const gold = goldSet(input.expected, prefixes);
   const pred = text ? answerSet(text, input.expected, prefixes) : new Set<string>();
@@ -109,7 +118,8 @@ export const setIou: Scorer = (input: ScorerInput): ScoreResult => {
     name: 'set-iou',
     score: o.iou,
     pass: o.iou === 1,
-    reason: `${o.intersection} of ${gold.size} gold items found, ${pred.size} given${detail ? `; ${detail}` : ''}`,
+    reason: `${o.intersection} of ${gold.size} gold items found, ${pred.size} given${detail ? `; ${detail}` : ''}${untaggedNote(source)}`,
     metrics: { precision: o.precision, recall: o.recall, f1: o.f1 },
+    ...untaggedFlag(source),
   };
 };

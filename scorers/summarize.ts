@@ -2,6 +2,8 @@
 // per-group means with 95% intervals (summary.json's groups). Groups are task x length, and
 // x attention method x compression ratio when the predictions carry them.
 import type { SampleScore } from './score-sample.js';
+import type { ReferenceName } from './compat/paper-reference.js';
+import { SCORER_VERSION } from './version.js';
 import { confidenceInterval, mean, type ConfidenceInterval } from './stats/confidence.js';
 
 /** One line of results.jsonl. */
@@ -20,6 +22,12 @@ export interface ResultRecord {
   truncated: boolean;
   /** Left out of means (paper-reference compatibility only). */
   excluded?: boolean;
+  /** The scorers' version that produced the score (scorers/version.ts). */
+  scorerVersion: number;
+  /** Set when scored with `compat: 'paper-reference'`. */
+  compat?: 'paper-reference';
+  /** Under `compat`: the reference implementation that scored the sample (`none`: the default scorer). */
+  reference?: ReferenceName;
   /** Attention method of the prediction, `prefill/decode` (omitted for dense HTTP runs). */
   method?: string;
   /** Compression ratio of the prediction. */
@@ -84,8 +92,11 @@ export function toResultRecord(
     reason: score.reason,
     noAnswer: score.noAnswer === true,
     truncated: score.truncated,
+    scorerVersion: SCORER_VERSION,
   };
   if (score.excluded) record.excluded = true;
+  if (score.compat) record.compat = score.compat;
+  if (score.reference) record.reference = score.reference;
   if (prediction.attention) {
     record.method = `${prediction.attention.prefill}/${prediction.attention.decode}`;
     record.compression = prediction.attention.compression;

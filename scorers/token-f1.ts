@@ -1,20 +1,24 @@
 // `token-f1`: SQuAD-style token F1 over token sets, the maximum over the gold answers (the paper's
-// SQuAD metric). Normalisation is SQuAD's: lowercase, ASCII punctuation removed, articles
-// (a, an, the) removed, whitespace collapsed.
+// SQuAD metric). Normalisation is the official SQuAD script's (a Python regex, so its word
+// boundaries and whitespace are Unicode's): lowercase, ASCII punctuation removed, articles
+// (a, an, the) removed, whitespace collapsed; Unicode look-alike forms are folded first.
 import type { ScoreResult, Scorer, ScorerInput } from './types.js';
-import { canonicalAnswer, NONE } from './text/normalize.js';
+import { foldUnicode, isNoneAnswer, normalizeAnswer, NONE } from './text/normalize.js';
+import { PY_BOUNDARY, pySplit } from './compat/python.js';
 import { extractAnswer } from './text/extract.js';
-import { f1, noAnswerResult, quote } from './result.js';
+import { f1, noAnswerResult, quote, untaggedFlag, untaggedNote } from './result.js';
 
 const PUNCTUATION = /[!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]/g;
-const ARTICLES = /\b(?:a|an|the)\b/g;
+const ARTICLES = new RegExp(`${PY_BOUNDARY}(?:a|an|the)${PY_BOUNDARY}`, 'gu');
 
 /**
- * SQuAD's answer normalisation.
+ * SQuAD's answer normalisation, after {@link foldUnicode}: lowercase, ASCII punctuation removed,
+ * the words a / an / the removed (Unicode word boundaries: `éthe` keeps its `the`), whitespace
+ * (Python's) collapsed.
  * @example squadNormalize('The Eiffel-Tower!') // 'eiffeltower'
  */
 export function squadNormalize(text: string): string {
-  return text.toLowerCase().replace(PUNCTUATION, '').replace(ARTICLES, ' ').split(/\s+/).filter(Boolean).join(' ');
+  return pySplit(foldUnicode(text).toLowerCase().replace(PUNCTUATION, '').replace(ARTICLES, ' ')).join(' ');
 }
 
 /**
@@ -36,14 +40,16 @@ export function tokenSetF1(prediction: string, gold: string): number {
  * @example tokenF1({ output: '<answer>New York City</answer>', expected: ['New York'] }).score // 0.8
  */
 export const tokenF1: Scorer = (input: ScorerInput): ScoreResult => {
-  const { text } = extractAnswer(input.output);
+  const { text, source } = extractAnswer(input.output);
   if (!text) return noAnswerResult('token-f1', { exactMatch: 0 });
-  const pred = canonicalAnswer(text) === NONE ? NONE : squadNormalize(text);
+  // Only a gold `none` makes the none phrases mean `none` (a gold "nothing" is an answer).
+  const goldIsNone = input.expected.some((g) => normalizeAnswer(g) === NONE);
+  const pred = goldIsNone && isNoneAnswer(normalizeAnswer(text)) ? NONE : squadNormalize(text);
   let best = 0;
   let exactMatch = 0;
   let bestGold = input.expected[0] ?? '';
   for (const gold of input.expected) {
-    const g = canonicalAnswer(gold) === NONE ? NONE : squadNormalize(gold);
+    const g = normalizeAnswer(gold) === NONE ? NONE : squadNormalize(gold);
     const score = tokenSetF1(pred, g);
     if (pred === g) exactMatch = 1;
     if (score > best) {
@@ -55,7 +61,8 @@ export const tokenF1: Scorer = (input: ScorerInput): ScoreResult => {
     name: 'token-f1',
     score: best,
     pass: exactMatch === 1,
-    reason: `F1 ${best.toFixed(2)} against ${quote(bestGold)}; answer ${quote(text)}`,
+    reason: `F1 ${best.toFixed(2)} against ${quote(bestGold)}; answer ${quote(text)}${untaggedNote(source)}`,
     metrics: { exactMatch },
+    ...untaggedFlag(source),
   };
 };

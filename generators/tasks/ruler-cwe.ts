@@ -18,7 +18,8 @@ export interface CweParams {
 
 export const rulerCwe: TaskDefinition<CweParams> = {
   id: 'ruler/cwe',
-  version: 1,
+  // 2: the paper format asks for the paper's own answer format, a numbered list one word a line.
+  version: 2,
   category: 'aggregation',
   scope: 'high',
   dispersion: 'low',
@@ -49,7 +50,8 @@ export const rulerCwe: TaskDefinition<CweParams> = {
       ({ before, after } = paperPrompt({
         intro: 'Below is a numbered list of words. Some words appear many more times than the others.',
         question: `What are the ${p.common} most common words in the list?`,
-        answerFormat: `a comma-separated list of the ${p.common} words`,
+        // The paper's format (its CWE scorer reads only numbered lines, one word each).
+        answerFormat: `a numbered list of the ${p.common} words, one word per line ("1. word", "2. word", ...)`,
       }));
     } else {
       answerPrefix = ` Answer: The top ${p.common} words that appear most often in the list are:`;
@@ -165,7 +167,7 @@ export const rulerCwe: TaskDefinition<CweParams> = {
     return finishSample(rulerCwe, ctx, prompt, common, {
       scorer: p.format === 'paper' ? 'set-iou' : 'contains-all',
       ...(answerPrefix !== undefined ? { answerPrefix } : {}),
-      extra: { listLength: words.length, maxOtherFrequency: Math.max(0, ...[...frequencies].filter(([w]) => !commonSet.has(w)).map(([, f]) => f)) },
+      extra: { ...(p.format === 'paper' ? { listStyle: 'numbered' } : {}), listLength: words.length, maxOtherFrequency: Math.max(0, ...[...frequencies].filter(([w]) => !commonSet.has(w)).map(([, f]) => f)) },
     });
   },
 };

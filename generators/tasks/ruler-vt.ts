@@ -18,7 +18,8 @@ const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 
 export const rulerVt: TaskDefinition<VtParams> = {
   id: 'ruler/vt',
-  version: 1,
+  // 2: the paper format asks for the paper's own answer format, names separated by spaces.
+  version: 2,
   category: 'multi-hop',
   scope: 'low',
   dispersion: 'high',
@@ -74,7 +75,8 @@ export const rulerVt: TaskDefinition<VtParams> = {
       ({ before, after } = paperPrompt({
         intro: 'The text below contains variable assignments such as "VAR ABCDE = 12345." and "VAR FGHIJ = VAR ABCDE." A variable assigned another variable takes its value.',
         question: `Which variables are assigned the value ${asked.value}, directly or through other variables?`,
-        answerFormat: 'a comma-separated list of variable names, e.g. "ABCDE, FGHIJ"',
+        // The paper's format (its VT scorer splits on whitespace only).
+        answerFormat: 'the variable names separated by spaces, without "VAR" and without punctuation, e.g. "ABCDE FGHIJ"',
       }));
     } else {
       answerPrefix = ` Answer: According to the chain(s) of variable assignment in the text above, ${p.hops + 1} variables are assigned the value ${asked.value}, they are:`;
@@ -94,7 +96,7 @@ export const rulerVt: TaskDefinition<VtParams> = {
     return finishSample(rulerVt, ctx, prompt, asked.vars, {
       scorer: p.format === 'paper' ? 'set-iou' : 'contains-all',
       ...(answerPrefix !== undefined ? { answerPrefix } : {}),
-      extra: { value: String(asked.value), chainValues: chains.map((c) => String(c.value)), itemPrefixes: ['VAR'] },
+      extra: { value: String(asked.value), chainValues: chains.map((c) => String(c.value)), itemPrefixes: ['VAR'], ...(p.format === 'paper' ? { listStyle: 'spaces' } : {}) },
     });
   },
 };

@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { readJsonl } from '../jsonl/read-lines.js';
 import { methodOf, predictionKey, type RunPrediction, type RunResult, type SampleInfo } from '../records.js';
 import { readRunState, runPaths } from '../run-dir.js';
+import { SCORER_VERSION } from '../../scorers/version.js';
 
 /** One analysed sample. */
 export interface Row {
@@ -49,6 +50,18 @@ export interface AnalysisInput {
   runs: { dir: string; name: string; shard?: string }[];
   /** Pairs found in more than one directory. */
   duplicates: number;
+  /** How every result was scored: the scorers' version and the compatibility mode, if any. */
+  scoring: Scoring;
+}
+
+/** How results were scored. */
+export interface Scoring {
+  scorerVersion: number;
+  compat?: 'paper-reference';
+}
+
+function scoringLabel(s: Scoring): string {
+  return `scorer version ${s.scorerVersion}${s.compat ? ` with --compat ${s.compat}` : ''}`;
 }
 
 function splitMethod(method: string): { prefill: string; decode: string } {
@@ -66,6 +79,8 @@ export async function loadRunDirs(dirs: readonly string[]): Promise<AnalysisInpu
   const models: Record<string, ModelFacts> = {};
   const runs: AnalysisInput['runs'] = [];
   let duplicates = 0;
+  // Results scored differently are never averaged or compared together.
+  let scoring: (Scoring & { where: string }) | undefined;
   for (const dir of dirs) {
     const state = readRunState(dir);
     runs.push({ dir, name: state.recipe.name, ...(state.shard ? { shard: `${state.shard.index}/${state.shard.count}` } : {}) });
@@ -86,8 +101,17 @@ export async function loadRunDirs(dirs: readonly string[]): Promise<AnalysisInpu
       if (!previous || previous.error !== undefined || value.error === undefined) predictions.set(key, value);
     }
     const local = new Map<string, Row>();
-    for await (const { value } of readJsonl<RunResult>(paths.results, { missingOk: true })) {
+    for await (const { value, line } of readJsonl<RunResult>(paths.results, { missingOk: true })) {
       const key = predictionKey(value.model, value.method, value.compression, value.id);
+      const these: Scoring = { scorerVersion: (value as { scorerVersion?: number }).scorerVersion ?? 1, ...(value.compat ? { compat: value.compat } : {}) };
+      const where = `${paths.results}:${line}`;
+      if (!scoring) scoring = { ...these, where };
+      else if (scoring.scorerVersion !== these.scorerVersion || scoring.compat !== these.compat) {
+        throw new Error(
+          `${where} was scored by ${scoringLabel(these)}, ${scoring.where} by ${scoringLabel(scoring)}: results scored differently cannot be compared. ` +
+            `Re-score the older run with the current longweave (longweave run --resume DIR re-scores it from its stored predictions), then report again.`,
+        );
+      }
       const row: Row = {
         model: value.model,
         task: value.task,
@@ -144,5 +168,6 @@ export async function loadRunDirs(dirs: readonly string[]): Promise<AnalysisInpu
       rows.set(key, row);
     }
   }
-  return { rows: [...rows.values()], models, runs, duplicates };
+  const { where: _where, ...used } = scoring ?? { scorerVersion: SCORER_VERSION, where: '' };
+  return { rows: [...rows.values()], models, runs, duplicates, scoring: used };
 }

@@ -44,6 +44,8 @@ export interface RunSummary {
   format: 'longweave-run-summary/1';
   longweave: string;
   runs: AnalysisInput['runs'];
+  /** How every result was scored (merging results scored differently is refused). */
+  scoring: AnalysisInput['scoring'];
   config: { ci: string; pairedTest: string; alpha: number; scalingLaw: string };
   totals: { pairs: number; scored: number; failures: number; duplicates: number };
   cells: CellSummary[];
@@ -130,6 +132,7 @@ export function buildSummary(input: AnalysisInput, options: SummaryOptions = {})
     format: 'longweave-run-summary/1',
     longweave: options.version ?? 'unknown',
     runs: input.runs,
+    scoring: input.scoring,
     config: {
       ci: '95%: Wilson score interval when every score is 0 or 1, Student t interval of the mean otherwise (clipped to [0, 1])',
       pairedTest: `one-sided paired sign-flip permutation test of dense > sparse over the same samples (exact up to 16 non-zero differences, else ${options.resamples ?? 20000} seeded resamples); indistinguishable when p >= alpha, and the largest ratio counts only if every smaller ratio is indistinguishable too`,

@@ -75,7 +75,7 @@ export async function renderHtmlReport(summary: RunSummary, rows: readonly Row[]
 <style>${STYLE}</style></head>
 <body>
 <h1>longweave report</h1>
-<p>Runs: ${runs}. ${t.pairs} samples: ${t.scored} answered, ${t.failures} failed${t.duplicates ? `, ${t.duplicates} duplicates across runs (later run kept)` : ''}. longweave ${escapeHtml(summary.longweave)}.</p>
+<p>Runs: ${runs}. ${t.pairs} samples: ${t.scored} answered, ${t.failures} failed${t.duplicates ? `, ${t.duplicates} duplicates across runs (later run kept)` : ''}. longweave ${escapeHtml(summary.longweave)}, scorer version ${summary.scoring.scorerVersion}${summary.scoring.compat ? ` (--compat ${escapeHtml(summary.scoring.compat)})` : ''}.</p>
 ${rendered.join('\n')}
 ${tables.join('\n')}
 <script>${SCRIPT}</script>

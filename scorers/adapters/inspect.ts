@@ -12,7 +12,7 @@ export interface InspectScoreRow {
   value: number;
   answer: string;
   explanation: string;
-  metadata: { scorer: string; pass: boolean; noAnswer: boolean; truncated: boolean; scores: Record<string, number> };
+  metadata: { scorer: string; scorerVersion: number; pass: boolean; noAnswer: boolean; truncated: boolean; scores: Record<string, number> };
 }
 
 /**
@@ -25,7 +25,7 @@ export function toInspectScoreRow(result: ResultRecord, answer = ''): InspectSco
     value: result.score,
     answer,
     explanation: result.reason,
-    metadata: { scorer: result.scorer, pass: result.pass, noAnswer: result.noAnswer, truncated: result.truncated, scores: result.scores },
+    metadata: { scorer: result.scorer, scorerVersion: result.scorerVersion, pass: result.pass, noAnswer: result.noAnswer, truncated: result.truncated, scores: result.scores },
   };
 }
 

@@ -17,6 +17,7 @@ import { lmEvalExport } from '../../scorers/adapters/lm-eval.js';
 import { writeExport } from '../../scorers/adapters/write.js';
 import { scorers } from '../../scorers/registry.js';
 import type { ResultRecord } from '../../scorers/summarize.js';
+import { SCORER_VERSION } from '../../scorers/version.js';
 import { makeSample } from './fixtures.js';
 
 const python = ((): boolean => {
@@ -57,11 +58,11 @@ describe('LangSmith', () => {
   });
 });
 
-const record: ResultRecord = { id: 'a', task: 'story/multihop', length: 1024, scorer: 'exact', scores: { exact: 1 }, score: 1, pass: true, reason: 'exact match', noAnswer: false, truncated: false };
+const record: ResultRecord = { id: 'a', task: 'story/multihop', length: 1024, scorer: 'exact', scores: { exact: 1 }, score: 1, pass: true, reason: 'exact match', noAnswer: false, truncated: false, scorerVersion: SCORER_VERSION };
 
 describe('inspect_ai', () => {
   it('writes a json_dataset file, Score rows and a precomputed_scores scorer', () => {
-    expect(toInspectScoreRow(record, 'silver lamp')).toEqual({ id: 'a', value: 1, answer: 'silver lamp', explanation: 'exact match', metadata: { scorer: 'exact', pass: true, noAnswer: false, truncated: false, scores: { exact: 1 } } });
+    expect(toInspectScoreRow(record, 'silver lamp')).toEqual({ id: 'a', value: 1, answer: 'silver lamp', explanation: 'exact match', metadata: { scorer: 'exact', scorerVersion: SCORER_VERSION, pass: true, noAnswer: false, truncated: false, scores: { exact: 1 } } });
     const files = inspectExport([makeSample('a', 'story/multihop', ['silver lamp'], 'exact')], [record]);
     expect(Object.keys(files).sort()).toEqual(['dataset.jsonl', 'precomputed_scores.py', 'scores.jsonl']);
     expect(JSON.parse(files['dataset.jsonl'] as string)).toMatchObject({ id: 'a', input: 'prompt of a', target: ['silver lamp'], metadata: { task: 'story/multihop', scorer: 'exact' } });

@@ -6,6 +6,7 @@ import yargs from 'yargs';
 import { scoreCommand } from '../../cli/score.js';
 import { validate } from '../../schemas/index.js';
 import { formatGold } from '../../scorers/gold.js';
+import { SCORER_VERSION } from '../../scorers/version.js';
 import { jsonl, makeSample } from './fixtures.js';
 import type { SummaryFile } from '../../cli/score.js';
 
@@ -80,8 +81,11 @@ describe('longweave score', () => {
       'task            length  scorer    n   mean      95% CI  pass%  no-ans%  trunc%',
       '--------------  ------  --------  -  -----  ----------  -----  -------  ------',
       'ruler/niah        1024  numbered  2   75.0   0.0-100.0   50.0      0.0     0.0',
-      'story/multihop    2048  exact     1  100.0  20.7-100.0  100.0      0.0   100.0',
+      // m1's answer has no <answer> block: it scores, and counts as no answer in the requested form.
+      'story/multihop    2048  exact     1  100.0  20.7-100.0  100.0    100.0   100.0',
     ]);
+    expect(results.map((r) => r['scorerVersion'])).toEqual([SCORER_VERSION, SCORER_VERSION, SCORER_VERSION]);
+    expect(summary.config.scorerVersion).toBe(SCORER_VERSION);
   });
 
   it('--json prints summary.json; --compat paper-reference changes scores and is recorded', async () => {
@@ -89,6 +93,12 @@ describe('longweave score', () => {
     const { stdout } = await run(['--samples', samplesFile, '--predictions', predictionsFile, '--out', out, '--json', '--compat', 'paper-reference']);
     const summary = JSON.parse(stdout) as SummaryFile;
     expect(summary.config.compat).toBe('paper-reference');
+    const results = readFileSync(join(out, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(results.map((r) => [r['id'], r['compat'], r['reference']])).toEqual([
+      ['n1', 'paper-reference', 'sparse-frontier'],
+      ['n2', 'paper-reference', 'sparse-frontier'],
+      ['m1', 'paper-reference', 'sparse-frontier'],
+    ]);
     // The reference drops multi-hop answers without an <answer> tag from the mean.
     expect(summary.groups[1]).toMatchObject({ task: 'story/multihop', n: 0, excluded: 1, mean: null, ci: null });
     expect(summary).toEqual(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')));

@@ -114,8 +114,10 @@ describe('properties', () => {
     for (const [shape, sample, rng] of samples()) {
       const scorer = sample.metadata.scorer as ScorerName;
       if (!precisionAware.includes(scorer)) continue;
-      // Wrong items shaped like the right ones, so shape filters cannot discard them.
-      const wrong = sample.target.map((t) => (/^\d+$/.test(t) ? String(Number(t) + 1) : `${t.slice(0, -1)}${t.endsWith('Q') ? 'R' : 'Q'}`));
+      // Wrong items shaped like the right ones (the last character changed within its class), so
+      // shape filters cannot discard them.
+      const swap = (c: string): string => (/\d/.test(c) ? String((Number(c) + 1) % 10) : /[A-Z]/.test(c) ? (c === 'Q' ? 'R' : 'Q') : c === 'q' ? 'r' : 'q');
+      const wrong = sample.target.map((t) => (/^\d+$/.test(t) ? String(Number(t) + 1) : `${t.slice(0, -1)}${swap(t.slice(-1))}`));
       const gold = goldAnswer(sample);
       const before = scoreSample(sample, { output: `<answer>${gold}</answer>` }).score;
       const after = scoreSample(sample, { output: `<answer>${rng.shuffle([...sample.target, ...wrong]).join(', ')}</answer>` }).score;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { confidenceInterval, mean, tInterval, tQuantile975, wilson } from '../../scorers/stats/confidence.js';
 import { summarize, toResultRecord, type ResultRecord } from '../../scorers/summarize.js';
+import { SCORER_VERSION } from '../../scorers/version.js';
 
 describe('confidence intervals', () => {
   it('t quantiles match scipy.stats.t.ppf(0.975, df)', () => {
@@ -33,7 +34,7 @@ describe('confidence intervals', () => {
 
 describe('summarize', () => {
   const rec = (id: string, task: string, length: number, score: number, extra: Partial<ResultRecord> = {}): ResultRecord => ({
-    id, task, length, scorer: 'exact', scores: { exact: score }, score, pass: score === 1, reason: '', noAnswer: false, truncated: false, ...extra,
+    id, task, length, scorer: 'exact', scores: { exact: score }, score, pass: score === 1, reason: '', noAnswer: false, truncated: false, scorerVersion: SCORER_VERSION, ...extra,
   });
 
   it('groups by task, length, method and compression with rates and missing samples', () => {
@@ -71,6 +72,6 @@ describe('summarize', () => {
       { name: 'set-iou', score: 0.5, pass: false, reason: 'r', metrics: { precision: 1 }, truncated: true },
       { model: 'm', attention: { prefill: 'dense', decode: 'quest', compression: 10 } },
     );
-    expect(r).toEqual({ id: 'a', task: 'ruler/vt', length: 2048, scorer: 'set-iou', scores: { 'set-iou': 0.5, precision: 1 }, score: 0.5, pass: false, reason: 'r', noAnswer: false, truncated: true, method: 'dense/quest', compression: 10, model: 'm' });
+    expect(r).toEqual({ id: 'a', task: 'ruler/vt', length: 2048, scorer: 'set-iou', scores: { 'set-iou': 0.5, precision: 1 }, score: 0.5, pass: false, reason: 'r', noAnswer: false, truncated: true, scorerVersion: SCORER_VERSION, method: 'dense/quest', compression: 10, model: 'm' });
   });
 });

@@ -31,7 +31,14 @@ describe('stripReasoning', () => {
     ['<think>hmm</think>Paris', 'Paris'],
     ['a<THINK>x</THINK>b<think>y</think>c', 'abc'],
     ['<think>still thinking when cut', ''],
-    ['answer <think>late thought', 'answer '],
+    // A <think> never closed is reasoning cut off only where it opens the output; elsewhere it is text.
+    ['answer <think>late thought', 'answer <think>late thought'],
+    ['<answer>use <think> tags</answer>', '<answer>use <think> tags</answer>'],
+    ['  <think>cut while thinking', ''],
+    // A doubled </think> leaks nothing; a <think> inside a block is part of it.
+    ['<think>a</think>b</think><answer>x</answer>', '<answer>x</answer>'],
+    ['<think>mention <think> inside</think>Paris', 'Paris'],
+    ['<answer>x</answer><think>after</think>', '<answer>x</answer>'],
     ['reasoning opened by the template</think>\n<answer>x</answer>', '\n<answer>x</answer>'],
     ['no tags at all', 'no tags at all'],
   ])('%j -> %j', (input, expected) => {
