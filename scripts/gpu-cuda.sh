@@ -8,6 +8,8 @@
 #   bash scripts/gpu-cuda.sh BUNDLE_DIR tiny-check        builtin:tiny on a real 1k ruler/niah prompt: engine (CUDA) vs transformers
 #   bash scripts/gpu-cuda.sh BUNDLE_DIR torch LENGTHS     PyTorch baselines: copy bandwidth, GEMM, the 7B stack's prefill
 #   bash scripts/gpu-cuda.sh BUNDLE_DIR bench LENGTHS     the engine's 7B-shaped prefill and decode (BENCH_ARGS for flags)
+#   bash scripts/gpu-cuda.sh BUNDLE_DIR sparse-kernel LENGTHS   Block-Sparse through SparseAttention vs dense GQA, per layer
+#                                                         (KERNEL_ARGS for flags, e.g. "--compression 1,2,5,10,20 --scope kv-head")
 #   bash scripts/gpu-cuda.sh BUNDLE_DIR profile LENGTH    onnxruntime profile of one generation, kernels serialised
 #                                                         (CUDA_LAUNCH_BLOCKING=1, so node times are GPU times)
 # A dist/ folder beside the bundle replaces the packed one (code changes travel without repacking).
@@ -74,6 +76,11 @@ while [ $# -gt 0 ]; do
       # shellcheck disable=SC2086
       "$node" "$dist/bench/engine.js" --device cuda --shape qwen2.5-7b --lengths "$lengths" --bandwidth-gbs "$bw" ${BENCH_ARGS:-} \
         --json "$out/cuda-bench-${lengths//,/_}${tag:+-$tag}.json" 2>&1 | tee "$out/cuda-bench-${lengths//,/_}${tag:+-$tag}.log" | grep -E '^\{"length|engine:|Error|error' | cut -c1-400
+      ;;
+    sparse-kernel)
+      lengths="$1"; shift
+      # shellcheck disable=SC2086
+      "$node" "$dist/bench/sparse-kernel.js" --device cuda --lengths "$lengths" ${KERNEL_ARGS:-} --json "$out/sparse-kernel-${lengths//,/_}.json" 2>&1 | tee "$out/sparse-kernel.log" | grep -E '^\{"length|^L=|Error'
       ;;
     profile)
       length="$1"; shift
