@@ -12,7 +12,7 @@ import { writeFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { GraphBuilder, int, tensor, type Dim } from '../runner/engine/onnx/graph-builder.js';
 import { encodeModel, type OnnxElementType } from '../runner/engine/onnx/proto.js';
-import { parseConfig, type ModelSpec } from '../runner/engine/checkpoint/config.js';
+import { parseConfig } from '../runner/engine/checkpoint/config.js';
 import { shapeConfig } from '../runner/engine/checkpoint/shapes.js';
 import { blockSparseKernelPrefill, KERNEL_BLOCK } from '../runner/engine/attention/block-sparse-kernel.js';
 import { BLOCK_SPARSE_IO } from '../runner/engine/attention/block-sparse.js';
