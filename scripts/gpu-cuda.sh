@@ -41,7 +41,7 @@ while [ $# -gt 0 ]; do
       # GEMM_OPTIONS: values of ORT_CUDA_GEMM_OPTIONS to try (0: fp32 accumulation with cuBLAS's
       # reduced-precision split-K reductions allowed, the provider's default; 2: those disallowed).
       export PYTHONUNBUFFERED=1
-      for shape in qwen2 llama; do
+      for shape in ${CHECK_SHAPES:-qwen2 llama}; do
         [ -f "/tmp/hf-$shape/hf_reference.json" ] || python3 "$here/gpu-hf-reference.py" realwidth "$shape" "/tmp/hf-$shape" 2>&1 | tail -2
         for gemm in ${GEMM_OPTIONS:-0}; do
           echo "$shape, ORT_CUDA_GEMM_OPTIONS=$gemm"
