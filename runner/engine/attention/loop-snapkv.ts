@@ -14,7 +14,8 @@
 //   a Gather of the kept keys and values: the compacted cache [1, kv, kept, d].
 // `attend` is dense over the compacted cache and the tail of generated tokens (every generated
 // token is kept, as the reference keeps everything after the prefill): kept + t tokens a step,
-// instead of P + t. onnxruntime frees the full prompt cache once the Gather has read it.
+// instead of P + t. Nothing reads the layer's full prompt cache after the Gather, so onnxruntime's
+// allocation planner may release it there (not measured).
 // Budget: the int64 input `attention.decode.capacity` (SnapKvBudget.capacity), or params.capacity.
 // Reference: runner/engine/sparse/reference/snapkv.ts (snapKvSelect, adaSnapKvSelect, snapKvDecode).
 import { float, graph, int, ints, type GraphBuilder } from '../onnx/graph-builder.js';

@@ -2,8 +2,8 @@
 // `sinks` tokens and the `recent` newest ones (the new token included), the window sliding as
 // tokens are generated. `prepare` compacts the prompt once, in the outer graph, to the sinks and the
 // window of the first decode step, [0, min(sinks, P)) and [max(sinks, P + 1 - recent), P): every
-// later window starts further right, so no step needs a prompt token outside that copy, and the
-// full prompt cache is no longer read (onnxruntime frees it once prepare's slices are taken).
+// later window starts further right, so no step needs a prompt token outside that copy, and
+// nothing reads the full prompt cache after it (onnxruntime may release it there; not measured).
 // `attend` reads that copy (at most sinks + recent - 1 tokens) and the tail of generated tokens,
 // with a small bias over both that masks the positions the window has slid past: a fixed read of
 // sinks + recent + t tokens for the budget's sinks + recent, never the whole context.
