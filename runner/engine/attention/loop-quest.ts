@@ -16,8 +16,8 @@
 //     tail part: every generated token, a bias keeping those in a chosen page or the current one
 //     --> one softmax over both (loop-attend.ts)
 // A step reads (k + 1) x 16 prompt keys and values, the 2 x Pc bound rows (the selection, as the
-// paper's cost model counts it) and the tail (at most 15 + the tokens generated so far): the bytes
-// read fall with the budget. Budget: the int64 input `attention.decode.page_budget` of the stepwise
+// paper's cost model counts it), the tail, and the keys of R for their bounds (under 16 prompt keys
+// more than the tail): the prompt's part falls with the budget. Budget: the int64 input `attention.decode.page_budget` of the stepwise
 // builder (quest.ts, questBudget), or params.pageBudget baked in. Reference:
 // runner/engine/sparse/reference/quest.ts (scope 'kv-head').
 import { int } from '../onnx/graph-builder.js';

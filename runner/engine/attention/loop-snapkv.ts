@@ -30,6 +30,7 @@ const BIG = 1e30;
 /** Window queries scored per Loop iteration in `prepare`. */
 const WINDOW_ROWS = 64;
 
+/** An int64 `[1]` as a scalar, in graph `g`. */
 const toScalarIn = (g: GraphBuilder, x: string): string => g.op('Reshape', [x, g.int64([], [0])]);
 
 /**
@@ -45,7 +46,7 @@ export function compactPrompt(ctx: LoopPrepareContext, variant: SnapKvVariant): 
   const d = spec.headDim;
   const f32 = (x: number): string => g.inline('c_f32', 'float', [], new Uint8Array(Float32Array.of(x).buffer));
   const i64 = (x: number): string => g.int64([x]);
-  const toScalar = (x: string): string => g.op('Reshape', [x, g.int64([], [0])]);
+  const toScalar = (x: string): string => toScalarIn(g, x);
   const capacityKnob = budgetKnob({ graph: g, params: ctx.params, sharedInput: (name) => ctx.budgetInput(name) }, 'capacity', SNAPKV_IO.capacity, variant, 1);
   const P = ctx.promptLength;
   const capacity = g.op('Min', [g.op('Reshape', [capacityKnob, g.int64([1])]), P]);
