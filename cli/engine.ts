@@ -9,6 +9,8 @@ import { defaultCacheDir, listGraphCache, pruneGraphCache } from '../runner/engi
 import type { GraphSettings } from '../runner/engine/graph/model-graph.js';
 import { CliError } from './errors.js';
 import { benchCommand } from './engine-bench.js';
+import { doctorCommand } from './engine-doctor.js';
+import { installCommand, uninstallCommand } from './engine-install.js';
 
 interface InfoArgs {
   model: string;
@@ -188,7 +190,9 @@ const cacheCommand: CommandModule<object, CacheArgs> = {
 
 export const engineCommand: CommandModule<object, object> = {
   command: 'engine <command>',
-  describe: 'The embedded engine: checkpoint info, quick generation, attention benchmarks and the graph cache',
-  builder: (y) => y.command(infoCommand).command(generateCommand).command(benchCommand).command(cacheCommand).demandCommand(1, 'Name an engine command: info, generate, bench or cache.'),
+  describe: 'The embedded engine: checkpoint info, quick generation, attention benchmarks, the graph cache, and its runtimes (doctor, install cuda)',
+  builder: (y) =>
+    y.command(infoCommand).command(generateCommand).command(benchCommand).command(cacheCommand).command(doctorCommand).command(installCommand).command(uninstallCommand)
+      .demandCommand(1, 'Name an engine command: info, generate, bench, cache, doctor, install or uninstall.'),
   handler: () => undefined,
 };

@@ -6,6 +6,17 @@
 # .tar.xz under 60 MB.
 #
 #   bash scripts/bundle.sh [OUT_DIR]       (default .bundle/; writes OUT_DIR/longweave-engine.tar.xz)
+#   bash scripts/bundle.sh --cuda [--cuda-arch sm_90|all] [--cuda-from PROVIDER.tgz|FOLDER] [--part-mib 40] [OUT_DIR]
+#   bash scripts/bundle.sh --cuda-only ...  (the CUDA provider alone, the engine bundle left as it is)
+#
+# --cuda also packs onnxruntime's CUDA provider (registry package
+# com.github.asus4.onnxruntime.linux-x64-gpu@0.4.9, fetched once with npm pack into OUT_DIR, or
+# --cuda-from a local .tgz/folder) into OUT_DIR/longweave-cuda-provider-ARCH.tar.xz, reduced to the
+# GPU architectures of --cuda-arch (default sm_90: H100/H200; the other architectures' cubins are
+# zeroed, see scripts/cuda-provider-pack.ts; `all` keeps them), and splits it with
+# scripts/parts-split.sh into OUT_DIR/cuda/*.part-NN-of-MM of at most --part-mib MiB plus the manifest
+# *.parts. On the host: scripts/parts-join.sh reassembles them, `gpu-run.sh BUNDLE_DIR cuda-install FILE`
+# installs and runs `engine doctor` (docs/engine.md, "CUDA: install and diagnose").
 #
 # On the host:
 #   tar xJf longweave-engine.tar.xz && for d in longweave/*.deb; do dpkg -x $d /; done && ldconfig
@@ -18,9 +29,51 @@
 # platforms. Generate datasets with presets on any machine with the full package; run them here.
 set -euo pipefail
 NODE_VERSION=20.20.2
+CUDA_PACKAGE=com.github.asus4.onnxruntime.linux-x64-gpu
+CUDA_PACKAGE_VERSION=0.4.9
 root="$(cd "$(dirname "$0")/.." && pwd)"
-out="$(mkdir -p "${1:-$root/.bundle}" && cd "${1:-$root/.bundle}" && pwd)"
+cuda=no; cuda_arch=sm_90; cuda_from=""; part_mib=40; positional=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --cuda) cuda=also ;;
+    --cuda-only) cuda=only ;;
+    --cuda-arch) cuda_arch="$2"; shift ;;
+    --cuda-from) cuda_from="$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"; shift ;;
+    --part-mib) part_mib="$2"; shift ;;
+    -*) echo "bundle: unknown option $1" >&2; exit 2 ;;
+    *) positional+=("$1") ;;
+  esac
+  shift
+done
+out_arg="${positional[0]:-$root/.bundle}"
+out="$(mkdir -p "$out_arg" && cd "$out_arg" && pwd)"
 stage="$out/stage"
+
+# The CUDA provider, reduced to --cuda-arch, as OUT/longweave-cuda-provider-ARCH.tar.xz and its parts in OUT/cuda.
+bundle_cuda() {
+  local src="$cuda_from" name cstage size
+  if [ -z "$src" ]; then
+    src="$out/$CUDA_PACKAGE-$CUDA_PACKAGE_VERSION.tgz"
+    if [ ! -f "$src" ]; then
+      echo "bundle: npm pack $CUDA_PACKAGE@$CUDA_PACKAGE_VERSION (179 MB, kept in $out for later runs)" >&2
+      (cd "$out" && npm pack "$CUDA_PACKAGE@$CUDA_PACKAGE_VERSION" --silent >/dev/null)
+    fi
+  fi
+  cstage="$out/cuda-stage"
+  rm -rf "$cstage"
+  echo "bundle: CUDA provider from $src, GPU code kept: $cuda_arch" >&2
+  (cd "$root" && npx tsx scripts/cuda-provider-pack.ts --out "$cstage" --from "$src" --arch "$cuda_arch") > "$out/cuda-provider-pack.json"
+  name="longweave-cuda-provider-${cuda_arch//,/-}.tar.xz"
+  echo "bundle: compressing $name (xz -9)" >&2
+  (cd "$cstage" && tar cf - package | xz -T0 -9 > "$out/$name")
+  rm -rf "$cstage" "$out/cuda"
+  size=$(stat -c %s "$out/$name")
+  echo "bundle: $out/$name $((size / 1000000)) MB ($size bytes)" >&2
+  bash "$root/scripts/parts-split.sh" "$out/$name" "$part_mib" "$out/cuda" >&2
+  echo "$out/$name"
+}
+
+if [ "$cuda" = only ]; then bundle_cuda; exit 0; fi
 pkg="$stage/longweave"
 rm -rf "$stage"
 mkdir -p "$pkg"
@@ -81,3 +134,4 @@ size=$(stat -c %s "$out/longweave-engine.tar.xz")
 echo "bundle: $out/longweave-engine.tar.xz $((size / 1024 / 1024)) MB" >&2
 if [ "$size" -ge $((60 * 1024 * 1024)) ]; then echo "bundle: larger than 60 MB" >&2; exit 1; fi
 echo "$out/longweave-engine.tar.xz"
+if [ "$cuda" = also ]; then bundle_cuda; fi

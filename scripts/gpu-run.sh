@@ -15,6 +15,11 @@
 #   bash scripts/gpu-run.sh BUNDLE_DIR layer-profile METHOD   onnxruntime profile of one attention layer, GPU timestamps included (LAYER_PROFILE_ARGS for flags, e.g. --inputs rope)
 #   bash scripts/gpu-run.sh BUNDLE_DIR sparse LENGTHS    engine bench: dense and sparse attention, 7B shape (SPARSE_ARGS for flags)
 #   bash scripts/gpu-run.sh BUNDLE_DIR longweave ARGS... --   any longweave command (stdout to $OUT/longweave-N.out, stderr to .log)
+#   bash scripts/gpu-run.sh BUNDLE_DIR parts PATH          add the CUDA provider's parts that came with this call (a folder of
+#                                                          *.part-NN-of-MM and *.parts files) to /tmp/lw-parts; reassembles when all are there
+#   bash scripts/gpu-run.sh BUNDLE_DIR cuda-install [SRC]  `engine install cuda --from SRC` (SRC: the assembled .tar.xz, a .tgz or a folder;
+#                                                          default: the newest /tmp/lw-parts/longweave-cuda-provider-*.tar.xz), then `engine doctor`
+#   bash scripts/gpu-run.sh BUNDLE_DIR doctor              `engine doctor` (text, and JSON into $OUT/doctor.json)
 set -uo pipefail
 bundle="$(cd "$1" && pwd)"; shift
 out="${OUT:-$PWD/gpu-out}"; mkdir -p "$out"
@@ -154,6 +159,32 @@ while [ $# -gt 0 ]; do
       n=$(( ${n:-0} + 1 ))
       "$node" "$dist/cli/main.js" "${args[@]}" > "$out/longweave-$n.out" 2> "$out/longweave-$n.log"
       echo "longweave ${args[*]}: exit $?"; grep -v '^ ' "$out/longweave-$n.log" | tail -8
+      ;;
+    parts)
+      # Exit 3 from parts-join.sh means parts are still missing: the steps after this one are skipped.
+      bash "$here/parts-join.sh" --store /tmp/lw-parts "$1"; code=$?; shift
+      if [ $code -ne 0 ]; then echo "parts: exit $code (3: parts still missing, 1: a part failed its sha256 check)"; exit $code; fi
+      ;;
+    cuda-install)
+      # SRC is optional: the next argument is taken as SRC only when it is an existing path (else it is the next step).
+      src=""; if [ $# -gt 0 ] && [ -e "$1" ]; then src="$1"; shift; fi
+      if [ -z "$src" ]; then src="$(ls -t /tmp/lw-parts/longweave-cuda-provider-*.tar.xz 2>/dev/null | head -1)"; fi
+      [ -n "$src" ] && [ -e "$src" ] || { echo "cuda-install: no provider (give the assembled .tar.xz, a .tgz or a folder; parts go through the parts step first)"; exit 1; }
+      if [[ "$src" == *.tar.xz ]]; then
+        rm -rf /tmp/lw-cuda-provider && mkdir -p /tmp/lw-cuda-provider && tar xJf "$src" -C /tmp/lw-cuda-provider || { echo "cuda-install: cannot unpack $src"; exit 1; }
+        [ -f /tmp/lw-cuda-provider/package/longweave-reduced.json ] && "$node" -e 'const r = require(process.argv[1]); console.log(`provider ${r.package}: GPU code kept for ${r.kept.map((k) => k.arch).join(", ")}, zeroed ${r.zeroed.map((k) => k.arch).join(", ") || "none"}`)' /tmp/lw-cuda-provider/package/longweave-reduced.json
+        src=/tmp/lw-cuda-provider
+      fi
+      "$node" "$dist/cli/main.js" engine install cuda --from "$src" --no-check --json > "$out/cuda-install.json" 2> "$out/cuda-install.log"
+      code=$?; echo "engine install cuda: exit $code"; tail -3 "$out/cuda-install.log"
+      [ $code -eq 0 ] || exit $code
+      "$node" -e 'const r = require(process.argv[1]); console.log(`${r.status}: onnxruntime ${r.record.onnxruntimeVersion}, ${r.record.archs.join(", ")}, in ${r.binDir}; sha256 ${Object.entries(r.record.files).map(([f, v]) => `${f} ${v.sha256}`).join(", ")}`)' "$out/cuda-install.json"
+      "$node" "$dist/cli/main.js" engine doctor --json > "$out/doctor.json" 2> "$out/doctor.log"
+      "$node" "$dist/cli/main.js" engine doctor 2>&1 | tee "$out/doctor.txt"
+      ;;
+    doctor)
+      "$node" "$dist/cli/main.js" engine doctor --json > "$out/doctor.json" 2> "$out/doctor.log"
+      "$node" "$dist/cli/main.js" engine doctor 2>&1 | tee "$out/doctor.txt"
       ;;
     *) echo "unknown step $step" >&2; exit 2 ;;
   esac

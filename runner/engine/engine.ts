@@ -250,7 +250,6 @@ export class Engine {
     const refuse = (what: string): never => {
       throw new Error(`One-run generation (device ${options.device}) runs dense attention in one graph; ${what} is not available with it.`);
     };
-    if (options.attention && options.attention.method !== 'dense') refuse(`prefill attention "${options.attention.method}"`);
     const decode = options.decodeAttention && options.decodeAttention.method !== 'dense' ? options.decodeAttention : undefined;
     if (decode) loopDecodeMethod(decode.method);
     if ((options.prefillStages ?? 1) > 1) refuse('prefillStages');
@@ -261,7 +260,7 @@ export class Engine {
       {
         precision: options.precision,
         logits: options.allLogits ? 'all' : 'last',
-        attention: { method: 'dense' },
+        attention: options.attention ?? { method: 'dense' },
         maxPositions: options.maxLength,
         prefillChunk: mlpChunk,
         generation: { ...(options.stepLogits || options.allLogits ? { stepLogits: true } : {}), ...(decode ? { decode } : {}) },

@@ -10,6 +10,7 @@ import { openCheckpoint } from '../../runner/engine/checkpoint/checkpoint.js';
 import { ReferenceModel } from '../../runner/engine/reference/forward.js';
 import { DEFAULT_MLP_CHUNK, generationTablePositions, promptLayout } from '../../runner/engine/graph/generation-graph.js';
 import { listGraphCache } from '../../runner/engine/graph/graph-cache.js';
+import { planAttention } from '../../runner/engine/backend.js';
 import { FAMILIES, PROMPT, maxAbsDiff, writeFixtureCheckpoint } from './helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'lw-one-run-'));
@@ -180,10 +181,45 @@ describe('one-run generation details', () => {
   it('refuses what the one-run graph does not run, naming it', async () => {
     const dir = writeFixtureCheckpoint('llama', root);
     const options = { device: 'cpu' as const, generation: 'one-run' as const, cacheDir: join(root, 'cache'), maxLength: 256 };
-    await expect(Engine.load(dir, { ...options, attention: { method: 'a-shape' } })).rejects.toThrow('One-run generation (device cpu) runs dense attention in one graph; prefill attention "a-shape" is not available with it.');
+    await expect(Engine.load(dir, { ...options, attention: { method: 'streaming-llm' } })).rejects.toThrow('The one-run generation graph runs dense prefill attention or a sparse prefill method; got "streaming-llm".');
     await expect(Engine.load(dir, { ...options, prefillStages: 2 })).rejects.toThrow('prefillStages is not available with it.');
     await expect(Engine.load(dir, { ...options, decodeAttention: { method: 'no-such-method' } })).rejects.toThrow('Decode attention "no-such-method" does not run in the one-run generation graph yet; it runs dense');
     await expect(Engine.load(dir, { ...options, chunkSize: 100 })).rejects.toThrow("The one-run graph's MLP chunk must be a positive multiple of 256 tokens; got 100.");
     expect(readdirSync(join(root, 'cache')).some((name) => name.includes('.tmp-'))).toBe(false);
+  });
+});
+
+describe('sparse prefill in one run', () => {
+  // The stepwise engine with the whole prompt in one chunk is checked against the float64
+  // references (test/engine/attention-*.test.ts); the one-run graph must give the same logits: its
+  // sparse method sees exactly the prompt's tokens (not the padding) and decodes densely.
+  const prompt = Array.from({ length: 150 }, (_, i) => 3 + ((i * 37) % 250));
+  it.each([
+    ['a-shape', 'llama', {}],
+    ['block-sparse', 'qwen2', { scope: 'kv-head' }],
+    ['block-sparse', 'mistral', {}],
+    ['vertical-slash', 'qwen3', {}],
+    ['flexprefill', 'llama', {}],
+  ] as const)('%s on %s %j: the logits of the stepwise engine run in one chunk', async (method, family, params) => {
+    const dir = writeFixtureCheckpoint(family, root);
+    const spec = openCheckpoint(dir).spec;
+    const plan = planAttention({ prefill: method, decode: 'dense', compression: 3, ...(Object.keys(params).length ? { params } : {}) }, spec, prompt.length);
+    const attention = { method, ...(Object.keys(params).length ? { params } : {}) };
+    const options = { device: 'cpu' as const, attention, cacheDir: join(root, 'cache'), maxLength: 320, allLogits: true };
+    const stepwise = await Engine.load(dir, { ...options, chunkSize: 256, decodeAttention: { method: 'dense-decode' } });
+    const oneRun = await Engine.load(dir, { ...options, generation: 'one-run' });
+    try {
+      const a = await stepwise.generateIds(prompt, 5, { returnLogits: true, stopTokenIds: [], attentionInputs: plan.inputs });
+      const b = await oneRun.generateIds(prompt, 5, { returnLogits: true, stopTokenIds: [], attentionInputs: plan.inputs });
+      expect(b.tokens).toEqual(a.tokens);
+      expect(b.logits).toHaveLength(a.logits!.length);
+      let worst = 0;
+      a.logits!.forEach((row, i) => (worst = Math.max(worst, maxAbsDiff(b.logits![i]!, row))));
+      expect(worst).toBeLessThan(1e-5);
+      expect(b.attentionStats?.keptPairs).toBe(a.attentionStats?.keptPairs);
+    } finally {
+      await stepwise.close();
+      await oneRun.close();
+    }
   });
 });

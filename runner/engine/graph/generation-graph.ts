@@ -20,7 +20,7 @@
 // graph cache stores them once for both forms.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GraphBuilder, float, graph, int, type Dim } from '../onnx/graph-builder.js';
+import { GraphBuilder, graph, int, type Dim } from '../onnx/graph-builder.js';
 import { encodeModel, type OnnxElementType } from '../onnx/proto.js';
 import type { ModelSpec } from '../checkpoint/config.js';
 import type { WeightSource } from '../checkpoint/checkpoint.js';
@@ -66,6 +66,12 @@ export const GENERATION_IO = {
   totalSequenceLength: 'total_sequence_length',
   /** Prefill positions (int64 `[1, Pp]`), declared when a prefill method asks for them. */
   positionIds: 'position_ids',
+  /** Sparse prefill methods, which see the P prompt tokens only: P - 1 and P (int32). */
+  promptSeqlensK: 'prompt_seqlens_k',
+  promptTotalLength: 'prompt_total_sequence_length',
+  /** int64 `[6]` and `[8]`: Pad's pads from P rows back to Pp, of `[1, rows, width]` and `[1, kv, rows, d]`. */
+  promptRowPads: 'prompt_row_pads',
+  promptCachePads: 'prompt_cache_pads',
   /** int64 `[N]`: the generated tokens, a stop token included as the last. */
   tokens: 'tokens',
   /** float32 `[N, vocab]` (generation.stepLogits): the logits each token was chosen from. */
@@ -115,7 +121,9 @@ export function mlpChunkOf(settings: Pick<GraphSettings, 'prefillChunk'>): numbe
 export function buildGenerationGraph(spec: ModelSpec, source: WeightSource, settings: GraphSettings, dir: string): BuiltGraph {
   const io = GENERATION_IO;
   const method = attentionMethod(settings.attention.method);
-  if (method.id !== 'dense') throw new Error(`The one-run generation graph runs dense prefill attention only; got "${method.id}".`);
+  if (method.id !== 'dense' && (method.phase === 'decode' || !method.budgetInputs)) {
+    throw new Error(`The one-run generation graph runs dense prefill attention or a sparse prefill method; got "${method.id}".`);
+  }
   const decodeMethod = loopDecodeMethod(settings.generation?.decode?.method ?? 'dense');
   const decodeParams = settings.generation?.decode?.params ?? {};
   if (settings.layers) throw new Error('The one-run generation graph has no prefill stages (it keeps every layer in one run).');
@@ -169,41 +177,67 @@ export function buildGenerationGraph(spec: ModelSpec, source: WeightSource, sett
       }
       return declared;
     };
+    // A sparse prefill method sees exactly the prompt's P tokens (padded rows would enter its
+    // selection: pooled blocks, the last queries' estimates), through its own builder with an empty
+    // past; its output and cache are padded back to Pp rows.
+    const sparse = method.id !== 'dense';
+    const promptInputs = sparse
+      ? {
+          seqlensK: g.input(io.promptSeqlensK, 'int32', [1]),
+          total: g.input(io.promptTotalLength, 'int32', []),
+          rowPads: g.input(io.promptRowPads, 'int64', [6]),
+          cachePads: g.input(io.promptCachePads, 'int64', [8]),
+          emptyCache: g.inline('empty_cache', ot, [1, kv, 0, d], new Uint8Array(0)),
+        }
+      : null;
+    const promptRows = (x: string, axis = 1): string => g.op('Slice', [x, g.int64([0]), promptLength, g.int64([axis])]);
     // What each layer's decode steps read, prepared from its prompt cache by the decode method.
     const decodeStates: LoopLayerState[] = [];
     for (let layer = 0; layer < spec.numLayers; layer++) {
       decoder.layer(g, layer, stream, ({ query, key, value }) => {
+        const cacheKey = g.unique(`prompt_cache.${layer}.key`);
+        const cacheValue = g.unique(`prompt_cache.${layer}.value`);
         const context: AttentionContext = {
           graph: g,
           spec,
           layer,
-          query,
-          key,
-          value,
-          pastKey: '',
-          pastValue: '',
-          presentKey: g.unique(`prompt_cache.${layer}.key`),
-          presentValue: g.unique(`prompt_cache.${layer}.value`),
-          seqlensK,
-          totalSequenceLength: total,
+          query: promptInputs ? promptRows(query) : query,
+          key: promptInputs ? promptRows(key) : key,
+          value: promptInputs ? promptRows(value) : value,
+          pastKey: promptInputs?.emptyCache ?? '',
+          pastValue: promptInputs?.emptyCache ?? '',
+          presentKey: promptInputs ? g.unique(`prompt_sparse.${layer}.key`) : cacheKey,
+          presentValue: promptInputs ? g.unique(`prompt_sparse.${layer}.value`) : cacheValue,
+          seqlensK: promptInputs?.seqlensK ?? seqlensK,
+          totalSequenceLength: promptInputs?.total ?? total,
           cosCache,
           sinCache,
           params: settings.attention.params ?? {},
-          positionIds: () => (positionIds ??= g.input(io.positionIds, 'int64', [1, 'padded'])),
+          // Sparse methods' chunk is the whole prompt: fixed passes sized to the longest.
+          ...(sparse ? { prefillChunk: generationTablePositions(settings.maxPositions, mlpChunk) } : {}),
+          positionIds: () => {
+            positionIds ??= g.input(io.positionIds, 'int64', [1, 'padded']);
+            return promptInputs ? promptRows(positionIds) : positionIds;
+          },
           scalar,
           valueType: ot,
           sharedInput,
           layerInput: (name: string, type: OnnxElementType, dims: readonly Dim[]) => g.input(name, type, dims),
           report: stats.report,
         };
-        const attended = method.build(context);
+        let attended = method.build(context);
+        if (promptInputs) {
+          attended = g.op('Pad', [attended, promptInputs.rowPads]);
+          g.node('Pad', [context.presentKey, promptInputs.cachePads], {}, { outputs: [cacheKey] });
+          g.node('Pad', [context.presentValue, promptInputs.cachePads], {}, { outputs: [cacheValue] });
+        }
         decodeStates.push(
           decodeMethod.prepare({
             graph: g,
             spec,
             layer,
-            promptKey: context.presentKey,
-            promptValue: context.presentValue,
+            promptKey: cacheKey,
+            promptValue: cacheValue,
             promptQuery: query,
             promptLength,
             paddedLength,

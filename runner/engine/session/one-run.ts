@@ -3,6 +3,7 @@
 // tokens (and logits on request) as outputs. Nothing is kept between runs.
 import * as ort from 'onnxruntime-node';
 import { GENERATION_IO as io, DEFAULT_MLP_CHUNK, promptLayout } from '../graph/generation-graph.js';
+import { statValue } from '../attention/stats.js';
 import type { GenerateRequest, GenerateResult, LoadRequest } from './protocol.js';
 
 const int64 = (values: readonly number[], dims: readonly number[]): ort.Tensor => new ort.Tensor('int64', BigInt64Array.from(values, (v) => BigInt(v)), [...dims]);
@@ -35,6 +36,15 @@ export function oneRunFeeds(request: Pick<GenerateRequest, 'promptIds' | 'maxNew
     [io.totalSequenceLength]: new ort.Tensor('int32', Int32Array.of(layout.paddedLength), []),
   };
   if (inputNames.includes(io.positionIds)) feeds[io.positionIds] = new ort.Tensor('int64', BigInt64Array.from({ length: layout.paddedLength }, (_, i) => BigInt(i)), [1, layout.paddedLength]);
+  // A sparse prefill method's view of the prompt: P tokens, padded back to Pp after it.
+  const padding = layout.paddedLength - P;
+  const prompt: Record<string, ort.Tensor> = {
+    [io.promptSeqlensK]: new ort.Tensor('int32', Int32Array.of(P - 1), [1]),
+    [io.promptTotalLength]: new ort.Tensor('int32', Int32Array.of(P), []),
+    [io.promptRowPads]: int64([0, 0, 0, 0, padding, 0], [6]),
+    [io.promptCachePads]: int64([0, 0, 0, 0, 0, 0, padding, 0], [8]),
+  };
+  for (const [name, tensor] of Object.entries(prompt)) if (inputNames.includes(name)) feeds[name] = tensor;
   for (const [name, value] of Object.entries(request.attentionInputs ?? {})) {
     if (inputNames.includes(name)) feeds[name] = int64([value], []);
   }
@@ -54,7 +64,8 @@ export async function runOneGeneration(session: ort.InferenceSession, request: G
   if (request.returnLogits && !hasStepLogits) throw new Error('This one-run graph returns no logits; load the engine with stepLogits: true.');
   const feeds = oneRunFeeds(request, session.inputNames, loaded.mlpChunk);
   const started = performance.now();
-  const fetches = [io.tokens, ...(request.returnLogits ? [io.stepLogits, ...(hasPromptLogits ? [io.promptLogits] : [])] : [])];
+  const statOutputs = session.outputNames.filter((name) => name.startsWith('attention.stats.'));
+  const fetches = [io.tokens, ...statOutputs, ...(request.returnLogits ? [io.stepLogits, ...(hasPromptLogits ? [io.promptLogits] : [])] : [])];
   const out = await session.run(feeds, fetches);
   const generationMs = performance.now() - started;
   const tokens = Array.from(out[io.tokens]!.data as BigInt64Array, (t) => Number(t));
@@ -66,6 +77,9 @@ export async function runOneGeneration(session: ort.InferenceSession, request: G
     finishReason: stops.has(tokens.at(-1)!) ? 'stop' : 'length',
     timings: { generationMs, chunkMs: [], decodeMs: [] },
   };
+  const keptPairs = statValue(out, 'kept_pairs');
+  const gatheredPairs = statValue(out, 'gathered_pairs');
+  if (keptPairs !== undefined) result.attentionStats = { keptPairs, ...(gatheredPairs !== undefined ? { gatheredPairs } : {}) };
   if (request.returnLogits) {
     const step = out[io.stepLogits]!;
     const vocab = step.dims[1]!;
