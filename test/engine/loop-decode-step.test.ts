@@ -158,6 +158,16 @@ describe.each(SHAPES)('$numHeads query heads, $numKvHeads KV heads', (shape) => 
     }
     if (earlier > 1) expect(maxAbsDiff(await runStep('quest', c, data, { [QUEST_IO.pageBudget]: earlier }), dense(data))).toBeLessThan(1e-5);
   });
+
+  it('quest with 8-token pages (params.pageSize)', async () => {
+    const c = { ...shape, prompt: 53, generated: 30 };
+    const data = randomStep(c, 77);
+    for (const pageBudget of [2, 5]) {
+      const got = await runStep('quest', c, data, { [QUEST_IO.pageBudget]: pageBudget }, { pageSize: 8 });
+      const want = SPARSE_METHODS.quest.reference({ step: stepInput(data) }, { pageSize: 8, pageBudget }).output;
+      expect(maxAbsDiff(got, want), `pageBudget ${pageBudget}`).toBeLessThan(1e-5);
+    }
+  });
 });
 
 describe.each(SHAPES)('$numHeads query heads, $numKvHeads KV heads', (shape) => {
