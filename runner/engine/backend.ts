@@ -157,8 +157,10 @@ const OPTION_KEYS = {
   singleGraph: 'one graph for prefill and decode (weights held once; slower decode on WebGPU)',
   matmulPrecision: '"fp32" (default: fp16 weights, fp32 accumulation) or "fp16" (WebGPU\'s fp16 MatMul accumulates in fp16) for fp16 graphs',
   weightCasts: 'with fp32 MatMuls: "folded" (default: sessions hold fp32 weights), "decode-folded" (only the decode session) or "runtime" (cast every run; weights held once in fp16, slow)',
+  generation: '"stepwise" (a session run per prefill chunk and decode step; default on cpu and webgpu) or "one-run" (a whole generation in one run, CUDA\'s form; default on cuda)',
 } as const;
 const WEIGHT_CASTS = ['runtime', 'decode-folded', 'folded'] as const;
+const GENERATION_FORMS = ['stepwise', 'one-run'] as const;
 
 function recipeOptions(model: RecipeModel, context: BackendContext): EngineBackendOptions {
   const o = model.options ?? {};
@@ -176,6 +178,7 @@ function recipeOptions(model: RecipeModel, context: BackendContext): EngineBacke
     ...(o['singleGraph'] === true ? { singleGraph: true } : {}),
     ...(o['matmulPrecision'] === 'fp16' || o['matmulPrecision'] === 'fp32' ? { matmulPrecision: o['matmulPrecision'] } : {}),
     ...(WEIGHT_CASTS.includes(o['weightCasts'] as never) ? { weightCasts: o['weightCasts'] as (typeof WEIGHT_CASTS)[number] } : {}),
+    ...(GENERATION_FORMS.includes(o['generation'] as never) ? { generation: o['generation'] as (typeof GENERATION_FORMS)[number] } : {}),
     log: (line) => void process.stderr.write(`${line}\n`),
   };
 }
@@ -197,6 +200,7 @@ export function checkEngineOptions(options: Record<string, unknown>, context: Ba
   }
   if (options['matmulPrecision'] !== undefined && options['matmulPrecision'] !== 'fp16' && options['matmulPrecision'] !== 'fp32') issue('matmulPrecision', `must be "fp16" or "fp32", got ${JSON.stringify(options['matmulPrecision'])}`);
   if (options['weightCasts'] !== undefined && !WEIGHT_CASTS.includes(options['weightCasts'] as never)) issue('weightCasts', `must be one of ${WEIGHT_CASTS.map((w) => `"${w}"`).join(', ')}, got ${JSON.stringify(options['weightCasts'])}`);
+  if (options['generation'] !== undefined && !GENERATION_FORMS.includes(options['generation'] as never)) issue('generation', `must be ${GENERATION_FORMS.map((f) => `"${f}"`).join(' or ')}, got ${JSON.stringify(options['generation'])}`);
   if (options['singleGraph'] !== undefined && typeof options['singleGraph'] !== 'boolean') issue('singleGraph', `must be true or false, got ${JSON.stringify(options['singleGraph'])}`);
   if (options['yarnFactor'] !== undefined && !(typeof options['yarnFactor'] === 'number' && options['yarnFactor'] > 1)) issue('yarnFactor', `must be a number greater than 1, got ${JSON.stringify(options['yarnFactor'])}`);
   if (typeof options['path'] === 'string') {

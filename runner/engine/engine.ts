@@ -31,7 +31,9 @@ export interface EngineOptions {
    * How a generation runs (default: the device's profile): `stepwise`, a session run per prefill
    * chunk and decode step with the KV cache fed back (CPU, WebGPU); or `one-run`, prefill and greedy
    * decoding in one run of graph/generation-graph.ts (CUDA, where no output can stay on the GPU
-   * between runs). One-run generation runs dense attention; `chunkSize` is then its MLP chunk.
+   * between runs). One-run generation runs dense prefill attention and any decode method of
+   * attention/loop-decode.ts (dense, quest, snapkv, ada-snapkv, streaming-llm) inside its Loop;
+   * `chunkSize` is then its MLP chunk.
    */
   generation?: GenerationForm;
   /** One-run generation: return the logits each token was chosen from (`returnLogits`); a graph of its own. */
@@ -55,6 +57,8 @@ export interface EngineOptions {
    * the prefill graph keep the prompt's last `params.window` queries and compress the cache once
    * before the first decode step. On WebGPU, Quest, SnapKV, Ada-SnapKV and StreamingLLM read the
    * blocked cache as dense-decode-blocked does (`params.cache: 'blocked'`, the default there).
+   * With one-run generation the method runs inside the generation graph's Loop instead (no second
+   * graph; the same budget inputs).
    */
   decodeAttention?: { method: string; params?: Record<string, unknown> };
   /** One graph for prefill and decode (no decode graph, weights held once), whatever the device. */

@@ -74,6 +74,8 @@ describe('engine backend', () => {
     expect(checkEngineOptions({ path: dir, weightCasts: 'folded' }, { baseDir: root, env: {} })).toEqual([]);
     expect(checkEngineOptions({ path: dir, prefillStages: 4 }, { baseDir: root, env: {} })).toEqual([]);
     expect(checkEngineOptions({ path: dir, device: 'cuda' }, { baseDir: root, env: {} })).toEqual([]);
+    expect(checkEngineOptions({ path: dir, device: 'cpu', generation: 'one-run' }, { baseDir: root, env: {} })).toEqual([]);
+    expect(checkEngineOptions({ path: dir, generation: 'loop' }, { baseDir: root, env: {} })).toEqual([{ path: 'generation', rule: 'engine', message: 'must be "stepwise" or "one-run", got "loop"' }]);
     const issues = checkEngineOptions({ path: 'missing', device: 'tpu', chunkSize: 0, yarnFactor: 1, matmulPrecision: 'bf16', weightCasts: 'never', prefillStages: 1.5, extra: true }, { baseDir: root, env: {} });
     expect(issues.map((i) => i.path).sort()).toEqual(['chunkSize', 'device', 'extra', 'matmulPrecision', 'path', 'prefillStages', 'weightCasts', 'yarnFactor']);
     expect(issues.find((i) => i.path === 'prefillStages')!.message).toBe('must be a positive integer, got 1.5');

@@ -8,6 +8,10 @@
 import { float, int, ints, type GraphBuilder } from '../onnx/graph-builder.js';
 import type { OnnxElementType } from '../onnx/proto.js';
 import type { ModelSpec } from '../checkpoint/config.js';
+import { questLoopDecode } from './loop-quest.js';
+import { snapKvLoopDecode } from './loop-snapkv.js';
+import { adaSnapKvLoopDecode } from './loop-ada-snapkv.js';
+import { streamingLlmLoopDecode } from './loop-streaming-llm.js';
 
 /** Tokens of a block of the prompt cache: P V runs over blocks, the prompt is padded to whole blocks. */
 export const LOOP_BLOCK = 256;
@@ -129,6 +133,10 @@ export const denseLoopDecode: LoopDecodeMethod = {
 /** The one-run graph's decode methods by id. */
 export const LOOP_DECODE_METHODS: Record<string, LoopDecodeMethod> = {
   dense: denseLoopDecode,
+  quest: questLoopDecode,
+  snapkv: snapKvLoopDecode,
+  'ada-snapkv': adaSnapKvLoopDecode,
+  'streaming-llm': streamingLlmLoopDecode,
 };
 
 /**
