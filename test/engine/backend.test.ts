@@ -80,6 +80,6 @@ describe('engine backend', () => {
     expect(issues.map((i) => i.path).sort()).toEqual(['chunkSize', 'device', 'extra', 'matmulPrecision', 'path', 'prefillStages', 'weightCasts', 'yarnFactor']);
     expect(issues.find((i) => i.path === 'prefillStages')!.message).toBe('must be a positive integer, got 1.5');
     expect(issues.find((i) => i.path === 'weightCasts')!.message).toBe('must be one of "runtime", "decode-folded", "folded", got "never"');
-    expect(issues.find((i) => i.path === 'device')!.message).toBe('must be "cuda", "webgpu", "cpu", got "tpu"');
+    expect(issues.find((i) => i.path === 'device')!.message).toBe('must be "auto", "cpu", "webgpu", "cuda", got "tpu"');
   });
 });
