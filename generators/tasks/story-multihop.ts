@@ -1,14 +1,16 @@
 // story/multihop: the paper's story multi-hop task. "What was the last item the protagonist acquired
 // before acquiring X?": the model must find X's purchase, then the purchase before it. Parameters
 // lengthen the chain (`hops`), push its links apart with chapters that buy nothing (`gap`) and place
-// it (`depth`); the answer-absent variant asks about the first item ever acquired ("none").
+// it (`depth`); in the answer-absent variant the chain runs past the first acquisition of the story
+// ("none"): every chapter before the asked item's buys nothing except the chain's own links, and
+// `depth` places the asked item anywhere in the story, so its position gives nothing away.
 import type { TaskDefinition } from '../core/task.js';
 import { paperPrompt } from '../core/prompt.js';
 import { finishSample } from '../core/finish.js';
 import { resolveDepths, depthSchema, type DepthParam } from '../core/depth.js';
 import { StoryWorld, type Chapter } from '../story/world.js';
 import { assembleStory, type NeedleRef } from '../story/assemble.js';
-import { LONGEST_ITEM, STORY_INTRO, STORY_WORLD_PARAMS, worldOptions, type StoryWorldParams } from '../story/params.js';
+import { LONGEST_ITEM, STORY_INTRO, STORY_WORLD_PARAMS, checkStoryWorld, worldOptions, type StoryWorldParams } from '../story/params.js';
 
 export interface StoryMultihopParams extends StoryWorldParams {
   hops: number;
@@ -39,7 +41,7 @@ function promptParts(item: string, hops: number, absent: boolean): { before: str
 
 export const storyMultihop: TaskDefinition<StoryMultihopParams> = {
   id: 'story/multihop',
-  version: 1,
+  version: 2,
   category: 'multi-hop',
   scope: 'low',
   dispersion: 'high',
@@ -55,11 +57,17 @@ export const storyMultihop: TaskDefinition<StoryMultihopParams> = {
       moves: 'dispersion',
     },
     depth: { schema: depthSchema, default: 'random', description: "Where the named item's chapter lies in the story: a number in [0,1], a list (sample i uses entry i mod length), or 'random'." },
-    absent: { schema: { type: 'boolean' }, default: false, description: 'Answer-absent variant: the chain runs past the first acquisition of the story, so the gold answer is "none"; the prompt then says to answer "none".' },
+    absent: {
+      schema: { type: 'boolean' },
+      default: false,
+      description:
+        'Answer-absent variant: the chain runs past the first acquisition of the story (no chapter before the named item buys anything but the chain\'s own links), so the gold answer is "none"; the prompt then says to answer "none". `depth` still places the named item.',
+    },
     ...STORY_WORLD_PARAMS,
   },
   scorer: 'exact',
   maxOutputTokens: 384,
+  check: checkStoryWorld,
   build(ctx) {
     const { params: p, rng } = ctx;
     const world = new StoryWorld(rng.fork('world'), worldOptions(p));
@@ -78,19 +86,18 @@ export const storyMultihop: TaskDefinition<StoryMultihopParams> = {
       minChapters: span + 1,
       finalize(w) {
         const n = w.chapters.length;
-        // The named item's chapter: at the requested depth among the chapters that leave room for the chain.
-        let target: number;
-        if (p.absent) {
-          target = 1 + (p.hops - 1) * (p.gap + 1);
-        } else {
-          const [depth] = resolveDepths(p.depth, 1, ctx.index, rng);
-          const first = span + 1;
-          target = first + Math.round((depth as number) * (n - first));
-        }
-        // Chain links, oldest first; chapters between links (and before the first, when absent) buy nothing.
+        // The named item's chapter: at the requested depth among the chapters that leave room for
+        // the chain (answer-absent: room for its hops - 1 earlier links only).
+        const first = p.absent ? 1 + (p.hops - 1) * (p.gap + 1) : span + 1;
+        const [depth] = resolveDepths(p.depth, 1, ctx.index, rng);
+        const target = first + Math.round((depth as number) * (n - first));
+        // Chain links, oldest first: the named item and the acquisitions it steps back through
+        // (answer-absent: one fewer than the hops, so the last step finds nothing).
+        const linkCount = p.absent ? p.hops : p.hops + 1;
         const links: number[] = [];
-        for (let c = target; c >= 1 && links.length <= p.hops; c -= p.gap + 1) links.unshift(c);
+        for (let c = target; c >= 1 && links.length < linkCount; c -= p.gap + 1) links.unshift(c);
         const linkSet = new Set(links);
+        // Chapters between links buy nothing; answer-absent, neither does any chapter before them.
         const lowest = p.absent ? 1 : (links[0] as number);
         for (let c = lowest; c < target; c++) if (!linkSet.has(c)) w.removePurchase(c);
         chain = links.map((c) => w.chapters[c - 1] as Chapter);

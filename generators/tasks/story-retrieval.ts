@@ -2,12 +2,14 @@
 // ask, for given chapters, which location the protagonist visited, which character they met, or
 // which item they acquired; answered as a numbered list. Answer-absent questions (`absent`) ask
 // for the item of a chapter whose purchase was removed, where the right answer is "none".
+// The character question asks for the *named* character: chapters also mention unnamed people
+// (an innkeeper, a keeper of the inn), whom the paper's wording would let a reader name instead.
 import type { TaskDefinition } from '../core/task.js';
 import { paperPrompt } from '../core/prompt.js';
 import { finishSample } from '../core/finish.js';
 import { StoryWorld, type Chapter } from '../story/world.js';
 import { assembleStory, type NeedleRef } from '../story/assemble.js';
-import { STORY_INTRO, STORY_WORLD_PARAMS, worldOptions, type StoryWorldParams } from '../story/params.js';
+import { STORY_INTRO, STORY_WORLD_PARAMS, checkStoryWorld, worldOptions, type StoryWorldParams } from '../story/params.js';
 
 export type StoryQuestionKind = 'location' | 'character' | 'item';
 
@@ -19,7 +21,7 @@ export interface StoryRetrievalParams extends StoryWorldParams {
 
 const QUESTION: Record<StoryQuestionKind, (chapter: number) => string> = {
   location: (c) => `In Chapter ${c}, which specific location did the protagonist visit?`,
-  character: (c) => `In Chapter ${c}, which character did the protagonist interact with?`,
+  character: (c) => `In Chapter ${c}, which named character did the protagonist interact with?`,
   item: (c) => `In Chapter ${c}, which specific item was acquired by the protagonist?`,
 };
 
@@ -44,7 +46,7 @@ function promptParts(list: string, absent: boolean): { before: string; after: st
 
 export const storyRetrieval: TaskDefinition<StoryRetrievalParams> = {
   id: 'story/retrieval',
-  version: 1,
+  version: 2,
   category: 'retrieval',
   scope: 'low',
   dispersion: 'low',
@@ -69,7 +71,7 @@ export const storyRetrieval: TaskDefinition<StoryRetrievalParams> = {
   maxOutputTokens: (p) => 256 + 16 * p.questions,
   check(p) {
     if (p.absent > p.questions) return { path: '/absent', message: `must be at most questions (${p.questions})` };
-    return null;
+    return checkStoryWorld(p);
   },
   build(ctx) {
     const { params: p, rng } = ctx;
