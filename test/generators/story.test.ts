@@ -90,9 +90,9 @@ describe('story world', () => {
     expect({ location: c.location, character: c.character, bought: c.bought, first: c.sentences[0]!.text }).toMatchInlineSnapshot(`
       {
         "bought": "slender granite plate",
-        "character": "Harriet",
-        "first": "Arion reached Abernathycester late at night and slept at the first inn they found.",
-        "location": "Abernathycester",
+        "character": "Harmon",
+        "first": "Arion reached Legrosmouth late at night and slept at the first inn they found.",
+        "location": "Legrosmouth",
       }
     `);
   });
