@@ -115,6 +115,18 @@ function presetPath(preset: TokenizerPreset): string {
 
 const cache = new Map<string, Tokenizer>();
 
+/**
+ * The same tokenizer with chat-template kwargs added (they override the special-token variables
+ * of the same name); a tokenizer without a template is returned as it is.
+ * @example withTemplateKwargs(loadTokenizer('qwen3'), { enable_thinking: false }).chatTemplate?.kwargs // { enable_thinking: false }
+ */
+export function withTemplateKwargs(tokenizer: Tokenizer, kwargs: Record<string, unknown>): Tokenizer {
+  const template = tokenizer.chatTemplate;
+  if (!template) return tokenizer;
+  const merged = { ...template.kwargs, ...kwargs };
+  return { ...tokenizer, chatTemplate: { ...template, variables: { ...template.variables, ...kwargs }, kwargs: merged } };
+}
+
 /** Options for {@link loadTokenizer}. */
 export interface LoadTokenizerOptions {
   /** Extra chat-template variables (e.g. `{ enable_thinking: false }`), as vLLM's chat_template_kwargs. */
@@ -128,21 +140,24 @@ export interface LoadTokenizerOptions {
  * @example const tok = loadTokenizer('qwen3'); tok.count('The value for key a is: b.')
  */
 export function loadTokenizer(name: string = DEFAULT_TOKENIZER, options: LoadTokenizerOptions = {}): Tokenizer {
-  const key = `${name}\u0000${JSON.stringify(options.templateVariables ?? {})}`;
+  const kwargs = options.templateVariables ?? {};
+  const key = `${name}\u0000${JSON.stringify(kwargs)}`;
   const cached = cache.get(key);
   if (cached) return cached;
   let tokenizer: Tokenizer;
-  const hfOptions = options.templateVariables ? { templateVariables: options.templateVariables } : {};
-  if (name in TOKENIZER_PRESETS) {
+  if (Object.keys(kwargs).length > 0) {
+    // Kwargs change only the template's variables: share the loaded tokenizer (a load takes ~1 s).
+    tokenizer = withTemplateKwargs(loadTokenizer(name), kwargs);
+  } else if (name in TOKENIZER_PRESETS) {
     const spec: TokenizerPresetSpec = TOKENIZER_PRESETS[name as TokenizerPreset];
     const template = spec.chatTemplate;
-    tokenizer = loadHfTokenizer(presetPath(name as TokenizerPreset), { id: name, ...hfOptions, ...(template ? { chatTemplate: template } : {}) });
+    tokenizer = loadHfTokenizer(presetPath(name as TokenizerPreset), { id: name, ...(template ? { chatTemplate: template } : {}) });
   } else if (isBuiltinName(name)) {
-    tokenizer = loadHfTokenizer(builtinModelDir(name), { id: name, ...hfOptions });
+    tokenizer = loadHfTokenizer(builtinModelDir(name), { id: name });
   } else if (name in TIKTOKEN_ENCODINGS) {
     tokenizer = loadTiktoken(name as TiktokenEncodingName);
   } else if (existsSync(name)) {
-    tokenizer = loadHfTokenizer(resolve(name), hfOptions);
+    tokenizer = loadHfTokenizer(resolve(name));
   } else {
     throw new Error(
       `Unknown tokenizer "${name}": use one of ${tokenizerNames().join(', ')}, or a path to a tokenizer.json or a model directory.`,
