@@ -104,7 +104,7 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
     const chatTemplate = args['chat-template'] ?? suite?.chatTemplate ?? tokenizer.chatTemplate !== undefined;
     if (chatTemplate && !tokenizer.chatTemplate) throw new CliError(`Tokenizer ${tokenizer.id} has no chat template; use --no-chat-template.`);
     if (!chatTemplate && templateVariables) {
-      throw new CliError('--template-kwargs (or the suite\'s templateKwargs) only applies with a chat template; drop it or --no-chat-template.');
+      throw new CliError('--template-kwargs (or the suite\'s templateKwargs) only applies under a chat template, and this run counts the raw prompt; drop the kwargs or --no-chat-template.');
     }
     const sources = { ...(suite?.sources ?? {}), ...(parseSources(args.source) ?? {}) };
     const plan = {

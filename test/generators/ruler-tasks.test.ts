@@ -167,6 +167,28 @@ describe('bad input', () => {
     expect(fullCount(tok, ok)).toBe(minimum + 40);
   });
 
+  it('ruler/cwe says what cannot be done, never a minimum at or below the length asked', () => {
+    const tok = loadTokenizer('qwen3');
+    const errorAt = (length: number, seed: number): LengthError => {
+      try {
+        generateSample({ task: 'ruler/cwe', length, index: 0, seed, tokenizer: tok });
+      } catch (e) {
+        return e as LengthError;
+      }
+      throw new Error(`ruler/cwe at ${length} (seed ${seed}) did not fail`);
+    };
+    // The common words fit, but the few tokens left cannot be closed with whole list items.
+    const stuck = errorAt(1957, 2);
+    expect(stuck).toBeInstanceOf(LengthError);
+    expect(stuck.message).toMatch(/^ruler\/cwe cannot reach exactly 1957 tokens: the prompt and its 10 common words, 30 times each, take 1956 tokens .*the 1 left\. Use another length; \d+ tokens or more hold any draw\.$/);
+    expect(stuck.message).not.toContain('too short');
+    const short = errorAt(1000, 2);
+    expect(short.message).toMatch(/^Length 1000 is too short for ruler\/cwe: the prompt and its 10 common words, 30 times each, take \d+ tokens with the words this sample drew/);
+    for (const e of [stuck, short]) expect(e.minimum).toBeGreaterThan(e.requested);
+    // The length it names holds any draw of words.
+    for (const seed of [1, 2, 3]) expect(generateSample({ task: 'ruler/cwe', length: stuck.minimum, index: 0, seed, tokenizer: tok }).metadata.inputTokens).toBe(stuck.minimum);
+  });
+
   it('rejects unknown tasks and parameters naming the field and what is allowed', () => {
     expect(() => generateSample({ task: 'ruler/nope', length: 4096, index: 0 })).toThrow('Unknown task "ruler/nope": known tasks are ruler/niah');
     expect(() => generateSample({ task: 'ruler/niah', params: { keys: 0 }, length: 4096, index: 0 })).toThrow(ParamError);
