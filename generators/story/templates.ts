@@ -269,18 +269,21 @@ export const CONVERSATION: readonly string[] = [
   'The two talked late into the afternoon about everything and nothing.',
 ];
 
-/** Conversation lines that mention another place or person of the story (cross-mentions). */
+/**
+ * Conversation lines that mention another place or person of the story (cross-mentions). The
+ * protagonist may meet that person only later, so no line implies the protagonist knows them.
+ */
 export const CROSS_MENTION: readonly string[] = [
   'They spoke about {other_location}, where prices were said to be even higher.',
-  'The talk turned to {other_character}, a trader both of them had once known.',
+  'The talk turned to {other_character}, a trader {character} had once worked with.',
   'They compared {location} with {other_location}, and neither could decide which was busier.',
   'There was a rumor that {other_character} had recently passed through on the way south.',
   'They wondered whether the roads to {other_location} were safe this season.',
   'Both of them had heard stories about the strange bargains of {other_character}.',
   'Someone had brought news from {other_location} about a failed harvest.',
-  'They agreed that {other_character} drove the hardest bargains in the region.',
+  '{character} said that {other_character} drove the hardest bargains in the region.',
   'A letter from {other_location} lay on the table, still unopened.',
-  'They laughed about the time {other_character} had lost a bet on a horse race.',
+  '{character} told the story of the time {other_character} had lost a bet on a horse race.',
 ];
 
 export const PURCHASE: readonly string[] = [

@@ -118,6 +118,8 @@ describe('story pools and templates', () => {
       expect(fitting.length, event.text).toBeGreaterThanOrEqual(9);
     }
     for (const t of EVENT) if (t.needs) expect(EVENTS.some((e) => t.needs!.some((k) => e.kinds.includes(k))), t.template).toBe(true);
+    // The protagonist may meet a cross-mentioned person only later: no line implies they know them.
+    for (const t of CROSS_MENTION) expect(t).not.toMatch(/both of them had once known|They agreed that \{other_character\}|They laughed about/);
     for (const list of [ENCOUNTER, GREETING]) {
       for (const t of list) {
         if (t.meeting !== 'first') for (const phrase of STRANGER) expect(t.template).not.toMatch(phrase);
