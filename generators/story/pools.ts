@@ -92,7 +92,7 @@ function build(): Pools {
   return { characters: characters.sort(), locations: locations.sort() };
 }
 
-/** ~2,700 first names, sorted: none is also a place, an ordinary word, an item word or a template word. */
+/** ~2,800 first names, sorted: none is also a place, an ordinary word, an item word or a template word. */
 export function characterPool(): readonly string[] {
   cached ??= build();
   return cached.characters;

@@ -10,7 +10,8 @@
 // presupposes a purchase ("In return", "Take care of it"), since purchases are removed afterwards;
 // nothing the protagonist receives besides the purchase is an object ("a purse of silver"); no
 // template word is a name of the pools (pools.ts drops such names); event sentences say only what
-// fits the event (an omen, a spectacle, trouble); a character met before is greeted as one.
+// fits the event (an omen, a spectacle, trouble); a character met before is greeted as one; the
+// protagonist deals with no unnamed person (an innkeeper), who could pass for the chapter's character.
 import type { EventKind } from './pools.js';
 
 /** The slots of a chapter, in the order they are told. */
@@ -71,7 +72,7 @@ export const REASON: readonly string[] = [
   'Curiosity, more than any plan, had led {p} here.',
   'The journey had been long, and {p} meant to rest before going on.',
   '{p} was looking for a rare object, and {location} seemed a good place to start.',
-  'Someone had told {p} that fortunes were made and lost in {location}.',
+  '{p} had heard that fortunes were made and lost in {location}.',
   'There were debts to settle and stories to gather, and {p} intended to do both.',
   '{p} wanted to trade, to listen, and to leave with something worth keeping.',
   'Few travelers came this way, which was exactly why {p} had chosen it.',
@@ -94,7 +95,7 @@ export const EVENT: readonly EventTemplate[] = [
   { template: 'Everyone was speaking of {event}, and {p} listened closely.' },
   { template: 'The town was still recovering from {event}.', needs: ['trouble'] },
   { template: 'People gathered in the squares to discuss {event}.' },
-  { template: 'The innkeeper warned {p} about {event}.', needs: ['trouble'] },
+  { template: 'A notice on the inn door warned travelers about {event}.', needs: ['trouble'] },
   { template: 'By evening, {event} had changed the plans of half the town.' },
   { template: 'News of {event} spread from one tavern to the next.' },
   { template: '{p} arrived just in time to witness {event}.', needs: ['spectacle'] },
@@ -173,7 +174,7 @@ export const ENCOUNTER: readonly MeetingTemplate[] = [
   { template: 'Among the gathered faces, {character} beckoned {p} closer.' },
   { template: 'At a crowded stall, {p} struck up a conversation with {character}.' },
   { template: 'A trader named {character} called out to {p} from behind a table of wares.', meeting: 'first' },
-  { template: '{p} was introduced to {character} by the keeper of the inn.', meeting: 'first' },
+  { template: 'At the inn, {p} was introduced to {character}.', meeting: 'first' },
   { template: 'Near the fountain, {p} met a merchant called {character}.', meeting: 'first' },
   { template: 'The person {p} had come to see was {character}, who ran a small shop by the gate.', meeting: 'first' },
   { template: '{character} noticed {p} admiring the goods and came over at once.' },

@@ -130,6 +130,20 @@ describe('story pools and templates', () => {
     }
   });
 
+  it('lets the protagonist deal with no unnamed person, and asks for the named character (or in the paper\'s words)', () => {
+    for (const template of [...Object.values(TEMPLATES).flat(), ...ATMOSPHERE]) {
+      expect(template).not.toMatch(/innkeeper|keeper of the inn|\bsomeone had told\b/i);
+      // An unnamed person acting on the protagonist: "the guard warned Arion", "someone told Arion".
+      expect(template).not.toMatch(/\b(?:someone|somebody|a stranger|the (?:innkeeper|guard|priest|merchant|landlord))\b[^.]*\{p\}/i);
+    }
+    const named = generateSample({ task: 'story/retrieval', length: 4096, index: 0, seed: 2, tokenizer: qwen, params: { kinds: ['character'] } });
+    expect(named.input).toContain('which named character did the protagonist interact with?');
+    const paper = generateSample({ task: 'story/retrieval', length: 4096, index: 0, seed: 2, tokenizer: qwen, params: { kinds: ['character'], characterQuestion: 'paper' } });
+    expect(paper.input).toContain('which character did the protagonist interact with?');
+    expect(paper.input).not.toContain('named character');
+    expect(paper.metadata.inputTokens).toBe(4096);
+  });
+
   it('cross-mentions need someone else to mention: a cast of one is refused by name', () => {
     for (const task of ['story/retrieval', 'story/multihop', 'story/filtering']) {
       expect(() => generateSample({ task, length: 4096, index: 0, tokenizer: qwen, params: { cast: 1, crossMentions: 0.5 } })).toThrow(ParamError);
