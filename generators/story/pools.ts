@@ -9,7 +9,7 @@
 // word or another place ("North Miami" beside "Miami"). Faker's data is the source; the filters
 // make the pools smaller, not different in kind.
 import { allLocales, en } from '@faker-js/faker';
-import { isOrdinaryWord } from '../core/dictionary.js';
+import { ordinaryWords } from '../core/dictionary.js';
 import { templateWords } from './templates.js';
 
 const PLAIN_NAME = /^[A-Z][a-z]{2,10}$/;
@@ -56,6 +56,8 @@ function build(): Pools {
   const items = itemWords();
   const reserved = new Set([...RESERVED, ...templateWords(), ...EVENTS.flatMap((e) => e.text.toLowerCase().match(/[a-z]+/g) ?? [])]);
   const places = knownPlaces();
+  const dictionary = ordinaryWords();
+  const isOrdinaryWord = (word: string): boolean => dictionary.has(word.toLowerCase());
   // A word no name may be: ordinary, an item word, or a word of the prompts and templates.
   const taken = (word: string): boolean => {
     const lower = word.toLowerCase();

@@ -11,7 +11,7 @@ import { generateSample } from '../../generators/generate.js';
 import { loadTokenizer } from '../../generators/tokenizers/index.js';
 import type { Sample } from '../../generators/core/sample.js';
 import { ParamError } from '../../generators/params.js';
-import { isOrdinaryWord } from '../../generators/core/dictionary.js';
+import { ordinaryWords } from '../../generators/core/dictionary.js';
 import { STORY_INTRO } from '../../generators/story/params.js';
 import { EVENTS, ITEM_ADJECTIVES, ITEM_MATERIALS, ITEM_OBJECTS, characterPool, locationPool } from '../../generators/story/pools.js';
 import {
@@ -77,6 +77,8 @@ describe('story pools and templates', () => {
       for (const key of ['city_name', 'state', 'country']) for (const name of (location[key] as string[] | undefined) ?? []) places.add(name);
     }
     const items = new Set([...ITEM_ADJECTIVES, ...ITEM_MATERIALS, ...ITEM_OBJECTS]);
+    const dictionary = ordinaryWords();
+    const isOrdinaryWord = (word: string): boolean => dictionary.has(word.toLowerCase());
     const prompts = [STORY_INTRO, 'which specific location did the protagonist visit which named character did the protagonist interact with which specific item was acquired by the protagonist'];
     const words = new Set([...templateWords(), ...prompts.flatMap((t) => t.toLowerCase().match(/[a-z]+/g) ?? []), ...EVENTS.flatMap((e) => e.text.match(/[a-z]+/g) ?? [])]);
     for (const name of characterPool()) {
