@@ -103,7 +103,7 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
     const tokenizer = loadTokenizer(args.tokenizer ?? suite?.tokenizer ?? DEFAULT_TOKENIZER, templateVariables ? { templateVariables } : {});
     const chatTemplate = args['chat-template'] ?? suite?.chatTemplate ?? tokenizer.chatTemplate !== undefined;
     if (chatTemplate && !tokenizer.chatTemplate) throw new CliError(`Tokenizer ${tokenizer.id} has no chat template; use --no-chat-template.`);
-    if (!chatTemplate && templateVariables) {
+    if (!chatTemplate && templateVariables && Object.keys(templateVariables).length > 0) {
       throw new CliError('--template-kwargs (or the suite\'s templateKwargs) only applies under a chat template, and this run counts the raw prompt; drop the kwargs or --no-chat-template.');
     }
     const sources = { ...(suite?.sources ?? {}), ...(parseSources(args.source) ?? {}) };
