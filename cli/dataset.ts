@@ -10,6 +10,7 @@ import { resolveParams } from '../generators/params.js';
 import { formatLength } from '../generators/core/length.js';
 import type { Tokenizer } from '../generators/tokenizers/types.js';
 import { packageVersion } from '../generators/version.js';
+import { promptFormat } from '../generators/core/prompt-format.js';
 import { SOURCE_HELP } from '../generators/qa/source.js';
 import { assertValid } from '../schemas/index.js';
 import { writeFileAtomic } from './io.js';
@@ -50,7 +51,13 @@ export interface Manifest {
   suite: string;
   seed: number | string;
   tokenizer: string;
+  /** sha256 of the tokenizer's defining file (absent in manifests written before it was recorded). */
+  tokenizerSha256?: string;
   chatTemplate: boolean;
+  /** sha256 of the chat template's source, when chatTemplate. */
+  chatTemplateSha256?: string;
+  /** The chat-template kwargs ({} for none), when chatTemplate. */
+  templateKwargs?: Record<string, unknown>;
   versions: { longweave: string; tasks: Record<string, number> };
   files: ManifestFile[];
 }
@@ -132,8 +139,7 @@ export function writeDataset(out: string, plan: DatasetPlan, progress: Progress)
       format: 'longweave-dataset/1',
       suite: plan.suite,
       seed: plan.seed,
-      tokenizer: plan.tokenizer.id,
-      chatTemplate: plan.chatTemplate,
+      ...promptFormat(plan.tokenizer, plan.chatTemplate),
       versions: {
         longweave: packageVersion(),
         tasks: Object.fromEntries([...new Set(plan.jobs.map((j) => j.task))].sort().map((t) => [t, getTask(t).version])),

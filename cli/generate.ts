@@ -59,8 +59,19 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
       .option('samples', { type: 'number', describe: 'Samples per task and length (default: the suite\'s, else 10)' })
       .option('seed', { type: 'string', describe: 'Suite seed (default: the suite\'s, else 0)' })
       .option('tokenizer', { type: 'string', describe: `Tokenizer: ${tokenizerNames().join(', ')}, or a path to tokenizer.json / a model folder (default ${DEFAULT_TOKENIZER})` })
-      .option('chat-template', { type: 'boolean', describe: "Count the prompt under the tokenizer's chat template (default: when it has one; --no-chat-template to count the raw prompt)" })
-      .option('template-kwargs', { type: 'string', describe: 'JSON object of chat-template variables, as vLLM\'s chat_template_kwargs, e.g. \'{"enable_thinking":false}\'' })
+      .option('chat-template', {
+        type: 'boolean',
+        describe:
+          "Count the prompt under the tokenizer's chat template (default: when it has one). --no-chat-template counts the raw prompt as a " +
+          'completions endpoint sees it, with the special tokens the tokenizer adds: a Llama tokenizer adds <|begin_of_text|>, so N tokens ' +
+          'there are N-1 tokens of text',
+      })
+      .option('template-kwargs', {
+        type: 'string',
+        describe:
+          'JSON object of chat-template variables, as vLLM\'s chat_template_kwargs, e.g. \'{"enable_thinking":false}\'; recorded in the ' +
+          'manifest and every sample, and part of every sample\'s seed and id',
+      })
       .option('source', { type: 'string', array: true, describe: 'Source file for a task that reads one: TASK=PATH (repeatable)' })
       .option('out', { type: 'string', demandOption: true, describe: 'Output folder' })
       .option('force', { type: 'boolean', default: false, describe: 'Overwrite an existing dataset in --out' })
@@ -88,10 +99,13 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
     }
     const samples = args.samples ?? suite?.samples ?? 10;
     const seed = args.seed ?? suite?.seed ?? 0;
-    const templateVariables = parseJsonFlag('template-kwargs', args['template-kwargs']);
+    const templateVariables = parseJsonFlag('template-kwargs', args['template-kwargs']) ?? suite?.templateKwargs;
     const tokenizer = loadTokenizer(args.tokenizer ?? suite?.tokenizer ?? DEFAULT_TOKENIZER, templateVariables ? { templateVariables } : {});
     const chatTemplate = args['chat-template'] ?? suite?.chatTemplate ?? tokenizer.chatTemplate !== undefined;
     if (chatTemplate && !tokenizer.chatTemplate) throw new CliError(`Tokenizer ${tokenizer.id} has no chat template; use --no-chat-template.`);
+    if (!chatTemplate && templateVariables && Object.keys(templateVariables).length > 0) {
+      throw new CliError('--template-kwargs (or the suite\'s templateKwargs) only applies under a chat template, and this run counts the raw prompt; drop the kwargs or --no-chat-template.');
+    }
     const sources = { ...(suite?.sources ?? {}), ...(parseSources(args.source) ?? {}) };
     const plan = {
       suite: suite?.name ?? 'custom',

@@ -1,6 +1,7 @@
 // Generation in process: one sample at a time, each from its own derived seed.
 import { Random } from './core/random.js';
 import { deriveSampleSeed, sampleId } from './core/seed.js';
+import { formatIdentity, promptFormat } from './core/prompt-format.js';
 import type { Sample } from './core/sample.js';
 import { getTask } from './tasks/index.js';
 import { resolveParams } from './params.js';
@@ -29,7 +30,9 @@ function tokenizerOf(value: Tokenizer | string | undefined): Tokenizer {
 }
 
 /**
- * Generates one sample. Pure given its inputs: the same options give the same sample anywhere.
+ * Generates one sample. Pure given its inputs: the same options give the same sample anywhere. Its
+ * seed and id depend on the tokenizer, chat template and template kwargs too, so one id never
+ * names two different prompts.
  * @throws ParamError for bad parameters, LengthError when the length can't hold the task.
  * @example const sample = generateSample({ task: 'ruler/niah', length: 4096, index: 0, seed: 7 });
  */
@@ -38,6 +41,7 @@ export function generateSample(options: GenerateSampleOptions): Sample {
   const params = resolveParams(task, options.params);
   const tokenizer = tokenizerOf(options.tokenizer);
   const chatTemplate = options.chatTemplate ?? tokenizer.chatTemplate !== undefined;
+  const inputs = task.inputs?.(options.sources);
   const seed = deriveSampleSeed({
     suiteSeed: options.seed ?? 0,
     taskId: task.id,
@@ -45,6 +49,8 @@ export function generateSample(options: GenerateSampleOptions): Sample {
     params,
     length: options.length,
     index: options.index,
+    format: formatIdentity(promptFormat(tokenizer, chatTemplate)),
+    ...(inputs ? { inputs } : {}),
   });
   const body = task.build({
     params,

@@ -6,6 +6,7 @@ export { resolveParams, defaultParams, ParamError } from './params.js';
 export { loadSuite, suiteNames, datasetsDir, type SuiteRecipe, type SuiteTaskEntry } from './suite.js';
 export {
   loadTokenizer,
+  withTemplateKwargs,
   loadHfTokenizer,
   loadTiktoken,
   renderChat,
@@ -19,6 +20,7 @@ export {
 export { parseLength, parseLengths, formatLength, MAX_LENGTH } from './core/length.js';
 export { Random } from './core/random.js';
 export { deriveSampleSeed, canonicalJson, sampleId, type SampleKey } from './core/seed.js';
+export { promptFormat, formatIdentity, type PromptFormat } from './core/prompt-format.js';
 export { assembleExact, fillExact, promptFrame, type ExactPrompt, type ExactPromptSpec, type FillerSource, type FixedUnit } from './core/assemble.js';
 export { proseFiller, noiseFiller, distractorFiller, NOISE_SENTENCES } from './core/haystack.js';
 export { ProseGenerator } from './core/prose.js';

@@ -21,6 +21,8 @@ export interface SuiteRecipe {
   samples?: number;
   tokenizer?: string;
   chatTemplate?: boolean;
+  /** Chat-template kwargs (vLLM's chat_template_kwargs), e.g. `{ "enable_thinking": false }`. */
+  templateKwargs?: Record<string, unknown>;
   sources?: Record<string, string>;
   tasks: SuiteTaskEntry[];
 }

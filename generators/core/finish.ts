@@ -2,6 +2,7 @@
 import type { ExactPrompt } from './assemble.js';
 import type { BuildContext, TaskDefinition } from './task.js';
 import type { Sample } from './sample.js';
+import { promptFormat } from './prompt-format.js';
 
 export interface FinishOptions {
   /** Overrides the task's default scorer (e.g. RULER's format scores with contains-all). */
@@ -34,10 +35,9 @@ export function finishSample<P extends object>(
     ...(options.answerPrefix !== undefined ? { answerPrefix: options.answerPrefix } : {}),
     metadata: {
       seed: ctx.seed,
-      tokenizer: ctx.tokenizer.id,
+      ...promptFormat(ctx.tokenizer, ctx.chatTemplate),
       inputTokens: prompt.tokens,
       targetLength: ctx.length,
-      chatTemplate: ctx.chatTemplate,
       index: ctx.index,
       params: ctx.params as Record<string, unknown>,
       category: task.category,

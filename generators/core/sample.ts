@@ -27,6 +27,12 @@ export interface SampleMetadata {
   seed: string;
   /** Tokenizer id used for counting. */
   tokenizer: string;
+  /** sha256 of the tokenizer's defining file (absent in samples written before it was recorded). */
+  tokenizerSha256?: string;
+  /** sha256 of the chat template's source, when chatTemplate (absent in older samples). */
+  chatTemplateSha256?: string;
+  /** Chat-template kwargs the prompt was rendered with ({} for none), when chatTemplate (absent in older samples). */
+  templateKwargs?: Record<string, unknown>;
   /** Exact number of tokens of the prompt as the model sees it (templated when chatTemplate). */
   inputTokens: number;
   /** The requested length; always equals inputTokens. */

@@ -44,6 +44,12 @@ export interface TaskDefinition<P extends object = Record<string, unknown>> {
   /** Scorer name (scorers/index.ts registry). */
   scorer: string;
   maxOutputTokens: number | ((params: P) => number);
+  /**
+   * Content hashes of the user files the task reads (by role, e.g. `{ source: sha256 }`), which the
+   * sample's seed and id depend on; tasks that read nothing leave this out.
+   * @throws the task's error for a missing or malformed file.
+   */
+  inputs?(sources: Record<string, string> | undefined): Record<string, string>;
   /** Cross-parameter rules the JSON schemas can't express; returns the failing path or null. */
   check?(params: P): { path: string; message: string } | null;
   /** Builds one sample. Throws LengthError when the length cannot hold the task's fixed parts. */

@@ -29,6 +29,16 @@ export const SOURCE_QA_PARAMS: Record<keyof SourceQaParams, ParamSpec> = {
   questionSeed: { schema: { type: 'integer', minimum: 0 }, default: 0, description: 'Seed of the question order (sample i asks the i-th kept question at every length).' },
 };
 
+/**
+ * A source task's `inputs`: the source file's sha256, so a sample's seed and id differ between two
+ * source files.
+ * @throws SourceError for a missing or malformed source.
+ * @example sourceInputs('qa/squad')({ 'qa/squad': 'dev-v2.0.json' }) // { source: '…64 hex…' }
+ */
+export function sourceInputs(taskId: string): (sources: Record<string, string> | undefined) => Record<string, string> {
+  return (sources) => ({ source: loadSource(taskId, sources).sha256 });
+}
+
 export interface SourceSampleOptions {
   kind: QuestionKind;
   questions: QuestionFilter;

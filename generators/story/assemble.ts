@@ -1,9 +1,9 @@
 // Exact-length story prompts. The story grows chapter by chapter until the token budget is nearly
 // full; the task then picks its questions and edits the world (removing purchases), which fixes
 // the text around the context; the remaining gap is closed exactly with short colour sentences
-// (no names, no items) placed inside random chapters, where token counts are additive. One exact
-// count of the whole prompt confirms the length; a mismatch is corrected by swapping colour
-// sentences, never by cutting the story.
+// (no names, no items) placed inside random chapters, where token counts are additive, never in a
+// chapter that already has the same sentence. One exact count of the whole prompt confirms the
+// length; a mismatch is corrected by swapping colour sentences, never by cutting the story.
 import type { Tokenizer } from '../tokenizers/types.js';
 import type { Random } from '../core/random.js';
 import type { NeedlePlacement } from '../core/sample.js';
@@ -52,8 +52,16 @@ const RESERVE = 24;
 const SEPARATOR = '\n\n';
 const MAX_CORRECTIONS = 8;
 
+/** Colour sentences dealt from a shuffled deck, so consecutive draws rarely repeat one. */
 function atmosphere(rng: Random): FillerSource {
-  return { next: () => rng.pick(ATMOSPHERE), shortUnits: ATMOSPHERE };
+  let deck: string[] = [];
+  return {
+    next: () => {
+      if (deck.length === 0) deck = rng.shuffle(ATMOSPHERE);
+      return deck.pop() as string;
+    },
+    shortUnits: ATMOSPHERE,
+  };
 }
 
 /**
@@ -132,7 +140,11 @@ export function assembleStory(spec: StoryPromptSpec): StoryPrompt {
   const inserted: { chapter: Chapter; sentence: { slot: Slot; text: string } }[] = [];
   const insert = (bodies: readonly string[]): void => {
     for (const body of bodies) {
-      const chapter = world.chapters[spec.rng.int(0, world.chapters.length - 1)] as Chapter;
+      // A chapter that does not already tell this sentence; there is always one, since a gap
+      // needs far fewer copies of one sentence than the story has chapters.
+      const free = world.chapters.filter((c) => !c.sentences.some((s) => s.text === body));
+      if (free.length === 0) throw new Error(`${spec.taskId}: every chapter already tells "${body}"; please report this.`);
+      const chapter = free[spec.rng.int(0, free.length - 1)] as Chapter;
       const at = chapter.sentences.findIndex((s) => s.slot === 'event') + 1;
       const sentence = { slot: 'atmosphere' as const, text: body };
       chapter.sentences = [...chapter.sentences.slice(0, at), sentence, ...chapter.sentences.slice(at)];

@@ -27,7 +27,8 @@ export const STORY_WORLD_PARAMS: Record<keyof StoryWorldParams, ParamSpec> = {
   crossMentions: {
     schema: { type: 'number', minimum: 0, maximum: 1 },
     default: 0,
-    description: 'Probability that a conversation sentence names another place or person of the story, a distractor for location and character questions (0 in the paper).',
+    description:
+      'Probability that a conversation sentence names another place or person of the story (never the chapter\'s own), a distractor for location and character questions (0 in the paper). Needs a cast of at least 2.',
     moves: 'dispersion',
   },
   sellRate: {
@@ -41,6 +42,17 @@ export const STORY_WORLD_PARAMS: Record<keyof StoryWorldParams, ParamSpec> = {
     description: "The protagonist's name (the paper's: Arion).",
   },
 };
+
+/**
+ * The rules between world parameters that their schemas can't express, for a task's `check`.
+ * @example checkStoryWorld({ ...params, cast: 1, crossMentions: 0.5 }) // { path: '/crossMentions', ... }
+ */
+export function checkStoryWorld(p: StoryWorldParams): { path: string; message: string } | null {
+  if (p.crossMentions > 0 && p.cast === 1) {
+    return { path: '/crossMentions', message: 'needs a cast of at least 2 (cast 1 has no other place or person to mention); use cast >= 2 or 0 (the whole pools), or crossMentions 0' };
+  }
+  return null;
+}
 
 /** World options from a task's parameters. */
 export function worldOptions(p: StoryWorldParams): WorldOptions {

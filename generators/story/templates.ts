@@ -5,6 +5,14 @@
 // exactly once and nothing else that could be mistaken for it; every other slot is colour that
 // never names another place, person or item unless asked to. Every template ends with a period
 // (or a closing quote after one), which keeps token counts additive between sentences.
+//
+// What a careful reader could otherwise read two ways is kept out: no sentence outside the purchase
+// presupposes a purchase ("In return", "Take care of it"), since purchases are removed afterwards;
+// nothing the protagonist receives besides the purchase is an object ("a purse of silver"); no
+// template word is a name of the pools (pools.ts drops such names); event sentences say only what
+// fits the event (an omen, a spectacle, trouble); a character met before is greeted as one; the
+// protagonist deals with no unnamed person (an innkeeper), who could pass for the chapter's character.
+import type { EventKind } from './pools.js';
 
 /** The slots of a chapter, in the order they are told. */
 export type Slot =
@@ -39,7 +47,7 @@ export const ARRIVAL: readonly string[] = [
   '{p} reached {location} late at night and slept at the first inn they found.',
   'Following the river north, {p} came at last to {location}.',
   'The next stop on the journey was {location}, which {p} reached by midday.',
-  '{p} rode into {location} on a borrowed mule, tired but hopeful.',
+  '{p} rode into {location} on a tired mule, hopeful all the same.',
   'Through a thin morning fog, {p} made out the rooftops of {location}.',
   'The traveler {p} arrived in {location} with a light pack and a long list of questions.',
   '{p} spent the afternoon walking the crowded lanes of {location}.',
@@ -64,33 +72,39 @@ export const REASON: readonly string[] = [
   'Curiosity, more than any plan, had led {p} here.',
   'The journey had been long, and {p} meant to rest before going on.',
   '{p} was looking for a rare object, and {location} seemed a good place to start.',
-  'Someone had told {p} that fortunes were made and lost in {location}.',
+  '{p} had heard that fortunes were made and lost in {location}.',
   'There were debts to settle and stories to gather, and {p} intended to do both.',
   '{p} wanted to trade, to listen, and to leave with something worth keeping.',
   'Few travelers came this way, which was exactly why {p} had chosen it.',
 ];
 
-export const EVENT: readonly string[] = [
-  'Not long after {p} arrived, {event} shook the local order.',
-  'Soon enough, {event} seized everyone\'s attention.',
-  'Within hours, {event} disrupted the familiar routines.',
-  'It was not long before {event} set the stage for new tensions.',
-  'Before {p} could settle, {event} altered the mood of the streets.',
-  'That week, {event} became the talk of every corner.',
-  'Hardly had {p} arrived before {event} stirred uneasy whispers.',
-  'Everyone was speaking of {event}, and {p} listened closely.',
-  'The town was still recovering from {event}.',
-  'People gathered in the squares to discuss {event}.',
-  'The innkeeper warned {p} about {event}.',
-  'By evening, {event} had changed the plans of half the town.',
-  'News of {event} spread from one tavern to the next.',
-  '{p} arrived just in time to witness {event}.',
-  'Nobody could remember a season without {event}, yet this one felt different.',
-  'Children ran through the lanes shouting about {event}.',
-  'The merchants blamed their poor trade on {event}.',
-  'Even the guards seemed distracted by {event}.',
-  'The local priests said that {event} was an omen.',
-  'Late that night, {event} kept most of the town awake.',
+/** An event sentence, and the kinds of event it fits (any event when `needs` is absent). */
+export interface EventTemplate {
+  template: string;
+  needs?: readonly EventKind[];
+}
+
+export const EVENT: readonly EventTemplate[] = [
+  { template: 'Not long after {p} arrived, {event} shook the local order.', needs: ['trouble', 'politics'] },
+  { template: "Soon enough, {event} seized everyone's attention." },
+  { template: 'Within hours, {event} disrupted the familiar routines.', needs: ['trouble'] },
+  { template: 'It was not long before {event} set the stage for new tensions.', needs: ['trouble', 'politics'] },
+  { template: 'Before {p} could settle, {event} altered the mood of the streets.' },
+  { template: 'That week, {event} became the talk of every corner.' },
+  { template: 'Hardly had {p} arrived before {event} stirred uneasy whispers.', needs: ['trouble', 'omen', 'politics'] },
+  { template: 'Everyone was speaking of {event}, and {p} listened closely.' },
+  { template: 'The town was still recovering from {event}.', needs: ['trouble'] },
+  { template: 'People gathered in the squares to discuss {event}.' },
+  { template: 'A notice on the inn door warned travelers about {event}.', needs: ['trouble'] },
+  { template: 'By evening, {event} had changed the plans of half the town.' },
+  { template: 'News of {event} spread from one tavern to the next.' },
+  { template: '{p} arrived just in time to witness {event}.', needs: ['spectacle'] },
+  { template: 'Nobody could remember a season without {event}, yet this one felt different.', needs: ['seasonal'] },
+  { template: 'Children ran through the lanes shouting about {event}.' },
+  { template: 'The merchants blamed their poor trade on {event}.', needs: ['trouble'] },
+  { template: 'Even the guards seemed distracted by {event}.' },
+  { template: 'The local priests said that {event} was an omen.', needs: ['omen'] },
+  { template: 'Late that night, {event} kept most of the town awake.', needs: ['loud'] },
 ];
 
 /**
@@ -140,54 +154,77 @@ export const ATMOSPHERE: readonly string[] = [
   'Fishermen mended their nets on the quay, trading jokes that were older than any of them.',
 ];
 
-export const ENCOUNTER: readonly string[] = [
-  'There, {p} encountered {character}, who seemed eager to exchange words or goods.',
-  'In a quiet courtyard, {p} met {character}, a figure with subtle ambitions.',
-  '{character} approached {p}, eyes bright with opportunity.',
-  'As {p} ventured further in, {character} stepped forward with measured courtesy.',
-  'It was {character} who stepped forward, offering guidance or perhaps misdirection.',
-  '{character} emerged from the crowd, greeting {p} with a knowing smile.',
-  '{p} found {character} waiting by the well, as if expecting a visitor.',
-  'Among the gathered faces, {character} beckoned {p} closer.',
-  'At a crowded stall, {p} struck up a conversation with {character}.',
-  'A trader named {character} called out to {p} from behind a table of wares.',
-  '{p} was introduced to {character} by the keeper of the inn.',
-  'Near the fountain, {p} met a merchant called {character}.',
-  'The person {p} had come to see was {character}, who ran a small shop by the gate.',
-  '{character} noticed {p} admiring the goods and came over at once.',
-  'In the shade of an awning, {p} sat down beside {character}.',
-  '{p} knocked on a green door, and {character} opened it.',
-  'A collector named {character} invited {p} into a cluttered back room.',
-  'Down by the docks, {p} met {character}, who was unloading crates.',
-  'It did not take long for {p} to find {character}, whose name everyone seemed to know.',
-  '{character}, a dealer in curiosities, waved {p} over.',
-  'Over a cup of tea, {p} got to know {character}.',
-  'While asking for directions, {p} was helped by {character}.',
-  '{p} recognized {character} from the descriptions travelers had given.',
-  'At the edge of the market, {p} came across {character}.',
+/**
+ * A sentence for a chapter's meeting or greeting. `first` fits only a character the protagonist
+ * has not met before in the story, `again` only one met in an earlier chapter; untagged ones fit both.
+ */
+export interface MeetingTemplate {
+  template: string;
+  meeting?: 'first' | 'again';
+}
+
+export const ENCOUNTER: readonly MeetingTemplate[] = [
+  { template: 'There, {p} encountered {character}, who seemed eager to exchange words or goods.' },
+  { template: 'In a quiet courtyard, {p} met {character}, a figure with subtle ambitions.', meeting: 'first' },
+  { template: '{character} approached {p}, eyes bright with opportunity.' },
+  { template: 'As {p} ventured further in, {character} stepped forward with measured courtesy.' },
+  { template: 'It was {character} who stepped forward, offering guidance or perhaps misdirection.' },
+  { template: '{character} emerged from the crowd, greeting {p} with a knowing smile.' },
+  { template: '{p} found {character} waiting by the well, as if expecting a visitor.' },
+  { template: 'Among the gathered faces, {character} beckoned {p} closer.' },
+  { template: 'At a crowded stall, {p} struck up a conversation with {character}.' },
+  { template: 'A trader named {character} called out to {p} from behind a table of wares.', meeting: 'first' },
+  { template: 'At the inn, {p} was introduced to {character}.', meeting: 'first' },
+  { template: 'Near the fountain, {p} met a merchant called {character}.', meeting: 'first' },
+  { template: 'The person {p} had come to see was {character}, who ran a small shop by the gate.', meeting: 'first' },
+  { template: '{character} noticed {p} admiring the goods and came over at once.' },
+  { template: 'In the shade of an awning, {p} sat down beside {character}.' },
+  { template: '{p} knocked on a green door, and {character} opened it.', meeting: 'first' },
+  { template: 'A collector named {character} invited {p} into a cluttered back room.', meeting: 'first' },
+  { template: 'Down by the docks, {p} met {character}, who was unloading crates.' },
+  { template: 'It did not take long for {p} to find {character}, whose name everyone seemed to know.' },
+  { template: '{character}, a dealer in curiosities, waved {p} over.', meeting: 'first' },
+  { template: 'Over a cup of tea, {p} got to know {character}.', meeting: 'first' },
+  { template: 'While asking for directions, {p} was helped by {character}.' },
+  { template: '{p} recognized {character} from the descriptions travelers had given.', meeting: 'first' },
+  { template: 'At the edge of the market, {p} came across {character}.' },
+  { template: 'To the surprise of {p}, {character} had also come to {location}.', meeting: 'again' },
+  { template: 'Among the crowd, {p} spotted {character}, met on an earlier stop of the journey.', meeting: 'again' },
+  { template: '{character}, an acquaintance from earlier travels, hailed {p} from across the street.', meeting: 'again' },
+  { template: 'By chance, {p} ran into {character} once more.', meeting: 'again' },
+  { template: 'An old acquaintance was waiting by the well: {character}, looking pleased with the world.', meeting: 'again' },
+  { template: '{p} was glad to find {character} there, a familiar face among strangers.', meeting: 'again' },
 ];
 
-export const GREETING: readonly string[] = [
-  '"Welcome, traveler," said {character}. "What brings you to {location}?"',
-  '"You look as if you have walked a long way," {character} said warmly.',
-  '"Good day to you," {character} said, bowing slightly.',
-  '"I was hoping someone like you would come by," said {character}.',
-  '"Sit, sit," {character} insisted. "Visitors are rare these days."',
-  '"Ah, a new face," said {character}. "We do not get many of those."',
-  '"Well met," said {p}, and {character} returned the greeting.',
-  '"Greetings," said {p}. "I am told you are the one to talk to."',
-  '{character} greeted {p} with a firm handshake.',
-  '{p} greeted {character} politely and introduced themselves.',
-  '"Peace be with you," said {character}, offering a seat.',
-  '"You are welcome here," {character} said, "as long as you pay in honest coin."',
-  '"Come in out of the sun," said {character}.',
-  '"I have been expecting you," said {character}, though {p} could not imagine how.',
-  '{character} nodded a greeting and cleared a space on the bench.',
-  '"What can I do for you?" asked {character}.',
-  '"Another traveler," said {character}. "Tell me where you have been."',
-  '"Hello," said {p}, and {character} smiled in reply.',
-  '"Take your time," {character} said. "Nothing here is in a hurry."',
-  '"Mind the step," said {character}, leading {p} inside.',
+export const GREETING: readonly MeetingTemplate[] = [
+  { template: '"Welcome, traveler," said {character}. "What brings you to {location}?"', meeting: 'first' },
+  { template: '"You look as if you have walked a long way," {character} said warmly.' },
+  { template: '"Good day to you," {character} said, bowing slightly.' },
+  { template: '"I was hoping someone like you would come by," said {character}.', meeting: 'first' },
+  { template: '"Sit, sit," {character} insisted. "Visitors are rare these days."' },
+  { template: '"Ah, a new face," said {character}. "We do not get many of those."', meeting: 'first' },
+  { template: '"Well met," said {p}, and {character} returned the greeting.' },
+  { template: '"Greetings," said {p}. "I am told you are the one to talk to."', meeting: 'first' },
+  { template: '{character} greeted {p} with a firm handshake.' },
+  { template: '{p} greeted {character} politely and introduced themselves.', meeting: 'first' },
+  { template: '"Peace be with you," said {character}, offering a seat.' },
+  { template: '"You are welcome here," {character} said, "as long as you pay in honest coin."', meeting: 'first' },
+  { template: '"Come in out of the sun," said {character}.' },
+  { template: '"I have been expecting you," said {character}, though {p} could not imagine how.', meeting: 'first' },
+  { template: '{character} nodded a greeting and cleared a space on the bench.' },
+  { template: '"What can I do for you?" asked {character}.' },
+  { template: '"Another traveler," said {character}. "Tell me where you have been."', meeting: 'first' },
+  { template: '"Hello," said {p}, and {character} smiled in reply.' },
+  { template: '"Take your time," {character} said. "Nothing here is in a hurry."' },
+  { template: '"Mind the step," said {character}, leading {p} inside.' },
+  { template: '"We meet again," said {character} with a grin.', meeting: 'again' },
+  { template: '"I hoped our paths would cross again," said {character}.', meeting: 'again' },
+  { template: '{character} greeted {p} like an old friend.', meeting: 'again' },
+  { template: '"How have your travels been since we last met?" asked {character}.', meeting: 'again' },
+  { template: '"Still on the road, I see," {character} said, laughing.', meeting: 'again' },
+  { template: '"It is good to see you again," said {character}.', meeting: 'again' },
+  { template: '{character} recognized {p} at once and waved.', meeting: 'again' },
+  { template: '"Back among us, and looking well," said {character}.', meeting: 'again' },
 ];
 
 export const CONVERSATION: readonly string[] = [
@@ -214,7 +251,7 @@ export const CONVERSATION: readonly string[] = [
   'They laughed about the misadventures of a clumsy apprentice.',
   'The talk turned to music, and which songs were popular in {location} that year.',
   'They spoke about family, and about the people they had left behind.',
-  'They shared a loaf of bread and spoke of nothing in particular.',
+  'They sat over a simple meal and spoke of nothing in particular.',
   'The two traded stories about storms at sea and narrow escapes.',
   'They discussed the new taxes and how they would hurt small traders.',
   'They wondered aloud whether the old ways would survive much longer.',
@@ -233,18 +270,21 @@ export const CONVERSATION: readonly string[] = [
   'The two talked late into the afternoon about everything and nothing.',
 ];
 
-/** Conversation lines that mention another place or person of the story (cross-mentions). */
+/**
+ * Conversation lines that mention another place or person of the story (cross-mentions). The
+ * protagonist may meet that person only later, so no line implies the protagonist knows them.
+ */
 export const CROSS_MENTION: readonly string[] = [
   'They spoke about {other_location}, where prices were said to be even higher.',
-  'The talk turned to {other_character}, a trader both of them had once known.',
+  'The talk turned to {other_character}, a trader {character} had once worked with.',
   'They compared {location} with {other_location}, and neither could decide which was busier.',
   'There was a rumor that {other_character} had recently passed through on the way south.',
   'They wondered whether the roads to {other_location} were safe this season.',
-  'Both of them had heard stories about {other_character} and the strange bargains made there.',
+  'Both of them had heard stories about the strange bargains of {other_character}.',
   'Someone had brought news from {other_location} about a failed harvest.',
-  'They agreed that {other_character} drove the hardest bargains in the region.',
+  '{character} said that {other_character} drove the hardest bargains in the region.',
   'A letter from {other_location} lay on the table, still unopened.',
-  'They laughed about the time {other_character} had lost a bet on a horse race.',
+  '{character} told the story of the time {other_character} had lost a bet on a horse race.',
 ];
 
 export const PURCHASE: readonly string[] = [
@@ -275,14 +315,14 @@ export const SALE: readonly string[] = [
   '{p} completed the sale of {the_item} to {character}.',
   'Through skilled negotiation, {p} sold {the_item} to {character}.',
   '{p} sold {the_item} to {character} at a fair value.',
-  'In return, {p} sold {the_item} to {character} for a good price.',
+  'On a whim, {p} sold {the_item} to {character} for a good price.',
   '{character} agreed to buy {the_item} from {p}.',
   'Needing coin, {p} sold {the_item} to {character}.',
   '{p} parted with {the_item}, selling it to {character}.',
   'Before leaving, {p} sold {the_item} to {character}, who admired it greatly.',
   '{character} paid {p} well for {the_item}.',
   'To lighten the pack, {p} sold {the_item} to {character}.',
-  '{p} let {character} have {the_item} in exchange for a purse of silver.',
+  '{p} let {character} have {the_item} at a price they both thought fair.',
 ];
 
 export const FAREWELL: readonly string[] = [
@@ -296,11 +336,11 @@ export const FAREWELL: readonly string[] = [
   '"Come back when you have more to trade," {character} called after {p}.',
   '{p} thanked {character} for the conversation and stood up.',
   'They shook hands, and {p} left {character} to the evening crowd.',
-  '"Farewell," said {character}. "May the road be kind to you."',
+  '"Farewell," said {character}. "Go carefully on the roads."',
   '{p} waved to {character} from the end of the lane.',
   '{character} walked {p} to the door and wished them luck.',
   'No more words were needed; {p} stepped away from {character}.',
-  '"Take care of it," {character} said, and {p} promised to.',
+  '"Look after yourself," {character} said, and {p} promised to.',
   'With a light gesture, {p} said goodbye to {character}.',
 ];
 
@@ -323,16 +363,29 @@ export const CONCLUSION: readonly string[] = [
   '{p} counted their coins, shouldered the pack, and moved on.',
 ];
 
-/** All slots with their template lists (for counting and tests). */
+/** All slots with their template texts (for counting and tests). */
 export const TEMPLATES: Record<Exclude<Slot, 'atmosphere'>, readonly string[]> = {
   arrival: ARRIVAL,
   reason: REASON,
-  event: EVENT,
-  encounter: ENCOUNTER,
-  greeting: GREETING,
-  conversation: CONVERSATION,
+  event: EVENT.map((e) => e.template),
+  encounter: ENCOUNTER.map((e) => e.template),
+  greeting: GREETING.map((g) => g.template),
+  conversation: [...CONVERSATION, ...CROSS_MENTION],
   purchase: PURCHASE,
   sale: SALE,
   farewell: FAREWELL,
   conclusion: CONCLUSION,
 };
+
+/**
+ * Every word the templates and colour sentences use, lower case, placeholders excluded: no name
+ * in the pools may be one of them.
+ * @example templateWords().has('farewell') // true
+ */
+export function templateWords(): Set<string> {
+  const words = new Set<string>();
+  for (const text of [...Object.values(TEMPLATES).flat(), ...ATMOSPHERE]) {
+    for (const word of text.replace(/\{[a-z_]+\}/g, ' ').toLowerCase().match(/[a-z]+/g) ?? []) words.add(word);
+  }
+  return words;
+}

@@ -5,11 +5,17 @@
 // after any chapter, so every question has one true answer that the text states.
 //
 // Chapters are made one at a time (the story grows until the length is reached); edits made
-// afterwards (a purchase removed, with any later sale of that item) keep the state consistent.
+// afterwards (a purchase removed, with any later sale of that item) keep the state consistent, and
+// no sentence outside the purchase refers to it, so removing one leaves nothing that presupposes it.
+// A character met in an earlier chapter is greeted as an acquaintance, not a stranger; no sentence
+// repeats within a chapter; cross-mentions name a place or person other than the chapter's own.
 import type { Random } from '../core/random.js';
 import { fillTemplate, type TemplateVars } from './fill.js';
-import { ARRIVAL, CONCLUSION, CONVERSATION, CROSS_MENTION, ENCOUNTER, EVENT, FAREWELL, GREETING, PURCHASE, REASON, SALE, type Slot } from './templates.js';
-import { EVENTS, ITEM_ADJECTIVES, ITEM_COMBINATIONS, ITEM_MATERIALS, ITEM_OBJECTS, characterPool, locationPool } from './pools.js';
+import {
+  ARRIVAL, CONCLUSION, CONVERSATION, CROSS_MENTION, ENCOUNTER, EVENT, FAREWELL, GREETING, PURCHASE, REASON, SALE,
+  type EventTemplate, type MeetingTemplate, type Slot,
+} from './templates.js';
+import { EVENTS, ITEM_ADJECTIVES, ITEM_COMBINATIONS, ITEM_MATERIALS, ITEM_OBJECTS, characterPool, locationPool, type StoryEvent } from './pools.js';
 
 /** One sentence of a chapter, tagged with its slot. */
 export interface Sentence {
@@ -43,6 +49,23 @@ export interface WorldOptions {
   crossMentions: number;
 }
 
+/** Event sentences that fit each event, computed once. */
+const EVENT_TEMPLATES = new Map<StoryEvent, readonly string[]>(
+  EVENTS.map((event) => [
+    event,
+    EVENT.filter((t: EventTemplate) => !t.needs || t.needs.some((kind) => event.kinds.includes(kind))).map((t) => t.template),
+  ]),
+);
+
+function meetingTemplates(list: readonly MeetingTemplate[], known: boolean): readonly string[] {
+  return list.filter((t) => t.meeting === undefined || t.meeting === (known ? 'again' : 'first')).map((t) => t.template);
+}
+
+const ENCOUNTER_FIRST = meetingTemplates(ENCOUNTER, false);
+const ENCOUNTER_AGAIN = meetingTemplates(ENCOUNTER, true);
+const GREETING_FIRST = meetingTemplates(GREETING, false);
+const GREETING_AGAIN = meetingTemplates(GREETING, true);
+
 /** The text of a chapter. */
 export function chapterText(chapter: Chapter): string {
   let text = `Chapter ${chapter.number}:\n`;
@@ -69,14 +92,16 @@ export class StoryWorld {
   /** Chapter number where each sold item was sold. */
   private readonly soldIn = new Map<string, number>();
   private readonly usedPairs = new Set<string>();
+  /** Chapters in which each character has been met so far. */
+  private readonly meetings = new Map<string, number>();
 
   constructor(
     private readonly rng: Random,
     readonly options: WorldOptions,
   ) {
     const castOf = (pool: readonly string[]): readonly string[] => {
-      const pick = options.cast > 0 ? rng.sample(pool, Math.min(options.cast, pool.length)) : pool;
-      return pick.filter((name) => name !== options.protagonist);
+      const others = pool.filter((name) => name !== options.protagonist);
+      return options.cast > 0 ? rng.sample(others, Math.min(options.cast, others.length)) : others;
     };
     this.characters = castOf(characterPool());
     this.locations = castOf(locationPool());
@@ -122,22 +147,27 @@ export class StoryWorld {
     const rng = this.rng;
     const { location, character } = this.place();
     const event = rng.pick(EVENTS);
-    const vars: TemplateVars = { p: o.protagonist, location, character, event };
+    const known = (this.meetings.get(character) ?? 0) > 0;
+    const vars: TemplateVars = { p: o.protagonist, location, character, event: event.text };
     const sentences: Sentence[] = [];
     const say = (slot: Slot, templates: readonly string[], extra: Partial<TemplateVars> = {}): void => {
       sentences.push({ slot, text: fillTemplate(rng.pick(templates), { ...vars, ...extra }) });
     };
     say('arrival', ARRIVAL);
     say('reason', REASON);
-    say('event', EVENT);
-    say('encounter', ENCOUNTER);
-    say('greeting', GREETING);
+    say('event', EVENT_TEMPLATES.get(event) as readonly string[]);
+    say('encounter', known ? ENCOUNTER_AGAIN : ENCOUNTER_FIRST);
+    say('greeting', known ? GREETING_AGAIN : GREETING_FIRST);
     const lines = rng.sample(CONVERSATION, Math.min(o.conversation, CONVERSATION.length));
+    // Cross-mention templates are drawn without replacement, so none repeats within the chapter.
+    let crossLeft: readonly string[] = CROSS_MENTION;
     for (const line of lines) {
-      if (o.crossMentions > 0 && rng.chance(o.crossMentions)) {
+      if (o.crossMentions > 0 && crossLeft.length > 0 && rng.chance(o.crossMentions)) {
+        const template = rng.pick(crossLeft);
+        crossLeft = crossLeft.filter((t) => t !== template);
         const otherLocation = this.pickOther(this.locations, location);
         const otherCharacter = this.pickOther(this.characters, character);
-        sentences.push({ slot: 'conversation', text: fillTemplate(rng.pick(CROSS_MENTION), { ...vars, otherLocation, otherCharacter }) });
+        sentences.push({ slot: 'conversation', text: fillTemplate(template, { ...vars, otherLocation, otherCharacter }) });
       } else {
         sentences.push({ slot: 'conversation', text: fillTemplate(line, vars) });
       }
@@ -156,7 +186,8 @@ export class StoryWorld {
     this.inventory.push(bought);
     say('farewell', FAREWELL);
     say('conclusion', CONCLUSION);
-    const chapter: Chapter = { number: this.chapters.length + 1, location, character, event, bought, sold, sentences };
+    this.meetings.set(character, (this.meetings.get(character) ?? 0) + 1);
+    const chapter: Chapter = { number: this.chapters.length + 1, location, character, event: event.text, bought, sold, sentences };
     this.chapters.push(chapter);
     return chapter;
   }
@@ -165,6 +196,9 @@ export class StoryWorld {
   dropLast(): void {
     const chapter = this.chapters.pop();
     if (!chapter) return;
+    const met = (this.meetings.get(chapter.character) ?? 1) - 1;
+    if (met > 0) this.meetings.set(chapter.character, met);
+    else this.meetings.delete(chapter.character);
     if (chapter.bought !== null) {
       const at = this.inventory.indexOf(chapter.bought);
       if (at >= 0) this.inventory.splice(at, 1);
@@ -175,8 +209,13 @@ export class StoryWorld {
     }
   }
 
+  /**
+   * A name of the pool other than `not`. The tasks reject cross-mentions with a cast of one, so
+   * there always is one.
+   * @throws Error when the pool has no other name.
+   */
   private pickOther(pool: readonly string[], not: string): string {
-    if (pool.length < 2) return not;
+    if (pool.length < 2) throw new Error(`No place or person other than ${not} to mention: cross-mentions need a cast of at least 2.`);
     for (;;) {
       const name = this.rng.pick(pool);
       if (name !== not) return name;

@@ -3,7 +3,7 @@
 // are dropped as in the paper, or kept as the answer-absent variant (gold "none").
 import type { TaskDefinition } from '../core/task.js';
 import { SOURCE_HELP } from '../qa/source.js';
-import { SOURCE_QA_PARAMS, buildSourceSample, type SourceQaParams } from '../qa/source-task.js';
+import { SOURCE_QA_PARAMS, buildSourceSample, sourceInputs, type SourceQaParams } from '../qa/source-task.js';
 
 export interface SquadParams extends SourceQaParams {
   unanswerable: 'drop' | 'keep' | 'only';
@@ -27,6 +27,7 @@ export const qaSquad: TaskDefinition<SquadParams> = {
   },
   scorer: 'token-f1',
   maxOutputTokens: 384,
+  inputs: sourceInputs('qa/squad'),
   build(ctx) {
     const mode = ctx.params.unanswerable;
     return buildSourceSample(qaSquad, ctx, {

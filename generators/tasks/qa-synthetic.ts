@@ -21,7 +21,7 @@ const LETTERS = 'ABCD';
 
 export const qaSynthetic: TaskDefinition<SyntheticQaParams> = {
   id: 'qa/synthetic',
-  version: 1,
+  version: 2,
   category: 'question-answering',
   scope: 'low',
   dispersion: 'low',

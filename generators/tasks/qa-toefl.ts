@@ -3,7 +3,7 @@
 // its options, as in the file.
 import type { TaskDefinition } from '../core/task.js';
 import { SOURCE_HELP } from '../qa/source.js';
-import { SOURCE_QA_PARAMS, buildSourceSample, type SourceQaParams } from '../qa/source-task.js';
+import { SOURCE_QA_PARAMS, buildSourceSample, sourceInputs, type SourceQaParams } from '../qa/source-task.js';
 
 export const qaToefl: TaskDefinition<SourceQaParams> = {
   id: 'qa/toefl',
@@ -16,6 +16,7 @@ export const qaToefl: TaskDefinition<SourceQaParams> = {
   params: { ...SOURCE_QA_PARAMS },
   scorer: 'choice-set',
   maxOutputTokens: 384,
+  inputs: sourceInputs('qa/toefl'),
   build(ctx) {
     return buildSourceSample(qaToefl, ctx, { kind: 'choice', questions: 'all', absent: false });
   },

@@ -63,7 +63,19 @@ export const rulerCwe: TaskDefinition<CweParams> = {
     // The common words alone, at the list positions they will occupy (numbers cost tokens too).
     let minimum = frame.overhead;
     for (let i = 0; i < p.common * p.commonFrequency; i++) minimum += itemTokens(i + 1, common[i % p.common] as string);
-    if (minimum > ctx.length) throw new LengthError('ruler/cwe', ctx.length, minimum);
+    // Lengths depend on the words drawn, which change with the seed and the length itself; this
+    // many tokens hold the common words whatever they are (each as costly as the pool's costliest).
+    const safeLength = (): number => {
+      const costliest = pool.reduce((best, w) => (itemTokens(1000, w) > itemTokens(1000, best) ? w : best), pool[0] as string);
+      let tokens = frame.overhead;
+      for (let i = 0; i < p.common * p.commonFrequency; i++) tokens += itemTokens(i + 1, costliest);
+      return tokens + 8;
+    };
+    const drew = `the prompt and its ${p.common} common words, ${p.commonFrequency} times each, take ${minimum} tokens with the words this sample drew (they change with the seed and the length)`;
+    if (minimum > ctx.length) {
+      const safe = safeLength();
+      throw new LengthError('ruler/cwe', ctx.length, safe, `Length ${ctx.length} is too short for ruler/cwe: ${drew}; ${safe} tokens or more hold any draw.`);
+    }
 
     const render = (words: readonly string[]): string => {
       let text = '';
@@ -102,7 +114,16 @@ export const rulerCwe: TaskDefinition<CweParams> = {
       const last = words.length - 1;
       let j = last;
       while (j >= 0 && commonSet.has(words[j] as string)) j--;
-      if (j < 0) throw new LengthError('ruler/cwe', ctx.length, minimum + 1);
+      if (j < 0) {
+        const safe = safeLength();
+        throw new LengthError(
+          'ruler/cwe',
+          ctx.length,
+          safe,
+          `ruler/cwe cannot reach exactly ${ctx.length} tokens: ${drew}, and no whole list items it tried fill the ${ctx.length - minimum} left. ` +
+            `Use another length; ${safe} tokens or more hold any draw.`,
+        );
+      }
       total -= costs[last] as number;
       if (j !== last) {
         const moved = words[last] as string;

@@ -7,7 +7,7 @@ import { paperPrompt } from '../core/prompt.js';
 import { finishSample } from '../core/finish.js';
 import { StoryWorld } from '../story/world.js';
 import { assembleStory, type NeedleRef } from '../story/assemble.js';
-import { STORY_INTRO, STORY_WORLD_PARAMS, worldOptions, type StoryWorldParams } from '../story/params.js';
+import { STORY_INTRO, STORY_WORLD_PARAMS, checkStoryWorld, worldOptions, type StoryWorldParams } from '../story/params.js';
 
 export interface StoryFilteringParams extends StoryWorldParams {
   chapters: number;
@@ -25,7 +25,7 @@ function promptParts(count: number, announce: boolean): { before: string; after:
 
 export const storyFiltering: TaskDefinition<StoryFilteringParams> = {
   id: 'story/filtering',
-  version: 1,
+  version: 2,
   category: 'aggregation',
   scope: 'high',
   dispersion: 'low',
@@ -39,6 +39,7 @@ export const storyFiltering: TaskDefinition<StoryFilteringParams> = {
   },
   scorer: 'set-iou',
   maxOutputTokens: (p) => 384 + 8 * p.chapters,
+  check: checkStoryWorld,
   build(ctx) {
     const { params: p, rng } = ctx;
     const world = new StoryWorld(rng.fork('world'), worldOptions(p));

@@ -1,14 +1,17 @@
 // story/multihop: the paper's story multi-hop task. "What was the last item the protagonist acquired
 // before acquiring X?": the model must find X's purchase, then the purchase before it. Parameters
 // lengthen the chain (`hops`), push its links apart with chapters that buy nothing (`gap`) and place
-// it (`depth`); the answer-absent variant asks about the first item ever acquired ("none").
+// it (`depth`); in the answer-absent variant the chain runs past the first acquisition of the story
+// ("none"): every chapter before the asked item's buys nothing except the chain's own links, and
+// `depth` places the asked item anywhere in the story, so its position gives nothing away.
 import type { TaskDefinition } from '../core/task.js';
 import { paperPrompt } from '../core/prompt.js';
 import { finishSample } from '../core/finish.js';
 import { resolveDepths, depthSchema, type DepthParam } from '../core/depth.js';
-import { StoryWorld, type Chapter } from '../story/world.js';
+import type { Tokenizer } from '../tokenizers/types.js';
+import { StoryWorld, chapterText, type Chapter } from '../story/world.js';
 import { assembleStory, type NeedleRef } from '../story/assemble.js';
-import { LONGEST_ITEM, STORY_INTRO, STORY_WORLD_PARAMS, worldOptions, type StoryWorldParams } from '../story/params.js';
+import { LONGEST_ITEM, STORY_INTRO, STORY_WORLD_PARAMS, checkStoryWorld, worldOptions, type StoryWorldParams } from '../story/params.js';
 
 export interface StoryMultihopParams extends StoryWorldParams {
   hops: number;
@@ -37,9 +40,59 @@ function promptParts(item: string, hops: number, absent: boolean): { before: str
   });
 }
 
+/** The chain's chapters for a named item in chapter `target`, oldest first. */
+function chainLinks(target: number, p: StoryMultihopParams): number[] {
+  // Answer-absent: one link fewer than the hops, so the last step back finds nothing.
+  const count = p.absent ? p.hops : p.hops + 1;
+  const links: number[] = [];
+  for (let c = target; c >= 1 && links.length < count; c -= p.gap + 1) links.unshift(c);
+  return links;
+}
+
+/** Chapters that lose their purchase for a chain ending in `target`: between links, and answer-absent every earlier one. */
+function emptiedChapters(target: number, links: readonly number[], p: StoryMultihopParams): number[] {
+  const linkSet = new Set(links);
+  const out: number[] = [];
+  for (let c = p.absent ? 1 : (links[0] as number); c < target; c++) if (!linkSet.has(c)) out.push(c);
+  return out;
+}
+
+/**
+ * The named item's chapter for a depth. Emptying chapters shortens the story, which then grows again
+ * by whole chapters at its end, so the chapter is chosen by where its purchase will lie in the
+ * finished story: the first chapter (from `first`) whose preceding text, purchases and sales removed,
+ * reaches `depth` of the story's length (which the growth restores).
+ */
+function chapterAtDepth(world: StoryWorld, tokenizer: Tokenizer, depth: number, first: number, p: StoryMultihopParams): number {
+  const chapters = world.chapters;
+  const cost = chapters.map((c) => tokenizer.count(`${chapterText(c)}\n\n`));
+  const total = cost.reduce((a, b) => a + b, 0);
+  const sentenceCost = (c: Chapter, slot: 'purchase' | 'sale'): number => {
+    const sentence = c.sentences.find((x) => x.slot === slot);
+    return sentence ? tokenizer.count(` ${sentence.text}`) : 0;
+  };
+  const soldAt = new Map<string, number>();
+  for (const c of chapters) if (c.sold !== null) soldAt.set(c.sold, c.number);
+  const before = (target: number): number => {
+    let tokens = 0;
+    for (let i = 0; i < target - 1; i++) tokens += cost[i] as number;
+    for (const c of emptiedChapters(target, chainLinks(target, p), p)) {
+      const chapter = chapters[c - 1] as Chapter;
+      tokens -= sentenceCost(chapter, 'purchase');
+      const sale = soldAt.get(chapter.bought as string);
+      if (sale !== undefined && sale < target) tokens -= sentenceCost(chapters[sale - 1] as Chapter, 'sale');
+    }
+    return tokens;
+  };
+  // Start from the chapter count's proportion (an underestimate) and step forward.
+  let target = first + Math.round(depth * (chapters.length - first));
+  while (target < chapters.length && before(target + 1) <= depth * total) target++;
+  return target;
+}
+
 export const storyMultihop: TaskDefinition<StoryMultihopParams> = {
   id: 'story/multihop',
-  version: 1,
+  version: 2,
   category: 'multi-hop',
   scope: 'low',
   dispersion: 'high',
@@ -55,11 +108,17 @@ export const storyMultihop: TaskDefinition<StoryMultihopParams> = {
       moves: 'dispersion',
     },
     depth: { schema: depthSchema, default: 'random', description: "Where the named item's chapter lies in the story: a number in [0,1], a list (sample i uses entry i mod length), or 'random'." },
-    absent: { schema: { type: 'boolean' }, default: false, description: 'Answer-absent variant: the chain runs past the first acquisition of the story, so the gold answer is "none"; the prompt then says to answer "none".' },
+    absent: {
+      schema: { type: 'boolean' },
+      default: false,
+      description:
+        'Answer-absent variant: the chain runs past the first acquisition of the story (no chapter before the named item buys anything but the chain\'s own links), so the gold answer is "none"; the prompt then says to answer "none". `depth` still places the named item.',
+    },
     ...STORY_WORLD_PARAMS,
   },
   scorer: 'exact',
   maxOutputTokens: 384,
+  check: checkStoryWorld,
   build(ctx) {
     const { params: p, rng } = ctx;
     const world = new StoryWorld(rng.fork('world'), worldOptions(p));
@@ -77,22 +136,13 @@ export const storyMultihop: TaskDefinition<StoryMultihopParams> = {
       sizing: promptParts(LONGEST_ITEM, p.hops, p.absent),
       minChapters: span + 1,
       finalize(w) {
-        const n = w.chapters.length;
-        // The named item's chapter: at the requested depth among the chapters that leave room for the chain.
-        let target: number;
-        if (p.absent) {
-          target = 1 + (p.hops - 1) * (p.gap + 1);
-        } else {
-          const [depth] = resolveDepths(p.depth, 1, ctx.index, rng);
-          const first = span + 1;
-          target = first + Math.round((depth as number) * (n - first));
-        }
-        // Chain links, oldest first; chapters between links (and before the first, when absent) buy nothing.
-        const links: number[] = [];
-        for (let c = target; c >= 1 && links.length <= p.hops; c -= p.gap + 1) links.unshift(c);
-        const linkSet = new Set(links);
-        const lowest = p.absent ? 1 : (links[0] as number);
-        for (let c = lowest; c < target; c++) if (!linkSet.has(c)) w.removePurchase(c);
+        // The named item's chapter: at the requested depth of the story, among the chapters that
+        // leave room for the chain (answer-absent: room for its hops - 1 earlier links only).
+        const first = p.absent ? 1 + (p.hops - 1) * (p.gap + 1) : span + 1;
+        const [depth] = resolveDepths(p.depth, 1, ctx.index, rng);
+        const target = chapterAtDepth(w, ctx.tokenizer, depth as number, first, p);
+        const links = chainLinks(target, p);
+        for (const c of emptiedChapters(target, links, p)) w.removePurchase(c);
         chain = links.map((c) => w.chapters[c - 1] as Chapter);
         asked = (w.chapters[target - 1] as Chapter).bought as string;
         answer = p.absent ? 'none' : ((chain[0] as Chapter).bought as string);

@@ -2,12 +2,15 @@
 // ask, for given chapters, which location the protagonist visited, which character they met, or
 // which item they acquired; answered as a numbered list. Answer-absent questions (`absent`) ask
 // for the item of a chapter whose purchase was removed, where the right answer is "none".
+// The character question asks for the *named* character by default, which rules out the unnamed
+// people a chapter mentions (children, priests, a fiddler); the templates also keep the protagonist
+// from dealing with any, so the paper's own wording (`characterQuestion: 'paper'`) is unambiguous too.
 import type { TaskDefinition } from '../core/task.js';
 import { paperPrompt } from '../core/prompt.js';
 import { finishSample } from '../core/finish.js';
 import { StoryWorld, type Chapter } from '../story/world.js';
 import { assembleStory, type NeedleRef } from '../story/assemble.js';
-import { STORY_INTRO, STORY_WORLD_PARAMS, worldOptions, type StoryWorldParams } from '../story/params.js';
+import { STORY_INTRO, STORY_WORLD_PARAMS, checkStoryWorld, worldOptions, type StoryWorldParams } from '../story/params.js';
 
 export type StoryQuestionKind = 'location' | 'character' | 'item';
 
@@ -15,13 +18,14 @@ export interface StoryRetrievalParams extends StoryWorldParams {
   questions: number;
   kinds: StoryQuestionKind[];
   absent: number;
+  characterQuestion: 'named' | 'paper';
 }
 
-const QUESTION: Record<StoryQuestionKind, (chapter: number) => string> = {
-  location: (c) => `In Chapter ${c}, which specific location did the protagonist visit?`,
-  character: (c) => `In Chapter ${c}, which character did the protagonist interact with?`,
-  item: (c) => `In Chapter ${c}, which specific item was acquired by the protagonist?`,
-};
+function questionText(kind: StoryQuestionKind, chapter: number, wording: StoryRetrievalParams['characterQuestion']): string {
+  if (kind === 'location') return `In Chapter ${chapter}, which specific location did the protagonist visit?`;
+  if (kind === 'item') return `In Chapter ${chapter}, which specific item was acquired by the protagonist?`;
+  return `In Chapter ${chapter}, which ${wording === 'named' ? 'named ' : ''}character did the protagonist interact with?`;
+}
 
 const FACT_SLOT = { location: 'arrival', character: 'encounter', item: 'purchase' } as const;
 
@@ -44,7 +48,7 @@ function promptParts(list: string, absent: boolean): { before: string; after: st
 
 export const storyRetrieval: TaskDefinition<StoryRetrievalParams> = {
   id: 'story/retrieval',
-  version: 1,
+  version: 2,
   category: 'retrieval',
   scope: 'low',
   dispersion: 'low',
@@ -63,18 +67,24 @@ export const storyRetrieval: TaskDefinition<StoryRetrievalParams> = {
       default: 0,
       description: 'How many of the questions ask for the item of a chapter whose purchase was removed (gold answer "none"); the prompt then says to answer "none".',
     },
+    characterQuestion: {
+      schema: { enum: ['named', 'paper'] },
+      default: 'named',
+      description:
+        "Wording of character questions: 'named' asks which named character the protagonist interacted with, ruling out the unnamed people a chapter mentions; 'paper' keeps the paper's \"which character did the protagonist interact with?\" (also unambiguous: the protagonist deals with no unnamed person).",
+    },
     ...STORY_WORLD_PARAMS,
   },
   scorer: 'numbered',
   maxOutputTokens: (p) => 256 + 16 * p.questions,
   check(p) {
     if (p.absent > p.questions) return { path: '/absent', message: `must be at most questions (${p.questions})` };
-    return null;
+    return checkStoryWorld(p);
   },
   build(ctx) {
     const { params: p, rng } = ctx;
     const world = new StoryWorld(rng.fork('world'), worldOptions(p));
-    const sizingList = Array.from({ length: p.questions }, (_, i) => `${i + 1}. ${QUESTION.location(99999)}`).join('\n');
+    const sizingList = Array.from({ length: p.questions }, (_, i) => `${i + 1}. ${questionText('character', 99999, 'named')}`).join('\n');
     let asked: { chapter: number; kind: StoryQuestionKind; question: string; answer: string }[] = [];
     const prompt = assembleStory({
           taskId: storyRetrieval.id,
@@ -92,7 +102,7 @@ export const storyRetrieval: TaskDefinition<StoryRetrievalParams> = {
             for (const i of absentAt) w.removePurchase((chosen[i] as Chapter).number);
             asked = chosen.map((chapter, i) => {
               const kind: StoryQuestionKind = absentAt.has(i) ? 'item' : rng.pick(p.kinds);
-              return { chapter: chapter.number, kind, question: QUESTION[kind](chapter.number), answer: '' };
+              return { chapter: chapter.number, kind, question: questionText(kind, chapter.number, p.characterQuestion), answer: '' };
             });
             const needles: NeedleRef[] = asked.map((q, i) => ({ chapter: q.chapter, slot: absentAt.has(i) ? 'chapter' : FACT_SLOT[q.kind] }));
             const list = asked.map((q, i) => `${i + 1}. ${q.question}`).join('\n');

@@ -1,5 +1,6 @@
 // Hugging Face tokenizer.json files, through @huggingface/tokenizers, with the fast exact counter
 // whenever the pipeline is the byte-level-BPE shape that makes counting split-additive.
+import { createHash } from 'node:crypto';
 import { readFileSync, existsSync, statSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
@@ -35,6 +36,13 @@ export interface HfTokenizerOptions {
   id?: string;
   /** Extra variables for the chat template (e.g. `{ enable_thinking: false }`). */
   templateVariables?: Record<string, unknown>;
+  /** A chat template to use instead of tokenizer_config.json's (a preset's own, say). */
+  chatTemplate?: string;
+}
+
+/** sha256 (hex) of a string's UTF-8 bytes or of raw bytes. */
+function sha256Of(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
 }
 
 function tokenString(value: unknown): string | undefined {
@@ -96,9 +104,10 @@ export function resolveTokenizerJson(path: string): string {
  */
 export function loadHfTokenizer(path: string, options: HfTokenizerOptions = {}): Tokenizer {
   const file = resolveTokenizerJson(path);
+  const bytes = readFileSync(file);
   let json: TokenizerJson;
   try {
-    json = JSON.parse(readFileSync(file, 'utf8')) as TokenizerJson;
+    json = JSON.parse(bytes.toString('utf8')) as TokenizerJson;
   } catch (error) {
     throw new Error(`Tokenizer ${file} is not valid JSON: ${(error as Error).message}`);
   }
@@ -123,18 +132,19 @@ export function loadHfTokenizer(path: string, options: HfTokenizerOptions = {}):
 
   let chatTemplate: ChatTemplateSpec | undefined;
   const rawTemplate = config['chat_template'];
-  const templateSource = typeof rawTemplate === 'string'
+  const templateSource = options.chatTemplate ?? (typeof rawTemplate === 'string'
     ? rawTemplate
     : Array.isArray(rawTemplate)
       ? (rawTemplate as { name?: string; template?: string }[]).find((t) => t.name === 'default')?.template
-      : undefined;
+      : undefined);
   if (templateSource) {
-    const variables: Record<string, unknown> = { ...(options.templateVariables ?? {}) };
+    const kwargs = { ...(options.templateVariables ?? {}) };
+    const variables: Record<string, unknown> = { ...kwargs };
     for (const key of ['bos_token', 'eos_token', 'pad_token', 'unk_token']) {
       const value = tokenString(config[key]);
       if (value !== undefined && !(key in variables)) variables[key] = value;
     }
-    chatTemplate = { template: templateSource, variables };
+    chatTemplate = { template: templateSource, sha256: sha256Of(templateSource), variables, kwargs };
   }
 
   const slowOffsets = (text: string, positions: readonly number[]): { count: number; offsets: number[] } => ({
@@ -144,6 +154,7 @@ export function loadHfTokenizer(path: string, options: HfTokenizerOptions = {}):
 
   return {
     id: options.id ?? `hf:${file}`,
+    sha256: sha256Of(bytes),
     count: counter ? (text) => counter.count(text) : (text) => encode(text).length,
     countWithOffsets: counter ? (text, positions) => counter.countWithOffsets(text, positions) : slowOffsets,
     encode,

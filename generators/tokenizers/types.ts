@@ -3,15 +3,25 @@
 
 /** A chat template and the variables it is rendered with. */
 export interface ChatTemplateSpec {
-  /** Jinja source from tokenizer_config.json. */
+  /** Jinja source (from tokenizer_config.json, or the preset's own). */
   template: string;
-  /** Variables such as bos_token / eos_token, plus user kwargs (e.g. enable_thinking). */
+  /** sha256 (hex) of `template`'s UTF-8 bytes: which template rendered a prompt. */
+  sha256: string;
+  /** Variables such as bos_token / eos_token, plus the caller's kwargs (e.g. enable_thinking). */
   variables: Record<string, unknown>;
+  /** The caller's kwargs alone (vLLM's chat_template_kwargs), a subset of `variables`; {} when none. */
+  kwargs: Record<string, unknown>;
 }
 
 export interface Tokenizer {
   /** Stable id recorded in every sample: a preset name, `hf:<path>` or an OpenAI encoding. */
   readonly id: string;
+  /**
+   * sha256 (hex) of what defines the tokenizer: the bytes of its tokenizer.json, or for an OpenAI
+   * encoding the ranks js-tiktoken ships. Two tokenizers with the same hash count alike, whatever
+   * their ids (a preset and the same file by path).
+   */
+  readonly sha256: string;
   /**
    * Exact number of tokens of `text`, with no special tokens added by a post-processor.
    * Equal to `encode(text).length`, but much faster on long text (see fast-counter.ts).

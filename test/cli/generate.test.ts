@@ -25,9 +25,10 @@ describe('longweave generate', () => {
     const r = run(['generate', '--task', 'ruler/niah', '--task', 'ruler/vt', '--lengths', '2k,3000', '--samples', '3', '--seed', '7', '--out', out, '--json']);
     expect(r.stderr).toContain('Wrote 12 samples in 4 files');
     expect(r.code).toBe(0);
-    const manifest = JSON.parse(r.stdout) as { files: { path: string; sha256: string; samples: number; bytes: number }[]; seed: string; tokenizer: string };
+    const manifest = JSON.parse(r.stdout) as { files: { path: string; sha256: string; samples: number; bytes: number }[]; seed: string; tokenizer: string; chatTemplate: boolean };
     expect(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'))).toEqual(manifest);
     expect(manifest.tokenizer).toBe('qwen3');
+    expect(manifest).toMatchObject({ chatTemplate: true, templateKwargs: {}, tokenizerSha256: expect.stringMatching(/^[0-9a-f]{64}$/), chatTemplateSha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(manifest.files.map((f) => f.path)).toEqual([
       'ruler.niah/2k/samples.jsonl',
       'ruler.niah/3000/samples.jsonl',
@@ -93,6 +94,19 @@ describe('longweave generate', () => {
       expect(existsSync(join(out, 'manifest.json'))).toBe(false);
     }
     expect(existsSync(out) ? readdirSync(out).filter((e) => !e.startsWith('.')) : []).toEqual([]);
+  });
+
+  it('says in --help what --no-chat-template counts (the BOS a Llama tokenizer adds) and that kwargs are recorded', () => {
+    const r = run(['generate', '--help']);
+    expect(r.code).toBe(0);
+    const help = r.stdout.replace(/\s+/g, ' ');
+    expect(help).toContain('with the special tokens the tokenizer adds: a Llama tokenizer adds <|begin_of_text|>, so N tokens there are N-1 tokens of text');
+    expect(help).toContain("recorded in the manifest and every sample, and part of every sample's seed and id");
+    const out = join(mkdtempSync(join(tmpdir(), 'lw-kwargs-')), 'data');
+    const pointless = run(['generate', '--task', 'ruler/niah', '--no-chat-template', '--template-kwargs', '{"enable_thinking":false}', '--out', out]);
+    expect(pointless.code).toBe(1);
+    expect(pointless.stderr.trim()).toBe("longweave: --template-kwargs (or the suite's templateKwargs) only applies under a chat template, and this run counts the raw prompt; drop the kwargs or --no-chat-template.");
+    expect(existsSync(join(out, 'manifest.json'))).toBe(false);
   });
 
   it('rejects an invalid suite recipe naming the path and rule', () => {

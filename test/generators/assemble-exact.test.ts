@@ -34,6 +34,7 @@ describe('assembleExact when no arrangement reaches the length', () => {
   const count = (text: string): number => 2 * (text.match(/\S+/g)?.length ?? 0) + (text.startsWith(' ') ? 1 : 0);
   const toy: Tokenizer = {
     id: 'toy',
+    sha256: '0'.repeat(64),
     count,
     countWithOffsets: (text, positions) => ({ count: count(text), offsets: positions.map((p) => count(text.slice(0, p))) }),
     encode: () => [],

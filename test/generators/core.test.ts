@@ -63,9 +63,10 @@ describe('seeds', () => {
     expect(canonicalJson({ b: 1, a: [2, { d: 3, c: 4 }], u: undefined })).toBe('{"a":[2,{"c":4,"d":3}],"b":1}');
   });
 
-  it('derives a pinned per-sample seed from every component', () => {
-    const key = { suiteSeed: 7, taskId: 'ruler/niah', taskVersion: 1, params: { keys: 4 }, length: 4096, index: 0 };
-    expect(deriveSampleSeed(key)).toBe('d755c8c61ff759615af1eab50ed9f91a');
+  it('derives a pinned per-sample seed from every component, the prompt format and input files included', () => {
+    const format = { tokenizerSha256: 'a'.repeat(64), chatTemplateSha256: 'b'.repeat(64), templateKwargs: {} };
+    const key = { suiteSeed: 7, taskId: 'ruler/niah', taskVersion: 1, params: { keys: 4 }, length: 4096, index: 0, format };
+    expect(deriveSampleSeed(key)).toBe('5ff523b44243abde05749484ec8a2ef9');
     const variants = [
       { ...key, suiteSeed: 8 },
       { ...key, taskId: 'ruler/vt' },
@@ -73,10 +74,15 @@ describe('seeds', () => {
       { ...key, params: { keys: 5 } },
       { ...key, length: 8192 },
       { ...key, index: 1 },
+      { ...key, format: { ...format, tokenizerSha256: 'c'.repeat(64) } },
+      { ...key, format: { ...format, chatTemplateSha256: null, templateKwargs: null } },
+      { ...key, format: { ...format, templateKwargs: { enable_thinking: false } } },
+      { ...key, inputs: { source: 'd'.repeat(64) } },
     ].map(deriveSampleSeed);
-    expect(new Set([deriveSampleSeed(key), ...variants]).size).toBe(7);
-    // Parameter order does not matter.
+    expect(new Set([deriveSampleSeed(key), ...variants]).size).toBe(11);
+    // Parameter and kwarg order do not matter; no input files is the same as an empty map.
     expect(deriveSampleSeed({ ...key, params: { b: 1, a: 2 } })).toBe(deriveSampleSeed({ ...key, params: { a: 2, b: 1 } }));
+    expect(deriveSampleSeed({ ...key, inputs: {} })).toBe(deriveSampleSeed(key));
     expect(sampleId('ruler/niah', 4096, 3, 'abcdef0123')).toBe('ruler.niah-4096-0003-abcdef01');
   });
 });

@@ -50,6 +50,8 @@ describe('frontier suite', () => {
       const fresh = writeDataset(out, { suite: release.name, seed: release.seed!, tokenizer, chatTemplate: true, jobs: planJobs(release.tasks, parseLengths(release.lengths!), release.samples!) }, quiet);
       expect(fresh.files.map((f) => [f.path, f.sha256, f.bytes])).toEqual(manifest.files.map((f) => [f.path, f.sha256, f.bytes]));
       expect(fresh.versions.tasks).toEqual(manifest.versions.tasks);
+      const provenance = (m: Manifest): unknown[] => [m.tokenizer, m.tokenizerSha256, m.chatTemplate, m.chatTemplateSha256, m.templateKwargs];
+      expect(provenance(fresh)).toEqual(provenance(manifest));
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

@@ -29,7 +29,7 @@ describe('longweave show', () => {
     const text = formatSample(sample, { color: false, full: false, around: 80 });
     expect(text.split('\n').slice(0, 3)).toEqual([
       sample.id,
-      'task story/multihop v1 · multi-hop · scope low · dispersion high · scorer exact',
+      'task story/multihop v2 · multi-hop · scope low · dispersion high · scorer exact',
       `4096 tokens (qwen3, chat template) · seed ${sample.metadata.seed} · index 1`,
     ]);
     expect(text).toContain(`── target (1) `);

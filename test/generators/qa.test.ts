@@ -2,7 +2,7 @@
 // formats), exact document packing, the same question at every length, clear errors for missing
 // or malformed sources, qa/synthetic, and the gold answer scoring 1.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadTokenizer, renderChat } from '../../generators/tokenizers/index.js';
@@ -124,6 +124,19 @@ describe('source QA tasks', () => {
       /sample 30 asks question 31, but only 24 of the 48 questions in .* fit fitLength=1024 tokens/,
     );
     expect(() => generateSample({ task: 'qa/quality', length: 4096, index: 0, tokenizer: qwen, params: { fitLength: 300 }, sources })).toThrow(/only 0 of the 48 questions/);
+  });
+  it('gives samples of two different source files different ids (the file\'s content, not its path, counts)', () => {
+    const options = { task: 'qa/quality', length: 2048, index: 0, seed: 7, tokenizer: qwen, params: { fitLength: 1024 } };
+    const original = generateSample({ ...options, sources });
+    const copy = join(dir, 'quality-copy.jsonl');
+    copyFileSync(sources['qa/quality']!, copy);
+    expect(generateSample({ ...options, sources: { 'qa/quality': copy } }).id).toBe(original.id);
+    const edited = join(dir, 'quality-edited.jsonl');
+    writeFileSync(edited, readFileSync(sources['qa/quality']!, 'utf8').replace('unicorn', 'kraken'));
+    const other = generateSample({ ...options, sources: { 'qa/quality': edited } });
+    expect(other.id).not.toBe(original.id);
+    const shaOf = (x: typeof original): string => (x.metadata['source'] as { sha256: string }).sha256;
+    expect(shaOf(other)).not.toBe(shaOf(original));
   });
 });
 

@@ -81,9 +81,7 @@ describe('RULER tasks: exact length under every tokenizer', () => {
 
     const cwe = generateSample({ task: 'ruler/cwe', length: 6000, index: 0, seed: 3, tokenizer: tok });
     const counts = new Map<string, number>();
-    // The word list only: the answer format's example ("1. word") is not part of it.
-    const list = cwe.input.slice(cwe.input.indexOf('<context>'), cwe.input.indexOf('</context>'));
-    for (const m of list.matchAll(/\d+\. ([a-z]+)/g)) counts.set(m[1]!, (counts.get(m[1]!) ?? 0) + 1);
+    for (const m of cwe.input.matchAll(/\d+\. ([a-z]+)/g)) counts.set(m[1]!, (counts.get(m[1]!) ?? 0) + 1);
     for (const w of cwe.target) expect(counts.get(w)).toBe(30);
     expect([...counts].filter(([w]) => !cwe.target.includes(w)).every(([, c]) => c <= 3)).toBe(true);
 
@@ -122,20 +120,20 @@ describe('determinism and independence', () => {
     expect(golden).toMatchInlineSnapshot(`
       [
         [
-          "ruler.niah-3000-0000-7e6aac29",
-          "6fd34705ea5d3e25",
+          "ruler.niah-3000-0000-2939c9f2",
+          "efcab9e82139190c",
         ],
         [
-          "ruler.vt-3000-0000-ccdcdf74",
-          "8fc85b4eeb131f37",
+          "ruler.vt-3000-0000-7bf176d4",
+          "521179a8c1ea1d01",
         ],
         [
-          "ruler.cwe-3000-0000-850a447f",
-          "84744d340d0dc401",
+          "ruler.cwe-3000-0000-10101a88",
+          "d160e8f9004cbe9f",
         ],
         [
-          "ruler.fwe-3000-0000-7324aebd",
-          "5dab8a547c604171",
+          "ruler.fwe-3000-0000-f45dba70",
+          "d83a328230dbd852",
         ],
       ]
     `);
@@ -167,6 +165,28 @@ describe('bad input', () => {
     // The minimum is honest: a little above it works (the random keys of another seed vary by a few tokens).
     const ok = generateSample({ task: 'ruler/niah', length: minimum + 40, index: 0, seed: 1, tokenizer: tok });
     expect(fullCount(tok, ok)).toBe(minimum + 40);
+  });
+
+  it('ruler/cwe says what cannot be done, never a minimum at or below the length asked', () => {
+    const tok = loadTokenizer('qwen3');
+    const errorAt = (length: number, seed: number): LengthError => {
+      try {
+        generateSample({ task: 'ruler/cwe', length, index: 0, seed, tokenizer: tok });
+      } catch (e) {
+        return e as LengthError;
+      }
+      throw new Error(`ruler/cwe at ${length} (seed ${seed}) did not fail`);
+    };
+    // The common words fit, but the few tokens left cannot be closed with whole list items.
+    const stuck = errorAt(1915, 2);
+    expect(stuck).toBeInstanceOf(LengthError);
+    expect(stuck.message).toMatch(/^ruler\/cwe cannot reach exactly 1915 tokens: the prompt and its 10 common words, 30 times each, take 1911 tokens .*the 4 left\. Use another length; \d+ tokens or more hold any draw\.$/);
+    expect(stuck.message).not.toContain('too short');
+    const short = errorAt(1000, 2);
+    expect(short.message).toMatch(/^Length 1000 is too short for ruler\/cwe: the prompt and its 10 common words, 30 times each, take \d+ tokens with the words this sample drew/);
+    for (const e of [stuck, short]) expect(e.minimum).toBeGreaterThan(e.requested);
+    // The length it names holds any draw of words.
+    for (const seed of [1, 2, 3]) expect(generateSample({ task: 'ruler/cwe', length: stuck.minimum, index: 0, seed, tokenizer: tok }).metadata.inputTokens).toBe(stuck.minimum);
   });
 
   it('rejects unknown tasks and parameters naming the field and what is allowed', () => {

@@ -10,7 +10,8 @@ import { LengthError } from '../../generators/core/task.js';
 import { ParamError } from '../../generators/params.js';
 import type { Sample } from '../../generators/core/sample.js';
 import { StoryWorld } from '../../generators/story/world.js';
-import { ITEM_ADJECTIVES, ITEM_MATERIALS, ITEM_OBJECTS, ITEM_COMBINATIONS, characterPool, locationPool } from '../../generators/story/pools.js';
+import { ITEM_COMBINATIONS, characterPool, locationPool } from '../../generators/story/pools.js';
+import { acquisitions, chaptersOf } from './story-text.js';
 import { ARRIVAL, CONVERSATION, ENCOUNTER, EVENT, PURCHASE, SALE, ATMOSPHERE, GREETING, FAREWELL, CONCLUSION, REASON } from '../../generators/story/templates.js';
 import { scoreSample } from '../../scorers/score-sample.js';
 import { formatGold } from '../../scorers/gold.js';
@@ -20,35 +21,6 @@ const llama = loadTokenizer('llama3.1');
 
 function fullCount(tok: Tokenizer, s: Sample): number {
   return s.metadata.chatTemplate ? tok.encode(renderChat(tok.chatTemplate!, s.messages)).length : tok.encode(s.input).length + tok.addedSpecialTokens;
-}
-
-const ITEM = new RegExp(`\\b(?:${ITEM_ADJECTIVES.join('|')}) (?:${ITEM_MATERIALS.join('|')}) (?:${ITEM_OBJECTS.join('|')})\\b`, 'g');
-
-/** Chapters of a prompt's context: number -> text. */
-function chaptersOf(s: Sample): Map<number, string> {
-  const context = s.input.slice(s.input.indexOf('<context>\n') + 10, s.input.indexOf('\n</context>'));
-  const out = new Map<number, string>();
-  for (const block of context.split('\n\n')) {
-    const m = /^Chapter (\d+):\n/.exec(block);
-    expect(m, `block starts with a chapter heading: ${block.slice(0, 40)}`).not.toBeNull();
-    out.set(Number(m![1]), block);
-  }
-  return out;
-}
-
-/** Items in order of acquisition (first mentions) and the chapter of each. */
-function acquisitions(chapters: Map<number, string>): { item: string; chapter: number }[] {
-  const seen = new Set<string>();
-  const out: { item: string; chapter: number }[] = [];
-  for (const [n, text] of chapters) {
-    for (const m of text.matchAll(ITEM)) {
-      if (!seen.has(m[0])) {
-        seen.add(m[0]);
-        out.push({ item: m[0], chapter: n });
-      }
-    }
-  }
-  return out;
 }
 
 describe('story world', () => {
@@ -90,9 +62,9 @@ describe('story world', () => {
     expect({ location: c.location, character: c.character, bought: c.bought, first: c.sentences[0]!.text }).toMatchInlineSnapshot(`
       {
         "bought": "slender granite plate",
-        "character": "Harriet",
-        "first": "Arion reached Abernathycester late at night and slept at the first inn they found.",
-        "location": "Abernathycester",
+        "character": "Harmon",
+        "first": "Arion reached Legrosmouth late at night and slept at the first inn they found.",
+        "location": "Legrosmouth",
       }
     `);
   });
@@ -103,6 +75,7 @@ describe('story/retrieval', () => {
     [4096, true, 'qwen3'],
     [16384, true, 'qwen3'],
     [6000, false, 'llama3.1'],
+    [6000, true, 'llama3.1'],
   ])('is exact at %i tokens (chat template %s, %s) and its answers are in the asked chapters', (length, chat, name) => {
     const tok = name === 'qwen3' ? qwen : llama;
     const s = generateSample({ task: 'story/retrieval', length, index: 0, seed: 11, tokenizer: tok, chatTemplate: chat });

@@ -17,7 +17,8 @@ describe('generated samples through the runner', () => {
     const datasets = TASKS.map((task) => {
       const path = join(dir, task.replace('/', '.'), 'samples.jsonl');
       mkdirSync(join(dir, task.replace('/', '.')), { recursive: true });
-      writeFileSync(path, [...generate({ task, lengths: [2048], samples: 3, seed: 11 })].map((s) => JSON.stringify(s)).join('\n') + '\n');
+      // 3k: ruler/cwe's 300 common-word items alone take ~2,000-3,000 tokens, depending on the words drawn.
+      writeFileSync(path, [...generate({ task, lengths: [3072], samples: 3, seed: 11 })].map((s) => JSON.stringify(s)).join('\n') + '\n');
       return { path };
     });
     const recipe = {
