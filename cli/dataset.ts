@@ -12,7 +12,7 @@ import type { Tokenizer } from '../generators/tokenizers/types.js';
 import { packageVersion } from '../generators/version.js';
 import { SOURCE_HELP } from '../generators/qa/source.js';
 import { assertValid } from '../schemas/index.js';
-import { writeFileAtomic } from './io.js';
+import { writeFileAtomic } from '../runner/files/write-atomic.js';
 import { CliError } from './errors.js';
 import type { Progress } from './progress.js';
 

@@ -6,7 +6,7 @@ import { createReadStream, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { CliError } from './errors.js';
-import { writeFileAtomic } from './io.js';
+import { writeFileAtomic } from '../runner/files/write-atomic.js';
 import { SchemaError, assertValid } from '../schemas/index.js';
 import { InputFileError } from '../scorers/io/errors.js';
 import { readSamples } from '../scorers/io/samples.js';

@@ -1,7 +1,7 @@
 // Building a report: join run directories, summarise, write summary.json and report.html.
 // A single run reports into its own directory; merged runs into a directory of their own.
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../cli/io.js';
+import { writeFileAtomic } from '../files/write-atomic.js';
 import { loadEngineCostModel, type CostModel } from '../analysis/cost.js';
 import { loadRunDirs } from '../analysis/rows.js';
 import { buildSummary, type RunSummary } from '../analysis/summary.js';
