@@ -1,5 +1,6 @@
 // Progress on stderr: a bar on a terminal, plain lines otherwise (CI, pipes, files).
 import cliProgress from 'cli-progress';
+import { formatDuration } from '../runner/progress.js';
 
 export interface Progress {
   start(total: number, label: string): void;
@@ -29,13 +30,27 @@ export function createProgress(quiet = false): Progress {
       stop: () => undefined,
     };
   }
+  let done = 0;
   const bar = new cliProgress.SingleBar(
-    { format: '{bar} {value}/{total} samples | {eta_formatted} left | {label}', stream: process.stderr, hideCursor: true, etaBuffer: 20 },
+    {
+      format: '{bar} {value}/{total} samples | {eta_formatted} left | {label}',
+      stream: process.stderr,
+      hideCursor: true,
+      etaBuffer: 20,
+      // Before the first sample there is no rate: '?' (cli-progress would say 0s).
+      formatTime: (seconds: number | string) => (done === 0 ? '?' : formatDuration(seconds)),
+    },
     cliProgress.Presets.shades_classic,
   );
   return {
-    start: (total, label) => bar.start(total, 0, { label }),
-    tick: (label) => bar.increment(1, { label }),
+    start: (total, label) => {
+      done = 0;
+      bar.start(total, 0, { label });
+    },
+    tick: (label) => {
+      done++;
+      bar.increment(1, { label });
+    },
     log: (line) => {
       bar.stop();
       process.stderr.write(`${line}\n`);

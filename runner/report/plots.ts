@@ -1,8 +1,7 @@
 // The report's figures as Vega-Lite specs, rendered to SVG strings in Node (no browser, no
 // network): accuracy against length per task, accuracy against compression ratio per method
 // and length (the paper's figures), and accuracy by needle depth and length for retrieval tasks.
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 import type { CellSummary } from '../analysis/cells.js';
 import type { Row } from '../analysis/rows.js';
 
@@ -164,6 +163,8 @@ export function depthHeatmap(rows: readonly Row[], model: string): Figure | unde
  * @example const svg = await renderSvg(figure.spec); // '<svg ...>...</svg>'
  */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  // Loaded on first use: vega takes most of a second to import, and most commands draw nothing.
+  const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   try {
     return await view.toSVG();
