@@ -161,6 +161,7 @@ export async function runDemo(args: DemoArgs): Promise<DemoResult> {
     throw new CliError(`${outcome.failed.length} samples failed: ${shown.join(' | ')}`);
   }
   const report = await buildReport([runDir]);
+  for (const warning of report.summary.warnings) log(`warning: ${warning}`);
   if (args.json) process.stdout.write(`${JSON.stringify(report.summary, null, 2)}\n`);
   else process.stdout.write(terminalReport(report.summary));
   return { data, run: runDir, summaryPath: report.summaryPath, reportPath: report.reportPath };

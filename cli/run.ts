@@ -45,6 +45,7 @@ interface RunArgs {
   workers?: number;
   json: boolean;
   report: boolean;
+  'failed-as-zero': boolean;
   progress: boolean;
 }
 
@@ -174,6 +175,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('workers', { type: 'string', coerce: numberFlag('workers', { integer: true, min: 1 }), description: 'Number of worker processes (default: one per GPU); several may share a GPU, or run on the CPU without --gpus' })
       .option('json', { type: 'boolean', default: false, description: 'Print summary.json to stdout instead of the table' })
       .option('report', { type: 'boolean', default: true, description: 'Write summary.json and report.html at the end (--no-report to skip)' })
+      .option('failed-as-zero', { type: 'boolean', default: false, description: 'In the report, score failed requests 0 instead of leaving them out of the means' })
       .option('progress', { type: 'boolean', default: true, description: 'Progress on stderr (--no-progress to hide)' })
       .example('$0 run recipes/sweep.json --shard 0/2', 'Run half of a grid')
       .example('$0 run --backend openai --base-url http://localhost:8000/v1 --model Qwen/Qwen3-8B --samples data/quick/ruler.niah/4k/samples.jsonl --out runs/q', 'One cell (a file written by `longweave generate --suite quick --out data/quick`)')
@@ -227,7 +229,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
       return;
     }
     if (args.report) {
-      const report = await buildReport([dir]);
+      const report = await buildReport([dir], args['failed-as-zero'] ? { failedAsZero: true } : {});
+      for (const warning of report.summary.warnings) log(`warning: ${warning}`);
       log(`wrote ${report.summaryPath}${report.reportPath ? ` and ${report.reportPath}` : ''}`);
       process.stdout.write(args.json ? `${JSON.stringify(report.summary, null, 2)}\n` : terminalReport(report.summary));
     }
