@@ -112,7 +112,7 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
     try {
       tokenizer = loadTokenizer(tokenizerName, templateVariables ? { templateVariables } : {});
     } catch (error) {
-      throw new CliError(`${args.tokenizer !== undefined ? '--tokenizer' : `${args.suite}: /tokenizer`} ${tokenizerName}: ${(error as Error).message}`);
+      throw new CliError(`${args.tokenizer !== undefined ? '--tokenizer' : `${args.suite}: /tokenizer`}: ${(error as Error).message}`);
     }
     const chatTemplate = args['chat-template'] ?? suite?.chatTemplate ?? tokenizer.chatTemplate !== undefined;
     if (chatTemplate && !tokenizer.chatTemplate) throw new CliError(`Tokenizer ${tokenizer.id} has no chat template; use --no-chat-template.`);
