@@ -2,6 +2,7 @@
 // non-terminal a line every interval even while no sample finishes (a long Retry-After, a slow
 // engine request), as docs/runner.md promises.
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createProgress } from '../../cli/progress.js';
 import { formatDuration, terminalProgress } from '../../runner/progress.js';
 
 function fakeStream(isTTY: boolean): NodeJS.WriteStream & { text: () => string } {
@@ -66,5 +67,15 @@ describe('run progress', () => {
     progress.stop();
     expect(stream.text()).not.toMatch(/\d+m60s/);
     expect(stream.text()).toContain("ETA 7m59s");
+  });
+
+  it("shows generate's bar ETA as ? at 0/1, not 0s", () => {
+    vi.useFakeTimers({ now: 0 });
+    const stream = fakeStream(true);
+    const progress = createProgress(false, stream, true);
+    progress.start(1, 'ruler.niah 128k');
+    vi.advanceTimersByTime(500);
+    expect(stream.text()).toContain('0/1 samples | ? left');
+    progress.stop();
   });
 });
