@@ -180,7 +180,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .example('$0 run recipes/sweep.json --shard 0/2', 'Run half of a grid')
       .example('$0 run --backend openai --base-url http://localhost:8000/v1 --model Qwen/Qwen3-8B --samples data/quick/ruler.niah/4k/samples.jsonl --out runs/q', 'One cell (a file written by `longweave generate --suite quick --out data/quick`)')
       .example('$0 run --resume runs/q', 'Continue an interrupted run')
-      .example('$0 run recipes/sweep.json --backend engine --gpus all', 'Engine models of a recipe, one worker per GPU of this host') as never,
+      .example('$0 run engine-sweep.json --backend engine --gpus all', 'A recipe of engine models, one worker per GPU of this host') as never,
   handler: async (args) => {
     const controller = new AbortController();
     let interrupts = 0;

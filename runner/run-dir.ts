@@ -7,7 +7,7 @@ import { writeFileAtomic } from './files/write-atomic.js';
 import type { Shard } from './grid.js';
 import type { RunInputs } from './inputs.js';
 import type { ResolvedRecipe, RunRecipe } from './recipe/types.js';
-import { runDifferences } from './run-identity.js';
+import { runDifferences, transportDifferences } from './run-identity.js';
 import { packageVersion } from '../generators/version.js';
 
 export { packageVersion };
@@ -87,7 +87,12 @@ export function openRunDir(resolved: ResolvedRecipe, options: { dir: string; sha
     const previous = readRunState(dir);
     const differences = runDifferences(previous, state);
     if (differences.length > 0) throw new RunMismatchError(dir, differences);
-    if (!previous.inputs) {
+    const transport = transportDifferences(previous, state);
+    if (transport.length > 0) {
+      // A server that moved, more retries: the answers stay comparable; --resume uses the new values.
+      options.log?.(`${paths.state}: continuing with new transport settings: ${transport.join('; ')}`);
+      writeRunState(dir, { ...previous, recipe: resolved.recipe, inputs });
+    } else if (!previous.inputs) {
       // A run directory from before inputs were recorded: record them now, from here on they hold.
       options.log?.(`${paths.state} recorded no input hashes; recording the current samples files' (answers given before were not checked against them)`);
       writeRunState(dir, { ...previous, inputs });

@@ -20,6 +20,10 @@ const show = (value: unknown): string => (value === undefined ? 'unset' : JSON.s
  * @example jsonDifferences({ a: [1, 2] }, { a: [1, 3] }) // ['/a/1: was 2, now 3']
  */
 export function jsonDifferences(was: unknown, now: unknown, path = ''): string[] {
+  // An object that appears or goes is compared field by field, so each field is named.
+  const isRecord = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (was === undefined && isRecord(now)) was = {};
+  if (now === undefined && isRecord(was)) now = {};
   const bothObjects = typeof was === 'object' && was !== null && typeof now === 'object' && now !== null;
   if (!bothObjects || Array.isArray(was) !== Array.isArray(now)) {
     return JSON.stringify(was) === JSON.stringify(now) ? [] : [`${path || '/'}: was ${show(was)}, now ${show(now)}`];
@@ -54,12 +58,35 @@ function inputDifferences(was: RunInputs, now: RunInputs): string[] {
 }
 
 /**
+ * Recipe fields that say how requests travel, not what is asked or how answers are produced: a
+ * server that moved, a longer timeout or more retries leave earlier answers comparable.
+ */
+const TRANSPORT = [
+  /^\/models\/\d+\/options\/(baseUrl|baseUrls(\/\d+)?|concurrency|timeoutMs|retries|backoffBaseMs|backoffMaxMs|apiKeyEnv|headers(\/.*)?|cacheDir)$/,
+  /^\/run\/fsyncEveryMs$/,
+  /^\/description$/,
+];
+
+/**
+ * The recipe fields that differ only in how requests travel (see TRANSPORT), one line each: a run
+ * may continue with them changed, and run.json takes the new values.
+ * @example transportDifferences(previous, next) // ['/models/0/options/baseUrl: was "http://a/v1", now "http://b/v1"']
+ */
+export function transportDifferences(previous: RunIdentity, next: RunIdentity): string[] {
+  return jsonDifferences(previous.recipe, next.recipe).filter((d) => TRANSPORT.some((rule) => rule.test(d.slice(0, d.indexOf(':')))));
+}
+
+/**
  * What differs between the run a directory holds and the one about to run, one line each;
- * empty when the run may continue. Inputs are compared only when both sides record them.
+ * empty when the run may continue. Transport settings (server URLs, timeouts, retries,
+ * concurrency) may change; inputs are compared only when both sides record them.
  * @example runDifferences(previous, next) // ['dataset ruler.niah at length 4096: its samples file changed ...']
  */
 export function runDifferences(previous: RunIdentity, next: RunIdentity): string[] {
-  const out = jsonDifferences(previous.recipe, next.recipe).map((d) => `recipe ${d}`);
+  const transport = new Set(transportDifferences(previous, next));
+  const out = jsonDifferences(previous.recipe, next.recipe)
+    .filter((d) => !transport.has(d))
+    .map((d) => `recipe ${d}`);
   if (JSON.stringify(previous.shard) !== JSON.stringify(next.shard)) {
     const shard = (s: Shard | undefined): string => (s ? `${s.index}/${s.count}` : 'none');
     out.push(`shard: was ${shard(previous.shard)}, now ${shard(next.shard)}`);

@@ -78,7 +78,22 @@ describe('run identity', () => {
     expect(readRunState(runDir).inputs?.datasets[0]?.sha256).toBe((await hashFile(files['ruler/niah@1024']!)).sha256);
   });
 
+  it('continues with new transport settings (concurrency, timeouts, a moved server) and records them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lw-identity-'));
+    writeDataset(join(dir, 'data'), ['ruler/niah'], [1024], 3);
+    const runDir = join(dir, 'run');
+    await runGrid(await resolveRecipe({ name: 'r', data: 'data', models: [{ name: 'gold', backend: 'oracle', options: { concurrency: 1 } }] }, { baseDir: dir }), { dir: runDir });
+    const moved = { name: 'r', description: 'now with more in flight', data: 'data', run: { fsyncEveryMs: 10 }, models: [{ name: 'gold', backend: 'oracle', options: { concurrency: 4 } }] };
+    const log: string[] = [];
+    const outcome = await runGrid(await resolveRecipe(moved, { baseDir: dir }), { dir: runDir, log: (m) => log.push(m) });
+    expect(outcome).toMatchObject({ answered: 0, alreadyDone: 3 });
+    expect(log).toContain(
+      `${runPaths(runDir).state}: continuing with new transport settings: /models/0/options/concurrency: was 1, now 4; /description: was unset, now "now with more in flight"; /run/fsyncEveryMs: was unset, now 10`,
+    );
+    expect(readRunState(runDir).recipe).toEqual(moved);
+  });
+
   it('lists JSON differences by path', () => {
-    expect(jsonDifferences({ a: [1, 2], b: { c: 'x' } }, { a: [1, 3], b: {}, d: true })).toEqual(['/a/1: was 2, now 3', '/b/c: was "x", now unset', '/d: was unset, now true']);
+    expect(jsonDifferences({ a: [1, 2], b: { c: 'x' } }, { a: [1, 3], b: {}, d: true, e: { f: 1 } })).toEqual(['/a/1: was 2, now 3', '/b/c: was "x", now unset', '/d: was unset, now true', '/e/f: was unset, now 1']);
   });
 });
