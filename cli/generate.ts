@@ -112,7 +112,8 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
     try {
       tokenizer = loadTokenizer(tokenizerName, templateVariables ? { templateVariables } : {});
     } catch (error) {
-      throw new CliError(`${args.tokenizer !== undefined ? '--tokenizer' : `${args.suite}: /tokenizer`}: ${(error as Error).message}`);
+      // The loader's message names the tokenizer or its file; a suite's names where it came from.
+      throw new CliError(args.tokenizer !== undefined ? (error as Error).message : `${args.suite}: /tokenizer ${(error as Error).message}`);
     }
     const chatTemplate = args['chat-template'] ?? suite?.chatTemplate ?? tokenizer.chatTemplate !== undefined;
     if (chatTemplate && !tokenizer.chatTemplate) throw new CliError(`Tokenizer ${tokenizer.id} has no chat template; use --no-chat-template.`);

@@ -42,16 +42,23 @@ export interface CheckedInputs {
 
 /** The problems found in a run's inputs; nothing was sent and nothing written. */
 export class RunInputError extends Error {
-  constructor(readonly problems: string[]) {
+  constructor(
+    /** The problems found, up to the first thousand. */
+    readonly problems: string[],
+    /** How many there were in all. */
+    readonly total = problems.length,
+  ) {
     const shown = problems.slice(0, MAX_PROBLEMS);
-    const more = problems.length > MAX_PROBLEMS ? `\n  ... and ${problems.length - MAX_PROBLEMS} more` : '';
-    super(`${problems.length === 1 ? 'a problem' : `${problems.length} problems`} in the run's samples files (nothing was sent):\n  ${shown.join('\n  ')}${more}`);
+    const more = total > MAX_PROBLEMS ? `\n  ... and ${total - MAX_PROBLEMS} more` : '';
+    super(`${total === 1 ? 'a problem' : `${total} problems`} in the run's samples files (nothing was sent):\n  ${shown.join('\n  ')}${more}`);
     this.name = 'RunInputError';
   }
 }
 
 /** Problems listed in an error; the rest are counted. */
 const MAX_PROBLEMS = 20;
+/** Problems kept in memory (a file broken on every line has as many as lines). */
+const KEPT_PROBLEMS = 1000;
 
 /**
  * sha256 and size of a file, streaming.
@@ -104,11 +111,15 @@ interface Overflow {
 export async function checkInputs(resolved: Pick<ResolvedRecipe, 'datasets' | 'selection' | 'models'>, options: CheckInputsOptions = {}): Promise<CheckedInputs> {
   const problems: string[] = [];
   const firstSeen = new Map<string, string>();
-  const identities = new Map<string, DatasetIdentity & { lines: number }>();
+  const identities = new Map<string, DatasetIdentity>();
   const selected = new Map<string, string[]>();
   const overflows = new Map<string, Overflow>();
   const { offset, count } = resolved.selection;
-  const problem = (text: string): void => void problems.push(text);
+  let total = 0;
+  const problem = (text: string): void => {
+    total++;
+    if (problems.length < KEPT_PROBLEMS) problems.push(text);
+  };
 
   for (const dataset of resolved.datasets) {
     const known = identities.get(dataset.path);
@@ -173,14 +184,14 @@ export async function checkInputs(resolved: Pick<ResolvedRecipe, 'datasets' | 's
       }
     }
     // A truncated last line (a copy cut short) is the commonest broken line: say so.
-    if (!lastLineComplete && problems.length > 0 && bytes > 0) {
+    if (!lastLineComplete && problems.length > 0 && problems.length < KEPT_PROBLEMS && bytes > 0) {
       const last = problems[problems.length - 1] as string;
       if (last.startsWith(`${dataset.path}:${line}:`) && !(await endsWithNewline(dataset.path, bytes))) {
         problems[problems.length - 1] = `${last}; the file ends without a newline: it looks truncated`;
       }
     }
     const samples = position + 1;
-    identities.set(dataset.path, { name: dataset.name, task: dataset.task, length: dataset.length, path: dataset.path, sha256, bytes, samples, lines: line });
+    identities.set(dataset.path, { name: dataset.name, task: dataset.task, length: dataset.length, path: dataset.path, sha256, bytes, samples });
     selected.set(dataset.path, ids);
   }
 
@@ -191,11 +202,8 @@ export async function checkInputs(resolved: Pick<ResolvedRecipe, 'datasets' | 's
     if (o.sameTokenizer) problem(`${text}; drop this length, or raise the context (engine options maxLength / yarnFactor)`);
     else options.log?.(`note: ${text}, counted under the samples' tokenizer, not the model's: they may fail`);
   }
-  if (problems.length > 0) throw new RunInputError(problems);
-  const datasets = resolved.datasets.map((d) => {
-    const { lines: _lines, ...identity } = identities.get(d.path) as DatasetIdentity & { lines: number };
-    return { ...identity, name: d.name, task: d.task, length: d.length };
-  });
+  if (total > 0) throw new RunInputError(problems, total);
+  const datasets = resolved.datasets.map((d) => identities.get(d.path) as DatasetIdentity);
   return { inputs: { datasets }, selected };
 }
 

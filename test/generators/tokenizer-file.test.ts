@@ -62,7 +62,7 @@ describe('tokenizer files', () => {
     const file = tokenizerFile(dir, 'empty', (j) => ({ ...j, model: { ...j.model, vocab: {}, merges: [] } }));
     const out = join(dir, 'out');
     const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'cli', 'main.ts'), 'generate', '--task', 'ruler/niah', '--lengths', '1k', '--samples', '1', '--tokenizer', file, '--out', out], { encoding: 'utf8', timeout: 30_000, cwd: ROOT });
-    expect(r.stderr).toBe(`longweave: --tokenizer: Tokenizer ${file}: "model.vocab" must be a non-empty object of token -> id, got an empty object\n`);
+    expect(r.stderr).toBe(`longweave: Tokenizer ${file}: "model.vocab" must be a non-empty object of token -> id, got an empty object\n`);
     expect(r.status).toBe(1);
     expect(existsSync(out) ? readdirSync(out) : []).toEqual([]);
   }, 30_000);
