@@ -40,7 +40,7 @@ function parseJsonFlag(flag: string, value: string | undefined): Record<string, 
 }
 
 /** `n thing` or `n things`. */
-export function plural(n: number, noun: string): string {
+function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
@@ -113,7 +113,7 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
       tokenizer = loadTokenizer(tokenizerName, templateVariables ? { templateVariables } : {});
     } catch (error) {
       // The loader's message names the tokenizer or its file; a suite's names where it came from.
-      throw new CliError(args.tokenizer !== undefined ? (error as Error).message : `${args.suite}: /tokenizer ${(error as Error).message}`);
+      throw new CliError(args.tokenizer === undefined && suite?.tokenizer !== undefined ? `${args.suite}: /tokenizer ${(error as Error).message}` : (error as Error).message);
     }
     const chatTemplate = args['chat-template'] ?? suite?.chatTemplate ?? tokenizer.chatTemplate !== undefined;
     if (chatTemplate && !tokenizer.chatTemplate) throw new CliError(`Tokenizer ${tokenizer.id} has no chat template; use --no-chat-template.`);
