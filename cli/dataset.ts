@@ -13,7 +13,8 @@ import { packageVersion } from '../generators/version.js';
 import { promptFormat } from '../generators/core/prompt-format.js';
 import { SOURCE_HELP } from '../generators/qa/source.js';
 import { assertValid } from '../schemas/index.js';
-import { writeFileAtomic } from './io.js';
+import { withDiskFull } from '../runner/files/disk-full.js';
+import { writeFileAtomic } from '../runner/files/write-atomic.js';
 import { CliError } from './errors.js';
 import type { Progress } from './progress.js';
 
@@ -87,11 +88,21 @@ export function checkOutput(out: string, plan: DatasetPlan, force: boolean): voi
   }
 }
 
+/** Thrown when generation was stopped (Ctrl-C); the staging folder is gone, `out` as it was. */
+export class GenerationInterrupted extends CliError {
+  constructor(out: string) {
+    super(`interrupted; nothing was written to ${out}`, 130);
+    this.name = 'GenerationInterrupted';
+  }
+}
+
 /**
- * Generates and writes every job of the plan, then the manifest; returns the manifest.
- * @throws the generator's error (ParamError, LengthError) with nothing left in `out`.
+ * Generates and writes every job of the plan, then the manifest; returns the manifest. Between
+ * samples it yields to the event loop, so a signal handler can stop it.
+ * @throws the generator's error (ParamError, LengthError), or GenerationInterrupted when `signal`
+ *   aborts, with nothing left in `out`.
  */
-export function writeDataset(out: string, plan: DatasetPlan, progress: Progress): Manifest {
+export async function writeDataset(out: string, plan: DatasetPlan, progress: Progress, signal?: AbortSignal): Promise<Manifest> {
   // Leftovers of interrupted runs are removed first.
   for (const entry of existsSync(out) ? readdirSync(out) : []) {
     if (entry.startsWith('.longweave-staging-')) rmSync(join(out, entry), { recursive: true, force: true });
@@ -111,6 +122,8 @@ export function writeDataset(out: string, plan: DatasetPlan, progress: Progress)
       const fd = openSync(file, 'w');
       try {
         for (let index = 0; index < job.samples; index++) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          if (signal?.aborted) throw new GenerationInterrupted(out);
           const sample = generateSample({
             task: job.task,
             params: job.params,
@@ -123,7 +136,7 @@ export function writeDataset(out: string, plan: DatasetPlan, progress: Progress)
           });
           assertValid('sample', sample, `${rel} sample ${index}`);
           const line = Buffer.from(`${JSON.stringify(sample)}\n`, 'utf8');
-          writeSync(fd, line);
+          withDiskFull(file, () => writeSync(fd, line));
           hash.update(line);
           bytes += line.length;
           progress.tick(`${job.name} ${formatLength(job.length)}`);

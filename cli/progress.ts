@@ -1,5 +1,6 @@
 // Progress on stderr: a bar on a terminal, plain lines otherwise (CI, pipes, files).
 import cliProgress from 'cli-progress';
+import { formatDuration } from '../runner/progress.js';
 
 export interface Progress {
   start(total: number, label: string): void;
@@ -8,9 +9,11 @@ export interface Progress {
   stop(): void;
 }
 
-/** A progress reporter; a bar only when stderr is a TTY and CI is unset. */
-export function createProgress(quiet = false): Progress {
-  const interactive = !quiet && process.stderr.isTTY === true && !process.env['CI'];
+/**
+ * A progress reporter; a bar only when stderr is a TTY and CI is unset.
+ * @example const progress = createProgress(); progress.start(12, 'ruler.niah 4k'); progress.tick('ruler.niah 4k'); progress.stop();
+ */
+export function createProgress(quiet = false, stream: NodeJS.WriteStream = process.stderr, interactive = !quiet && stream.isTTY === true && !process.env['CI']): Progress {
   if (!interactive) {
     let done = 0;
     let total = 0;
@@ -21,24 +24,38 @@ export function createProgress(quiet = false): Progress {
       },
       tick: (label) => {
         done++;
-        if (!quiet && (done === total || done % 50 === 0)) process.stderr.write(`  ${done}/${total} ${label}\n`);
+        if (!quiet && (done === total || done % 50 === 0)) stream.write(`  ${done}/${total} ${label}\n`);
       },
       log: (line) => {
-        if (!quiet) process.stderr.write(`${line}\n`);
+        if (!quiet) stream.write(`${line}\n`);
       },
       stop: () => undefined,
     };
   }
+  let done = 0;
   const bar = new cliProgress.SingleBar(
-    { format: '{bar} {value}/{total} samples | {eta_formatted} left | {label}', stream: process.stderr, hideCursor: true, etaBuffer: 20 },
+    {
+      format: '{bar} {value}/{total} samples | {eta_formatted} left | {label}',
+      stream,
+      hideCursor: true,
+      etaBuffer: 20,
+      // Before the first sample there is no rate: '?' (cli-progress would say 0s).
+      formatTime: (seconds: number | string) => (done === 0 ? '?' : formatDuration(seconds)),
+    },
     cliProgress.Presets.shades_classic,
   );
   return {
-    start: (total, label) => bar.start(total, 0, { label }),
-    tick: (label) => bar.increment(1, { label }),
+    start: (total, label) => {
+      done = 0;
+      bar.start(total, 0, { label });
+    },
+    tick: (label) => {
+      done++;
+      bar.increment(1, { label });
+    },
     log: (line) => {
       bar.stop();
-      process.stderr.write(`${line}\n`);
+      stream.write(`${line}\n`);
     },
     stop: () => bar.stop(),
   };

@@ -6,10 +6,12 @@ import { existsSync } from 'node:fs';
 import { readLines } from '../scorers/io/read-lines.js';
 import type { NeedlePlacement, Sample } from '../generators/core/sample.js';
 import { CliError } from './errors.js';
+import { numberFlag } from './numbers.js';
 
 interface ShowArgs {
   file: string;
-  id: string;
+  id: string | undefined;
+  index: number | undefined;
   json: boolean;
   full: boolean;
   color: boolean | undefined;
@@ -139,21 +141,46 @@ export async function findSample(file: string, id: string): Promise<Sample> {
   throw new CliError(`No sample with id "${id}" in ${file}${seen.length ? ` (ids there include ${seen.join(', ')})` : ''}.`);
 }
 
+/**
+ * The sample at a 0-based position of a samples.jsonl file (blank lines skipped), streaming.
+ * @throws CliError when the file is missing or holds fewer samples.
+ */
+export async function sampleAt(file: string, index: number): Promise<Sample> {
+  if (!existsSync(file)) throw new CliError(`${file} does not exist.`);
+  let position = -1;
+  let lineNo = 0;
+  for await (const line of readLines(file)) {
+    lineNo++;
+    if (!line.trim()) continue;
+    position++;
+    if (position < index) continue;
+    try {
+      return JSON.parse(line) as Sample;
+    } catch (error) {
+      throw new CliError(`${file} line ${lineNo}: not valid JSON (${(error as Error).message}).`);
+    }
+  }
+  throw new CliError(`--index ${index}: ${file} holds ${position + 1} samples (indices 0 to ${position}).`);
+}
+
 export const showCommand: CommandModule<object, ShowArgs> = {
   command: 'show <file>',
   describe: 'Print one sample readably: the prompt with its needles highlighted, the targets and the metadata',
   builder: (y) =>
     y
       .positional('file', { type: 'string', demandOption: true, describe: 'A samples.jsonl file' })
-      .option('id', { type: 'string', demandOption: true, describe: 'The sample id' })
+      .option('id', { type: 'string', describe: 'The sample id' })
+      .option('index', { type: 'string', coerce: numberFlag('index', { integer: true, min: 0 }), describe: 'The sample at this position of the file, 0-based (default: the first, when no --id)' })
+      .conflicts('id', 'index')
       .option('json', { type: 'boolean', default: false, describe: 'Print the sample as stored (JSON)' })
       .option('full', { type: 'boolean', default: false, describe: 'Print the whole prompt (default: elide long stretches between needles)' })
       .option('around', { type: 'number', default: 400, describe: 'Characters kept around each needle and at the prompt ends when eliding' })
       .option('color', { type: 'boolean', describe: 'Highlight with colours (default: when stdout is a terminal and NO_COLOR is unset)' })
-      .example('$0 show data/frontier/story.retrieval/4k/samples.jsonl --id story.retrieval-4096-0000-1a2b3c4d', 'one sample'),
+      .example('$0 show datasets/releases/frontier-mini/story.retrieval/4k/samples.jsonl', 'the first sample of a file')
+      .example('$0 show data/frontier/story.retrieval/16k/samples.jsonl --id ID --full', 'a sample by id, the whole prompt'),
   handler: async (args) => {
     if (!Number.isInteger(args.around) || args.around < 0) throw new CliError(`--around must be a non-negative integer, got ${args.around}.`);
-    const sample = await findSample(args.file, args.id);
+    const sample = args.id !== undefined ? await findSample(args.file, args.id) : await sampleAt(args.file, args.index ?? 0);
     if (args.json) {
       process.stdout.write(`${JSON.stringify(sample, null, 2)}\n`);
       return;

@@ -11,6 +11,9 @@ export { loadRecipeFile, resolveRecipe, expandAttention, isDense } from './recip
 export type { RunRecipe, ResolvedRecipe, ModelSpec, AttentionSpec, DatasetRef } from './recipe/types.js';
 export { expandGrid, cellKey, parseShard, inShard, type Cell, type Shard } from './grid.js';
 export { runGrid, resumeRun, sortResults, type RunOptions, type RunOutcome, type FailedSample } from './run.js';
+export { checkInputs, checkRunInputs, hashFile, RunInputError, type RunInputs, type DatasetIdentity } from './inputs.js';
+export { RunMismatchError } from './run-dir.js';
+export { DiskFullError } from './files/disk-full.js';
 export { runPaths, readRunState, type RunState } from './run-dir.js';
 export { AppendLog, repairTail } from './jsonl/append-log.js';
 export { readJsonl, JsonlError } from './jsonl/read-lines.js';

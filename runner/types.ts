@@ -1,38 +1,10 @@
 // The backend contract: one request in, one prediction out. Nothing here assumes HTTP, so the
 // OpenAI-compatible client, the embedded engine and the test backends all fit it.
 import type { Sample } from '../generators/core/sample.js';
+import type { AttentionSetting, Prediction } from '../schemas/prediction.js';
 
-/** Attention settings of an engine run (dense for HTTP backends). */
-export interface AttentionSetting {
-  /** Prefill method id, e.g. `dense`, `vertical-slash`, `block-sparse`, `flexprefill`, `a-shape`. */
-  prefill: string;
-  /** Decode method id, e.g. `dense`, `quest`, `snapkv`, `ada-snapkv`, `streaming-llm`. */
-  decode: string;
-  /** Compression ratio C = 1 / (1 - sparsity); 1 means dense. */
-  compression: number;
-  /** Method parameters after defaults. */
-  params?: Record<string, unknown>;
-}
-
-/** One line of predictions.jsonl. */
-export interface Prediction {
-  id: string;
-  output: string;
-  reasoning?: string;
-  /** `stop`, `length` (cut by the token limit), `error`, ... */
-  finishReason?: string;
-  usage?: { promptTokens?: number; completionTokens?: number };
-  latencyMs?: number;
-  error?: string;
-  backend?: string;
-  model?: string;
-  attention?: AttentionSetting & {
-    /** Effective sparsity as the paper defines it, measured on this sample. */
-    sparsity?: number;
-    /** Work actually executed, e.g. attention FLOPs or KV bytes read. */
-    executed?: Record<string, number>;
-  };
-}
+// The prediction record and its attention settings are file formats: they live with the schemas.
+export type { AttentionSetting, Prediction };
 
 /** What a backend is asked to do for one sample. */
 export interface BackendRequest {

@@ -12,6 +12,7 @@ import type { Tokenizer } from '../tokenizers/types.js';
 import { splitTemplate } from '../tokenizers/chat-template.js';
 import type { NeedlePlacement } from './sample.js';
 import { LengthError } from './task.js';
+import { atLeastOneToken } from '../tokenizers/validate.js';
 
 /** Where filler units come from. */
 export interface FillerSource {
@@ -216,7 +217,7 @@ export function assembleExact(spec: ExactPromptSpec): ExactPrompt {
   const margin = 256;
   while (budget - planned > margin) {
     const body = spec.filler.next();
-    const tokens = countUnit(body);
+    const tokens = atLeastOneToken(countUnit(body), body, spec.taskId);
     filler.push({ body, tokens });
     planned += tokens;
   }

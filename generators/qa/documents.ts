@@ -8,6 +8,7 @@ import type { Tokenizer } from '../tokenizers/types.js';
 import type { NeedlePlacement } from '../core/sample.js';
 import { promptFrame, type ExactPrompt } from '../core/assemble.js';
 import { LengthError } from '../core/task.js';
+import { atLeastOneToken } from '../tokenizers/validate.js';
 
 /** The text around the context once the gold document's number is known. */
 export type DocumentFrame = (goldNumber: number) => { before: string; after: string };
@@ -61,7 +62,7 @@ export function assembleDocuments(spec: DocumentsSpec): DocumentsPrompt {
   let used = goldCost;
   let candidate = spec.nextDistractor();
   for (;;) {
-    const cost = tokenizer.count(header(999) + candidate + SEPARATOR);
+    const cost = atLeastOneToken(tokenizer.count(header(999) + candidate + SEPARATOR), candidate, spec.taskId);
     if (used + cost > budget) break;
     docs.push(candidate);
     used += cost;

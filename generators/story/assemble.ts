@@ -11,6 +11,7 @@ import { fillExact, promptFrame, type ExactPrompt, type FillerSource } from '../
 import { LengthError } from '../core/task.js';
 import { ATMOSPHERE, type Slot } from './templates.js';
 import { chapterText, sentenceOffset, type Chapter, type StoryWorld } from './world.js';
+import { atLeastOneToken } from '../tokenizers/validate.js';
 
 /** A fact the task points at: one sentence of a chapter, or (`chapter`) the whole chapter. */
 export interface NeedleRef {
@@ -90,7 +91,7 @@ export function assembleStory(spec: StoryPromptSpec): StoryPrompt {
   let total = 0;
   for (;;) {
     const chapter = world.next();
-    const cost = costOf(chapter);
+    const cost = atLeastOneToken(costOf(chapter), chapterText(chapter), spec.taskId);
     if (total + cost > sizingBudget) {
       world.dropLast();
       if (world.chapters.length < spec.minChapters) {
@@ -118,7 +119,7 @@ export function assembleStory(spec: StoryPromptSpec): StoryPrompt {
   // Edits shortened the story: grow it again with whole chapters while they fit.
   for (;;) {
     const chapter = world.next();
-    const cost = costOf(chapter);
+    const cost = atLeastOneToken(costOf(chapter), chapterText(chapter), spec.taskId);
     if (used + cost > budget - RESERVE) {
       world.dropLast();
       break;

@@ -7,6 +7,7 @@ import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { SplitCounter } from './fast-counter.js';
 import { byteLevelBpeCounter, type BpeModelJson } from './bpe-count.js';
 import type { ChatTemplateSpec, Tokenizer } from './types.js';
+import { checkTokenizerCounts, checkTokenizerJson, TokenizerFileError } from './validate.js';
 
 interface AddedTokenJson {
   content: string;
@@ -99,7 +100,8 @@ export function resolveTokenizerJson(path: string): string {
 /**
  * Loads a Hugging Face tokenizer from a `tokenizer.json` (and the `tokenizer_config.json` beside
  * it, for the chat template and special tokens).
- * @throws Error when the file is missing or not a tokenizer.
+ * @throws Error when the file is missing; TokenizerFileError when it is not a usable tokenizer
+ *   (the file and field named).
  * @example const tok = loadHfTokenizer('/models/Qwen2.5-7B-Instruct'); tok.count('Hello world') // 2
  */
 export function loadHfTokenizer(path: string, options: HfTokenizerOptions = {}): Tokenizer {
@@ -111,13 +113,24 @@ export function loadHfTokenizer(path: string, options: HfTokenizerOptions = {}):
   } catch (error) {
     throw new Error(`Tokenizer ${file} is not valid JSON: ${(error as Error).message}`);
   }
-  if (!json.model) throw new Error(`Tokenizer ${file} has no "model" field: not a Hugging Face tokenizer.json.`);
+  checkTokenizerJson(json, file);
   const configFile = join(dirname(file), 'tokenizer_config.json');
-  const config: TokenizerConfig = existsSync(configFile)
-    ? (JSON.parse(readFileSync(configFile, 'utf8')) as TokenizerConfig)
-    : {};
-  const hf = new HfTokenizer(json, config);
+  let config: TokenizerConfig = {};
+  if (existsSync(configFile)) {
+    try {
+      config = JSON.parse(readFileSync(configFile, 'utf8')) as TokenizerConfig;
+    } catch (error) {
+      throw new Error(`Tokenizer config ${configFile} is not valid JSON: ${(error as Error).message}`);
+    }
+  }
+  let hf: HfTokenizer;
+  try {
+    hf = new HfTokenizer(json, config);
+  } catch (error) {
+    throw new TokenizerFileError(file, 'the file', `cannot be loaded: ${(error as Error).message}`);
+  }
   const encode = (text: string): number[] => hf.encode(text, { add_special_tokens: false }).ids;
+  checkTokenizerCounts((text) => encode(text).length, file);
   const addedSpecialTokens = hf.encode('a', { add_special_tokens: true }).ids.length - encode('a').length;
 
   const regex = fastPieceRegex(json, hf);
@@ -126,7 +139,7 @@ export function loadHfTokenizer(path: string, options: HfTokenizerOptions = {}):
         specialTokens: (json.added_tokens ?? []).map((t) => t.content),
         pieceRegex: regex,
         normalize: json.normalizer?.type === 'NFC' ? 'NFC' : undefined,
-        countPiece: byteLevelBpeCounter(json.model) ?? ((piece) => encode(piece).length),
+        countPiece: byteLevelBpeCounter(json.model as BpeModelJson) ?? ((piece) => encode(piece).length),
       })
     : null;
 

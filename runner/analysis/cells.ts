@@ -13,9 +13,9 @@ export interface CellSummary {
   prefill: string;
   decode: string;
   compression: number;
-  /** Samples in the mean (scored, not excluded). */
+  /** Samples in the mean (scored, not excluded; failed ones too when scored 0). */
   n: number;
-  /** Requests that failed after the retry budget (not in the mean). */
+  /** Requests that failed for good (not in the mean, unless failed requests are scored 0). */
   failures: number;
   mean: number | null;
   ci: ConfidenceInterval | null;
@@ -43,11 +43,17 @@ export function cellOf(row: Pick<Row, 'model' | 'task' | 'length' | 'prefill' | 
   return JSON.stringify([row.model, row.task, row.length, row.prefill, row.decode, row.compression]);
 }
 
+/** How cells are summarised. */
+export interface CellOptions {
+  /** Count failed requests in the means as score 0 (default: left out; `failures` counts them either way). */
+  failedAsZero?: boolean;
+}
+
 /**
  * Summarises rows per cell, sorted by model, task, length, method and compression ratio.
  * @example summarizeCells(rows)[0] // { model: 'm', task: 'ruler/niah', length: 4096, n: 50, mean: 0.94, ci: {...}, ... }
  */
-export function summarizeCells(rows: readonly Row[]): CellSummary[] {
+export function summarizeCells(rows: readonly Row[], options: CellOptions = {}): CellSummary[] {
   const groups = new Map<string, Row[]>();
   for (const row of rows) {
     const key = cellOf(row);
@@ -59,8 +65,8 @@ export function summarizeCells(rows: readonly Row[]): CellSummary[] {
   for (const list of groups.values()) {
     const first = list[0] as Row;
     const answered = list.filter((r) => !r.failed);
-    const inMean = answered.filter((r) => !r.excluded && r.score !== undefined);
-    const scores = inMean.map((r) => r.score as number);
+    const inMean = options.failedAsZero ? list.filter((r) => r.failed || (!r.excluded && r.score !== undefined)) : answered.filter((r) => !r.excluded && r.score !== undefined);
+    const scores = inMean.map((r) => (r.failed ? 0 : (r.score as number)));
     const rate = (pred: (r: Row) => boolean, pool: readonly Row[]): number | null => (pool.length ? pool.filter(pred).length / pool.length : null);
     const executedNames = new Set<string>();
     for (const r of answered) for (const name of Object.keys(r.executed ?? {})) executedNames.add(name);

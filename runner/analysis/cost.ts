@@ -2,7 +2,8 @@
 // work the backend measured on each sample (`attention.executed` in predictions, averaged per
 // cell), and a cost model given the model's config (DESIGN.md's Appendix B formulas, which live
 // with the engine: runner/engine/cost.ts, loaded only if present). Figures are named, e.g.
-// `prefillFlops`, `decodeBytesPerStep`; each name gets its own table and Pareto frontier.
+// `prefillFlops`, `decodeBytesPerStep`; each name gets its own table and Pareto frontier. Figures
+// that are not costs (the sparsity and density the engine records beside its work) are left out.
 import { existsSync, readFileSync } from 'node:fs';
 import type { CellSummary } from './cells.js';
 import type { ModelFacts } from './rows.js';
@@ -98,6 +99,17 @@ export interface CostTable {
   points: CostPoint[];
 }
 
+/**
+ * Whether an executed figure is a cost (work or time: FLOPs, values or bytes read per step,
+ * milliseconds), rather than a property of the attention such as its sparsity or density, which
+ * the engine records beside them and which falls, not rises, with the work done.
+ * @example isCostFigure('prefillFlops') // true
+ * @example isCostFigure('prefillSparsity') // false
+ */
+export function isCostFigure(name: string): boolean {
+  return /(Flops|PerStep|Bytes|Ms|Seconds)$/.test(name);
+}
+
 function readConfig(path: string | undefined): Record<string, unknown> | undefined {
   if (!path || !existsSync(path)) return undefined;
   try {
@@ -116,7 +128,7 @@ export function costTables(cells: readonly CellSummary[], models: Record<string,
   const tables = new Map<string, CostTable>();
   for (const cell of cells) {
     if (cell.mean === null) continue;
-    let figures: Record<string, number> = cell.executed;
+    let figures: Record<string, number> = Object.fromEntries(Object.entries(cell.executed).filter(([name]) => isCostFigure(name)));
     let source: CostPoint['source'] = 'executed';
     if (Object.keys(figures).length === 0 && costModel) {
       if (!configs.has(cell.model)) configs.set(cell.model, readConfig(models[cell.model]?.config));
@@ -126,7 +138,7 @@ export function costTables(cells: readonly CellSummary[], models: Record<string,
       const parameters = models[cell.model]?.parameters;
       if (parameters !== undefined) query.parameters = parameters;
       if (cell.meanCompletionTokens !== null) query.outputTokens = cell.meanCompletionTokens;
-      figures = costModel(query) ?? {};
+      figures = Object.fromEntries(Object.entries(costModel(query) ?? {}).filter(([name]) => isCostFigure(name)));
       source = 'model';
     }
     for (const [metric, cost] of Object.entries(figures)) {

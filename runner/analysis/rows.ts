@@ -1,8 +1,10 @@
 // The analysis table: one row per (model, method, compression, sample), joined from a run
 // directory's results.jsonl, predictions.jsonl and sample-info.jsonl. Several directories (shards,
 // or runs of other models) merge into one table; for a pair present twice the later one wins.
+import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { readJsonl } from '../jsonl/read-lines.js';
+import { validate } from '../../schemas/index.js';
+import { JsonlError, readLines } from '../jsonl/read-lines.js';
 import { methodOf, predictionKey, type RunPrediction, type RunResult, type SampleInfo } from '../records.js';
 import { readRunState, runPaths } from '../run-dir.js';
 import { SCORER_VERSION } from '../../scorers/version.js';
@@ -52,6 +54,8 @@ export interface AnalysisInput {
   duplicates: number;
   /** How every result was scored: the scorers' version and the compatibility mode, if any. */
   scoring: Scoring;
+  /** What was read around (a torn last line of a crashed run), for the report and stderr. */
+  notes: string[];
 }
 
 /** How results were scored. */
@@ -62,6 +66,76 @@ export interface Scoring {
 
 function scoringLabel(s: Scoring): string {
   return `scorer version ${s.scorerVersion}${s.compat ? ` with --compat ${s.compat}` : ''}`;
+}
+
+/** Whether a file's last byte is a newline (an empty file counts as ending in one). */
+function endsWithNewline(file: string): boolean {
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (size === 0) return true;
+    const last = Buffer.alloc(1);
+    readSync(fd, last, 0, 1, size - 1);
+    return last[0] === 0x0a;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** What a run-directory line must hold beyond its schema: the run's own fields. */
+type LineCheck = (value: Record<string, unknown>) => string | undefined;
+
+const needs =
+  (fields: string[]): LineCheck =>
+  (value) => {
+    const missing = fields.filter((f) => value[f] === undefined);
+    return missing.length > 0 ? `${missing.map((f) => `/${f}`).join(', ')} ${missing.length === 1 ? 'is' : 'are'} required in a run's file [run]` : undefined;
+  };
+
+const CHECKS = {
+  prediction: (value: Record<string, unknown>): string | undefined => {
+    const issue = validate('prediction', value)[0];
+    return issue ? `${issue.path || '/'} ${issue.message} [${issue.rule}]` : needs(['model', 'attention'])(value);
+  },
+  result: (value: Record<string, unknown>): string | undefined => {
+    const issue = validate('result', value)[0];
+    return issue ? `${issue.path || '/'} ${issue.message} [${issue.rule}]` : needs(['model', 'method', 'compression'])(value);
+  },
+  sampleInfo: needs(['id', 'task', 'length']),
+};
+
+/**
+ * The records of a run-directory file, each checked. A torn last line (no newline after it: the
+ * writer was killed mid-line, which `--resume` cuts) is skipped with a note; any other bad line
+ * is an error naming the file, the line and the field.
+ * @throws JsonlError naming file and line.
+ */
+async function* readRunFile<T>(file: string, check: (value: Record<string, unknown>) => string | undefined, notes: string[]): AsyncGenerator<{ value: T; line: number }> {
+  if (!existsSync(file)) return;
+  const torn = !endsWithNewline(file);
+  let line = 0;
+  let pending: JsonlError | undefined;
+  for await (const text of readLines(file)) {
+    line++;
+    if (text.trim() === '') continue;
+    if (pending) throw pending;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      pending = new JsonlError(file, line, `invalid JSON (${(error as Error).message})`);
+      continue;
+    }
+    const problem = typeof value === 'object' && value !== null && !Array.isArray(value) ? check(value as Record<string, unknown>) : 'must be a JSON object';
+    if (problem) {
+      pending = new JsonlError(file, line, problem);
+      continue;
+    }
+    yield { value: value as T, line };
+  }
+  if (!pending) return;
+  if (!torn) throw pending;
+  notes.push(`${file}:${line}: skipped a torn last line (a run stopped while writing it; \`longweave run --resume\` cuts it and asks for that sample again)`);
 }
 
 function splitMethod(method: string): { prefill: string; decode: string } {
@@ -78,6 +152,7 @@ export async function loadRunDirs(dirs: readonly string[]): Promise<AnalysisInpu
   const rows = new Map<string, Row>();
   const models: Record<string, ModelFacts> = {};
   const runs: AnalysisInput['runs'] = [];
+  const notes: string[] = [];
   let duplicates = 0;
   // Results scored differently are never averaged or compared together.
   let scoring: (Scoring & { where: string }) | undefined;
@@ -92,16 +167,16 @@ export async function loadRunDirs(dirs: readonly string[]): Promise<AnalysisInpu
     }
     const paths = runPaths(dir);
     const info = new Map<string, SampleInfo>();
-    for await (const { value } of readJsonl<SampleInfo>(paths.sampleInfo, { missingOk: true })) info.set(value.id, value);
+    for await (const { value } of readRunFile<SampleInfo>(paths.sampleInfo, CHECKS.sampleInfo, notes)) info.set(value.id, value);
     const predictions = new Map<string, RunPrediction>();
-    for await (const { value } of readJsonl<RunPrediction>(paths.predictions, { missingOk: true })) {
+    for await (const { value } of readRunFile<RunPrediction>(paths.predictions, CHECKS.prediction, notes)) {
       const key = predictionKey(value.model, methodOf(value.attention), value.attention.compression, value.id);
       const previous = predictions.get(key);
       // A success is never replaced by a later failure line of the same pair.
       if (!previous || previous.error !== undefined || value.error === undefined) predictions.set(key, value);
     }
     const local = new Map<string, Row>();
-    for await (const { value, line } of readJsonl<RunResult>(paths.results, { missingOk: true })) {
+    for await (const { value, line } of readRunFile<RunResult>(paths.results, CHECKS.result, notes)) {
       const key = predictionKey(value.model, value.method, value.compression, value.id);
       const these: Scoring = { scorerVersion: (value as { scorerVersion?: number }).scorerVersion ?? 1, ...(value.compat ? { compat: value.compat } : {}) };
       const where = `${paths.results}:${line}`;
@@ -169,5 +244,5 @@ export async function loadRunDirs(dirs: readonly string[]): Promise<AnalysisInpu
     }
   }
   const { where: _where, ...used } = scoring ?? { scorerVersion: SCORER_VERSION, where: '' };
-  return { rows: [...rows.values()], models, runs, duplicates, scoring: used };
+  return { rows: [...rows.values()], models, runs, duplicates, scoring: used, notes };
 }

@@ -46,7 +46,10 @@ export interface RunSummary {
   runs: AnalysisInput['runs'];
   /** How every result was scored (merging results scored differently is refused). */
   scoring: AnalysisInput['scoring'];
-  config: { ci: string; pairedTest: string; alpha: number; scalingLaw: string };
+  /** `failed`: failed requests left out of the means (n shrinks), or scored 0. */
+  config: { ci: string; pairedTest: string; alpha: number; scalingLaw: string; failed: 'excluded' | 'scored-zero' };
+  /** What a reader of the numbers must know: failed requests, prompt-token mismatches, lines read around. */
+  warnings: string[];
   totals: { pairs: number; scored: number; failures: number; duplicates: number };
   cells: CellSummary[];
   tokenCheck: TokenCheck[];
@@ -62,6 +65,36 @@ export interface SummaryOptions {
   resamples?: number;
   costModel?: CostModel;
   version?: string;
+  /** Score failed requests 0 in every mean and comparison (default: leave them out). */
+  failedAsZero?: boolean;
+}
+
+/**
+ * The warnings of a summary: failed requests and what they do to n, prompt token counts that
+ * differ from the samples' own (a tokenizer or template other than the samples were made for),
+ * and lines read around.
+ */
+export function summaryWarnings(cells: readonly CellSummary[], tokenCheck: readonly TokenCheck[], notes: readonly string[], failedAsZero: boolean): string[] {
+  const warnings = [...notes];
+  const failedCells = cells.filter((c) => c.failures > 0);
+  const failures = failedCells.reduce((sum, c) => sum + c.failures, 0);
+  if (failures > 0) {
+    const where = `${failedCells.length} cell${failedCells.length === 1 ? '' : 's'}`;
+    warnings.push(
+      failedAsZero
+        ? `${failures} failed request${failures === 1 ? ' is' : 's are'} scored 0 in the means of ${where} (--failed-as-zero)`
+        : `${failures} failed request${failures === 1 ? ' is' : 's are'} left out of the means of ${where}, so their n is smaller (see Failed requests): \`longweave run --resume\` asks again, \`longweave report --failed-as-zero\` scores them 0`,
+    );
+  }
+  for (const t of tokenCheck) {
+    if (t.exactShare === 1) continue;
+    const mismatched = Math.round(t.n * (1 - t.exactShare));
+    warnings.push(
+      `model ${t.model}: the server's prompt token counts differ from the samples' own in ${mismatched} of ${t.n} samples (mean ${t.meanDelta >= 0 ? '+' : ''}${t.meanDelta.toFixed(1)} tokens): ` +
+        'the model sees another tokenizer or chat template than the samples were generated for, so lengths are not what they say',
+    );
+  }
+  return warnings;
 }
 
 function tokenChecks(rows: readonly Row[]): TokenCheck[] {
@@ -121,7 +154,11 @@ export function scalingLawReports(cells: readonly CellSummary[], parameters: Rec
  */
 export function buildSummary(input: AnalysisInput, options: SummaryOptions = {}): RunSummary {
   const alpha = options.alpha ?? 0.05;
-  const cells = summarizeCells(input.rows);
+  const failedAsZero = options.failedAsZero === true;
+  const cells = summarizeCells(input.rows, { failedAsZero });
+  // Comparisons pair scores sample by sample: a failed request pairs as 0 when scored 0.
+  const scoredRows = failedAsZero ? input.rows.map((r) => (r.failed ? { ...r, score: 0, pass: false, failed: false } : r)) : input.rows;
+  const tokenCheck = tokenChecks(input.rows);
   const parameters: Record<string, number | undefined> = {};
   for (const model of new Set(input.rows.map((r) => r.model))) parameters[model] = input.models[model]?.parameters;
   const failures = input.rows
@@ -138,11 +175,13 @@ export function buildSummary(input: AnalysisInput, options: SummaryOptions = {})
       pairedTest: `one-sided paired sign-flip permutation test of dense > sparse over the same samples (exact up to 16 non-zero differences, else ${options.resamples ?? 20000} seeded resamples); indistinguishable when p >= alpha, and the largest ratio counts only if every smaller ratio is indistinguishable too`,
       alpha,
       scalingLaw: 'logit(accuracy) = alpha ln N + beta ln L + gamma ln C + delta_task, least squares per phase and method, accuracies clipped by half a sample; validation holds out the largest value of one axis',
+      failed: failedAsZero ? 'scored-zero' : 'excluded',
     },
+    warnings: summaryWarnings(cells, tokenCheck, input.notes, failedAsZero),
     totals: { pairs: input.rows.length, scored: input.rows.filter((r) => !r.failed).length, failures: failures.length, duplicates: input.duplicates },
     cells,
-    tokenCheck: tokenChecks(input.rows),
-    dense: compareWithDense(input.rows, { alpha, ...(options.resamples ? { resamples: options.resamples } : {}) }),
+    tokenCheck,
+    dense: compareWithDense(scoredRows, { alpha, ...(options.resamples ? { resamples: options.resamples } : {}) }),
     cost: costTables(cells, input.models, options.costModel),
     scalingLaw: scalingLawReports(cells, parameters),
     failures,

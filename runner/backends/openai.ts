@@ -1,7 +1,8 @@
 // The OpenAI-compatible HTTP backend (vLLM, SGLang, llama.cpp server, TGI, Ollama, hosted APIs).
 // undici connection pools, one per base URL; each request goes to the URL with the fewest requests
 // in flight. A request is retried with backoff on 429/5xx, resets, timeouts and malformed bodies,
-// honouring Retry-After; other 4xx fail at once, since retrying can't fix them.
+// honouring Retry-After; other 4xx fail at once, since retrying can't fix them, and 401/403/404 (a
+// rejected key, a wrong URL or model) stop the whole run: every other request would fail alike.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import { Random } from '../../generators/core/random.js';
@@ -98,6 +99,17 @@ interface AttemptError {
   reason: string;
   retryable: boolean;
   retryAfterMs?: number;
+  /** HTTP status, when the server answered. */
+  status?: number;
+}
+
+/**
+ * Statuses that no request to this server with these settings can get past: a rejected key (401,
+ * 403) or a wrong URL or model name (404). The run stops at the first, instead of sending one
+ * request per sample.
+ */
+function isFatalStatus(status: number | undefined): boolean {
+  return status === 401 || status === 403 || status === 404;
 }
 
 /** A backend talking to OpenAI-compatible servers. */
@@ -196,8 +208,17 @@ export class OpenAIBackend implements Backend {
       if (request.signal?.aborted) throw new BackendFailure(`aborted: ${result.reason}`, attempt);
       if (!result.retryable || attempt > retries) {
         const summary = reasons.length > 1 ? ` (earlier: ${reasons.slice(0, -1).slice(-3).join('; ')})` : '';
+        if (isFatalStatus(result.status)) {
+          const hint =
+            result.status === 404
+              ? `check the base URL (it normally ends in /v1) and the model name ${JSON.stringify(this.servedModel)}`
+              : this.options.apiKeyEnv
+                ? `check the API key in ${this.options.apiKeyEnv}`
+                : 'the server wants an API key: name the variable holding it with --api-key-env (apiKeyEnv)';
+          throw new BackendFailure(`${result.reason}; ${hint}`, attempt, { retryable: false, fatal: true });
+        }
         const why = result.retryable ? `failed after ${attempt} attempts` : 'failed (not retryable)';
-        throw new BackendFailure(`${why}: ${result.reason}${summary}`, attempt);
+        throw new BackendFailure(`${why}: ${result.reason}${summary}`, attempt, { retryable: result.retryable });
       }
       const delay = backoffDelay(attempt, this.policy, result.retryAfterMs, this.jitter.next());
       try {
@@ -228,6 +249,7 @@ export class OpenAIBackend implements Backend {
         const failure: AttemptError = {
           reason: `HTTP ${response.statusCode} from ${endpoint.url}: ${text.slice(0, 200).replace(/\s+/g, ' ')}`,
           retryable: isRetryableStatus(response.statusCode),
+          status: response.statusCode,
         };
         if (retryAfterMs !== undefined) failure.retryAfterMs = retryAfterMs;
         return failure;

@@ -1,10 +1,12 @@
 // The backend registry: one literal map that is the list of valid `backend` names, the lookup
 // table and the documentation. The embedded engine registers here too, but its module is loaded
 // only when a recipe uses it, so HTTP-only installs never touch onnxruntime.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ValidationIssue } from '../../schemas/index.js';
 import type { ModelSpec } from '../recipe/types.js';
 import type { Backend } from '../types.js';
-import type { BackendContext, BackendEntry } from './entry.js';
+import type { BackendContext, BackendEntry, ModelContext } from './entry.js';
 import { openaiBackend } from './openai.js';
 import { oracleBackend } from './oracle.js';
 import { replayBackend } from './replay.js';
@@ -32,6 +34,30 @@ async function loadEngine(): Promise<EngineModule | undefined> {
   }
 }
 
+/**
+ * The engine's context for a recipe model: `maxLength` when set, else the checkpoint's limit
+ * (max_position_embeddings, times `yarnFactor` or the checkpoint's own YaRN factor), as the engine
+ * computes it. Undefined when the checkpoint can't be read (its own check reports that).
+ */
+async function engineContext(model: ModelSpec, context: BackendContext): Promise<ModelContext | undefined> {
+  const options = model.options ?? {};
+  const path = typeof options['path'] === 'string' ? options['path'] : model.name;
+  try {
+    const { resolveModelPath } = await import('../engine/checkpoint/builtin.js');
+    const { contextLimit, parseConfig } = await import('../engine/checkpoint/config.js');
+    const dir = resolveModelPath(path, context.baseDir);
+    const tokenizer = path.startsWith('builtin:') ? path : existsSync(join(dir, 'tokenizer.json')) ? `hf:${join(dir, 'tokenizer.json')}` : undefined;
+    const withTokenizer = tokenizer ? { tokenizer } : {};
+    if (typeof options['maxLength'] === 'number') return { tokens: options['maxLength'], ...withTokenizer, source: 'engine option maxLength' };
+    const spec = parseConfig(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>);
+    const yarn = typeof options['yarnFactor'] === 'number' && spec.rope.type === 'default' ? options['yarnFactor'] : undefined;
+    if (yarn) return { tokens: Math.round(spec.maxPositionEmbeddings * yarn), ...withTokenizer, source: `max_position_embeddings ${spec.maxPositionEmbeddings} x yarnFactor ${yarn}` };
+    return { tokens: contextLimit(spec), ...withTokenizer, source: `the context limit of ${join(dir, 'config.json')}` };
+  } catch {
+    return undefined;
+  }
+}
+
 const engineBackend: BackendEntry = {
   description: 'The embedded onnxruntime engine (runner/engine): dense or sparse attention on the GPU or CPU.',
   supportsAttention: true,
@@ -45,6 +71,7 @@ const engineBackend: BackendEntry = {
     if (!engine) throw new Error('The engine backend is not available in this build (runner/engine/backend.js is missing).');
     return engine.createEngineBackend(model, context);
   },
+  contextOf: engineContext,
 };
 
 /** All backends by name. */

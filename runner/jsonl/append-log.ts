@@ -3,6 +3,7 @@
 // end; `repairTail` finds and cuts it before anything else is appended.
 import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { withDiskFull } from '../files/disk-full.js';
 
 /** What {@link repairTail} found at the end of a file. */
 export interface TailRepair {
@@ -64,6 +65,8 @@ function cut(fd: number, keep: number, size: number): TailRepair {
 export class AppendLog {
   private fd: number;
   private lastSync = Date.now();
+  /** The write error that stopped this log, if any. */
+  private broken: Error | undefined;
 
   constructor(
     readonly path: string,
@@ -74,24 +77,52 @@ export class AppendLog {
     this.fd = openSync(path, 'a');
   }
 
-  /** Writes one record as one line. */
+  /**
+   * Writes one record as one line.
+   * @throws DiskFullError when the disk is full (a part of the line may be on disk: the next
+   *   opener cuts it, as after a crash).
+   */
   append(record: unknown): void {
+    if (this.broken) throw this.broken;
     const line = Buffer.from(`${JSON.stringify(record)}\n`, 'utf8');
     let offset = 0;
-    // writeSync on a regular file writes everything in one call in practice; loop for safety.
-    while (offset < line.length) offset += writeSync(this.fd, line, offset, line.length - offset);
-    const now = Date.now();
-    if (now - this.lastSync >= this.fsyncEveryMs) {
-      fsyncSync(this.fd);
-      this.lastSync = now;
+    try {
+      withDiskFull(this.path, () => {
+        // writeSync on a regular file writes everything in one call in practice; loop for safety.
+        while (offset < line.length) offset += writeSync(this.fd, line, offset, line.length - offset);
+        const now = Date.now();
+        if (now - this.lastSync >= this.fsyncEveryMs) {
+          fsyncSync(this.fd);
+          this.lastSync = now;
+        }
+      });
+    } catch (error) {
+      // Take back a partly written line (truncating needs no space), and write nothing more: a
+      // later line must never continue a torn one.
+      if (offset > 0 && offset < line.length) {
+        try {
+          ftruncateSync(this.fd, fstatSync(this.fd).size - offset);
+        } catch {
+          // the next opener's repairTail cuts it
+        }
+      }
+      this.broken = error as Error;
+      throw error;
     }
   }
 
-  /** Flushes to disk and closes the file. */
+  /**
+   * Flushes to disk and closes the file (closed even when the flush fails).
+   * @throws DiskFullError when the flush finds the disk full.
+   */
   close(): void {
     if (this.fd < 0) return;
-    fsyncSync(this.fd);
-    closeSync(this.fd);
+    const fd = this.fd;
     this.fd = -1;
+    try {
+      withDiskFull(this.path, () => fsyncSync(fd));
+    } finally {
+      closeSync(fd);
+    }
   }
 }

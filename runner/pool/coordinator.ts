@@ -9,14 +9,18 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Sample } from '../../generators/core/sample.js';
 import { assertValid } from '../../schemas/index.js';
-import { getScorer } from '../../scorers/index.js';
 import { expandGrid, inShard } from '../grid.js';
 import { AppendLog } from '../jsonl/append-log.js';
 import { JsonlError } from '../jsonl/read-lines.js';
 import { silentProgress } from '../progress.js';
 import { methodOf, predictionKey, type RunPrediction } from '../records.js';
 import type { ResolvedRecipe } from '../recipe/types.js';
-import { infoOf, openRunDir, readPriorState, resultOf, sortResults, type RunOptions, type RunOutcome } from '../run.js';
+import { checkRunInputs } from '../inputs.js';
+import { infoOf, resultOf } from '../pair.js';
+import { readPriorState } from '../prior-state.js';
+import { sortResults } from '../results-order.js';
+import { openRunDir } from '../run-dir.js';
+import type { RunOptions, RunOutcome } from '../run-options.js';
 import { pairCost } from './cost.js';
 import { discoverGpus, findDeviceSelectLayer, selectGpus, workerEnv, workerSlots, type GpuDevice, type WorkerSlot } from './devices.js';
 import { readIndexedLines } from './line-index.js';
@@ -90,7 +94,8 @@ export async function runPool(resolved: ResolvedRecipe, options: RunOptions, poo
   const progress = options.progress ?? silentProgress;
   const signal = options.signal;
   const slots = planWorkers(resolved, pool);
-  const paths = openRunDir(resolved, options);
+  const checked = await checkRunInputs(resolved, options);
+  const paths = openRunDir(resolved, { dir: options.dir, log, ...(options.shard ? { shard: options.shard } : {}) }, checked.inputs);
   const prior = await readPriorState(options.dir, log);
   const cells = expandGrid(resolved);
   const fsyncEveryMs = resolved.recipe.run?.fsyncEveryMs ?? 1000;
@@ -124,13 +129,9 @@ export async function runPool(resolved: ResolvedRecipe, options: RunOptions, poo
         const sample = assertValid<Sample>('sample', value, `${dataset.path}:${entry.line}`);
         for (const { cell, index } of datasetCells) {
           if (!inShard(cell.key, sample.id, options.shard)) continue;
-          const seenIn = prior.sampleInfo.get(sample.id);
-          if (seenIn === undefined) {
-            getScorer(sample.metadata.scorer);
+          if (!prior.sampleInfo.has(sample.id)) {
             sampleInfo.append(infoOf(sample, cell));
             prior.sampleInfo.set(sample.id, cell.dataset.name);
-          } else if (seenIn !== cell.dataset.name) {
-            throw new Error(`${cell.dataset.path}:${entry.line}: sample id ${sample.id} also appears in dataset ${seenIn}; ids must be unique across a run.`);
           }
           const key = predictionKey(cell.model.name, methodOf(cell.attention), cell.attention.compression, sample.id);
           if (prior.answered.has(key)) {
@@ -219,7 +220,16 @@ export async function runPool(resolved: ResolvedRecipe, options: RunOptions, poo
         predictions.append(prediction);
         const cell = cells[pair.cell]!;
         if (prediction.error !== undefined) {
-          outcome.failed.push({ model: cell.model.name, method: methodOf(cell.attention), compression: cell.attention.compression, task: cell.dataset.name, length: cell.dataset.length, id: pair.id, error: prediction.error });
+          outcome.failed.push({
+            model: cell.model.name,
+            method: methodOf(cell.attention),
+            compression: cell.attention.compression,
+            task: cell.dataset.name,
+            length: cell.dataset.length,
+            id: pair.id,
+            error: prediction.error,
+            retryable: prediction.retryable !== false,
+          });
         } else {
           if (result) results.append(result);
           outcome.answered++;
@@ -256,7 +266,8 @@ export async function runPool(resolved: ResolvedRecipe, options: RunOptions, poo
           const cell = cells[pair.cell]!;
           const attention = { prefill: cell.attention.prefill, decode: cell.attention.decode, compression: cell.attention.compression };
           const error = `the worker running this sample died ${times} times (last: ${how})`;
-          record({ id: pair.id, output: '', finishReason: 'error', error, backend: cell.model.backend, model: cell.model.name, attention }, undefined, pair);
+          // A crash may be the machine's (memory, a driver) as well as the sample's: --resume may help.
+          record({ id: pair.id, output: '', finishReason: 'error', error, retryable: true, backend: cell.model.backend, model: cell.model.name, attention }, undefined, pair);
         }
         const restarted = (restarts.get(w.slot.slot) ?? 0) + 1;
         restarts.set(w.slot.slot, restarted);

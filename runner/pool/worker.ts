@@ -6,7 +6,7 @@
 import { getBackend } from '../backends/registry.js';
 import type { Sample } from '../../generators/core/sample.js';
 import { assertValid } from '../../schemas/index.js';
-import { predictSample, resultOf } from '../run.js';
+import { predictSample, resultOf } from '../pair.js';
 import type { ModelSpec } from '../recipe/types.js';
 import type { Backend } from '../types.js';
 import { readRange } from './line-index.js';

@@ -82,3 +82,42 @@ export function flagsToRecipe(flags: CellFlags): RunRecipe {
 export function datasetLabel(path: string): string {
   return basename(path) === 'samples.jsonl' ? basename(dirname(path)) : basename(path);
 }
+
+/** Recipe option names of a one-cell run, and the flag that sets each. */
+const OPTION_FLAGS: Record<string, string> = {
+  baseUrl: '--base-url',
+  baseUrls: '--base-url',
+  endpoint: '--endpoint',
+  apiKeyEnv: '--api-key-env',
+  timeoutMs: '--timeout-ms',
+  retries: '--retries',
+  maxOutputTokens: '--max-output-tokens',
+  concurrency: '--concurrency',
+  corruptRate: '--corrupt-rate',
+  predictions: '--predictions',
+  path: '--model',
+  device: '--device',
+};
+
+/**
+ * The command-line flag behind a JSON path of a recipe built by {@link flagsToRecipe}, so an error
+ * in a one-cell run names what the user typed (`--api-key-env`), not a recipe path; undefined for
+ * paths no flag sets. For a samples file, the flag comes with the file it names.
+ * @example flagForPath('/models/0/options/apiKeyEnv', recipe) // '--api-key-env'
+ * @example flagForPath('/datasets/1/path', recipe) // '--samples data/b/samples.jsonl'
+ */
+export function flagForPath(path: string, recipe: Pick<RunRecipe, 'datasets'>): string | undefined {
+  const parts = path.split('/').filter(Boolean);
+  if (parts[0] === 'models') {
+    if (parts[2] === 'options') return parts[3] === undefined ? '--model' : OPTION_FLAGS[parts[3]];
+    return parts[2] === 'backend' ? '--backend' : '--model';
+  }
+  if (parts[0] === 'datasets') {
+    const file = parts[1] !== undefined ? recipe.datasets?.[Number(parts[1])]?.path : undefined;
+    return file !== undefined ? `--samples ${file}` : '--samples';
+  }
+  if (parts[0] === 'samples') return '--limit';
+  if (parts[0] === 'name') return '--model';
+  if (parts[0] === 'attention') return parts[2] === 'compression' ? '--compression' : '--attention / --decode-attention';
+  return undefined;
+}

@@ -2,13 +2,13 @@
 // manifest lacks, missing files, bad URLs, unset API keys, sparse settings on a backend that
 // can't run them). Every problem is reported with its JSON path and rule before any request.
 import { existsSync, readFileSync } from 'node:fs';
-import { createReadStream } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { parseLength } from '../../generators/core/length.js';
 import { TASK_IDS } from '../../generators/tasks/index.js';
 import { SchemaError, validate, type ValidationIssue } from '../../schemas/index.js';
 import { getBackend } from '../backends/registry.js';
+import { readLines } from '../jsonl/read-lines.js';
+import { samplesFormatProblem } from '../samples-format.js';
 import type { BackendContext } from '../backends/entry.js';
 import type { AttentionSetting } from '../types.js';
 import type { DatasetRef, ResolvedRecipe, RunRecipe } from './types.js';
@@ -37,36 +37,51 @@ export interface LoadOptions {
  * @example const resolved = await loadRecipeFile('recipes/sweep.json');
  */
 export async function loadRecipeFile(file: string, options: Omit<LoadOptions, 'where'> = {}): Promise<ResolvedRecipe> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const message = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a folder, not a recipe file' : `cannot be read (${code ?? (error as Error).message})`;
+    throw new SchemaError('run-recipe', [{ path: '', rule: 'file', message }], file);
+  }
   let data: unknown;
   try {
-    data = JSON.parse(readFileSync(file, 'utf8'));
+    data = JSON.parse(text);
   } catch (error) {
-    throw new SchemaError('run-recipe', [{ path: '', rule: 'json', message: `cannot be read as JSON: ${(error as Error).message}` }], file);
+    throw new SchemaError('run-recipe', [{ path: '', rule: 'json', message: `is not valid JSON (${(error as Error).message})` }], file);
   }
   return resolveRecipe(data, { baseDir: options.baseDir ?? dirname(resolve(file)), ...(options.env ? { env: options.env } : {}), where: file });
 }
 
-/** Reads the task id and length of a samples file from its first line. */
-async function firstSample(path: string): Promise<{ task?: string; length?: number } | undefined> {
-  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+/**
+ * Reads the task id and length of a samples file from its first line, or says why it can't (an
+ * empty file, a byte-order mark, a JSON array, RULER's format, a first line that is not JSON).
+ */
+async function firstSample(path: string): Promise<{ task?: string; length?: number; problem?: string }> {
   try {
-    for await (const line of lines) {
-      if (line.trim() === '') continue;
-      try {
-        const sample = JSON.parse(line) as { task?: unknown; metadata?: { targetLength?: unknown; inputTokens?: unknown } };
-        const out: { task?: string; length?: number } = {};
-        if (typeof sample.task === 'string') out.task = sample.task;
-        const length = sample.metadata?.targetLength ?? sample.metadata?.inputTokens;
-        if (typeof length === 'number') out.length = length;
-        return out;
-      } catch {
-        return undefined;
-      }
-    }
-    return {};
-  } finally {
-    lines.close();
+    const problem = samplesFormatProblem(path);
+    if (problem) return { problem };
+  } catch (error) {
+    return { problem: `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` };
   }
+  let line = 0;
+  for await (const text of readLines(path)) {
+    line++;
+    if (text.trim() === '') continue;
+    let sample: { task?: unknown; metadata?: { targetLength?: unknown; inputTokens?: unknown } };
+    try {
+      sample = JSON.parse(text) as typeof sample;
+    } catch (error) {
+      return { problem: `line ${line} is not valid JSON (${(error as Error).message})` };
+    }
+    const out: { task?: string; length?: number } = {};
+    if (typeof sample.task === 'string') out.task = sample.task;
+    const length = sample.metadata?.targetLength ?? sample.metadata?.inputTokens;
+    if (typeof length === 'number') out.length = length;
+    return out;
+  }
+  return {};
 }
 
 /** Expands attention entries into one setting per compression ratio. */
@@ -107,14 +122,16 @@ export async function resolveRecipe(data: unknown, options: LoadOptions = {}): P
   const issues: ValidationIssue[] = [];
   const datasets: DatasetRef[] = [];
 
-  const lengths: number[] = [];
-  recipe.lengths?.forEach((value, i) => {
+  // Parsed lengths keep their index in the recipe, so every message points at the entry written.
+  const lengthEntries: { index: number; length: number }[] = [];
+  recipe.lengths?.forEach((value, index) => {
     try {
-      lengths.push(parseLength(value));
+      lengthEntries.push({ index, length: parseLength(value) });
     } catch (error) {
-      issues.push({ path: `/lengths/${i}`, rule: 'length', message: (error as Error).message });
+      issues.push({ path: `/lengths/${index}`, rule: 'length', message: (error as Error).message });
     }
   });
+  const lengths = lengthEntries.map((e) => e.length);
   if (recipe.data === undefined && recipe.datasets === undefined) {
     issues.push({ path: '/data', rule: 'required', message: 'is required (a dataset directory with manifest.json), or list files in datasets' });
   }
@@ -155,11 +172,11 @@ export async function resolveRecipe(data: unknown, options: LoadOptions = {}): P
         });
       });
       const selected = files.filter((f) => (!wanted || wanted.includes(f.task) || wanted.includes(f.name)) && (lengths.length === 0 || lengths.includes(f.length)));
-      lengths.forEach((length, i) => {
+      for (const { index, length } of lengthEntries) {
         if (!selected.some((f) => f.length === length) && files.length > 0) {
-          issues.push({ path: `/lengths/${i}`, rule: 'dataset', message: `no selected dataset of length ${length} in ${manifestPath} (lengths there: ${[...new Set(files.map((f) => f.length))].join(', ')})` });
+          issues.push({ path: `/lengths/${index}`, rule: 'dataset', message: `no selected dataset of length ${length} in ${manifestPath} (lengths there: ${[...new Set(files.map((f) => f.length))].join(', ')})` });
         }
-      });
+      }
       for (const file of selected) {
         const path = resolve(dataDir, file.path);
         if (!existsSync(path)) {
@@ -178,10 +195,15 @@ export async function resolveRecipe(data: unknown, options: LoadOptions = {}): P
       continue;
     }
     const first = entry.task === undefined || entry.length === undefined ? await firstSample(path) : {};
-    const task = entry.task ?? first?.task;
-    const length = entry.length ?? first?.length;
+    if (first.problem) {
+      issues.push({ path: `/datasets/${i}/path`, rule: 'dataset', message: `${path} ${first.problem}` });
+      continue;
+    }
+    const task = entry.task ?? first.task;
+    const length = entry.length ?? first.length;
     if (task === undefined || length === undefined) {
-      issues.push({ path: `/datasets/${i}`, rule: 'dataset', message: `${path} has no readable first sample; give task and length` });
+      const missing = [task === undefined ? '"task"' : '', length === undefined ? '"metadata.targetLength"' : ''].filter(Boolean).join(' and ');
+      issues.push({ path: `/datasets/${i}`, rule: 'dataset', message: `${path}: its first sample has no ${missing}; give ${task === undefined ? 'task' : 'length'} in the recipe, or check the file is longweave samples` });
       continue;
     }
     if (entry.task !== undefined && !(TASK_IDS as string[]).includes(entry.task)) {

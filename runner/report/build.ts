@@ -1,7 +1,7 @@
 // Building a report: join run directories, summarise, write summary.json and report.html.
 // A single run reports into its own directory; merged runs into a directory of their own.
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../cli/io.js';
+import { writeFileAtomic } from '../files/write-atomic.js';
 import { loadEngineCostModel, type CostModel } from '../analysis/cost.js';
 import { loadRunDirs } from '../analysis/rows.js';
 import { buildSummary, type RunSummary } from '../analysis/summary.js';
@@ -18,6 +18,8 @@ export interface ReportOptions {
   costModel?: CostModel;
   /** Skip report.html (summary only). */
   htmlOff?: boolean;
+  /** Score failed requests 0 instead of leaving them out of the means. */
+  failedAsZero?: boolean;
 }
 
 /** What was written. */
@@ -43,6 +45,7 @@ export async function buildReport(dirs: readonly string[], options: ReportOption
     ...(options.alpha !== undefined ? { alpha: options.alpha } : {}),
     ...(options.resamples !== undefined ? { resamples: options.resamples } : {}),
     ...(costModel ? { costModel } : {}),
+    ...(options.failedAsZero ? { failedAsZero: true } : {}),
   });
   const summaryPath = join(out, 'summary.json');
   writeFileAtomic(summaryPath, `${JSON.stringify(summary, null, 2)}\n`);

@@ -13,8 +13,12 @@ export function escapeHtml(text: string): string {
 function tableHtml(table: Table): string {
   if (table.rows.length === 0) return '';
   const head = table.headers.map((h, i) => `<th${table.numeric[i] ? ' class="num"' : ''}>${escapeHtml(h)}</th>`).join('');
+  const cellClass = (i: number): string => {
+    const classes = [table.numeric[i] ? 'num' : '', table.wrap?.[i] ? 'wrap' : ''].filter(Boolean);
+    return classes.length > 0 ? ` class="${classes.join(' ')}"` : '';
+  };
   const body = table.rows
-    .map((r) => `<tr>${r.map((c, i) => `<td${table.numeric[i] ? ' class="num"' : ''}>${escapeHtml(c)}</td>`).join('')}</tr>`)
+    .map((r, row) => `<tr${table.highlight?.[row] ? ' class="warn"' : ''}>${r.map((c, i) => `<td${cellClass(i)}>${escapeHtml(c)}</td>`).join('')}</tr>`)
     .join('\n');
   return `<section><h2>${escapeHtml(table.title)}</h2>
 <table class="sortable"><thead><tr>${head}</tr></thead><tbody>
@@ -29,9 +33,13 @@ function sanitizeSvg(svg: string): string {
 
 const STYLE = `body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:1600px}
 h1{font-size:1.5em}h2{font-size:1.15em;margin-top:2em}
+section{overflow-x:auto}
 table{border-collapse:collapse;font-size:12px;margin:.5em 0}
 th,td{border:1px solid #ddd;padding:2px 6px;white-space:nowrap}th{background:#f4f4f4;cursor:pointer}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+td.wrap{white-space:normal;overflow-wrap:anywhere;min-width:24em;max-width:60em}
+tr.warn td{background:#fff4ce}
+.warnings{border-left:4px solid #d9a400;background:#fffbea;padding:.5em 1em;max-width:1000px}
 .note{color:#666;font-size:12px;max-width:1000px}figure{margin:1em 0;overflow-x:auto}
 figcaption{color:#555;font-size:12px}`;
 
@@ -76,6 +84,7 @@ export async function renderHtmlReport(summary: RunSummary, rows: readonly Row[]
 <body>
 <h1>longweave report</h1>
 <p>Runs: ${runs}. ${t.pairs} samples: ${t.scored} answered, ${t.failures} failed${t.duplicates ? `, ${t.duplicates} duplicates across runs (later run kept)` : ''}. longweave ${escapeHtml(summary.longweave)}, scorer version ${summary.scoring.scorerVersion}${summary.scoring.compat ? ` (--compat ${escapeHtml(summary.scoring.compat)})` : ''}.</p>
+${summary.warnings.length > 0 ? `<div class="warnings"><strong>Read these numbers with care:</strong><ul>${summary.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul></div>` : ''}
 ${rendered.join('\n')}
 ${tables.join('\n')}
 <script>${SCRIPT}</script>

@@ -1,8 +1,7 @@
 // The report's figures as Vega-Lite specs, rendered to SVG strings in Node (no browser, no
 // network): accuracy against length per task, accuracy against compression ratio per method
 // and length (the paper's figures), and accuracy by needle depth and length for retrieval tasks.
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 import type { CellSummary } from '../analysis/cells.js';
 import type { Row } from '../analysis/rows.js';
 
@@ -18,6 +17,10 @@ const isDense = (c: { prefill: string; decode: string }): boolean => c.prefill =
 const pct = (v: number | null | undefined): number | null => (v === null || v === undefined ? null : Math.round(v * 10000) / 100);
 
 const FONT = { font: 'sans-serif', labelFont: 'sans-serif', titleFont: 'sans-serif' };
+/** Width of an error bar's caps, in pixels. */
+const TICK_SIZE = 8;
+/** How far apart methods at the same compression ratio are drawn, in log2 units of the axis. */
+const DODGE_LOG2 = 0.08;
 
 /** Accuracy against length, one panel per task, one line per model (dense cells). */
 export function accuracyByLength(cells: readonly CellSummary[]): Figure | undefined {
@@ -39,7 +42,8 @@ export function accuracyByLength(cells: readonly CellSummary[]): Figure | undefi
         width: 220,
         height: 180,
         layer: [
-          { mark: { type: 'errorbar', ticks: true }, encoding: { x, y: { field: 'low', type: 'quantitative', title: 'accuracy' }, y2: { field: 'high' }, color: { field: 'model', type: 'nominal' } } },
+          // Caps as wide as a point, not the band: a band-wide cap reads as a reference line.
+          { mark: { type: 'errorbar', ticks: { size: TICK_SIZE } }, encoding: { x, y: { field: 'low', type: 'quantitative', title: 'accuracy' }, y2: { field: 'high' }, color: { field: 'model', type: 'nominal' } } },
           {
             mark: { type: 'line', point: true },
             encoding: {
@@ -64,22 +68,36 @@ export function accuracyByCompression(cells: readonly CellSummary[], model: stri
   const methods = [...new Set(mine.filter((c) => !isDense(c)).map((c) => `${c.prefill}/${c.decode}`))];
   if (methods.length === 0) return undefined;
   const dense = mine.filter(isDense);
+  // Methods measured at the same ratio are drawn a little apart (a fixed factor on the log axis
+  // per method), so their intervals never cover each other; `compression` keeps the true ratio.
+  methods.sort();
+  const dodge = (method: string): number => 2 ** ((methods.indexOf(method) - (methods.length - 1) / 2) * DODGE_LOG2);
   const values: Record<string, unknown>[] = [];
+  const point = (c: CellSummary, method: string, compression: number): Record<string, unknown> => ({
+    task: c.task,
+    length: c.length,
+    method,
+    compression,
+    position: compression * dodge(method),
+    accuracy: pct(c.mean),
+    low: pct(c.ci?.low),
+    high: pct(c.ci?.high),
+  });
   for (const c of mine) {
     if (isDense(c)) continue;
-    values.push({ task: c.task, length: c.length, method: `${c.prefill}/${c.decode}`, compression: c.compression, accuracy: pct(c.mean), low: pct(c.ci?.low), high: pct(c.ci?.high) });
+    values.push(point(c, `${c.prefill}/${c.decode}`, c.compression));
   }
   for (const d of dense) {
     for (const method of methods) {
       if (mine.some((c) => `${c.prefill}/${c.decode}` === method && c.task === d.task && c.length === d.length && c.compression === 1)) continue;
-      values.push({ task: d.task, length: d.length, method, compression: 1, accuracy: pct(d.mean), low: pct(d.ci?.low), high: pct(d.ci?.high) });
+      values.push(point(d, method, 1));
     }
   }
-  const x = { field: 'compression', type: 'quantitative', scale: { type: 'log', base: 2 }, title: 'compression ratio' } as const;
+  const x = { field: 'position', type: 'quantitative', scale: { type: 'log', base: 2 }, title: 'compression ratio' } as const;
   return {
     id: `accuracy-by-compression-${model}`,
     title: `Accuracy against compression ratio: ${model}`,
-    caption: 'Mean score x100 per task (rows), length (columns) and method; C = 1 is dense. Bars are 95% intervals.',
+    caption: 'Mean score x100 per task (rows), length (columns) and method; C = 1 is dense. Bars are 95% intervals; methods at the same ratio are drawn slightly apart so their bars stay readable.',
     spec: {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
       data: { values },
@@ -88,13 +106,14 @@ export function accuracyByCompression(cells: readonly CellSummary[], model: stri
         width: 200,
         height: 150,
         layer: [
-          { mark: { type: 'errorbar', ticks: true }, encoding: { x, y: { field: 'low', type: 'quantitative', title: 'accuracy' }, y2: { field: 'high' }, color: { field: 'method', type: 'nominal' } } },
+          { mark: { type: 'errorbar', ticks: { size: TICK_SIZE } }, encoding: { x, y: { field: 'low', type: 'quantitative', title: 'accuracy' }, y2: { field: 'high' }, color: { field: 'method', type: 'nominal' } } },
           {
             mark: { type: 'line', point: true },
             encoding: {
               x,
               y: { field: 'accuracy', type: 'quantitative', scale: { domain: [0, 100] }, title: 'accuracy' },
               color: { field: 'method', type: 'nominal' },
+              tooltip: [{ field: 'method' }, { field: 'compression', title: 'C' }, { field: 'accuracy' }, { field: 'low' }, { field: 'high' }],
             },
           },
         ],
@@ -164,6 +183,8 @@ export function depthHeatmap(rows: readonly Row[], model: string): Figure | unde
  * @example const svg = await renderSvg(figure.spec); // '<svg ...>...</svg>'
  */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  // Loaded on first use: vega takes most of a second to import, and most commands draw nothing.
+  const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   try {
     return await view.toSVG();

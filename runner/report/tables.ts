@@ -9,11 +9,16 @@ export interface Table {
   rows: string[][];
   numeric: boolean[];
   note?: string;
+  /** Columns of long text that wrap instead of widening the table (error messages). */
+  wrap?: boolean[];
+  /** Rows that need the reader's attention (a failed request, a prompt-token mismatch). */
+  highlight?: boolean[];
 }
 
 const x100 = (v: number | null | undefined, digits = 1): string => (v === null || v === undefined ? '-' : (v * 100).toFixed(digits));
 const num = (v: number | null | undefined, digits = 0): string => (v === null || v === undefined ? '-' : v.toFixed(digits));
-const sci = (v: number): string => (Math.abs(v) >= 1e5 ? v.toExponential(2) : v.toFixed(0));
+/** Costs span FLOPs (1e15) to milliseconds: 3 significant digits, exponents for large values. */
+export const formatCost = (v: number): string => (Math.abs(v) >= 1e5 ? v.toExponential(2) : Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(3));
 
 /** Per-cell figures. */
 export function cellTable(summary: RunSummary): Table {
@@ -39,7 +44,11 @@ export function cellTable(summary: RunSummary): Table {
       num(c.meanCompletionTokens, 1),
       num(c.promptTokenDelta, 1),
     ]),
-    note: 'Scores x100. eff. C: 1 / (1 - mean effective sparsity) the engine recorded (measured for Vertical-Slash and FlexPrefill, whose kept pairs depend on the input). CI: Wilson for 0/1 scores, Student t otherwise. Δ prompt tok: server prompt_tokens minus the sample\'s own count.',
+    highlight: summary.cells.map((c) => c.failures > 0 || (c.promptTokenDelta !== null && c.promptTokenDelta !== 0)),
+    note:
+      "Scores x100. eff. C: 1 / (1 - mean effective sparsity) the engine recorded (measured for Vertical-Slash and FlexPrefill, whose kept pairs depend on the input). CI: Wilson for 0/1 scores, Student t otherwise. Δ prompt tok: server prompt_tokens minus the sample's own count. " +
+      (summary.config.failed === 'scored-zero' ? 'Failed requests are scored 0 and counted in n.' : 'fail: requests that failed for good, left out of n and the mean.') +
+      ' Highlighted: rows with failures or a prompt-token difference.',
   };
 }
 
@@ -68,7 +77,8 @@ export function tokenTable(summary: RunSummary): Table {
     headers: ['model', 'n', 'exact %', 'mean Δ', 'min Δ', 'max Δ'],
     numeric: [false, true, true, true, true, true],
     rows: summary.tokenCheck.map((t) => [t.model, String(t.n), x100(t.exactShare), t.meanDelta.toFixed(1), String(t.minDelta), String(t.maxDelta)]),
-    note: 'A wrong tokenizer or chat template shows up as a non-zero difference.',
+    highlight: summary.tokenCheck.map((t) => t.exactShare < 1),
+    note: 'A wrong tokenizer or chat template shows up as a non-zero difference (highlighted): the prompts are then not the lengths they say.',
   };
 }
 
@@ -79,7 +89,7 @@ export function costTable(summary: RunSummary): Table {
     headers: ['task', 'length', 'figure', 'model', 'method', 'C', 'cost', 'score', 'frontier', 'source'],
     numeric: [false, true, false, false, false, true, true, true, false, false],
     rows: summary.cost.flatMap((t) =>
-      t.points.map((p) => [t.task, String(t.length), t.metric, p.model, p.method, String(p.compression), sci(p.cost), x100(p.accuracy), p.frontier ? 'yes' : '', p.source]),
+      t.points.map((p) => [t.task, String(t.length), t.metric, p.model, p.method, String(p.compression), formatCost(p.cost), x100(p.accuracy), p.frontier ? 'yes' : '', p.source]),
     ),
     note: 'Cost per sample: measured work reported by the backend, or the cost model given the model config. Frontier: no cheaper cell is as accurate.',
   };
@@ -123,6 +133,7 @@ export function failureTable(summary: RunSummary, limit = 50): Table {
     headers: ['model', 'task', 'length', 'method', 'C', 'id', 'error'],
     numeric: [false, false, true, false, true, false, false],
     rows: summary.failures.slice(0, limit).map((f) => [f.model, f.task, String(f.length), f.method, String(f.compression), f.id, f.error]),
+    wrap: [false, false, false, false, false, false, true],
     ...(summary.failures.length > limit ? { note: `First ${limit} of ${summary.failures.length}; all are in summary.json.` } : {}),
   };
 }

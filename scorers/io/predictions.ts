@@ -6,7 +6,7 @@
 //                   resps[0][0] -> output (resps is a list of lists), filtered_resps[0] as fallback.
 //   OpenAI-style    finish_reason -> finishReason, reasoning_content -> reasoning.
 // Other fields are ignored. The result is validated against schemas/prediction.schema.json.
-import type { Prediction } from '../../runner/types.js';
+import type { Prediction } from '../../schemas/prediction.js';
 import { assertValid } from '../../schemas/index.js';
 import { InputFileError } from './errors.js';
 import { readJsonl } from './jsonl.js';

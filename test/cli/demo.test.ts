@@ -39,7 +39,16 @@ describe('longweave demo', () => {
     expect(again.status).toBe(0);
     expect(again.stderr).toContain(`${join(out, 'run')}: 0 answered, 6 done before`);
     expect(existsSync(join(out, 'run', 'report.html'))).toBe(true);
-  });
+
+    // Other settings into the same folder are refused, naming --force; --force replaces the demo.
+    const other = ['demo', '--out', out, '--task', 'ruler/niah', '--lengths', '1k', '--samples', '1', '--attention', 'dense', '--decode-attention', 'dense', '--no-progress'];
+    const refused = cli(other);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain(`${join(out, 'data')} holds another demo dataset (tiny-demo, seed 7, other tasks, lengths or samples); pass --force to replace the demo in ${out}, or use another --out.`);
+    const forced = cli([...other, '--force']);
+    expect(forced.status).toBe(0);
+    expect(forced.stderr).toContain(`${join(out, 'run')}: 1 answered`);
+  }, 180_000);
 
   it('refuses an unknown builtin model before writing anything', () => {
     const bad = cli(['demo', '--out', join(root, 'bad'), '--model', 'builtin:huge', '--no-progress']);

@@ -120,7 +120,9 @@ describe('longweave generate', () => {
 
   it('does not overwrite an existing dataset without --force, and can with it', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'lw-force-')), 'data');
-    expect(run(['generate', '--task', 'ruler/fwe', '--lengths', '2k', '--samples', '1', '--out', out]).code).toBe(0);
+    const first = run(['generate', '--task', 'ruler/fwe', '--lengths', '2k', '--samples', '1', '--out', out]);
+    expect(first.code).toBe(0);
+    expect(first.stderr).toContain(`Wrote 1 sample in 1 file to ${out}`);
     const before = readFileSync(join(out, 'manifest.json'), 'utf8');
     const again = run(['generate', '--task', 'ruler/fwe', '--lengths', '2k', '--samples', '1', '--seed', '2', '--out', out]);
     expect(again.code).toBe(1);

@@ -37,7 +37,7 @@ describe('frontier suite', () => {
     expect(release.samples).toBe(3);
   });
 
-  it('regenerates the pinned release byte for byte (sha256 per file)', () => {
+  it('regenerates the pinned release byte for byte (sha256 per file)', async () => {
     const manifest = JSON.parse(readFileSync(join(RELEASE, 'manifest.json'), 'utf8')) as Manifest;
     for (const f of manifest.files) {
       const bytes = readFileSync(join(RELEASE, f.path));
@@ -47,7 +47,7 @@ describe('frontier suite', () => {
     const out = mkdtempSync(join(tmpdir(), 'longweave-release-'));
     try {
       const tokenizer = loadTokenizer(release.tokenizer!);
-      const fresh = writeDataset(out, { suite: release.name, seed: release.seed!, tokenizer, chatTemplate: true, jobs: planJobs(release.tasks, parseLengths(release.lengths!), release.samples!) }, quiet);
+      const fresh = await writeDataset(out, { suite: release.name, seed: release.seed!, tokenizer, chatTemplate: true, jobs: planJobs(release.tasks, parseLengths(release.lengths!), release.samples!) }, quiet);
       expect(fresh.files.map((f) => [f.path, f.sha256, f.bytes])).toEqual(manifest.files.map((f) => [f.path, f.sha256, f.bytes]));
       expect(fresh.versions.tasks).toEqual(manifest.versions.tasks);
       const provenance = (m: Manifest): unknown[] => [m.tokenizer, m.tokenizerSha256, m.chatTemplate, m.chatTemplateSha256, m.templateKwargs];

@@ -123,11 +123,11 @@ describe('prompt provenance in samples', () => {
 });
 
 describe('prompt provenance in manifests', () => {
-  it('records tokenizer hash, template hash and kwargs; an older manifest without them still reads', () => {
+  it('records tokenizer hash, template hash and kwargs; an older manifest without them still reads', async () => {
     const out = mkdtempSync(join(tmpdir(), 'lw-manifest-'));
     try {
       const tokenizer = loadTokenizer('qwen3', { templateVariables: { enable_thinking: false } });
-      const manifest = writeDataset(out, { suite: 'custom', seed: 1, tokenizer, chatTemplate: true, jobs: planJobs([{ task: 'ruler/niah' }], [1024], 1) }, quiet);
+      const manifest = await writeDataset(out, { suite: 'custom', seed: 1, tokenizer, chatTemplate: true, jobs: planJobs([{ task: 'ruler/niah' }], [1024], 1) }, quiet);
       expect(manifest).toMatchObject({
         tokenizer: 'qwen3',
         tokenizerSha256: tokenizer.sha256,

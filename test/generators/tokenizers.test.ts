@@ -80,6 +80,6 @@ describe('tokenizers', () => {
     writeFileSync(join(dir, 'tokenizer.json'), '{ nope');
     expect(() => loadTokenizer(dir)).toThrow('is not valid JSON');
     writeFileSync(join(dir, 'tokenizer.json'), '{"version": "1.0"}');
-    expect(() => loadHfTokenizer(dir)).toThrow('has no "model" field');
+    expect(() => loadHfTokenizer(dir)).toThrow('"model" is missing: not a Hugging Face tokenizer.json');
   });
 });

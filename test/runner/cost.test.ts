@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CellSummary } from '../../runner/analysis/cells.js';
-import { costTables, loadEngineCostModel } from '../../runner/analysis/cost.js';
+import { costTables, isCostFigure, loadEngineCostModel } from '../../runner/analysis/cost.js';
+import { formatCost } from '../../runner/report/tables.js';
 
 function cell(over: Partial<CellSummary>): CellSummary {
   return {
@@ -63,5 +64,25 @@ describe('cost tables', () => {
     const expected = 2 * L * d + N * (2 * L * d * (2 * d + 2 * dh * kv) + (4 * h * L * L * dh + 3 * h * L * L)) + N * (6 * L * d * m + 2 * L * m) + 2 * L * d * V;
     expect(flops('dense/dense')).toBe(expected);
     expect(prefill.points.every((p) => p.source === 'model')).toBe(true);
+  });
+
+  it('takes only costs from executed figures: sparsity is not a cost, and the least sparse point is no frontier', () => {
+    const tables = costTables(
+      [
+        cell({ mean: 0.9, executed: { prefillFlops: 1000, prefillSparsity: 0, prefillMs: 50 } }),
+        cell({ prefill: 'block-sparse', compression: 4, mean: 0.9, executed: { prefillFlops: 400, prefillSparsity: 0.75, prefillSparsityTarget: 0.75, prefillGatheredDensity: 0.3, prefillMs: 20 } }),
+        cell({ prefill: 'block-sparse', compression: 10, mean: 0.6, executed: { prefillFlops: 200, prefillSparsity: 0.9, prefillMs: 12.5 } }),
+      ],
+      {},
+    );
+    expect(tables.map((t) => t.metric)).toEqual(['prefillFlops', 'prefillMs']);
+    expect(tables[0]!.points.map((p) => [p.compression, p.cost, p.frontier])).toEqual([
+      [10, 200, true],
+      [4, 400, true],
+      [1, 1000, false],
+    ]);
+    expect([0.123456, 12.5, 523.4, 1.234e15].map(formatCost)).toEqual(['0.123', '12.5', '523', '1.23e+15']);
+    expect(isCostFigure('decodeKvValuesPerStep')).toBe(true);
+    expect(isCostFigure('decodeSparsity')).toBe(false);
   });
 });

@@ -9,6 +9,7 @@ export type Fault =
   | '429' // rate limited, Retry-After 0.3 s
   | '500'
   | '400' // a client error: not retried
+  | '401' // the API key is refused: the run stops
   | 'hang' // never answers
   | 'reset' // headers and half the body, then the connection is destroyed
   | 'malformed' // 200 with a body that is not JSON
@@ -33,6 +34,8 @@ export interface FaultServerOptions {
   plan?: Plan;
   /** Delay before answering every request (ms). */
   delayMs?: number;
+  /** Retry-After of a 429, in seconds (default 0.3). */
+  retryAfterSeconds?: number;
   /** prompt_tokens reported (default 100). */
   promptTokens?: number;
   /** Keep request bodies (default true). */
@@ -80,13 +83,16 @@ export async function startFaultServer(options: FaultServerOptions = {}): Promis
           case 'hang':
             return;
           case '429':
-            res.writeHead(429, { 'retry-after': '0.3', 'content-type': 'application/json' }).end('{"error":"rate limited"}');
+            res.writeHead(429, { 'retry-after': String(options.retryAfterSeconds ?? 0.3), 'content-type': 'application/json' }).end('{"error":"rate limited"}');
             return;
           case '500':
             res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"boom"}');
             return;
           case '400':
             res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"prompt too long"}');
+            return;
+          case '401':
+            res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"invalid api key"}');
             return;
           case 'malformed':
             res.writeHead(200, { 'content-type': 'application/json' }).end('{"choices": [{"message": ');

@@ -9,6 +9,7 @@ import { validate } from '../../schemas/index.js';
 import { resolveRecipe } from '../../runner/recipe/load.js';
 import type { RunPrediction, RunResult } from '../../runner/records.js';
 import { runGrid } from '../../runner/run.js';
+import { BackendFailure } from '../../runner/backends/entry.js';
 import { makeSample, writeDataset } from './fixtures.js';
 import { startFaultServer, type Fault, type FaultServer } from './fault-server.js';
 
@@ -84,6 +85,13 @@ describe('openai backend under injected faults', () => {
     expect(byId.get(makeSample('ruler/niah', 1024, 7).id)).toMatch(/^failed \(not retryable\): HTTP 400 .*prompt too long/);
     expect(byId.get(makeSample('ruler/niah', 1024, 9).id)).toMatch(/^failed after 5 attempts: timed out after 400 ms/);
     expect(outcome.failed).toHaveLength(3);
+    // Asking again can help after a 500 or a timeout, never after a 400.
+    expect(Object.fromEntries(outcome.failed.map((f) => [f.id, f.retryable]))).toEqual({
+      [makeSample('ruler/niah', 1024, 6).id]: true,
+      [makeSample('ruler/niah', 1024, 7).id]: false,
+      [makeSample('ruler/niah', 1024, 9).id]: true,
+    });
+    expect(failed.map((p) => p.retryable)).toEqual(failed.map((p) => p.id !== makeSample('ruler/niah', 1024, 7).id));
     expect(outcome.answered).toBe(57);
     expect(results).toHaveLength(57);
     expect(new Set(results.map((r) => r.id)).size).toBe(57);
@@ -151,5 +159,40 @@ describe('openai backend under injected faults', () => {
     expect(predictions.length).toBeGreaterThan(0);
     expect(predictions.length).toBeLessThan(20);
     expect(predictions.every((p) => p.error === undefined)).toBe(true);
+  }, 30_000);
+
+  it('stops the whole run at a refused API key instead of sending one request per sample', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lw-faults-'));
+    writeDataset(join(dir, 'data'), ['ruler/niah'], [1024], 30);
+    const server = await startFaultServer({ plan: () => '401' });
+    servers.push(server);
+    const runDir = join(dir, 'run');
+    const resolved = await resolveRecipe({ name: 'k', data: 'data', models: [{ name: 'm', backend: 'openai', options: { baseUrl: server.url, apiKeyEnv: 'LW_TEST_KEY', concurrency: 2, ...fast } }] }, { baseDir: dir, env: { LW_TEST_KEY: 'wrong' } });
+    const error = await runGrid(resolved, { dir: runDir, env: { LW_TEST_KEY: 'wrong' } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BackendFailure);
+    expect((error as BackendFailure).fatal).toBe(true);
+    expect((error as Error).message).toBe(`HTTP 401 from ${server.url}: {"error":"invalid api key"}; check the API key in LW_TEST_KEY`);
+    // At most the requests already in flight; nothing recorded, so --resume asks for everything.
+    expect(server.requests).toBeLessThanOrEqual(2);
+    expect(readFileSync(join(runDir, 'predictions.jsonl'), 'utf8')).toBe('');
+  }, 30_000);
+
+  it('waits out many retries at once without a MaxListenersExceededWarning', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lw-faults-'));
+    writeDataset(join(dir, 'data'), ['ruler/niah'], [1024], 40);
+    const server = await startFaultServer({ plan: (_answer, attempt) => (attempt === 1 ? '429' : 'ok'), retryAfterSeconds: 0.2 });
+    servers.push(server);
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      const resolved = await resolveRecipe({ name: 'w', data: 'data', models: [{ name: 'm', backend: 'openai', options: { baseUrl: server.url, concurrency: 32, ...fast } }] }, { baseDir: dir });
+      const outcome = await runGrid(resolved, { dir: join(dir, 'run'), signal: new AbortController().signal });
+      expect(outcome.answered).toBe(40);
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).toEqual([]);
   }, 30_000);
 });

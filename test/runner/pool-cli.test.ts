@@ -92,7 +92,7 @@ describe('longweave run --workers', () => {
     expect(twice.stderr).toContain('--gpus 1,1 names a GPU twice; use --workers to run several workers on one GPU.');
     const workers = await cli([recipeFile, '--out', out, '--workers', '0']);
     expect(workers.code).toBe(1);
-    expect(workers.stderr).toContain('--workers must be a positive integer, got 0.');
+    expect(workers.stderr).toContain('--workers must be a positive integer, got "0".');
     const backend = await cli([recipeFile, '--out', out, '--backend', 'engine', '--workers', '2']);
     expect(backend.code).toBe(1);
     expect(backend.stderr).toContain("--backend engine: the recipe's model a uses backend oracle; with a recipe, --backend must match every model's.");

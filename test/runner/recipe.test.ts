@@ -115,7 +115,8 @@ describe('run recipes', () => {
     const dir = setup();
     const file = join(dir, 'recipe.json');
     writeFileSync(file, '{"name": ');
-    await expect(loadRecipeFile(file)).rejects.toThrow(`${file}: / cannot be read as JSON`);
+    await expect(loadRecipeFile(file)).rejects.toThrow(`${file}: / is not valid JSON (`);
+    await expect(loadRecipeFile(join(dir, 'missing.json'))).rejects.toThrow(`${join(dir, 'missing.json')}: / does not exist [file]`);
   });
 
   it('builds a one-cell recipe from flags', () => {

@@ -14,7 +14,7 @@ const cell = (compression: number, meanSparsity: number | null): CellSummary => 
 
 describe('cell table', () => {
   it('shows the measured effective compression next to the setting', () => {
-    const table = cellTable({ cells: [cell(1, 0), cell(10, 0.75), cell(20, null)] } as unknown as RunSummary);
+    const table = cellTable({ cells: [cell(1, 0), cell(10, 0.75), cell(20, null)], config: { failed: 'excluded' } } as unknown as RunSummary);
     const at = table.headers.indexOf('eff. C');
     expect(table.headers[at - 1]).toBe('C');
     expect(table.rows.map((r) => [r[at - 1], r[at]])).toEqual([['1', '-'], ['10', '4.00'], ['20', '-']]);

@@ -68,7 +68,7 @@ describe('longweave score', () => {
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as SummaryFile;
     expect(validate('summary', summary)).toEqual([]);
     expect(summary['unmatched']).toEqual({ predictionsWithoutSample: ['ghost'], samplesWithoutPrediction: ['m2'] });
-    expect(summary['totals']).toEqual({ results: 3, inMeans: 3, excluded: 0, missing: 1, predictionsWithoutSample: 1 });
+    expect(summary['totals']).toEqual({ results: 3, inMeans: 3, excluded: 0, missing: 1, predictionsWithoutSample: 1, failed: 0 });
     expect(summary.groups.map((g) => [g.task, g.length, g.n, g.mean, g.truncatedRate])).toEqual([
       ['ruler/niah', 1024, 2, 0.75, 0],
       ['story/multihop', 2048, 1, 1, 1],
@@ -147,5 +147,59 @@ describe('longweave score', () => {
     expect((JSON.parse(stdout) as SummaryFile).inputs.samples.map((f) => f.path)).toEqual([join(dir, 'samples.jsonl')]);
     const empty = mkdtempSync(join(tmpdir(), 'longweave-empty-'));
     await expect(run(['--samples', empty, '--predictions', predictionsFile, '--out', out])).rejects.toThrow(`${empty}: folder holds no samples.jsonl`);
+  });
+
+  it("re-scores a run's own predictions.jsonl: several models, methods and ratios, and retried failures", async () => {
+    const { dir, samplesFile, out } = setup();
+    const gold = (id: string): string => formatGold(makeSample(id, 'story/multihop', [id === 'm1' ? 'silver lamp' : 'gold key'], 'exact', 2048) as never);
+    const dense = { prefill: 'dense', decode: 'dense', compression: 1 };
+    const sparse = { prefill: 'a-shape', decode: 'dense', compression: 4 };
+    const failure = { output: '', finishReason: 'error', error: 'failed after 7 attempts: HTTP 503' };
+    const runFile = join(dir, 'run-predictions.jsonl');
+    writeFileSync(runFile, jsonl([
+      { id: 'm1', output: gold('m1'), model: 'a', attention: dense },
+      { id: 'm1', output: 'wrong', model: 'a', attention: sparse },
+      { id: 'm1', output: gold('m1'), model: 'b', attention: dense },
+      // m2 failed for model a at C = 4 and was answered on --resume; for model b it failed for good.
+      { id: 'm2', ...failure, model: 'a', attention: sparse },
+      { id: 'm2', output: gold('m2'), model: 'a', attention: dense },
+      { id: 'm2', output: gold('m2'), model: 'a', attention: sparse },
+      { id: 'm2', ...failure, model: 'b', attention: dense },
+    ]));
+    const multihop = join(dir, 'multihop.jsonl');
+    writeFileSync(multihop, readFileSync(samplesFile, 'utf8').split('\n').filter((l) => l.includes('story/multihop')).join('\n') + '\n');
+    const { stdout, stderr } = await run(['--samples', multihop, '--predictions', runFile, '--out', out, '--json']);
+    const summary = JSON.parse(stdout) as SummaryFile;
+    expect(validate('summary', summary)).toEqual([]);
+    expect(summary.groups.map((g) => [g.model, g.method, g.compression, g.n, g.mean, g.failed])).toEqual([
+      ['a', 'a-shape/dense', 4, 2, 0.5, undefined],
+      ['a', 'dense/dense', 1, 2, 1, undefined],
+      ['b', 'dense/dense', 1, 1, 1, 1],
+    ]);
+    expect(summary.failed).toEqual([{ id: 'm2', model: 'b', method: 'dense/dense', compression: 1, error: 'failed after 7 attempts: HTTP 503' }]);
+    expect(summary.unmatched).toEqual({ predictionsWithoutSample: [], samplesWithoutPrediction: [] });
+    expect(summary.inputs.predictions[0]?.lines).toBe(7);
+    expect(stderr).toContain('warning: 1 predictions are failed requests, left out of the means (n counts answers only): "m2"; --failed-as-zero scores them 0');
+    const zero = JSON.parse((await run(['--samples', multihop, '--predictions', runFile, '--out', out, '--json', '--failed-as-zero'])).stdout) as SummaryFile;
+    expect(zero.groups.at(-1)).toMatchObject({ model: 'b', n: 2, mean: 0.5, failed: 1 });
+    expect(zero.config.failed).toBe('scored-zero');
+    // Two answers to the same sample in the same setting are still an error.
+    writeFileSync(runFile, jsonl([{ id: 'm1', output: 'x', model: 'a', attention: dense }, { id: 'm1', output: 'y', model: 'a', attention: dense }]));
+    await expect(run(['--samples', multihop, '--predictions', runFile, '--out', out])).rejects.toThrow(`${runFile}:2: field "id" repeats id "m1" (model a, dense/dense C=1) first answered at ${runFile}:1`);
+  });
+
+  it('refuses an empty samples file, and RULER positions across several samples files', async () => {
+    const { dir, samplesFile, predictionsFile, out } = setup();
+    const empty = join(dir, 'empty.jsonl');
+    writeFileSync(empty, '');
+    await expect(run(['--samples', empty, '--predictions', predictionsFile, '--out', out])).rejects.toThrow(`${empty} is empty: it holds no samples`);
+    const other = join(dir, 'other.jsonl');
+    writeFileSync(other, jsonl([makeSample('o1', 'story/multihop', ['x'], 'exact', 2048)]));
+    const ruler = join(dir, 'ruler.jsonl');
+    writeFileSync(ruler, jsonl([{ index: 0, pred: 'x' }]));
+    await expect(run(['--samples', samplesFile, other, '--predictions', ruler, '--out', out])).rejects.toThrow(
+      `${ruler}:1: field "index" 0 matches no sample id and can only be matched by position, which is ambiguous across 2 samples files; score each samples file with its own predictions file`,
+    );
+    expect(existsSync(out)).toBe(false);
   });
 });
