@@ -48,7 +48,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   },
   engine: {
     usage: 'engine <command>',
-    describe: 'The embedded engine: checkpoint info, quick generation, attention benchmarks and the graph cache',
+    describe: 'The embedded engine: checkpoint info, quick generation, attention benchmarks, the graph cache, and its runtimes (doctor, install cuda)',
     load: async () => (await import('./engine.js')).engineCommand,
   },
   show: {

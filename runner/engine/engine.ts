@@ -31,9 +31,10 @@ export interface EngineOptions {
    * How a generation runs (default: the device's profile): `stepwise`, a session run per prefill
    * chunk and decode step with the KV cache fed back (CPU, WebGPU); or `one-run`, prefill and greedy
    * decoding in one run of graph/generation-graph.ts (CUDA, where no output can stay on the GPU
-   * between runs). One-run generation runs dense prefill attention and any decode method of
-   * attention/loop-decode.ts (dense, quest, snapkv, ada-snapkv, streaming-llm) inside its Loop;
-   * `chunkSize` is then its MLP chunk.
+   * between runs). One-run generation runs dense or any sparse prefill method over the whole prompt
+   * (Block-Sparse through the fused SparseAttention kernel where the profile has it) and any decode
+   * method of attention/loop-decode.ts (dense, quest, snapkv, ada-snapkv, streaming-llm) inside its
+   * Loop; `chunkSize` is then its MLP chunk (a multiple of 256).
    */
   generation?: GenerationForm;
   /** One-run generation: return the logits each token was chosen from (`returnLogits`); a graph of its own. */
@@ -261,7 +262,7 @@ export class Engine {
 
   /**
    * The one-run form: one generation graph (graph/generation-graph.ts) in one session.
-   * @throws Error naming the option the one-run form can't serve (sparse attention, decode graphs, stages).
+   * @throws Error naming the option the one-run form can't serve (prefill stages, an unknown method).
    */
   private static async oneRun(
     spec: ModelSpec,
@@ -271,7 +272,7 @@ export class Engine {
     tokenizerDir: string | null,
   ): Promise<Engine> {
     const refuse = (what: string): never => {
-      throw new Error(`One-run generation (device ${options.device}) runs dense attention in one graph; ${what} is not available with it.`);
+      throw new Error(`One-run generation (device ${options.device}) keeps every layer in one graph; ${what} is not available with it.`);
     };
     const decode = options.decodeAttention && options.decodeAttention.method !== 'dense' ? options.decodeAttention : undefined;
     if (decode) loopDecodeMethod(decode.method);
