@@ -30,8 +30,13 @@ export class WeightFileWriter {
     const start = this.offset;
     for (const piece of list) {
       let done = 0;
-      while (done < piece.byteLength) done += writeSync(this.fd, piece, done, Math.min(piece.byteLength - done, 1 << 30));
-      this.hash.update(piece);
+      // Written and hashed a gigabyte at a time: a real-width embedding in fp32 is over 2 GiB, more
+      // than one write or one hash update takes.
+      while (done < piece.byteLength) {
+        const n = writeSync(this.fd, piece, done, Math.min(piece.byteLength - done, 1 << 30));
+        this.hash.update(piece.subarray(done, done + n));
+        done += n;
+      }
       this.offset += piece.byteLength;
     }
     return { offset: start, length: this.offset - start };
