@@ -2,7 +2,7 @@
 // script to sort tables); it loads nothing from the network and opens offline.
 import type { Row } from '../analysis/rows.js';
 import type { RunSummary } from '../analysis/summary.js';
-import { accuracyByCompression, accuracyByLength, depthHeatmap, renderSvg, type Figure } from './plots.js';
+import { accuracyByCompression, accuracyByLength, accuracyBySpeedup, depthHeatmap, renderSvg, type Figure } from './plots.js';
 import { cellTable, costTable, denseTable, failureTable, scalingTable, speedTable, tokenTable, type Table } from './tables.js';
 
 /** Escapes text for HTML content and attribute values. */
@@ -59,6 +59,7 @@ export function reportFigures(summary: RunSummary, rows: readonly Row[]): Figure
   return [
     accuracyByLength(summary.cells),
     ...models.map((m) => accuracyByCompression(summary.cells, m)),
+    ...models.map((m) => accuracyBySpeedup(summary.speed, m)),
     ...models.map((m) => depthHeatmap(rows, m)),
   ].filter((f): f is Figure => f !== undefined);
 }

@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveRecipe } from '../../runner/recipe/load.js';
 import type { RunPrediction } from '../../runner/records.js';
 import { buildReport } from '../../runner/report/build.js';
+import { reportFigures } from '../../runner/report/html.js';
 import { speedTable, terminalReport } from '../../runner/report/tables.js';
 import { runPaths } from '../../runner/run-dir.js';
 import { runGrid } from '../../runner/run.js';
@@ -91,6 +92,11 @@ describe('speed against dense in the report', () => {
     const html = readFileSync(reportPath as string, 'utf8');
     expect(html).toContain('<h2>Speed against dense (same device)</h2>');
     expect(html).toContain('<td>webgpu (one-run)</td><td class="num">4</td><td class="num">100</td><td class="num">-</td>');
+    // Accuracy against speedup, a figure per model with a comparable cell: both phases, dense at 1x.
+    for (const model of ['big', 'tiny']) expect(html).toMatch(new RegExp(`<figure id="accuracy-by-speedup-${model}"><h2>Accuracy against measured speedup: ${model}</h2><svg`));
+    const figure = reportFigures(summary, []).find((f) => f.id === 'accuracy-by-speedup-big')!;
+    const points = (figure.spec as { data: { values: { method: string; phase: string; speedup: number; compression: number }[] } }).data.values;
+    expect(points.map((p) => `${p.method}@${p.compression} ${p.phase} ${p.speedup}`)).toEqual(['a-shape/dense@2 prefill 2', 'a-shape/dense@2 decode step 2', 'a-shape/dense@1 prefill 1', 'a-shape/dense@1 decode step 1']);
   });
 
   it('has no speed table for runs without engine timings', async () => {
@@ -98,6 +104,8 @@ describe('speed against dense in the report', () => {
     expect(summary.cells).toHaveLength(3);
     expect(summary.speed).toEqual([]);
     expect(terminalReport(summary)).not.toContain('Speed against dense');
-    expect(readFileSync(reportPath as string, 'utf8')).not.toContain('Speed against dense');
+    const html = readFileSync(reportPath as string, 'utf8');
+    expect(html).not.toContain('Speed against dense');
+    expect(html).not.toContain('accuracy-by-speedup');
   });
 });
