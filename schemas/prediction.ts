@@ -28,10 +28,17 @@ export interface Prediction {
   retryable?: boolean;
   backend?: string;
   model?: string;
+  /** The embedded engine's runtime that ran the request (`auto` resolved). */
+  device?: 'cpu' | 'webgpu' | 'cuda';
+  /** How the engine ran the generation: timed per prefill and decode step, or as one session run. */
+  generation?: 'stepwise' | 'one-run';
   attention?: AttentionSetting & {
     /** Effective sparsity as the paper defines it, measured on this sample. */
     sparsity?: number;
-    /** Work actually executed, e.g. attention FLOPs or KV bytes read. */
+    /**
+     * Work actually executed, e.g. attention FLOPs or KV bytes read, and measured milliseconds:
+     * `generationMs`; stepwise generation adds `prefillMs`, `decodeStepMs` (median step) and `compressMs`.
+     */
     executed?: Record<string, number>;
   };
 }

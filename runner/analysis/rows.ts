@@ -35,6 +35,9 @@ export interface Row {
   depth?: number;
   sparsity?: number;
   executed?: Record<string, number>;
+  /** The engine's device and generation form (predictions of other backends record neither). */
+  device?: string;
+  generation?: 'stepwise' | 'one-run';
 }
 
 /** Model facts from the recipes: size and config file. */
@@ -231,6 +234,8 @@ export async function loadRunDirs(dirs: readonly string[]): Promise<AnalysisInpu
       if (prediction.usage?.completionTokens !== undefined) row.completionTokens = prediction.usage.completionTokens;
       if (prediction.attention.sparsity !== undefined) row.sparsity = prediction.attention.sparsity;
       if (prediction.attention.executed !== undefined) row.executed = prediction.attention.executed;
+      if (prediction.device !== undefined) row.device = prediction.device;
+      if (prediction.generation !== undefined) row.generation = prediction.generation;
     }
     for (const [key, row] of local) {
       const sample = info.get(row.id);

@@ -5,6 +5,7 @@ import { summarizeCells, type CellSummary } from './cells.js';
 import { costTables, type CostModel, type CostTable } from './cost.js';
 import { compareWithDense, type DenseComparison } from './dense-threshold.js';
 import type { AnalysisInput, Row } from './rows.js';
+import { cellSpeeds, MIN_STEP_COUNTS, type CellSpeed } from './speed.js';
 import { fitScalingLaw, validateScalingLaw, type ScalingLawFit, type ScalingPoint, type ScalingValidation, type SkippedValidation } from './scaling-law.js';
 
 /** The server's prompt token counts against the samples' own, per model. */
@@ -47,13 +48,15 @@ export interface RunSummary {
   /** How every result was scored (merging results scored differently is refused). */
   scoring: AnalysisInput['scoring'];
   /** `failed`: failed requests left out of the means (n shrinks), or scored 0. */
-  config: { ci: string; pairedTest: string; alpha: number; scalingLaw: string; failed: 'excluded' | 'scored-zero' };
+  config: { ci: string; pairedTest: string; alpha: number; scalingLaw: string; speed: string; failed: 'excluded' | 'scored-zero' };
   /** What a reader of the numbers must know: failed requests, prompt-token mismatches, lines read around. */
   warnings: string[];
   totals: { pairs: number; scored: number; failures: number; duplicates: number };
   cells: CellSummary[];
   tokenCheck: TokenCheck[];
   dense: DenseComparison[];
+  /** Measured prefill and decode-step times per cell with engine timings, and speedups over dense on the same device. */
+  speed: CellSpeed[];
   cost: CostTable[];
   scalingLaw: ScalingLawReport[];
   failures: FailureEntry[];
@@ -148,6 +151,13 @@ export function scalingLawReports(cells: readonly CellSummary[], parameters: Rec
   return reports;
 }
 
+/** How the speed figures are estimated, as summary.json and the report's table note state it. */
+export const SPEED_METHOD =
+  'prefill: time until decoding starts (the prefill and any cache step after it); step: time per decode step; both measured by the engine, medians over samples. ' +
+  'Stepwise generation times them apart (a sample\'s step: the median of its decode steps). ' +
+  `One-run generation (CUDA) times only the whole generation: prefill and step are the intercept and slope of the Theil-Sen line of generation time against decode steps over the cell's samples (one prompt length), given ${MIN_STEP_COUNTS} or more distinct output lengths, else only ms/token (median generation time per generated token). ` +
+  'Speedup: the dense cell\'s time over this cell\'s, same model, task and length, on the same device and in the same generation form.';
+
 /**
  * Builds summary.json from joined rows.
  * @example const summary = buildSummary(await loadRunDirs(['runs/a']));
@@ -175,6 +185,7 @@ export function buildSummary(input: AnalysisInput, options: SummaryOptions = {})
       pairedTest: `one-sided paired sign-flip permutation test of dense > sparse over the same samples (exact up to 16 non-zero differences, else ${options.resamples ?? 20000} seeded resamples); indistinguishable when p >= alpha, and the largest ratio counts only if every smaller ratio is indistinguishable too`,
       alpha,
       scalingLaw: 'logit(accuracy) = alpha ln N + beta ln L + gamma ln C + delta_task, least squares per phase and method, accuracies clipped by half a sample; validation holds out the largest value of one axis',
+      speed: SPEED_METHOD,
       failed: failedAsZero ? 'scored-zero' : 'excluded',
     },
     warnings: summaryWarnings(cells, tokenCheck, input.notes, failedAsZero),
@@ -182,6 +193,7 @@ export function buildSummary(input: AnalysisInput, options: SummaryOptions = {})
     cells,
     tokenCheck,
     dense: compareWithDense(scoredRows, { alpha, ...(options.resamples ? { resamples: options.resamples } : {}) }),
+    speed: cellSpeeds(input.rows, cells),
     cost: costTables(cells, input.models, options.costModel),
     scalingLaw: scalingLawReports(cells, parameters),
     failures,

@@ -16,6 +16,8 @@ import { decodeTraffic, prefillCost as densePrefillCost, type CostShape } from '
 import { causalPairs, prefillSparsity } from './sparse/sparsity.js';
 import { DEVICE_CHOICES, runtimeProfile } from './runtime/profile.js';
 import { resolveDevice } from './runtime/resolve-device.js';
+import type { Device, GenerationTimings } from './session/protocol.js';
+import { median } from '../analysis/median.js';
 
 /** Options of `createEngineBackend`. */
 export interface EngineBackendOptions extends EngineOptions {
@@ -132,6 +134,26 @@ export function measuredPlan(plan: EnginePlan, shape: CostShape & { numLayers: n
   return { sparsity, executed };
 }
 
+/** Milliseconds as recorded: to the microsecond (a tiny model's decode step is well under a millisecond). */
+const ms = (value: number): number => Math.round(value * 1000) / 1000;
+
+/**
+ * The measured times a prediction records in `attention.executed`, the figures the report's speed
+ * table compares against dense: the whole generation; for stepwise generation also the prefill, the
+ * median decode step (robust to a step that does one-time work, such as freezing the cache into
+ * blocks, and to pauses; the mean is (generationMs - prefillMs - compressMs) / (completionTokens - 1))
+ * and the cache step between prefill and decoding. One-run generation has only the whole.
+ * @example generationTimes({ generationMs: 30, prefillMs: 20, chunkMs: [20], decodeMs: [4, 3, 3] }) // { generationMs: 30, prefillMs: 20, decodeStepMs: 3 }
+ */
+export function generationTimes(timings: GenerationTimings): Record<string, number> {
+  return {
+    generationMs: ms(timings.generationMs),
+    ...(timings.prefillMs !== undefined ? { prefillMs: ms(timings.prefillMs) } : {}),
+    ...(timings.decodeMs.length > 0 ? { decodeStepMs: ms(median(timings.decodeMs)) } : {}),
+    ...(timings.compressMs !== undefined ? { compressMs: ms(timings.compressMs) } : {}),
+  };
+}
+
 /** Engine options of a plan's graphs on top of the model's own. */
 function planOptions(base: EngineOptions, plan: EnginePlan): EngineOptions {
   if (plan.key === 'dense/dense') return base;
@@ -234,11 +256,13 @@ export function checkEngineOptions(options: Record<string, unknown>, context: Ba
 export async function createEngineBackend(spec: EngineBackendOptions | RecipeModel, context?: BackendContext): Promise<Backend> {
   const options = 'backend' in spec ? recipeOptions(spec, context ?? { baseDir: process.cwd(), env: {} }) : spec;
   const { modelName, ...engineOptions } = options;
+  // What predictions record as the device (Engine.load runs the CPU provider when none is named).
+  let device: Device = engineOptions.device === undefined || engineOptions.device === 'auto' ? 'cpu' : engineOptions.device;
   if (engineOptions.device === 'auto') {
     // Resolved once: every graph of the run (dense, each sparse plan) runs on the same device.
     const choice = await resolveDevice('auto');
     engineOptions.log?.(`engine: ${choice.reason}`);
-    engineOptions.device = choice.device;
+    engineOptions.device = device = choice.device;
   }
   const model = resolveModelPath(options.model);
   // One engine at a time: the dense one, or the graphs of a sparse plan (loaded on first use; the
@@ -276,11 +300,14 @@ export async function createEngineBackend(spec: EngineBackendOptions | RecipeMod
         latencyMs: Math.round(performance.now() - started),
         backend: 'engine',
         model: name,
+        device,
+        // Stepwise sessions time the prefill apart; a one-run generation has no separate prefill.
+        generation: result.timings.prefillMs !== undefined ? 'stepwise' : 'one-run',
         attention: {
           ...attention,
           ...(Object.keys(plan.params).length ? { params: plan.params } : {}),
           sparsity: measured.sparsity,
-          executed: { ...measured.executed, ...(result.timings.prefillMs !== undefined ? { prefillMs: Math.round(result.timings.prefillMs) } : {}), generationMs: Math.round(result.timings.generationMs) },
+          executed: { ...measured.executed, ...generationTimes(result.timings) },
         },
       };
     } catch (error) {

@@ -2,8 +2,8 @@
 // script to sort tables); it loads nothing from the network and opens offline.
 import type { Row } from '../analysis/rows.js';
 import type { RunSummary } from '../analysis/summary.js';
-import { accuracyByCompression, accuracyByLength, depthHeatmap, renderSvg, type Figure } from './plots.js';
-import { cellTable, costTable, denseTable, failureTable, scalingTable, tokenTable, type Table } from './tables.js';
+import { accuracyByCompression, accuracyByLength, accuracyBySpeedup, depthHeatmap, renderSvg, type Figure } from './plots.js';
+import { cellTable, costTable, denseTable, failureTable, scalingTable, speedTable, tokenTable, type Table } from './tables.js';
 
 /** Escapes text for HTML content and attribute values. */
 export function escapeHtml(text: string): string {
@@ -59,6 +59,7 @@ export function reportFigures(summary: RunSummary, rows: readonly Row[]): Figure
   return [
     accuracyByLength(summary.cells),
     ...models.map((m) => accuracyByCompression(summary.cells, m)),
+    ...models.map((m) => accuracyBySpeedup(summary.speed, m)),
     ...models.map((m) => depthHeatmap(rows, m)),
   ].filter((f): f is Figure => f !== undefined);
 }
@@ -76,7 +77,7 @@ export async function renderHtmlReport(summary: RunSummary, rows: readonly Row[]
   }
   const runs = summary.runs.map((r) => `${escapeHtml(r.name)} (${escapeHtml(r.dir)}${r.shard ? `, shard ${escapeHtml(r.shard)}` : ''})`).join(', ');
   const t = summary.totals;
-  const tables = [cellTable(summary), denseTable(summary), costTable(summary), scalingTable(summary), tokenTable(summary), failureTable(summary)].map(tableHtml).filter((s) => s !== '');
+  const tables = [cellTable(summary), denseTable(summary), speedTable(summary), costTable(summary), scalingTable(summary), tokenTable(summary), failureTable(summary)].map(tableHtml).filter((s) => s !== '');
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>longweave report: ${escapeHtml(summary.runs.map((r) => r.name).join(', '))}</title>

@@ -4,6 +4,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { CellSummary } from '../analysis/cells.js';
 import type { Row } from '../analysis/rows.js';
+import type { CellSpeed } from '../analysis/speed.js';
 
 /** A figure: a title and its spec. */
 export interface Figure {
@@ -114,6 +115,72 @@ export function accuracyByCompression(cells: readonly CellSummary[], model: stri
               y: { field: 'accuracy', type: 'quantitative', scale: { domain: [0, 100] }, title: 'accuracy' },
               color: { field: 'method', type: 'nominal' },
               tooltip: [{ field: 'method' }, { field: 'compression', title: 'C' }, { field: 'accuracy' }, { field: 'low' }, { field: 'high' }],
+            },
+          },
+        ],
+      },
+      resolve: { scale: { x: 'shared' } },
+      config: FONT,
+    },
+  };
+}
+
+/**
+ * Accuracy against measured speedup over dense for one model: rows are tasks, columns the phase
+ * (prefill, decode step); one line per method and length through its compression ratios, dense at 1x.
+ * Only cells with a speedup (a dense cell on the same device and generation form) are drawn.
+ */
+export function accuracyBySpeedup(speed: readonly CellSpeed[], model: string): Figure | undefined {
+  const mine = speed.filter((s) => s.model === model && s.score !== null);
+  const phases = (s: CellSpeed) => [['prefill', s.prefillSpeedup], ['decode step', s.decodeSpeedup]] as const;
+  const point = (s: CellSpeed, method: string, phase: string, speedup: number): Record<string, unknown> => ({
+    task: s.task,
+    length: s.length,
+    method,
+    line: `${method} @ ${s.length}`,
+    compression: s.compression,
+    phase,
+    speedup: Math.round(speedup * 1000) / 1000,
+    accuracy: pct(s.score),
+    device: s.device,
+  });
+  const values: Record<string, unknown>[] = [];
+  for (const s of mine) {
+    if (isDense(s)) continue;
+    for (const [phase, speedup] of phases(s)) if (speedup !== null) values.push(point(s, `${s.prefill}/${s.decode}`, phase, speedup));
+  }
+  if (values.length === 0) return undefined;
+  // Dense is each method's point at 1x, where the method's line starts (as at C = 1 in the compression figure).
+  for (const d of mine.filter(isDense)) {
+    for (const [phase, speedup] of phases(d)) {
+      if (speedup === null) continue;
+      const methods = new Set(values.filter((v) => v['task'] === d.task && v['length'] === d.length && v['phase'] === phase).map((v) => v['method'] as string));
+      for (const method of [...methods].sort()) values.push(point(d, method, phase, speedup));
+    }
+  }
+  const x = { field: 'speedup', type: 'quantitative', scale: { type: 'log', base: 2 }, title: 'speedup over dense (same device)' } as const;
+  const y = { field: 'accuracy', type: 'quantitative' as const, scale: { domain: [0, 100] }, title: 'accuracy' };
+  return {
+    id: `accuracy-by-speedup-${model}`,
+    title: `Accuracy against measured speedup: ${model}`,
+    caption: 'Mean score x100 against the dense time over the cell\'s (prefill, and time per decode step), per task (rows); lines join a method\'s compression ratios at one length (shape), starting from dense at 1x.',
+    spec: {
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      data: { values },
+      facet: { row: { field: 'task', type: 'nominal', title: null }, column: { field: 'phase', type: 'nominal', title: null, sort: ['prefill', 'decode step'] } },
+      spec: {
+        width: 240,
+        height: 160,
+        layer: [
+          { mark: { type: 'line', opacity: 0.5 }, encoding: { x, y, color: { field: 'method', type: 'nominal' }, detail: { field: 'line' }, order: { field: 'compression' } } },
+          {
+            mark: { type: 'point', filled: true },
+            encoding: {
+              x,
+              y,
+              color: { field: 'method', type: 'nominal' },
+              shape: { field: 'length', type: 'ordinal', title: 'length' },
+              tooltip: [{ field: 'method' }, { field: 'length' }, { field: 'compression', title: 'C' }, { field: 'speedup' }, { field: 'accuracy' }, { field: 'device' }],
             },
           },
         ],

@@ -70,6 +70,40 @@ export function denseTable(summary: RunSummary): Table {
   };
 }
 
+/** Milliseconds with 3 significant digits (a tiny model's step is 0.1 ms, a 7B prefill at 128k 100,000). */
+const msText = (v: number | null): string => (v === null ? '-' : Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(3));
+const speedupText = (v: number | null): string => (v === null ? '-' : `${v.toFixed(2)}x`);
+
+/** Measured speed beside the score: each cell's prefill and decode-step times against dense on the same device. */
+export function speedTable(summary: RunSummary): Table {
+  return {
+    title: 'Speed against dense (same device)',
+    headers: ['model', 'task', 'length', 'method', 'C', 'eff. C', 'score', 'device', 'timed', 'prefill ms', 'prefill speedup', 'step ms', 'step speedup', 'ms/token', 'token speedup', 'note'],
+    numeric: [false, false, true, false, true, true, true, false, true, true, true, true, true, true, true, false],
+    rows: summary.speed.map((s) => [
+      s.model,
+      s.task,
+      String(s.length),
+      `${s.prefill}/${s.decode}`,
+      String(s.compression),
+      s.effectiveCompression === null ? '-' : s.effectiveCompression.toFixed(2),
+      x100(s.score),
+      s.device === null ? '-' : `${s.device}${s.generation === 'one-run' ? ' (one-run)' : ''}`,
+      String(s.timed),
+      msText(s.prefillMs),
+      speedupText(s.prefillSpeedup),
+      msText(s.decodeStepMs),
+      speedupText(s.decodeSpeedup),
+      msText(s.msPerToken),
+      speedupText(s.tokenSpeedup),
+      s.notes.join('; '),
+    ]),
+        note:
+      `Scores x100; a speedup above 1x is faster than dense. '-': not measured, or no dense cell to compare with; the note says why (another device or generation form, ` +
+      `no device recorded by an older run, too little spread in output lengths to split a one-run time). ${summary.config.speed} Servers (the openai backend) record no such times and have no rows.`,
+  };
+}
+
 /** Prompt token counts of the server against the samples'. */
 export function tokenTable(summary: RunSummary): Table {
   return {
@@ -155,7 +189,7 @@ export function renderText(table: Table): string {
 
 /** The tables the terminal shows at the end of a run. */
 export function terminalReport(summary: RunSummary): string {
-  return [cellTable(summary), denseTable(summary), tokenTable(summary), failureTable(summary, 20)]
+  return [cellTable(summary), denseTable(summary), speedTable(summary), tokenTable(summary), failureTable(summary, 20)]
     .map(renderText)
     .filter((t) => t !== '')
     .join('\n');

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { resolveRecipe } from '../../runner/recipe/load.js';
 import type { RunPrediction } from '../../runner/records.js';
 import { runGrid } from '../../runner/run.js';
+import { buildReport } from '../../runner/report/build.js';
 import { openCheckpoint } from '../../runner/engine/checkpoint/checkpoint.js';
 import { planAttention } from '../../runner/engine/backend.js';
 import { aShapeSparsity, streamingLlmSparsity } from '../../runner/engine/sparse/sparsity.js';
@@ -79,8 +80,30 @@ describe('engine grid run with sparse attention', () => {
       }
       expect(a.executed!['prefillAttentionFlops']).toBeGreaterThan(0);
       expect(a.executed!['decodeKvValuesPerStep']).toBeGreaterThan(0);
-      expect(typeof a.executed!['prefillMs']).toBe('number');
+      // What the report's speed table reads: the device, the form, and the times measured apart.
+      expect(p).toMatchObject({ device: 'cpu', generation: 'stepwise' });
+      const { prefillMs, decodeStepMs, generationMs } = a.executed as Record<string, number>;
+      expect(prefillMs).toBeGreaterThan(0);
+      expect(generationMs).toBeGreaterThanOrEqual(prefillMs!);
+      if (p.usage!.completionTokens! > 1) {
+        expect(decodeStepMs).toBeGreaterThan(0);
+        // The median step is no more than the longest, so steps x median fit in the decode time.
+        expect(generationMs! - prefillMs! - (a.executed!['compressMs'] ?? 0)).toBeGreaterThanOrEqual(decodeStepMs! * ((p.usage!.completionTokens! - 1) / 2));
+      } else expect(decodeStepMs).toBeUndefined();
     }
     expect(new Set(predictions.map((p) => `${p.attention!.prefill}/${p.attention!.decode}`))).toEqual(new Set(['dense/dense', 'a-shape/dense', 'dense/streaming-llm']));
+    expect(predictions.filter((p) => p.attention!.executed!['decodeStepMs'] !== undefined).length).toBeGreaterThan(0);
+    // The report compares each sparse cell with dense on the same device.
+    const report = await buildReport([dir], { htmlOff: true });
+    expect(report.summary.speed.map((s) => [`${s.prefill}/${s.decode}`, s.device, s.generation, s.estimate, s.timed])).toEqual([
+      ['a-shape/dense', 'cpu', 'stepwise', 'median', 2],
+      ['dense/dense', 'cpu', 'stepwise', 'median', 2],
+      ['dense/streaming-llm', 'cpu', 'stepwise', 'median', 2],
+    ]);
+    for (const s of report.summary.speed) {
+      expect(s.prefillSpeedup).toBeGreaterThan(0);
+      expect(s.prefillMs).toBeGreaterThan(0);
+      expect(s.notes.filter((n) => n !== 'no sample decoded past its first token')).toEqual([]);
+    }
   }, 120_000);
 });
