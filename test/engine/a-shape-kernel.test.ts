@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { aShapeKernelPrefill, aShapeKernelServes } from '../../runner/engine/attention/a-shape-kernel.js';
 import { kernelPrefill } from '../../runner/engine/attention/kernel-prefill.js';
 import { blockSparseKernelPrefill } from '../../runner/engine/attention/block-sparse-kernel.js';
-import { aShapeAttention, aShapeBlockAttention, aShapeBlockSparsity } from '../../runner/engine/sparse/reference/a-shape.js';
+import { aShapeAttention, aShapeBlockAttention, aShapeBlockSparsity, aShapeSparsity } from '../../runner/engine/sparse/reference/a-shape.js';
+import { aShape } from '../../runner/engine/sparse/registry.js';
 import { headTensor } from '../../runner/engine/sparse/tensor.js';
 import { maxHeadDiff, randomCase, runAttentionLayer, type LayerShape } from './attention-harness.js';
 import { runKernelLayer } from './sparse-kernel-harness.js';
@@ -50,6 +51,15 @@ describe('A-shape block form: choice and refusals', () => {
       expect(aShapeBlockAttention(input, { sink, window }, 64).keptPairs).toBeGreaterThanOrEqual(aShapeAttention(input, { sink, window }).keptPairs);
     }
     expect(aShapeBlockSparsity(500, 0, 449, 64)).toBe(0);
+    // The registry's reference and cost follow params.granularity.
+    const c = randomCase(SHAPES[1]!, 0, 300, 2);
+    const input = { query: c.query, key: c.key, value: c.value };
+    expect(aShape.reference(input, { sink: 4, window: 70 }, { granularity: 'block' }).keptPairs).toBe(aShapeBlockAttention(input, { sink: 4, window: 70 }, 64).keptPairs);
+    expect(aShape.reference(input, { sink: 4, window: 70 }).keptPairs).toBe(aShapeAttention(input, { sink: 4, window: 70 }).keptPairs);
+    const shape = { numLayers: 2, numHeads: 8, numKvHeads: 2, headDim: 16, hiddenSize: 128, intermediateSize: 256, vocabSize: 100 };
+    const density = (granularity: 'token' | 'block'): number => aShape.cost(shape, 4096, { sink: 64, window: 300 }, 10, { sink: 64, granularity }).density;
+    expect(density('token')).toBeCloseTo(1 - aShapeSparsity(4096, 64, 300), 12);
+    expect(density('block')).toBeCloseTo(1 - aShapeBlockSparsity(4096, 64, 300, 64), 12);
   });
 
   it('the one-run graph takes the kernel only for the block form with blocks of 64', () => {
