@@ -1,12 +1,13 @@
-// Attention time per layer of Block-Sparse through the fused SparseAttention kernel
-// (runner/engine/attention/block-sparse-kernel.ts: the selection, the CSR layouts and the kernel,
-// as the CUDA one-run graph runs them) against dense GroupQueryAttention (flash) on the same device,
+// Attention time per layer of Block-Sparse (or, with --method a-shape, A-shape's block form) through
+// the fused SparseAttention kernel (runner/engine/attention/block-sparse-kernel.ts, a-shape-kernel.ts:
+// the selection, the CSR layouts and the kernel, as the CUDA one-run graph runs them) against dense GroupQueryAttention (flash) on the same device,
 // for a model's head shape, next to the cost model's bound (dense attention FLOPs over the
 // method's). Layers are chained in one graph (each layer's output is the next one's query) so that
 // host copies and launches amortise: per layer = (t_chain - t_1) / (chain - 1), medians of --repeat.
 //
 //   node dist/bench/sparse-kernel.js --device cuda --shape qwen2.5-7b --lengths 16384,65536,131072 \
-//     --compression 1,2,5,10,20 [--scope query-head|kv-head] [--chain 4] [--repeat 3] [--json out.json]
+//     --compression 1,2,5,10,20 [--method block-sparse|a-shape] [--scope query-head|kv-head] [--chain 4]
+//     [--repeat 3] [--json out.json]
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
@@ -16,8 +17,10 @@ import { parseConfig } from '../runner/engine/checkpoint/config.js';
 import { shapeConfig } from '../runner/engine/checkpoint/shapes.js';
 import { blockSparseKernelPrefill, KERNEL_BLOCK } from '../runner/engine/attention/block-sparse-kernel.js';
 import { BLOCK_SPARSE_IO } from '../runner/engine/attention/block-sparse.js';
-import { blockSparseBudget } from '../runner/engine/sparse/budget.js';
-import { blockSparseSparsity } from '../runner/engine/sparse/sparsity.js';
+import { aShapeKernelPrefill } from '../runner/engine/attention/a-shape-kernel.js';
+import { SINK_WINDOW_IO } from '../runner/engine/attention/sink-window.js';
+import { aShapeBudget, blockSparseBudget } from '../runner/engine/sparse/budget.js';
+import { aShapeBlockSparsity, blockSparseSparsity } from '../runner/engine/sparse/sparsity.js';
 import { executionProvider, runtimeProfile } from '../runner/engine/runtime/profile.js';
 import { floatToHalf } from '../runner/engine/dtype.js';
 import { Random } from '../generators/core/random.js';
@@ -28,6 +31,7 @@ const { values } = parseArgs({
     shape: { type: 'string', default: 'qwen2.5-7b' },
     lengths: { type: 'string', default: '16384,65536,131072' },
     compression: { type: 'string', default: '1,2,5,10,20' },
+    method: { type: 'string', default: 'block-sparse' },
     scope: { type: 'string', default: 'query-head' },
     chain: { type: 'string', default: '4' },
     repeat: { type: 'string', default: '3' },
@@ -35,6 +39,10 @@ const { values } = parseArgs({
   },
 });
 const spec = parseConfig(shapeConfig(values.shape!));
+const method = values.method!;
+if (method !== 'block-sparse' && method !== 'a-shape') throw new Error(`--method must be block-sparse or a-shape; got "${method}".`);
+const kernelBuilder = method === 'a-shape' ? aShapeKernelPrefill : blockSparseKernelPrefill;
+const kernelParams = method === 'a-shape' ? { granularity: 'block' } : { blockSize: KERNEL_BLOCK, scope: values.scope };
 const device = runtimeProfile(values.device!).device;
 const fp16 = device !== 'cpu';
 const type: OnnxElementType = fp16 ? 'float16' : 'float';
@@ -60,9 +68,9 @@ function chainGraph(layers: number, kernel: boolean, maxRows: number): Uint8Arra
     if (kernel) {
       const shape = shared('cache_shape', 'int64', [4]);
       const zeros = (): string => g.op('ConstantOfShape', [shape], { value: tensor(type, [1], new Uint8Array(fp16 ? 2 : 4)) });
-      x = blockSparseKernelPrefill({
+      x = kernelBuilder({
         graph: g, spec, layer, query: x, key, value, pastKey: zeros(), pastValue: zeros(), presentKey: g.unique(`pk${layer}`), presentValue: g.unique(`pv${layer}`),
-        seqlensK: '', totalSequenceLength: '', cosCache: cos, sinCache: sin, params: { blockSize: KERNEL_BLOCK, scope: values.scope },
+        seqlensK: '', totalSequenceLength: '', cosCache: cos, sinCache: sin, params: kernelParams,
         positionIds: () => shared('position_ids', 'int64', [1, 'S']), scalar: () => '', valueType: type, sharedInput: shared, layerInput: shared,
       });
     } else {
@@ -104,11 +112,11 @@ for (const L of lengths) {
     total_sequence_length: new ort.Tensor('int32', Int32Array.of(L), []),
     cache_shape: new ort.Tensor('int64', BigInt64Array.from([1, kv, Math.ceil(L / KERNEL_BLOCK) * KERNEL_BLOCK, d].map(BigInt)), [4]),
   };
-  const perLayer = async (kernel: boolean, topBlocks?: number): Promise<number> => {
+  const perLayer = async (kernel: boolean, budget: Record<string, number> = {}): Promise<number> => {
     const time = async (layers: number): Promise<number> => {
       const s = await session(layers, kernel);
       const feeds: Record<string, ort.Tensor> = {};
-      for (const name of s.inputNames) feeds[name] = name === BLOCK_SPARSE_IO.topBlocks ? new ort.Tensor('int64', BigInt64Array.of(BigInt(topBlocks!)), []) : base[name]!;
+      for (const name of s.inputNames) feeds[name] = name in budget ? new ort.Tensor('int64', BigInt64Array.of(BigInt(budget[name]!)), []) : base[name]!;
       await s.run(feeds); // warm-up
       const runs: number[] = [];
       for (let r = 0; r < repeats; r++) {
@@ -123,15 +131,27 @@ for (const L of lengths) {
   const denseMs = await perLayer(false);
   log(`L=${L}: dense GroupQueryAttention ${denseMs.toFixed(2)} ms a layer`);
   for (const C of values.compression!.split(',').map(Number)) {
-    const budget = blockSparseBudget(C, L, KERNEL_BLOCK);
-    const ms = await perLayer(true, budget.topBlocks);
-    const sparsity = blockSparseSparsity(L, KERNEL_BLOCK, budget.topBlocks);
-    const row = { length: L, compression: C, topBlocks: budget.topBlocks, sparsity: +sparsity.toFixed(4), kernelMs: +ms.toFixed(2), denseMs: +denseMs.toFixed(2), speedup: +(denseMs / ms).toFixed(2), boundSpeedup: +(1 / (1 - sparsity)).toFixed(2) };
+    let knobs: Record<string, number>;
+    let inputs: Record<string, number>;
+    let sparsity: number;
+    if (method === 'a-shape') {
+      const b = aShapeBudget(C, L);
+      knobs = { sink: b.sink, window: b.window };
+      inputs = { [SINK_WINDOW_IO.prefill.sink]: b.sink, [SINK_WINDOW_IO.prefill.window]: b.window };
+      sparsity = aShapeBlockSparsity(L, b.sink, b.window, KERNEL_BLOCK);
+    } else {
+      const b = blockSparseBudget(C, L, KERNEL_BLOCK);
+      knobs = { topBlocks: b.topBlocks };
+      inputs = { [BLOCK_SPARSE_IO.topBlocks]: b.topBlocks };
+      sparsity = blockSparseSparsity(L, KERNEL_BLOCK, b.topBlocks);
+    }
+    const ms = await perLayer(true, inputs);
+    const row = { length: L, compression: C, ...knobs, sparsity: +sparsity.toFixed(4), kernelMs: +ms.toFixed(2), denseMs: +denseMs.toFixed(2), speedup: +(denseMs / ms).toFixed(2), boundSpeedup: +(1 / (1 - sparsity)).toFixed(2) };
     rows.push(row);
     log(JSON.stringify(row));
   }
 }
 for (const s of sessions.values()) await s.release();
-const report = { shape: values.shape, device, scope: values.scope, chain, repeats, rows };
+const report = { shape: values.shape, device, method, ...(method === 'block-sparse' ? { scope: values.scope } : {}), chain, repeats, rows };
 console.log(JSON.stringify(report, null, 2));
 if (values.json) writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);

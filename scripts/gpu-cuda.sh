@@ -9,7 +9,8 @@
 #   bash scripts/gpu-cuda.sh BUNDLE_DIR torch LENGTHS     PyTorch baselines: copy bandwidth, GEMM, the 7B stack's prefill
 #   bash scripts/gpu-cuda.sh BUNDLE_DIR bench LENGTHS     the engine's 7B-shaped prefill and decode (BENCH_ARGS for flags)
 #   bash scripts/gpu-cuda.sh BUNDLE_DIR sparse-kernel LENGTHS   Block-Sparse through SparseAttention vs dense GQA, per layer
-#                                                         (KERNEL_ARGS for flags, e.g. "--compression 1,2,5,10,20 --scope kv-head")
+#                                                         (KERNEL_ARGS for flags, e.g. "--compression 1,2,5,10,20 --scope kv-head";
+#                                                         "--method a-shape" for A-shape's block form)
 #   bash scripts/gpu-cuda.sh BUNDLE_DIR profile LENGTH    onnxruntime profile of one generation, kernels serialised
 #                                                         (CUDA_LAUNCH_BLOCKING=1, so node times are GPU times)
 # A dist/ folder beside the bundle replaces the packed one (code changes travel without repacking).

@@ -25,10 +25,12 @@ export const STREAMING_IO = { windowStart: 'attention.decode.window_start' } as 
 
 /**
  * Adds sink + window attention for one layer and returns `[1, S, numHeads * headDim]`.
- * `sink` and `window` are int64 scalar values in the graph (constants or inputs).
+ * `sink` and `window` are int64 scalar values in the graph (constants or inputs). With `blockSize`,
+ * A-shape's block form (a-shape-kernel.ts): the first ceil(sink / B) blocks, and the
+ * ceil((window - 1) / B) blocks before each query's own block.
  * @example sinkWindowAttention(ctx, ctx.graph.int64([64], []), ctx.graph.int64([1000], [])) // 64 sinks, a 1000-token window
  */
-export function sinkWindowAttention(ctx: AttentionContext, sink: string, window: string): string {
+export function sinkWindowAttention(ctx: AttentionContext, sink: string, window: string, blockSize?: number): string {
   const { graph: g, spec } = ctx;
   const kv = spec.numKvHeads;
   const group = spec.numHeads / kv;
@@ -47,9 +49,15 @@ export function sinkWindowAttention(ctx: AttentionContext, sink: string, window:
   const scalarShape = g.int64([], [0]);
   const total = g.op('Cast', [ctx.totalSequenceLength], { to: int(7) });
   const first = g.op('Reshape', [g.op('Slice', [positions, g.int64([0]), g.int64([1]), g.int64([1])]), scalarShape]);
-  const sinkConst = sink;
+  // Block form: the sink rounded up to whole blocks; query q reaches back to the start of block
+  // floor(q / B) - ceil((window - 1) / B).
+  const B = blockSize;
+  const sinkConst = B ? g.op('Mul', [g.op('Div', [g.op('Add', [sink, g.int64([B - 1], [])]), g.int64([B], [])]), g.int64([B], [])]) : sink;
+  const windowBlocks = B ? g.op('Div', [g.op('Add', [window, g.int64([B - 2], [])]), g.int64([B], [])]) : '';
+  const reachStart = (q: string): string =>
+    B ? g.op('Mul', [g.op('Sub', [g.op('Div', [q, g.int64([B], [])]), windowBlocks]), g.int64([B], [])]) : g.op('Sub', [g.op('Add', [q, g.int64([1], [])]), window]);
   const sinkEnd = g.op('Min', [sinkConst, total]);
-  const localStart = g.op('Min', [g.op('Max', [sinkEnd, g.op('Sub', [g.op('Add', [first, g.int64([1], [])]), window])]), total]);
+  const localStart = g.op('Min', [g.op('Max', [sinkEnd, reachStart(first)]), total]);
   const one = g.int64([1]);
   const vec = (s: string): string => g.op('Reshape', [s, one]);
   const axis2 = g.int64([2]);
@@ -64,7 +72,7 @@ export function sinkWindowAttention(ctx: AttentionContext, sink: string, window:
   const kpos = g.op('Reshape', [keyPositions, g.int64([1, -1])]);
   const keep = g.op('And', [
     g.op('LessOrEqual', [kpos, qpos]),
-    g.op('Or', [g.op('Less', [kpos, sinkConst]), g.op('Less', [g.op('Sub', [qpos, kpos]), window])]),
+    g.op('Or', [g.op('Less', [kpos, sinkConst]), g.op('GreaterOrEqual', [kpos, reachStart(qpos)])]),
   ]);
   const keysT = g.op('Reshape', [g.op('Transpose', [keys], { perm: ints([0, 1, 3, 2]) }), g.int64([1, kv, 1, d, -1])]);
   const scores = g.op('MatMul', [q, keysT]);
@@ -148,16 +156,39 @@ export function sinkWindowFusedAttention(ctx: AttentionContext, sink: string, wi
   return g.op('Slice', [flat, g.int64([0]), vec(S), g.int64([1])]);
 }
 
+/** A-shape's params.granularity: 'token' (exact, the default) or 'block' (the kernel's blocks). */
+export type AShapeGranularity = 'token' | 'block';
+
+/**
+ * params.granularity of an A-shape setting.
+ * @throws Error naming the param when it is neither 'token' nor 'block'.
+ * @example aShapeGranularity({ granularity: 'block' }) // 'block'
+ */
+export function aShapeGranularity(params: Record<string, unknown>): AShapeGranularity {
+  const value = params['granularity'] ?? 'token';
+  if (value !== 'token' && value !== 'block') throw new Error(`a-shape params.granularity must be "token" or "block"; got ${JSON.stringify(value)}.`);
+  return value;
+}
+
 /** A-shape prefill: `params.sink` first tokens plus a local `params.window` (from aShapeBudget). */
 export const aShapeAttention: AttentionBuilder = {
   id: 'a-shape',
   phase: 'prefill',
-  description: 'A-shape: sink tokens plus a local window; per 512-query block the fused attention kernel over the gathered sink and window keys (params sink, window from aShapeBudget, or graph inputs; formulation fused|band, rows).',
+  description: 'A-shape: sink tokens plus a local window; per 512-query block the fused attention kernel over the gathered sink and window keys (params sink, window from aShapeBudget, or graph inputs; formulation fused|band, rows; granularity token|block: block keeps whole 64-token blocks, through the SparseAttention kernel where the runtime has it, else the band form).',
   build: (ctx) => {
     const sink = budgetKnob(ctx, 'sink', SINK_WINDOW_IO.prefill.sink, 'a-shape', 0);
     const window = budgetKnob(ctx, 'window', SINK_WINDOW_IO.prefill.window, 'a-shape', 1);
     // 'fused' (default) runs the fused attention kernel per query block; 'band' is the generic-op form
     // (H100, 7B shape, 64k: fused 1.1x / 2.7x / 4.3x dense at C = 5 / 10 / 20, band 0.3-0.5x; docs/sparse-attention.md).
+    // The block form ('granularity: block') runs the SparseAttention kernel in the one-run graph
+    // where the runtime has it (a-shape-kernel.ts); elsewhere this band form of it.
+    if (aShapeGranularity(ctx.params) === 'block') {
+      if (ctx.params['formulation'] !== undefined && ctx.params['formulation'] !== 'band') {
+        throw new Error(`a-shape params.granularity "block" runs the SparseAttention kernel or the band formulation; params.formulation is ${JSON.stringify(ctx.params['formulation'])}.`);
+      }
+      if ((ctx.params['blockSize'] ?? 64) !== 64) throw new Error(`a-shape params.granularity "block" keeps blocks of 64 (the SparseAttention kernel's); params.blockSize is ${JSON.stringify(ctx.params['blockSize'])}.`);
+      return sinkWindowAttention(ctx, sink, window, 64);
+    }
     const formulation = ctx.params['formulation'] ?? 'fused';
     if (formulation === 'band') return sinkWindowAttention(ctx, sink, window);
     if (formulation !== 'fused') throw new Error(`a-shape params.formulation must be "band" or "fused"; got ${JSON.stringify(formulation)}.`);

@@ -29,7 +29,7 @@ import type { AttentionContext } from '../attention/types.js';
 import { stateSpec, type AttentionStateSpec } from '../attention/quest-state.js';
 import { statCollector } from '../attention/stats.js';
 import { LOOP_BLOCK, loopDecodeMethod, type LoopLayerState } from '../attention/loop-decode.js';
-import { blockSparseKernelPrefill, kernelServes } from '../attention/block-sparse-kernel.js';
+import { kernelPrefill } from '../attention/kernel-prefill.js';
 import { WeightFileWriter } from './weight-file.js';
 import { DecoderEmitter, ropeTableInputs, scalarConstant, type ResidualStream } from './decoder.js';
 import type { BuiltGraph, GraphSettings } from './model-graph.js';
@@ -184,8 +184,9 @@ export function buildGenerationGraph(spec: ModelSpec, source: WeightSource, sett
     // selection: pooled blocks, the last queries' estimates), through its own builder with an empty
     // past; its output and cache are padded back to Pp rows.
     const sparse = method.id !== 'dense';
-    // The fused block-sparse kernel where the runtime has it and the setting fits it.
-    const kernel = method.id === 'block-sparse' && settings.generation?.kernels?.sparseAttention === true && kernelServes(d, settings.attention.params ?? {});
+    // The fused SparseAttention kernel where the runtime has it and the method and setting fit it
+    // (Block-Sparse, A-shape's block form: attention/kernel-prefill.ts).
+    const kernel = settings.generation?.kernels?.sparseAttention === true ? kernelPrefill(method.id, d, settings.attention.params ?? {}) : null;
     const cacheShape = kernel ? g.input(io.promptCacheShape, 'int64', [4]) : null;
     const promptInputs = sparse
       ? {
@@ -252,7 +253,7 @@ export function buildGenerationGraph(spec: ModelSpec, source: WeightSource, sett
           // One zeroed buffer per layer and per cache, filled in place by the kernel; no padding back.
           const zeros = (): string => g.op('ConstantOfShape', [cacheShape], { value: tensor(ot, [1], new Uint8Array(ot === 'float16' ? 2 : 4)) });
           const kernelContext = { ...context, pastKey: zeros(), pastValue: zeros(), presentKey: cacheKey, presentValue: cacheValue };
-          const attended = g.op('Pad', [blockSparseKernelPrefill(kernelContext), promptInputs!.rowPads]);
+          const attended = g.op('Pad', [kernel!(kernelContext), promptInputs!.rowPads]);
           decodeStates.push(prepareDecode(layer, query, cacheKey, cacheValue));
           return attended;
         }

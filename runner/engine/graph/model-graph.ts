@@ -69,7 +69,8 @@ export interface GraphSettings {
     decode?: { method: string; params?: Record<string, unknown> };
     /**
      * Fused kernels the runtime has (runtime/profile.ts): `sparseAttention` runs Block-Sparse (blocks
-     * of 64) through com.microsoft SparseAttention, whose past and present cache must be one buffer:
+     * of 64) and A-shape's block form (params.granularity 'block') through com.microsoft
+     * SparseAttention (attention/kernel-prefill.ts), whose past and present cache must be one buffer:
      * the graph gives each layer an in-graph one (a session can update it in place on CUDA).
      */
     kernels?: { sparseAttention?: boolean };

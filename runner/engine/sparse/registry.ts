@@ -11,9 +11,9 @@ import {
   blockSparseSelectionFlops, decodeTraffic, flexPrefillSelectionFlops, prefillCost, questSelectionValues, snapKvSelectionFlops, verticalSlashSelectionFlops,
   type CostShape, type DecodeTraffic, type PrefillCost,
 } from './cost.js';
-import { aShapeSparsity, blockSparseSparsity, questReadTokens, questSparsity, snapKvSparsity, streamingLlmSparsity } from './sparsity.js';
+import { aShapeBlockSparsity, aShapeSparsity, blockSparseSparsity, questReadTokens, questSparsity, snapKvSparsity, streamingLlmSparsity } from './sparsity.js';
 import type { DecodeInput, PrefillInput } from './tensor.js';
-import { aShapeAttention } from './reference/a-shape.js';
+import { aShapeAttention, aShapeBlockAttention } from './reference/a-shape.js';
 import { BLOCK_SPARSE_DEFAULTS, blockSparseAttention, type BlockSparseParams, type BlockSparseSelection } from './reference/block-sparse.js';
 import { FLEXPREFILL_DEFAULTS, flexPrefillAttention, type FlexPrefillParams, type FlexPrefillSelection } from './reference/flexprefill.js';
 import { QUEST_DEFAULTS, questAttention, type QuestParams, type QuestSelection } from './reference/quest.js';
@@ -117,16 +117,16 @@ export const flexPrefill: PrefillMethod<FlexPrefillParams, FlexPrefillBudget, Fl
   },
 };
 
-export const aShape: PrefillMethod<{ sink: number }, AShapeBudget, AShapeBudget> = {
+export const aShape: PrefillMethod<{ sink: number; granularity?: 'token' | 'block' }, AShapeBudget, AShapeBudget> = {
   id: 'a-shape',
   phase: 'prefill',
   paper: false,
-  description: 'A-shape: sink tokens plus a local window (static; no selection cost).',
+  description: "A-shape: sink tokens plus a local window (static; no selection cost). granularity 'block' keeps whole 64-token blocks (the SparseAttention kernel's form; more pairs than the budget's).",
   defaults: { sink: 64 },
   budgetFor: (c, l, p) => aShapeBudget(c, l, p?.sink ?? 64),
   expectedSparsity: (b, l) => aShapeSparsity(l, b.sink, b.window),
-  reference: (input, budget) => aShapeAttention(input, budget),
-  cost: (shape, l, b, _c, _p, o) => prefillCost(shape, l, 1 - aShapeSparsity(l, b.sink, b.window), 0, batchOf(o)),
+  reference: (input, budget, p) => (p?.granularity === 'block' ? aShapeBlockAttention(input, budget, 64) : aShapeAttention(input, budget)),
+  cost: (shape, l, b, _c, p, o) => prefillCost(shape, l, 1 - (p?.granularity === 'block' ? aShapeBlockSparsity(l, b.sink, b.window, 64) : aShapeSparsity(l, b.sink, b.window)), 0, batchOf(o)),
 };
 
 export const quest: DecodeMethod<QuestParams & { pageSize: number }, QuestBudget, QuestSelection> = {

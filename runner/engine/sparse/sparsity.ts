@@ -39,6 +39,27 @@ export function aShapeSparsity(length: number, sink: number, window: number): nu
 }
 
 /**
+ * A-shape at block granularity (attention/a-shape-kernel.ts): the sink rounded up to whole blocks,
+ * the window to whole blocks before the query's own block, so it keeps every pair the token form
+ * keeps (aShapeBlockReach).
+ * @example aShapeBlockSparsity(256, 4, 64, 64) // query block r keeps blocks 0, r - 1 and r
+ */
+export function aShapeBlockSparsity(length: number, sink: number, window: number, blockSize: number): number {
+  const { sinkBlocks, windowBlocks } = aShapeBlockReach(sink, window, blockSize);
+  return prefillSparsity(sinkWindowPairs(length, sinkBlocks * blockSize, (i) => (Math.floor(i / blockSize) - windowBlocks) * blockSize), length);
+}
+
+/**
+ * The blocks A-shape's block form keeps for a token budget: the first ceil(sink / B) blocks, and
+ * the ceil((window - 1) / B) blocks before each query block's own (the query at the block's first
+ * row reaches window - 1 tokens back).
+ * @example aShapeBlockReach(64, 1000, 64) // { sinkBlocks: 1, windowBlocks: 16 }
+ */
+export function aShapeBlockReach(sink: number, window: number, blockSize: number): { sinkBlocks: number; windowBlocks: number } {
+  return { sinkBlocks: Math.ceil(sink / blockSize), windowBlocks: Math.ceil((window - 1) / blockSize) };
+}
+
+/**
  * Block-Sparse, as the paper's code counts it: blocks over the causal block triangle. The first
  * `topBlocks` query blocks keep every causal block (1, 2, ..., k); the rest keep k each.
  * @example blockSparseSparsity(16384, 16, 26) // 0.9499 (C = 20 in the paper's Table 6)
