@@ -189,7 +189,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       .option('progress', { type: 'boolean', default: true, describe: 'Progress on stderr (--no-progress to hide)' })
       .option('json', { type: 'boolean', default: false, describe: 'Print summary.json instead of the table' })
       .option('force', { type: 'boolean', default: false, describe: "Replace an earlier demo's dataset and run in --out (by default a second demo with the same settings reuses them)" })
-      .example('$0 demo', 'about 90 s on a 2-core CPU; then open runs/demo/run/report.html') as Argv<DemoArgs>,
+      .example('$0 demo', 'about 100 s on a 2-core CPU; then open runs/demo/run/report.html') as Argv<DemoArgs>,
   handler: async (args) => {
     const started = performance.now();
     const result = await runDemo(args);
