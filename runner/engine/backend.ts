@@ -158,7 +158,10 @@ export function generationTimes(timings: GenerationTimings): Record<string, numb
 function planOptions(base: EngineOptions, plan: EnginePlan): EngineOptions {
   if (plan.key === 'dense/dense') return base;
   const { singleGraph: _single, ...rest } = base;
-  const denseDecode = { method: runtimeProfile(base.device === undefined || base.device === 'auto' ? 'cpu' : base.device).denseDecodeBesideSparsePrefill };
+  const profile = runtimeProfile(base.device === undefined || base.device === 'auto' ? 'cpu' : base.device);
+  // One-run generation decodes inside its own loop, dense over the prefilled cache, on any device
+  // (generation: 'one-run' forced on the CPU or WebGPU too); stepwise graphs take the profile's form.
+  const denseDecode = { method: (base.generation ?? profile.generation) === 'one-run' ? 'dense' : profile.denseDecodeBesideSparsePrefill };
   return {
     ...rest,
     attention: plan.prefill === 'dense' ? (base.attention ?? { method: 'dense' }) : { method: plan.prefill, ...(plan.graphParams ? { params: plan.graphParams } : {}) },

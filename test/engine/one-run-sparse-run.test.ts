@@ -1,6 +1,7 @@
 // A grid run of the engine backend with one-run generation (CUDA's form, here on the CPU provider)
 // beside the stepwise engine, over every sparse decode method at C = 2 (and one beside A-shape
-// prefill, both methods in the one graph): the backend's plan is the
+// prefill, both methods in the one graph; and A-shape prefill with dense decoding, which the stepwise
+// CPU engine runs as its dense-decode graph and one-run generation in its own loop): the backend's plan is the
 // same for both forms (the budgets fed as the same graph inputs), so each prediction records the
 // same budget, sparsity and KV values read per step, and the greedy output is the same text.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -30,15 +31,20 @@ describe('engine grid run with one-run generation', () => {
         { name: 'stepwise', backend: 'engine', options: { ...options, chunkSize: 16 } },
         { name: 'one-run', backend: 'engine', options: { ...options, generation: 'one-run' } },
       ],
-      // Every decode method beside dense prefill, and one beside a sparse prefill method (both in the one graph).
-      attention: [...METHODS.map((decode) => ({ prefill: 'dense', decode, compression: 2 })), { prefill: 'a-shape', decode: 'quest', compression: 2 }],
+      // Every decode method beside dense prefill, one beside a sparse prefill method (both in the one
+      // graph), and the sparse prefill method with dense decoding.
+      attention: [
+        ...METHODS.map((decode) => ({ prefill: 'dense', decode, compression: 2 })),
+        { prefill: 'a-shape', decode: 'quest', compression: 2 },
+        { prefill: 'a-shape', decode: 'dense', compression: 2 },
+      ],
     };
     const dir = join(root, 'run');
     const summary = await runGrid(await resolveRecipe(recipe, { baseDir: root }), { dir });
-    expect(summary).toMatchObject({ total: 10, answered: 10, failed: [] });
+    expect(summary).toMatchObject({ total: 12, answered: 12, failed: [] });
     const predictions = readFileSync(join(dir, 'predictions.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as RunPrediction);
-    expect(predictions).toHaveLength(10);
-    for (const [prefill, method] of [...METHODS.map((m) => ['dense', m] as const), ['a-shape', 'quest'] as const]) {
+    expect(predictions).toHaveLength(12);
+    for (const [prefill, method] of [...METHODS.map((m) => ['dense', m] as const), ['a-shape', 'quest'] as const, ['a-shape', 'dense'] as const]) {
       const of = (model: string): RunPrediction => predictions.find((p) => p.model === model && p.attention!.prefill === prefill && p.attention!.decode === method)!;
       const stepwise = of('stepwise');
       const oneRun = of('one-run');
@@ -47,7 +53,7 @@ describe('engine grid run with one-run generation', () => {
       expect(stepwise.usage!.promptTokens).toBe(length);
       // The budget of runner/engine/sparse for this prompt, recorded alike by both forms.
       expect(oneRun.attention!.params).toEqual({
-        decodeBudget: SPARSE_METHODS[method].budgetFor(2, length),
+        ...(method !== 'dense' ? { decodeBudget: SPARSE_METHODS[method].budgetFor(2, length) } : {}),
         ...(prefill === 'a-shape' ? { prefillBudget: SPARSE_METHODS['a-shape'].budgetFor(2, length) } : {}),
       });
       expect(oneRun.attention!.params).toEqual(stepwise.attention!.params);
