@@ -11,6 +11,7 @@
 #   bash scripts/gpu-cuda.sh BUNDLE_DIR sparse-kernel LENGTHS   Block-Sparse through SparseAttention vs dense GQA, per layer
 #                                                         (KERNEL_ARGS for flags, e.g. "--compression 1,2,5,10,20 --scope kv-head";
 #                                                         "--method a-shape" for A-shape's block form)
+#   bash scripts/gpu-cuda.sh BUNDLE_DIR demo              builtin:tiny's demo sweep on the CPU and on CUDA (recipes/demo-cuda.json)
 #   bash scripts/gpu-cuda.sh BUNDLE_DIR profile LENGTH    onnxruntime profile of one generation, kernels serialised
 #                                                         (CUDA_LAUNCH_BLOCKING=1, so node times are GPU times)
 # A dist/ folder beside the bundle replaces the packed one (code changes travel without repacking).
@@ -88,6 +89,16 @@ while [ $# -gt 0 ]; do
       rm -f /tmp/cuda-profile*.json
       (cd /tmp && CUDA_LAUNCH_BLOCKING=1 "$node" "$dist/bench/engine.js" --device cuda --shape qwen2.5-7b --lengths "$length" --decode-steps 8 --profile /tmp/cuda-profile 2>&1 | tail -2)
       "$node" "$dist/bench/engine-profile.js" /tmp/cuda-profile*.json > "$out/cuda-profile-$length.txt" 2>&1; head -50 "$out/cuda-profile-$length.txt"
+      ;;
+    demo)
+      # builtin:tiny's demo sweep on the CPU provider and on CUDA (recipes/demo-cuda.json): every
+      # output and cell score the same? The cells table of both models, and the summary to $OUT.
+      # builtin:tiny is the package's models/tiny: the bundle leaves it out, the tree that travels has it.
+      [ -e "$work/longweave/models" ] || ln -s "$(cd "$here/.." && pwd)/models" "$work/longweave/models"
+      (rm -rf /tmp/demo-cuda; cd "$here/.." && "$node" "$dist/cli/main.js" demo --device cpu --force > /dev/null 2> /tmp/demo.log && \
+        "$node" "$dist/cli/main.js" run recipes/demo-cuda.json --out /tmp/demo-cuda > /tmp/demo-cuda.txt 2> /tmp/demo-cuda.log)
+      tail -3 /tmp/demo-cuda.log; sed -n '/^Cells/,/^$/p' /tmp/demo-cuda.txt
+      cp /tmp/demo-cuda/summary.json "$out/demo-cuda-summary.json" 2>/dev/null
       ;;
     *) echo "unknown step $step" >&2; exit 2 ;;
   esac
