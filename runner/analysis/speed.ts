@@ -14,7 +14,10 @@
 //   length, so generationMs = prefill + steps x step, steps = completionTokens - 1 (the first token
 //   comes out of the prefill): a line fitted through the samples (Theil-Sen, the median-based line,
 //   theil-sen.ts) gives the prefill as its intercept and the step as its slope. That needs at least
-//   2 distinct step counts among the samples; otherwise only the time per generated token is given.
+//   2 distinct step counts among the samples, the shortest and longest outputs at least
+//   MIN_STEP_SPAN steps apart (the slope's error is the timing noise over that span: over 2 steps,
+//   a 1% jitter of a 250-token generation is already the size of a step); otherwise only the time
+//   per generated token is given.
 import { cellOf, type CellSummary } from './cells.js';
 import { median } from './median.js';
 import type { Row } from './rows.js';
@@ -28,6 +31,9 @@ export type SpeedEstimate = 'median' | 'line-fit' | 'per-token';
 
 /** The fewest distinct decode-step counts a one-run cell needs for the line fit. */
 export const MIN_STEP_COUNTS = 2;
+
+/** The fewest decode steps between a one-run cell's shortest and longest outputs for the line fit. */
+export const MIN_STEP_SPAN = 8;
 
 /** One cell's measured speed and its speedups over dense. */
 export interface CellSpeed {
@@ -102,6 +108,11 @@ function oneRunFigures(rows: readonly Row[], notes: string[]): Figures {
   const distinct = new Set(steps).size;
   if (distinct < MIN_STEP_COUNTS) {
     notes.push(points.length ? `one-run, every output ${steps[0]! + 1} token${steps[0] === 0 ? '' : 's'}: no prefill/step split` : 'no output lengths recorded');
+    return { estimate: 'per-token', prefillMs: null, decodeStepMs: null, msPerToken: null };
+  }
+  const span = Math.max(...steps) - Math.min(...steps);
+  if (span < MIN_STEP_SPAN) {
+    notes.push(`one-run outputs ${Math.min(...steps) + 1}-${Math.max(...steps) + 1} tokens: under ${MIN_STEP_SPAN} steps apart, too close for a prefill/step split`);
     return { estimate: 'per-token', prefillMs: null, decodeStepMs: null, msPerToken: null };
   }
   const line = theilSen(steps, times);

@@ -108,6 +108,9 @@ describe('cellSpeeds', () => {
     const list = speeds(rows);
     expect(find(list, 'dense/dense', 1)).toMatchObject({ estimate: 'per-token', prefillMs: null, decodeStepMs: null, msPerToken: 19.375, tokenSpeedup: 1, notes: ['one-run, every output 32 tokens: no prefill/step split'] });
     expect(find(list, 'dense/quest', 5)).toMatchObject({ estimate: 'per-token', msPerToken: 15.3125, prefillSpeedup: null, decodeSpeedup: null, tokenSpeedup: 620 / 490 });
+    // Outputs too close in length for a line: 31 and 33 tokens.
+    const close = speeds([oneRun('dense/dense', 1, 600, 31), oneRun('dense/dense', 1, 640, 33), oneRun('dense/dense', 1, 610, 32)]);
+    expect(close[0]).toMatchObject({ estimate: 'per-token', prefillMs: null, decodeStepMs: null, notes: ['one-run outputs 31-33 tokens: under 8 steps apart, too close for a prefill/step split'] });
     // A fit that gives a non-positive time is not reported as one.
     const noisy = speeds([oneRun('dense/dense', 1, 900, 1), oneRun('dense/dense', 1, 100, 9)]);
     expect(noisy[0]).toMatchObject({ estimate: 'per-token', prefillMs: null, decodeStepMs: null, notes: ['one-run fit not positive (prefill 900 ms, step -100 ms over 2 output lengths)'] });
@@ -124,7 +127,7 @@ describe('cellSpeeds', () => {
       stepwise('vertical-slash/dense', 2, 60, 10, 5, 'webgpu'),
       // One-run beside stepwise dense on the same device.
       oneRun('block-sparse/dense', 2, 100, 1, 'cpu'),
-      oneRun('block-sparse/dense', 2, 120, 3, 'cpu'),
+      oneRun('block-sparse/dense', 2, 180, 9, 'cpu'),
     ];
     rows[1] = { ...rows[1]!, model: 'other' };
     rows[2] = { ...rows[2]!, model: 'other' };
