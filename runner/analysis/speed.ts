@@ -10,7 +10,12 @@
 //   so that it is the time until decoding starts, as one-run's fit measures it); its decode step is
 //   the median over samples of each generation's median step (decodeStepMs; predictions written
 //   before that was recorded give their mean step, the decode part of generationMs per step).
-// - one-run generation times only the whole generation. The samples of a cell share a prompt
+// - one-run generation times only the whole generation, but the engine backend runs one extra
+//   one-token generation of the first prompt of each cell and records its time as that
+//   prediction's prefillMs: the cell's prefill is the median of those (one per cell, or one per
+//   worker), and each sample's step is (generationMs - prefill) / steps, steps = completionTokens
+//   - 1; the cell's step is the median over samples with at least one step.
+// - one-run predictions without such a prefill (written before it was recorded): the samples of a cell share a prompt
 //   length, so generationMs = prefill + steps x step, steps = completionTokens - 1 (the first token
 //   comes out of the prefill): a line fitted through the samples (Theil-Sen, the median-based line,
 //   theil-sen.ts) gives the prefill as its intercept and the step as its slope. That needs at least
@@ -27,7 +32,7 @@ import { theilSen } from './theil-sen.js';
 export type GenerationForm = 'stepwise' | 'one-run';
 
 /** Where a cell's prefill and decode-step times come from. */
-export type SpeedEstimate = 'median' | 'line-fit' | 'per-token';
+export type SpeedEstimate = 'median' | 'prefill-run' | 'line-fit' | 'per-token';
 
 /** The fewest distinct decode-step counts a one-run cell needs for the line fit. */
 export const MIN_STEP_COUNTS = 2;
@@ -53,7 +58,7 @@ export interface CellSpeed {
   generation: GenerationForm | null;
   /** Answered samples with a recorded generation time. */
   timed: number;
-  /** `median` (stepwise), `line-fit` (one-run with spread in output lengths), `per-token` (neither figure). */
+  /** `median` (stepwise), `prefill-run` (one-run with a one-token generation's prefill), `line-fit` (older one-run records with spread in output lengths), `per-token` (neither figure). */
   estimate: SpeedEstimate | null;
   /** Time until decoding starts, ms. */
   prefillMs: number | null;
@@ -72,7 +77,7 @@ export interface CellSpeed {
 const isDense = (c: { prefill: string; decode: string; compression: number }): boolean => c.prefill === 'dense' && c.decode === 'dense';
 const finite = (v: number | undefined): v is number => typeof v === 'number' && Number.isFinite(v);
 
-/** The generation form of a row: recorded, or read from its timings (only stepwise generation records prefillMs). */
+/** The generation form of a row: recorded, or read from its timings (records written before the form was recorded: only stepwise ones had prefillMs). */
 function formOf(row: Row): GenerationForm {
   return row.generation ?? (row.executed?.['prefillMs'] !== undefined ? 'stepwise' : 'one-run');
 }
@@ -102,6 +107,17 @@ function stepwiseFigures(rows: readonly Row[], notes: string[]): Figures {
 }
 
 function oneRunFigures(rows: readonly Row[], notes: string[]): Figures {
+  const prefills = rows.map((r) => r.executed?.['prefillMs']).filter(finite);
+  if (prefills.length) {
+    const prefill = median(prefills);
+    const perStep = rows
+      .filter((r) => (r.completionTokens ?? 0) >= 2)
+      .map((r) => ((r.executed!['generationMs'] as number) - prefill) / ((r.completionTokens as number) - 1));
+    const step = perStep.length ? median(perStep) : null;
+    if (step === null) notes.push('one-run, every output 1 token: no decode step');
+    else if (step <= 0) notes.push(`one-run decode step not positive (${step.toPrecision(3)} ms: generations faster than their measured prefill)`);
+    return { estimate: 'prefill-run', prefillMs: prefill, decodeStepMs: step !== null && step > 0 ? step : null, msPerToken: null };
+  }
   const points = rows.filter((r) => (r.completionTokens ?? 0) >= 1);
   const steps = points.map((r) => (r.completionTokens as number) - 1);
   const times = points.map((r) => r.executed!['generationMs'] as number);

@@ -5,7 +5,7 @@ import { summarizeCells, type CellSummary } from './cells.js';
 import { costTables, type CostModel, type CostTable } from './cost.js';
 import { compareWithDense, type DenseComparison } from './dense-threshold.js';
 import type { AnalysisInput, Row } from './rows.js';
-import { cellSpeeds, MIN_STEP_COUNTS, type CellSpeed } from './speed.js';
+import { cellSpeeds, MIN_STEP_COUNTS, MIN_STEP_SPAN, type CellSpeed } from './speed.js';
 import { fitScalingLaw, validateScalingLaw, type ScalingLawFit, type ScalingPoint, type ScalingValidation, type SkippedValidation } from './scaling-law.js';
 
 /** The server's prompt token counts against the samples' own, per model. */
@@ -155,7 +155,8 @@ export function scalingLawReports(cells: readonly CellSummary[], parameters: Rec
 export const SPEED_METHOD =
   'prefill: time until decoding starts (the prefill and any cache step after it); step: time per decode step; both measured by the engine, medians over samples. ' +
   'Stepwise generation times them apart (a sample\'s step: the median of its decode steps). ' +
-  `One-run generation (CUDA) times only the whole generation: prefill and step are the intercept and slope of the Theil-Sen line of generation time against decode steps over the cell's samples (one prompt length), given ${MIN_STEP_COUNTS} or more distinct output lengths, else only ms/token (median generation time per generated token). ` +
+  'One-run generation (CUDA) times only the whole generation; the engine also times one one-token generation of the first prompt of each cell (prefill, recorded as that sample\'s prefillMs), and a sample\'s step is its generation time less that prefill, over its decode steps. ' +
+  `One-run records without it: prefill and step are the intercept and slope of the Theil-Sen line of generation time against decode steps over the cell's samples (one prompt length), given ${MIN_STEP_COUNTS} or more distinct output lengths at least ${MIN_STEP_SPAN} steps apart, else only ms/token (median generation time per generated token). ` +
   'Speedup: the dense cell\'s time over this cell\'s, same model, task and length, on the same device and in the same generation form.';
 
 /**

@@ -103,6 +103,20 @@ describe('cellSpeeds', () => {
     expect(find(list, 'block-sparse/dense', 20)).toMatchObject({ estimate: 'line-fit', timed: 5, prefillMs: 200, decodeStepMs: 5, prefillSpeedup: 2, decodeSpeedup: 2, notes: [] });
   });
 
+  it('one-run with a measured prefill: each sample\'s step is its time less the prefill, medians over samples', () => {
+    const withPrefill = (row: Row, prefillMs: number): Row => ({ ...row, executed: { ...row.executed, prefillMs } });
+    // 400 ms prefill, 10 ms a step (one sample 2 ms slower); one sample ran the one-token generation.
+    const rows = [withPrefill(oneRun('dense/dense', 1, 720, 33), 400), oneRun('dense/dense', 1, 722, 33), oneRun('dense/dense', 1, 1040, 65)];
+    // Block-Sparse: 100 ms prefill, 5 ms a step; two workers each timed one.
+    rows.push(withPrefill(oneRun('block-sparse/dense', 20, 260, 33), 98), withPrefill(oneRun('block-sparse/dense', 20, 260, 33), 102), oneRun('block-sparse/dense', 20, 100, 1));
+    const list = speeds(rows);
+    expect(find(list, 'dense/dense', 1)).toMatchObject({ estimate: 'prefill-run', prefillMs: 400, decodeStepMs: 10, notes: [] });
+    expect(find(list, 'block-sparse/dense', 20)).toMatchObject({ estimate: 'prefill-run', prefillMs: 100, decodeStepMs: 5, prefillSpeedup: 4, decodeSpeedup: 2, notes: [] });
+    // One-token outputs only: the prefill, no step.
+    const short = speeds([withPrefill(oneRun('dense/dense', 1, 400, 1), 401)]);
+    expect(short[0]).toMatchObject({ estimate: 'prefill-run', prefillMs: 401, decodeStepMs: null, notes: ['one-run, every output 1 token: no decode step'] });
+  });
+
   it('one-run with one output length: only the time per token, and why', () => {
     const rows = [oneRun('dense/dense', 1, 600, 32), oneRun('dense/dense', 1, 640, 32), oneRun('dense/quest', 5, 480, 32), oneRun('dense/quest', 5, 500, 32)];
     const list = speeds(rows);
