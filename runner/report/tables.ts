@@ -98,7 +98,7 @@ export function speedTable(summary: RunSummary): Table {
       speedupText(s.tokenSpeedup),
       s.notes.join('; '),
     ]),
-        note:
+    note:
       `Scores x100; a speedup above 1x is faster than dense. '-': not measured, or no dense cell to compare with; the note says why (another device or generation form, ` +
       `no device recorded by an older run, too little spread in output lengths to split a one-run time). ${summary.config.speed} Servers (the openai backend) record no such times and have no rows.`,
   };
