@@ -5,7 +5,9 @@
 import { join } from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import { runLayerGraph, type LayerShape } from '../../runner/engine/attention/layer-graph.js';
-import { headTensor, type HeadTensor } from '../../runner/engine/sparse/tensor.js';
+import { headTensor, type DecodeInput, type HeadTensor } from '../../runner/engine/sparse/tensor.js';
+import { SPARSE_METHODS } from '../../runner/engine/sparse/registry.js';
+import type { ReferenceModel } from '../../runner/engine/reference/forward.js';
 import { denseCausalAttention } from '../../runner/engine/sparse/reference/dense.js';
 import type { ChunkInput } from '../../runner/engine/sparse/reference/vertical-slash.js';
 
@@ -114,6 +116,30 @@ export function sliceRows(t: HeadTensor, from: number, n: number): HeadTensor {
   const out = headTensor(t.heads, n, t.headDim);
   for (let h = 0; h < t.heads; h++) out.data.set(t.data.subarray((h * t.length + from) * t.headDim, (h * t.length + from + n) * t.headDim), h * n * t.headDim);
   return out;
+}
+
+/**
+ * The float64 reference model's attention for SnapKV / Ada-SnapKV: dense over the prompt while
+ * recording each layer's queries, then the method's reference (selection from the recorded
+ * prefill, with `params`) at every decode step.
+ */
+export function snapKvAttend(method: 'snapkv' | 'ada-snapkv', capacity: number, promptLength: number, params: Record<string, number>): NonNullable<ReferenceModel['attend']> {
+  const queries = new Map<number, Float64Array[]>();
+  return (layer: number, position: number, step: DecodeInput) => {
+    const rows = queries.get(layer) ?? [];
+    queries.set(layer, rows);
+    if (position < promptLength) {
+      rows.push(Float64Array.from(step.query.data));
+      return undefined;
+    }
+    const { heads, headDim: d } = step.query;
+    const query = headTensor(heads, promptLength, d);
+    rows.forEach((row, p) => {
+      for (let h = 0; h < heads; h++) query.data.set(row.subarray(h * d, (h + 1) * d), (h * promptLength + p) * d);
+    });
+    const prefill = { query, key: sliceRows(step.key, 0, promptLength), value: sliceRows(step.value, 0, promptLength) };
+    return SPARSE_METHODS[method].reference({ step, prefill }, { capacity }, params).output;
+  };
 }
 
 /** A random chunk of `length` queries over `past` cached positions; scale 2 sharpens the softmax. */

@@ -13,9 +13,8 @@ import { ReferenceModel } from '../../runner/engine/reference/forward.js';
 import { SPARSE_METHODS } from '../../runner/engine/sparse/registry.js';
 import { QUEST_IO } from '../../runner/engine/attention/quest.js';
 import { SNAPKV_IO } from '../../runner/engine/attention/snapkv-io.js';
-import { headTensor, type DecodeInput } from '../../runner/engine/sparse/tensor.js';
 import { PROMPT, maxAbsDiff, writeFixtureCheckpoint } from './helpers.js';
-import { sliceRows } from './attention-harness.js';
+import { snapKvAttend } from './attention-harness.js';
 
 const root = mkdtempSync(join(tmpdir(), 'lw-engine-ds-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -44,29 +43,6 @@ function expected(dir: string, prompt: readonly number[], tokens: number[], atte
 
 /** Small SnapKV parameters for a 53-token prompt: the last prefill chunk (4 tokens) is shorter than the window. */
 const SNAP_PARAMS = { window: 8, kernel: 5, recent: 4, prefix: 2 };
-
-/**
- * The reference's attention for SnapKV / Ada-SnapKV: dense over the prompt while recording each
- * layer's queries, then the method's reference (selection from the recorded prefill) per step.
- */
-function snapKvAttend(method: 'snapkv' | 'ada-snapkv', capacity: number, promptLength: number): NonNullable<ReferenceModel['attend']> {
-  const queries = new Map<number, Float64Array[]>();
-  return (layer: number, position: number, step: DecodeInput) => {
-    const rows = queries.get(layer) ?? [];
-    queries.set(layer, rows);
-    if (position < promptLength) {
-      rows.push(Float64Array.from(step.query.data));
-      return undefined;
-    }
-    const { heads, headDim: d } = step.query;
-    const query = headTensor(heads, promptLength, d);
-    rows.forEach((row, p) => {
-      for (let h = 0; h < heads; h++) query.data.set(row.subarray(h * d, (h + 1) * d), (h * promptLength + p) * d);
-    });
-    const prefill = { query, key: sliceRows(step.key, 0, promptLength), value: sliceRows(step.value, 0, promptLength) };
-    return SPARSE_METHODS[method].reference({ step, prefill }, { capacity }, SNAP_PARAMS).output;
-  };
-}
 
 describe.each(['llama', 'qwen3'] as const)('%s tiny checkpoint', (family) => {
   it('quest decode equals the float64 reference (budget fed or baked in); a budget covering every page equals dense', async () => {
@@ -99,7 +75,7 @@ describe.each(['llama', 'qwen3'] as const)('%s tiny checkpoint', (family) => {
     const dir = writeFixtureCheckpoint(family, root);
     const capacity = 9;
     const fed = await run(dir, LONG, { decodeAttention: { method, params: SNAP_PARAMS } }, { [SNAPKV_IO.capacity]: capacity });
-    const want = expected(dir, LONG, fed.tokens, snapKvAttend(method, capacity, LONG.length));
+    const want = expected(dir, LONG, fed.tokens, snapKvAttend(method, capacity, LONG.length, SNAP_PARAMS));
     expect(fed.logits).toHaveLength(want.length);
     want.forEach((row, i) => expect(maxAbsDiff(fed.logits[i]!, row)).toBeLessThan(1e-5));
     const dense = expected(dir, LONG, fed.tokens);

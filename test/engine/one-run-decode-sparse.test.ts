@@ -17,9 +17,8 @@ import { QUEST_IO } from '../../runner/engine/attention/quest.js';
 import { SNAPKV_IO } from '../../runner/engine/attention/snapkv-io.js';
 import { SINK_WINDOW_IO } from '../../runner/engine/attention/sink-window.js';
 import { LOOP_DECODE_METHODS } from '../../runner/engine/attention/loop-decode.js';
-import { headTensor, type DecodeInput } from '../../runner/engine/sparse/tensor.js';
 import { PROMPT, maxAbsDiff } from './helpers.js';
-import { sliceRows } from './attention-harness.js';
+import { snapKvAttend } from './attention-harness.js';
 
 const root = mkdtempSync(join(tmpdir(), 'lw-one-run-ds-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -78,26 +77,6 @@ async function load(dir: string, method: string, params?: Record<string, unknown
     ...(chunkSize ? { chunkSize } : {}),
     decodeAttention: { method, ...(params ? { params } : {}) },
   });
-}
-
-/** The reference's attention for SnapKV / Ada-SnapKV: dense over the prompt while recording its queries, then the method per step. */
-function snapKvAttend(method: 'snapkv' | 'ada-snapkv', capacity: number, promptLength: number, params: Record<string, number>): Attend {
-  const queries = new Map<number, Float64Array[]>();
-  return (layer: number, position: number, step: DecodeInput) => {
-    const rows = queries.get(layer) ?? [];
-    queries.set(layer, rows);
-    if (position < promptLength) {
-      rows.push(Float64Array.from(step.query.data));
-      return undefined;
-    }
-    const { heads, headDim: d } = step.query;
-    const query = headTensor(heads, promptLength, d);
-    rows.forEach((row, p) => {
-      for (let h = 0; h < heads; h++) query.data.set(row.subarray(h * d, (h + 1) * d), (h * promptLength + p) * d);
-    });
-    const prefill = { query, key: sliceRows(step.key, 0, promptLength), value: sliceRows(step.value, 0, promptLength) };
-    return SPARSE_METHODS[method].reference({ step, prefill }, { capacity }, params).output;
-  };
 }
 
 const questAttend = (promptLength: number, pageBudget: number): Attend => (_layer, position, step) =>
