@@ -1,28 +1,16 @@
 // Errors as the command line prints them: whole (several lines when yargs or the input check list
 // several), flags named as flags, numbers quoted as typed, a missing recipe called missing, a full
 // disk and a refused API key turned into what to do next.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeFailures, stoppedError } from '../../cli/run.js';
 import { DiskFullError } from '../../runner/files/disk-full.js';
 import { AppendLog } from '../../runner/jsonl/append-log.js';
-import { writeDataset } from './fixtures.js';
+import { runCli, writeDataset } from './fixtures.js';
 import { startFaultServer, type FaultServer } from './fault-server.js';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'cli', 'main.ts'), ...args], { cwd: ROOT, env: { ...process.env, CI: '1', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (status) => done({ status, stdout, stderr }));
-  });
-}
 
 let server: FaultServer;
 let refusing: FaultServer;
@@ -50,7 +38,7 @@ describe('command-line errors', () => {
       [['run', join(dir, 'sweep.json')], `longweave: ${join(dir, 'sweep.json')}: does not exist\n`],
       [['generate', '--task', 'ruler/niah', '--samples', 'abc', '--out', join(dir, 'g')], 'longweave: --samples must be a positive integer, got "abc".\n'],
     ];
-    const results = await Promise.all(cases.map(([args]) => cli(args)));
+    const results = await Promise.all(cases.map(([args]) => runCli(args)));
     results.forEach((r, i) => {
       expect(r.stderr, cases[i]![0].join(' ')).toBe(cases[i]![1]);
       expect(r.status).toBe(1);
@@ -63,8 +51,8 @@ describe('command-line errors', () => {
     const suite = join(dir, 'suite.json');
     writeFileSync(suite, JSON.stringify({ name: 's', lengths: ['1k', '2k', 'abc'], tasks: [{ task: 'ruler/niah' }] }));
     const [bad, short] = await Promise.all([
-      cli(['generate', '--suite', suite, '--out', join(dir, 'a')]),
-      cli(['generate', '--task', 'ruler/niah', '--lengths', '100', '--samples', '1', '--out', join(dir, 'b')]),
+      runCli(['generate', '--suite', suite, '--out', join(dir, 'a')]),
+      runCli(['generate', '--task', 'ruler/niah', '--lengths', '100', '--samples', '1', '--out', join(dir, 'b')]),
     ]);
     expect(bad.stderr).toBe(`longweave: ${suite}: /lengths/2 Invalid length "abc": use a positive integer or a number followed by k or m (4k = 4096, 1m = 1048576).\n`);
     expect(short.stderr).toMatch(/^longweave: Length 100 is too short for ruler\/niah/);
@@ -93,7 +81,7 @@ describe('command-line errors', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lw-cli-errors-'));
     const file = writeDataset(join(dir, 'data'), ['ruler/niah'], [1024], 20)['ruler/niah@1024']!;
     const run = join(dir, 'run');
-    const r = await cli(['run', '--backend', 'openai', '--base-url', refusing.url, '--model', 'm', '--samples', file, '--out', run, '--api-key-env', 'LW_TEST_KEY', '--concurrency', '1', '--no-progress'], { LW_TEST_KEY: 'wrong' });
+    const r = await runCli(['run', '--backend', 'openai', '--base-url', refusing.url, '--model', 'm', '--samples', file, '--out', run, '--api-key-env', 'LW_TEST_KEY', '--concurrency', '1', '--no-progress'], { LW_TEST_KEY: 'wrong' });
     expect(r.stderr).toBe(
       `longweave: HTTP 401 from ${refusing.url}: {"error":"invalid api key"}; check the API key in LW_TEST_KEY\n` +
         `The run stopped; nothing was recorded for the samples in flight. Fix this and continue with \`longweave run --resume ${run}\`.\n`,

@@ -1,26 +1,13 @@
 // `longweave run` from the command line: one cell from flags, and a bad recipe refused before any
 // request, with every problem named.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../runner/analysis/summary.js';
-import { writeDataset } from './fixtures.js';
+import { runCli, writeDataset } from './fixtures.js';
 import { startFaultServer, type FaultServer } from './fault-server.js';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
-// Asynchronous: the test server lives in this process and must keep answering.
-function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'cli', 'main.ts'), ...args], { cwd: ROOT, env: { ...process.env, CI: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (status) => done({ status, stdout, stderr }));
-  });
-}
 
 let server: FaultServer;
 beforeAll(async () => {
@@ -33,7 +20,7 @@ describe('longweave run', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lw-cli-'));
     const files = writeDataset(join(dir, 'data'), ['ruler/niah'], [1024], 6);
     const out = join(dir, 'run');
-    const result = await cli(['run', '--backend', 'openai', '--base-url', server.url, '--model', 'm', '--samples', files['ruler/niah@1024']!, '--out', out, '--limit', '4', '--json']);
+    const result = await runCli(['run', '--backend', 'openai', '--base-url', server.url, '--model', 'm', '--samples', files['ruler/niah@1024']!, '--out', out, '--limit', '4', '--json']);
     expect(result.stderr).toContain(`${out}: 4 answered, 0 failed`);
     expect(result.status).toBe(0);
     const summary = JSON.parse(result.stdout) as RunSummary;
@@ -53,12 +40,12 @@ describe('longweave run', () => {
       JSON.stringify({ name: 'bad', data: 'data', tasks: ['ruler/niah', 'ruler/unknown'], models: [{ name: 'm', backend: 'openai', options: { baseUrls: [server.url, 'htp:/x'], timeoutMs: -5 } }] }),
     );
     const before = server.requests;
-    const result = await cli(['run', recipe, '--out', join(dir, 'run')]);
+    const result = await runCli(['run', recipe, '--out', join(dir, 'run')]);
     expect(result.status).toBe(1);
     expect(result.stderr.trim()).toBe(`longweave: ${recipe}: /models/0/options/timeoutMs must be >= 1 [minimum]`);
     expect(server.requests).toBe(before);
     writeFileSync(recipe, JSON.stringify({ name: 'bad', data: 'data', tasks: ['ruler/niah', 'ruler/unknown'], models: [{ name: 'm', backend: 'openai', options: { baseUrls: [server.url, 'htp:/x'] } }] }));
-    const second = await cli(['run', recipe, '--out', join(dir, 'run')]);
+    const second = await runCli(['run', recipe, '--out', join(dir, 'run')]);
     expect(second.status).toBe(1);
     expect(second.stderr).toMatch(/\/tasks\/1 "ruler\/unknown" is not a known task .* \[task\]; \/models\/0\/options\/baseUrls\/1 must use http or https, got "htp:" \[url\]/);
     expect(server.requests).toBe(before);

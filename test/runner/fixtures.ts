@@ -1,7 +1,8 @@
 // Hand-built samples for runner tests: valid against the sample schema, scored by real scorers,
 // small and independent of the generators (so runner tests don't move when prompts change).
+import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Sample } from '../../generators/core/sample.js';
 
 /** One sample of a fake retrieval task with an `exact` answer. */
@@ -59,4 +60,21 @@ export function writeDataset(dir: string, tasks: string[], lengths: number[], co
   }
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
   return files;
+}
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+
+/**
+ * The `longweave` command line (cli/main.ts through tsx) in the repository root, with `env` on top
+ * of this process's. Asynchronous: a test server in this process must keep answering meanwhile.
+ */
+export function runCli(args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'cli', 'main.ts'), ...args], { cwd: ROOT, env: { ...process.env, CI: '1', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (status) => done({ status, stdout, stderr }));
+  });
 }
