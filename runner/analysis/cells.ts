@@ -5,14 +5,11 @@
 import { confidenceInterval, mean, type ConfidenceInterval } from '../../scorers/index.js';
 import type { Row } from './rows.js';
 
-/** One cell: model x task x length x attention setting. */
-export interface CellSummary {
-  model: string;
-  task: string;
-  length: number;
-  prefill: string;
-  decode: string;
-  compression: number;
+/** What names a cell: model x task x length x attention setting (prefill, decode, compression ratio). */
+export type CellKey = Pick<Row, 'model' | 'task' | 'length' | 'prefill' | 'decode' | 'compression'>;
+
+/** One cell's figures. */
+export interface CellSummary extends CellKey {
   /** Samples in the mean (scored, not excluded; failed ones too when scored 0). */
   n: number;
   /** Requests that failed for good (not in the mean, unless failed requests are scored 0). */
@@ -39,7 +36,7 @@ function meanOf(values: (number | undefined)[]): number | null {
 }
 
 /** The cell a row belongs to, as a sortable key. */
-export function cellOf(row: Pick<Row, 'model' | 'task' | 'length' | 'prefill' | 'decode' | 'compression'>): string {
+export function cellOf(row: CellKey): string {
   return JSON.stringify([row.model, row.task, row.length, row.prefill, row.decode, row.compression]);
 }
 

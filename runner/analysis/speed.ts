@@ -23,7 +23,7 @@
 //   MIN_STEP_SPAN steps apart (the slope's error is the timing noise over that span: over 2 steps,
 //   a 1% jitter of a 250-token generation is already the size of a step); otherwise only the time
 //   per generated token is given.
-import { cellOf, type CellSummary } from './cells.js';
+import { cellOf, type CellKey, type CellSummary } from './cells.js';
 import { median } from './median.js';
 import type { Row } from './rows.js';
 import { theilSen } from './theil-sen.js';
@@ -41,13 +41,7 @@ export const MIN_STEP_COUNTS = 2;
 export const MIN_STEP_SPAN = 8;
 
 /** One cell's measured speed and its speedups over dense. */
-export interface CellSpeed {
-  model: string;
-  task: string;
-  length: number;
-  prefill: string;
-  decode: string;
-  compression: number;
+export interface CellSpeed extends CellKey {
   /** Mean score of the cell (as in `cells`), so speed and accuracy are read together. */
   score: number | null;
   /** 1 / (1 - mean effective sparsity) the engine recorded; null for dense or when none was recorded. */
