@@ -15,6 +15,7 @@ import { DEFAULT_PREFILL_CHUNK, prefillChunkSetting } from './attention/registry
 import { runtimeProfile, type GenerationForm, type RuntimeProfile } from './runtime/profile.js';
 import { DEFAULT_MLP_CHUNK } from './graph/generation-graph.js';
 import { loopDecodeMethod } from './attention/loop-decode.js';
+import { kernelPrefill } from './attention/kernel-prefill.js';
 import { resolveDevice } from './runtime/resolve-device.js';
 import { cudaEngineEnv } from './runtime/cuda-env.js';
 
@@ -32,9 +33,9 @@ export interface EngineOptions {
    * chunk and decode step with the KV cache fed back (CPU, WebGPU); or `one-run`, prefill and greedy
    * decoding in one run of graph/generation-graph.ts (CUDA, where no output can stay on the GPU
    * between runs). One-run generation runs dense or any sparse prefill method over the whole prompt
-   * (Block-Sparse through the fused SparseAttention kernel where the profile has it) and any decode
-   * method of attention/loop-decode.ts (dense, quest, snapkv, ada-snapkv, streaming-llm) inside its
-   * Loop; `chunkSize` is then its MLP chunk (a multiple of 256).
+   * (Block-Sparse and A-shape's block form through the fused SparseAttention kernel where the
+   * profile has it) and any decode method of attention/loop-decode.ts (dense, quest, snapkv,
+   * ada-snapkv, streaming-llm) inside its Loop; `chunkSize` is then its MLP chunk (a multiple of 256).
    */
   generation?: GenerationForm;
   /** One-run generation: return the logits each token was chosen from (`returnLogits`); a graph of its own. */
@@ -46,7 +47,7 @@ export interface EngineOptions {
   worker?: 'thread' | 'process';
   /** Environment added to a child-process worker's (on top of the profile's). */
   workerEnv?: Record<string, string>;
-  /** One-run graphs: use the fused SparseAttention kernel for Block-Sparse (default: the profile's; CUDA). */
+  /** One-run graphs: use the fused SparseAttention kernel for the prefill methods it serves, Block-Sparse and A-shape's block form (default: the profile's; CUDA). */
   sparseAttentionKernel?: boolean;
   /** Attention method id (see attention/registry.ts) and parameters. */
   attention?: { method: string; params?: Record<string, unknown> };
@@ -290,7 +291,8 @@ export class Engine {
         generation: {
           ...(options.stepLogits || options.allLogits ? { stepLogits: true } : {}),
           ...(decode ? { decode } : {}),
-          ...(options.sparseAttentionKernel && options.attention?.method === 'block-sparse' ? { kernels: { sparseAttention: true } } : {}),
+          // Only where the kernel serves the method (attention/kernel-prefill.ts), so other graphs keep their cache keys.
+          ...(options.sparseAttentionKernel && options.attention && kernelPrefill(options.attention.method, spec.headDim, options.attention.params ?? {}) ? { kernels: { sparseAttention: true } } : {}),
         },
         ...(options.headPrecision ? { headPrecision: options.headPrecision } : {}),
         ...(options.matmulPrecision ? { matmulPrecision: options.matmulPrecision } : {}),

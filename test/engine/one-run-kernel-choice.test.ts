@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openCheckpoint } from '../../runner/engine/checkpoint/checkpoint.js';
 import { buildGenerationGraph } from '../../runner/engine/graph/generation-graph.js';
+import { Engine } from '../../runner/engine/engine.js';
 import { writeFixtureCheckpoint } from './helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'lw-kernel-choice-'));
@@ -33,5 +34,21 @@ describe('one-run graph: the SparseAttention kernel where the profile has it', (
   ] as const)('%s %j, kernel in the profile %s: on the kernel %s', (method, params, kernel, expected) => {
     expect(ckpt.spec.headDim % 16).toBe(0); // the kernel's rule, so the fixture can be served
     expect(kernelNodes(method, params, kernel)).toBe(expected ? ckpt.spec.numLayers : 0);
+  });
+});
+
+describe('the engine asks for the kernel for every method it serves', () => {
+  const dir = writeFixtureCheckpoint('qwen2', root);
+  it.each([
+    ['a-shape', { granularity: 'block' }, true],
+    ['a-shape', {}, false],
+    ['block-sparse', { blockSize: 64 }, true],
+  ] as const)('%s %j: on the kernel %s', async (method, params, expected) => {
+    const engine = await Engine.load(dir, { device: 'cpu', generation: 'one-run', sparseAttentionKernel: true, attention: { method, params }, maxLength: 512, cacheDir: join(root, 'cache') });
+    try {
+      expect(engine.graph.opCounts['SparseAttention'] ?? 0).toBe(expected ? engine.spec.numLayers : 0);
+    } finally {
+      await engine.close();
+    }
   });
 });
