@@ -9,7 +9,7 @@
 import type { AttentionContext } from './types.js';
 import { rotary } from './rotary.js';
 import { budgetKnob } from './budget-knob.js';
-import { aShapeGranularity, SINK_WINDOW_IO } from './sink-window.js';
+import { aShapeBlockCounts, aShapeGranularity, SINK_WINDOW_IO } from './sink-window.js';
 import { blockLayoutFromMask, KERNEL_BLOCK, promptBlocks, sparseAttentionKernel } from './sparse-attention-kernel.js';
 
 /** Whether the fused kernel serves an A-shape setting: the block form, head size a multiple of 16, blocks of 64. */
@@ -33,9 +33,7 @@ export function aShapeKernelPrefill(ctx: AttentionContext): string {
   const q = rotary(ctx, positions, ctx.query, spec.numHeads);
   const k = rotary(ctx, positions, ctx.key, spec.numKvHeads);
   const blocks = promptBlocks(g, ctx.query);
-  // ceil(sink / B) sink blocks, ceil((window - 1) / B) blocks before the diagonal.
-  const sinkBlocks = g.op('Div', [g.op('Add', [sink, g.int64([B - 1], [])]), g.int64([B], [])]);
-  const windowBlocks = g.op('Div', [g.op('Add', [window, g.int64([B - 2], [])]), g.int64([B], [])]);
+  const { sink: sinkBlocks, window: windowBlocks } = aShapeBlockCounts(g, sink, window, B);
   const rows = g.op('Unsqueeze', [blocks.range, g.int64([1])]);
   const cols = g.op('Unsqueeze', [blocks.range, g.int64([0])]);
   const keep = g.op('Or', [g.op('Less', [cols, sinkBlocks]), g.op('LessOrEqual', [g.op('Sub', [rows, cols]), windowBlocks])]);

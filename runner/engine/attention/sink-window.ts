@@ -5,7 +5,7 @@
 // inside that band (chunk x (sink + window + chunk - 1)), never over the whole context, so executed
 // work falls with the budget. Budgets come from runner/engine/sparse (aShapeBudget,
 // streamingLlmBudget); the float64 references are runner/engine/sparse/reference/{a-shape,streaming-llm}.ts.
-import { float, int, ints } from '../onnx/graph-builder.js';
+import { float, int, ints, type GraphBuilder } from '../onnx/graph-builder.js';
 import type { AttentionBuilder, AttentionContext } from './types.js';
 import { rotary } from './rotary.js';
 import { blockedDecode, blockParam, cacheMode } from './dense-decode-blocked.js';
@@ -52,8 +52,9 @@ export function sinkWindowAttention(ctx: AttentionContext, sink: string, window:
   // Block form: the sink rounded up to whole blocks; query q reaches back to the start of block
   // floor(q / B) - ceil((window - 1) / B).
   const B = blockSize;
-  const sinkConst = B ? g.op('Mul', [g.op('Div', [g.op('Add', [sink, g.int64([B - 1], [])]), g.int64([B], [])]), g.int64([B], [])]) : sink;
-  const windowBlocks = B ? g.op('Div', [g.op('Add', [window, g.int64([B - 2], [])]), g.int64([B], [])]) : '';
+  const blocks = B ? aShapeBlockCounts(g, sink, window, B) : null;
+  const sinkConst = blocks ? g.op('Mul', [blocks.sink, g.int64([B!], [])]) : sink;
+  const windowBlocks = blocks ? blocks.window : '';
   const reachStart = (q: string): string =>
     B ? g.op('Mul', [g.op('Sub', [g.op('Div', [q, g.int64([B], [])]), windowBlocks]), g.int64([B], [])]) : g.op('Sub', [g.op('Add', [q, g.int64([1], [])]), window]);
   const sinkEnd = g.op('Min', [sinkConst, total]);
@@ -154,6 +155,19 @@ export function sinkWindowFusedAttention(ctx: AttentionContext, sink: string, wi
   // [B, rows, h*d] -> [1, B*rows, h*d] -> the chunk's S rows.
   const flat = g.op('Reshape', [out!, g.int64([1, -1, h * d])]);
   return g.op('Slice', [flat, g.int64([0]), vec(S), g.int64([1])]);
+}
+
+/**
+ * A-shape's block form in whole blocks of `B`, as int64 scalars: the first ceil(sink / B) blocks are
+ * sinks, and each query block reaches back ceil((window - 1) / B) blocks before its own (so every
+ * pair the token form keeps is kept). The band form (sinkWindowAttention) and the kernel form
+ * (a-shape-kernel.ts) both build their masks from these.
+ */
+export function aShapeBlockCounts(g: GraphBuilder, sink: string, window: string, B: number): { sink: string; window: string } {
+  return {
+    sink: g.op('Div', [g.op('Add', [sink, g.int64([B - 1], [])]), g.int64([B], [])]),
+    window: g.op('Div', [g.op('Add', [window, g.int64([B - 2], [])]), g.int64([B], [])]),
+  };
 }
 
 /** A-shape's params.granularity: 'token' (exact, the default) or 'block' (the kernel's blocks). */
