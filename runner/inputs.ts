@@ -9,7 +9,7 @@ import { isScorerName, SCORER_NAMES } from '../scorers/registry.js';
 import { validate } from '../schemas/index.js';
 import { getBackend } from './backends/registry.js';
 import type { BackendContext, ModelContext } from './backends/entry.js';
-import { readLines } from './jsonl/read-lines.js';
+import { endsWithNewline, readLines } from './jsonl/read-lines.js';
 import { inShard, type Cell, type Shard } from './grid.js';
 import type { DatasetRef, ResolvedRecipe } from './recipe/types.js';
 import { samplesFormatProblem } from './samples-format.js';
@@ -186,7 +186,7 @@ export async function checkInputs(resolved: Pick<ResolvedRecipe, 'datasets' | 's
     // A truncated last line (a copy cut short) is the commonest broken line: say so.
     if (!lastLineComplete && problems.length > 0 && problems.length < KEPT_PROBLEMS && bytes > 0) {
       const last = problems[problems.length - 1] as string;
-      if (last.startsWith(`${dataset.path}:${line}:`) && !(await endsWithNewline(dataset.path, bytes))) {
+      if (last.startsWith(`${dataset.path}:${line}:`) && !endsWithNewline(dataset.path)) {
         problems[problems.length - 1] = `${last}; the file ends without a newline: it looks truncated`;
       }
     }
@@ -205,11 +205,6 @@ export async function checkInputs(resolved: Pick<ResolvedRecipe, 'datasets' | 's
   if (total > 0) throw new RunInputError(problems, total);
   const datasets = resolved.datasets.map((d) => identities.get(d.path) as DatasetIdentity);
   return { inputs: { datasets }, selected };
-}
-
-async function endsWithNewline(path: string, bytes: number): Promise<boolean> {
-  for await (const chunk of createReadStream(path, { start: bytes - 1, end: bytes - 1 }) as AsyncIterable<Buffer>) return chunk[0] === 0x0a;
-  return true;
 }
 
 /**

@@ -1,13 +1,14 @@
 // The analysis table: one row per (model, method, compression, sample), joined from a run
 // directory's results.jsonl, predictions.jsonl and sample-info.jsonl. Several directories (shards,
 // or runs of other models) merge into one table; for a pair present twice the later one wins.
-import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { validate } from '../../schemas/index.js';
-import { JsonlError, readLines } from '../jsonl/read-lines.js';
+import { endsWithNewline, JsonlError, readLines } from '../jsonl/read-lines.js';
 import { methodOf, predictionKey, type RunPrediction, type RunResult, type SampleInfo } from '../records.js';
 import { readRunState, runPaths } from '../run-dir.js';
 import { SCORER_VERSION } from '../../scorers/version.js';
+import type { GenerationForm } from '../engine/runtime/profile.js';
 
 /** One analysed sample. */
 export interface Row {
@@ -37,7 +38,7 @@ export interface Row {
   executed?: Record<string, number>;
   /** The engine's device and generation form (predictions of other backends record neither). */
   device?: string;
-  generation?: 'stepwise' | 'one-run';
+  generation?: GenerationForm;
 }
 
 /** Model facts from the recipes: size and config file. */
@@ -69,20 +70,6 @@ export interface Scoring {
 
 function scoringLabel(s: Scoring): string {
   return `scorer version ${s.scorerVersion}${s.compat ? ` with --compat ${s.compat}` : ''}`;
-}
-
-/** Whether a file's last byte is a newline (an empty file counts as ending in one). */
-function endsWithNewline(file: string): boolean {
-  const fd = openSync(file, 'r');
-  try {
-    const size = fstatSync(fd).size;
-    if (size === 0) return true;
-    const last = Buffer.alloc(1);
-    readSync(fd, last, 0, 1, size - 1);
-    return last[0] === 0x0a;
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** What a run-directory line must hold beyond its schema: the run's own fields. */

@@ -24,12 +24,10 @@
 //   a 1% jitter of a 250-token generation is already the size of a step); otherwise only the time
 //   per generated token is given.
 import { cellOf, type CellKey, type CellSummary } from './cells.js';
+import type { GenerationForm } from '../engine/runtime/profile.js';
 import { median } from './median.js';
 import type { Row } from './rows.js';
 import { theilSen } from './theil-sen.js';
-
-/** How the engine ran a generation. */
-export type GenerationForm = 'stepwise' | 'one-run';
 
 /** Where a cell's prefill and decode-step times come from. */
 export type SpeedEstimate = 'median' | 'prefill-run' | 'line-fit' | 'per-token';

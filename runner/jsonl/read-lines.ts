@@ -1,6 +1,6 @@
 // Streaming JSON Lines reading: one parsed record at a time with its line number, so files of any
 // size are read in constant memory and every error names the file and the line.
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { readLines } from '../../scorers/io/read-lines.js';
 
 export { readLines };
@@ -46,5 +46,23 @@ export async function* readJsonl<T = unknown>(file: string, options: { missingOk
       throw new JsonlError(file, line, `invalid JSON (${(error as Error).message})`);
     }
     yield { value, line };
+  }
+}
+
+/**
+ * Whether a file's last byte is a newline (an empty file counts as ending in one). A JSONL file
+ * without one ends in a line torn by a crash mid-write, or was cut short by a copy.
+ * @example endsWithNewline('runs/x/predictions.jsonl') // false after a SIGKILL mid-line
+ */
+export function endsWithNewline(file: string): boolean {
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (size === 0) return true;
+    const last = Buffer.alloc(1);
+    readSync(fd, last, 0, 1, size - 1);
+    return last[0] === 0x0a;
+  } finally {
+    closeSync(fd);
   }
 }
