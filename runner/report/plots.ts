@@ -179,7 +179,7 @@ export function accuracyBySpeedup(speed: readonly CellSpeed[], model: string): F
               x,
               y,
               color: { field: 'method', type: 'nominal' },
-              shape: { field: 'length', type: 'ordinal', title: 'length' },
+              shape: { field: 'length', type: 'nominal', title: 'length' },
               tooltip: [{ field: 'method' }, { field: 'length' }, { field: 'compression', title: 'C' }, { field: 'speedup' }, { field: 'accuracy' }, { field: 'device' }],
             },
           },
